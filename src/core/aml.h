@@ -1,0 +1,359 @@
+/*-------------------------------------------------------------------------
+ *
+ * aml.h
+ *	  Public interface of the automl core: a pure C11 machine-learning
+ *	  engine with no dependency on PostgreSQL.
+ *
+ * The core receives everything from its caller through an aml_env
+ * (allocation budget, logging, cancellation, threads, seed) and reports
+ * failures as an aml_status plus a caller-owned aml_error.  It never
+ * prints, exits, or touches global state.
+ *
+ * Data flow:  aml_frame (raw source columns, filled by the caller)
+ *			 -> aml_train()  (profile, split, preprocess, fit, select, score)
+ *			 -> aml_model    (preprocessing + learner, serializable)
+ *			 -> aml_model_predict() on rows given as raw input values.
+ *
+ * Threading: aml_train may run worker threads internally; env->log is only
+ * ever called from the calling thread.  A model is immutable after
+ * training or deserialization and may be used for prediction concurrently.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AML_H
+#define AML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum aml_status
+{
+	AML_OK = 0,
+	AML_EINVAL,					/* bad input or parameters */
+	AML_ENOMEM,					/* allocation failed or budget exceeded */
+	AML_ECANCELED,				/* env->should_cancel said stop */
+	AML_ENUMERIC,				/* numeric failure (NaN, divergence) */
+	AML_EFORMAT,				/* corrupt or unknown serialized model */
+	AML_EINTERNAL				/* a bug */
+} aml_status;
+
+/* Caller-owned error report; msg follows PostgreSQL's message style. */
+typedef struct aml_error
+{
+	char		msg[256];
+	char		detail[512];
+	char		hint[256];
+} aml_error;
+
+/* ---------------------------------------------------------------- env */
+
+typedef enum aml_log_level
+{
+	AML_LOG_DEBUG = 0,
+	AML_LOG_INFO,				/* progress lines */
+	AML_LOG_NOTICE				/* things the user should read */
+} aml_log_level;
+
+typedef struct aml_env
+{
+	/* allocation; NULL means malloc/free.  mem_budget 0 means unlimited. */
+	void	   *(*alloc) (void *ctx, size_t size);
+	void		(*free) (void *ctx, void *ptr);
+	size_t		mem_budget;
+
+	/* logging, called from the calling thread only; may be NULL */
+	void		(*log) (void *ctx, aml_log_level level, const char *msg);
+
+	/*
+	 * Cancellation: called from the calling thread only, between chunks of
+	 * work; nonzero means stop.  Worker threads instead poll cancel_flag,
+	 * which the core sets when should_cancel returns nonzero.
+	 */
+	int			(*should_cancel) (void *ctx);
+
+	void	   *ctx;			/* passed to the callbacks above */
+	int			n_threads;		/* worker threads, >= 1 */
+	uint64_t	seed;
+
+	/* bookkeeping owned by the core; initialize with aml_env_init */
+	size_t		mem_used;
+	size_t		mem_peak;
+	volatile int cancel_flag;
+} aml_env;
+
+/* aml_env_init fills env with defaults (malloc, no budget, 1 thread). */
+void		aml_env_init(aml_env *env);
+
+/* ---------------------------------------------------------------- frame */
+
+/*
+ * aml_frame holds the source columns exactly as read, column-major:
+ *	 AML_COL_NUMERIC	 float values, NaN = missing
+ *	 AML_COL_CATEGORICAL int32 codes into the column's level dictionary,
+ *						 -1 = missing
+ *	 AML_COL_DATETIME	 double seconds since 2000-01-01 00:00:00, NaN =
+ *						 missing; has_time says whether the source carries
+ *						 a time of day (timestamp) or only a date
+ * One column is the target.  Level strings are copied into the frame.
+ */
+typedef enum aml_col_kind
+{
+	AML_COL_NUMERIC = 0,
+	AML_COL_CATEGORICAL = 1,
+	AML_COL_DATETIME = 2
+} aml_col_kind;
+
+typedef struct aml_frame aml_frame;
+
+aml_frame  *aml_frame_create(aml_env *env, aml_error *err);
+void		aml_frame_free(aml_frame *frame);
+
+/*
+ * aml_frame_add_column adds an empty column and returns its index (or -1
+ * with err filled).  source_type is the caller's type name (kept for the
+ * profile); is_integer marks integer numeric columns (for task detection).
+ */
+int			aml_frame_add_column(aml_frame *frame, const char *name,
+								 aml_col_kind kind, const char *source_type,
+								 int is_integer, int has_time, aml_error *err);
+
+/* aml_frame_reserve makes room for n_rows rows in every column. */
+aml_status	aml_frame_reserve(aml_frame *frame, int64_t n_rows, aml_error *err);
+
+/*
+ * aml_frame_level_code returns the code of a level string in a categorical
+ * column, adding it when new; -1 with err filled on failure.
+ */
+int32_t		aml_frame_level_code(aml_frame *frame, int col, const char *str,
+								 size_t len, aml_error *err);
+
+/* Setters for row `row` (< reserved); rows must be appended in order. */
+void		aml_frame_set_numeric(aml_frame *frame, int col, int64_t row, double v);
+void		aml_frame_set_code(aml_frame *frame, int col, int64_t row, int32_t code);
+void		aml_frame_set_datetime(aml_frame *frame, int col, int64_t row, double secs);
+/* aml_frame_set_rows fixes the row count after the rows were set. */
+void		aml_frame_set_rows(aml_frame *frame, int64_t n_rows);
+
+int64_t		aml_frame_rows(const aml_frame *frame);
+int			aml_frame_cols(const aml_frame *frame);
+size_t		aml_frame_bytes(const aml_frame *frame);
+
+/* ---------------------------------------------------------------- training */
+
+typedef enum aml_task
+{
+	AML_TASK_AUTO = 0,
+	AML_TASK_BINARY,
+	AML_TASK_MULTICLASS,
+	AML_TASK_REGRESSION
+} aml_task;
+
+typedef enum aml_algo
+{
+	AML_ALGO_BASELINE = 0,
+	AML_ALGO_LINEAR = 1,		/* ridge / logistic / multinomial */
+	AML_ALGO_DECISION_TREE = 2,
+	AML_ALGO_GBDT = 3,
+	AML_ALGO_RANDOM_FOREST = 4,
+	AML_ALGO_EXTRA_TREES = 5,
+	AML_ALGO_ENSEMBLE = 6,
+	AML_ALGO_COUNT
+} aml_algo;
+
+/* aml_algo_name returns the SQL-facing name of an algorithm. */
+const char *aml_algo_name(aml_algo algo);
+/* aml_algo_from_name returns the algorithm named, or -1. */
+int			aml_algo_from_name(const char *name);
+
+#define AML_MAX_PARAMS 16
+
+/* A learner's hyperparameters as name/value pairs (values are numbers). */
+typedef struct aml_params
+{
+	int			n;
+	char		name[AML_MAX_PARAMS][32];
+	double		value[AML_MAX_PARAMS];
+} aml_params;
+
+/* aml_params_set sets (or replaces) one parameter; 0 on success. */
+int			aml_params_set(aml_params *p, const char *name, double value);
+/* aml_params_get returns the value of name, or dflt when unset. */
+double		aml_params_get(const aml_params *p, const char *name, double dflt);
+
+/*
+ * aml_params_check validates params for algo: NULL when fine, else a
+ * message naming the parameter and its valid range (static storage is not
+ * used: the message is written to buf).
+ */
+const char *aml_params_check(aml_algo algo, const aml_params *p,
+							 char *buf, size_t buflen);
+
+typedef struct aml_train_options
+{
+	aml_task	task;			/* AML_TASK_AUTO detects it */
+	int			target_col;		/* index in the frame */
+	const char *metric;			/* NULL or "auto" = default for the task */
+	double		test_fraction;	/* default 0.2 */
+	int			folds;			/* k for CV on small data; default 5 */
+	uint64_t	seed;
+	double		budget_seconds; /* wall clock budget for the search */
+
+	/* algorithms allowed (bit per aml_algo); 0 = all available */
+	unsigned	algorithms;
+
+	/* manual mode: train exactly this configuration */
+	int			manual;
+	aml_algo	manual_algo;
+	aml_params	manual_params;
+
+	/* columns the caller excluded (indexes into the frame), already noticed */
+	const int  *exclude;
+	int			n_exclude;
+
+	/* clock for the budget: seconds since an arbitrary origin; NULL = real */
+	double		(*clock) (void *ctx);
+} aml_train_options;
+
+void		aml_train_options_init(aml_train_options *o);
+
+/* One leaderboard row. */
+typedef struct aml_candidate
+{
+	aml_algo	algo;
+	aml_params	params;
+	double		score;			/* validation score in the search metric */
+	double		fit_seconds;
+	int64_t		sample_rows;
+	int			rank;			/* 1 = best */
+} aml_candidate;
+
+typedef struct aml_model aml_model;
+typedef struct aml_report aml_report;
+
+/*
+ * aml_train profiles the frame, detects the task, splits off a test set,
+ * fits the preprocessing and candidates, chooses the best on validation,
+ * refits it on all training rows and scores it and the baseline on the
+ * test set.  On success *model and *report are owned by the caller.
+ */
+aml_status	aml_train(aml_env *env, const aml_frame *frame,
+					  const aml_train_options *opts,
+					  aml_model **model, aml_report **report, aml_error *err);
+
+void		aml_report_free(aml_report *report);
+
+/*
+ * aml_report_json writes the named section of the report as JSON text
+ * into a caller-owned buffer (two-call style: returns the length needed
+ * excluding the NUL; writes at most cap bytes).  Sections:
+ *	 "metrics"		 test metrics of the chosen model
+ *	 "baseline"		 test metrics of the baseline
+ *	 "features"		 per source column: kind, role, missing rate, ...
+ *	 "hyperparameters" of the chosen model
+ */
+size_t		aml_report_json(const aml_report *report, const char *section,
+							char *buf, size_t cap);
+
+int			aml_report_n_candidates(const aml_report *report);
+const aml_candidate *aml_report_candidate(const aml_report *report, int i);
+aml_task	aml_report_task(const aml_report *report);
+const char *aml_report_metric(const aml_report *report);
+double		aml_report_test_score(const aml_report *report);
+double		aml_report_baseline_score(const aml_report *report);
+int			aml_report_higher_is_better(const aml_report *report);
+int64_t		aml_report_train_rows(const aml_report *report);
+int64_t		aml_report_test_rows(const aml_report *report);
+
+/* ---------------------------------------------------------------- model */
+
+void		aml_model_free(aml_model *model);
+
+aml_task	aml_model_task(const aml_model *m);
+aml_algo	aml_model_algo(const aml_model *m);
+
+/* Raw inputs the model reads: the source columns it uses, in order. */
+int			aml_model_n_inputs(const aml_model *m);
+const char *aml_model_input_name(const aml_model *m, int i);
+aml_col_kind aml_model_input_kind(const aml_model *m, int i);
+
+/*
+ * aml_model_input_code maps a category string of categorical input i to
+ * the code aml_model_predict expects: >= 0 known, -1 unseen in training.
+ * Missing values are NaN, not a code.
+ */
+int32_t		aml_model_input_code(const aml_model *m, int i, const char *str, size_t len);
+
+/* Classes (classification): count and label text of class k. */
+int			aml_model_n_classes(const aml_model *m);
+const char *aml_model_class_label(const aml_model *m, int k);
+
+/* Outputs per row: 1 for regression and binary, n_classes for multiclass. */
+int			aml_model_n_outputs(const aml_model *m);
+
+/*
+ * aml_model_predict scores n rows given as raw input values, row-major
+ * (n x n_inputs doubles): numeric value, datetime seconds since
+ * 2000-01-01, or categorical code from aml_model_input_code cast to double;
+ * NaN = missing.  out receives n x n_outputs values: the regression value,
+ * the positive-class probability (binary), or class probabilities
+ * (multiclass).  It never allocates and is safe to call concurrently.
+ * scratch must hold aml_model_scratch_size(m) bytes.
+ */
+size_t		aml_model_scratch_size(const aml_model *m);
+void		aml_model_predict(const aml_model *m, int64_t n, const double *in,
+							  double *out, void *scratch);
+
+/*
+ * aml_model_decide turns one row's outputs into the predicted class index
+ * (classification; binary uses threshold 0.5) or -1 for regression.
+ */
+int			aml_model_decide(const aml_model *m, const double *outputs);
+
+/* ---------------------------------------------------------------- format */
+
+/*
+ * Serialized layout (little-endian):
+ *	 "AML\0" | u16 format_version | u16 algo | u64 payload_len | payload |
+ *	 u32 crc32c(everything before it)
+ */
+#define AML_FORMAT_VERSION 1
+
+size_t		aml_model_serialized_size(const aml_model *m);
+aml_status	aml_model_serialize(const aml_model *m, uint8_t *buf, size_t cap,
+								aml_error *err);
+aml_status	aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
+								  aml_model **model, aml_error *err);
+
+/* ---------------------------------------------------------------- metrics */
+
+/*
+ * aml_metric_compute computes a named metric.  y holds class indexes (as
+ * doubles) or regression targets; pred holds n x n_outputs model outputs
+ * as aml_model_predict returns them.  Returns NaN for an unknown name or
+ * when the metric is undefined (e.g. AUC with one class).
+ */
+double		aml_metric_compute(const char *name, aml_task task, int n_classes,
+							   int64_t n, const double *y, const double *pred);
+/* aml_metric_higher_is_better: 1, 0, or -1 for an unknown metric. */
+int			aml_metric_higher_is_better(const char *name);
+/* aml_metric_valid says whether a metric applies to the task. */
+int			aml_metric_valid(const char *name, aml_task task);
+const char *aml_metric_default(aml_task task);
+
+/* ---------------------------------------------------------------- misc */
+
+uint32_t	aml_crc32c(uint32_t crc, const void *data, size_t len);
+const char *aml_task_name(aml_task task);
+const char *aml_status_name(aml_status s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif							/* AML_H */

@@ -1,0 +1,361 @@
+/*-------------------------------------------------------------------------
+ *
+ * frame.c
+ *	  The columnar frame the caller fills with source rows, and the string
+ *	  hash map used for category dictionaries.
+ *
+ * Memory: numeric columns are float (4 bytes a cell), categorical columns
+ * int32 codes plus one copy of each distinct level, datetime columns
+ * double.  Rows are reserved up front (the caller knows or estimates the
+ * count) and grown geometrically when it was wrong.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "model.h"
+
+/* ---------------------------------------------------------------- strmap */
+
+/*
+ * aml_str_hash computes FNV-1a over len bytes.
+ */
+uint32_t
+aml_str_hash(const char *s, size_t len)
+{
+	uint32_t	h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		h ^= (unsigned char) s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/*
+ * aml_strmap_find looks a string up; strs holds the NUL-terminated strings
+ * indexed by code.
+ */
+int32_t
+aml_strmap_find(const aml_strmap *m, char *const *strs, const char *s, size_t len)
+{
+	uint32_t	mask;
+	uint32_t	i;
+
+	if (m->cap == 0)
+		return -1;
+	mask = m->cap - 1;
+	i = aml_str_hash(s, len) & mask;
+	for (;;)
+	{
+		int32_t		v = m->slots[i];
+		const char *c;
+
+		if (v == 0)
+			return -1;
+		c = strs[v - 1];
+		if (strncmp(c, s, len) == 0 && c[len] == '\0')
+			return v - 1;
+		i = (i + 1) & mask;
+	}
+}
+
+/*
+ * aml_strmap_add inserts a code whose string is strs[code], growing the
+ * table to keep it at most half full.  Returns 0, or -1 out of memory.
+ */
+int
+aml_strmap_add(aml_env *env, aml_strmap *m, char *const *strs, int32_t code)
+{
+	uint32_t	mask;
+	uint32_t	i;
+
+	if ((uint32_t) (m->n + 1) * 2 > m->cap)
+	{
+		uint32_t	nc = m->cap ? m->cap * 2 : 16;
+		int32_t    *ns = aml_calloc(env, nc, sizeof(int32_t));
+
+		if (ns == NULL)
+			return -1;
+		for (uint32_t k = 0; k < m->cap; k++)
+		{
+			int32_t		v = m->slots[k];
+
+			if (v)
+			{
+				const char *c = strs[v - 1];
+				uint32_t	j = aml_str_hash(c, strlen(c)) & (nc - 1);
+
+				while (ns[j])
+					j = (j + 1) & (nc - 1);
+				ns[j] = v;
+			}
+		}
+		aml_free(env, m->slots);
+		m->slots = ns;
+		m->cap = nc;
+	}
+	mask = m->cap - 1;
+	i = aml_str_hash(strs[code], strlen(strs[code])) & mask;
+	while (m->slots[i])
+		i = (i + 1) & mask;
+	m->slots[i] = code + 1;
+	m->n++;
+	return 0;
+}
+
+/*
+ * aml_strmap_free releases the table (not the strings).
+ */
+void
+aml_strmap_free(aml_env *env, aml_strmap *m)
+{
+	aml_free(env, m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---------------------------------------------------------------- frame */
+
+/*
+ * aml_frame_create returns an empty frame bound to env.
+ */
+aml_frame *
+aml_frame_create(aml_env *env, aml_error *err)
+{
+	aml_frame  *f = aml_calloc(env, 1, sizeof(aml_frame));
+
+	if (f == NULL)
+	{
+		aml_oom(env, err, sizeof(aml_frame));
+		return NULL;
+	}
+	f->env = env;
+	return f;
+}
+
+/*
+ * aml_frame_free releases the frame and everything it holds.
+ */
+void
+aml_frame_free(aml_frame *f)
+{
+	aml_env    *env;
+
+	if (f == NULL)
+		return;
+	env = f->env;
+	for (int c = 0; c < f->n_cols; c++)
+	{
+		aml_fcol   *col = &f->cols[c];
+
+		aml_free(env, col->name);
+		aml_free(env, col->source_type);
+		aml_free(env, col->num);
+		aml_free(env, col->code);
+		aml_free(env, col->dt);
+		for (int i = 0; i < col->n_levels; i++)
+			aml_free(env, col->levels[i]);
+		aml_free(env, col->levels);
+		aml_strmap_free(env, &col->map);
+	}
+	aml_free(env, f->cols);
+	aml_free(env, f);
+}
+
+/*
+ * col_alloc_rows (re)allocates one column's storage for cap rows.
+ */
+static int
+col_alloc_rows(aml_env *env, aml_fcol *col, int64_t cap)
+{
+	switch (col->kind)
+	{
+		case AML_COL_NUMERIC:
+			{
+				float	   *p = aml_realloc(env, col->num, (size_t) cap * sizeof(float));
+
+				if (!p)
+					return -1;
+				col->num = p;
+				break;
+			}
+		case AML_COL_CATEGORICAL:
+			{
+				int32_t    *p = aml_realloc(env, col->code, (size_t) cap * sizeof(int32_t));
+
+				if (!p)
+					return -1;
+				col->code = p;
+				break;
+			}
+		case AML_COL_DATETIME:
+			{
+				double	   *p = aml_realloc(env, col->dt, (size_t) cap * sizeof(double));
+
+				if (!p)
+					return -1;
+				col->dt = p;
+				break;
+			}
+	}
+	return 0;
+}
+
+/*
+ * aml_frame_add_column appends a column description; storage follows the
+ * frame's current reservation.
+ */
+int
+aml_frame_add_column(aml_frame *f, const char *name, aml_col_kind kind,
+					 const char *source_type, int is_integer, int has_time,
+					 aml_error *err)
+{
+	aml_env    *env = f->env;
+	aml_fcol   *col;
+
+	if (f->n_cols == f->cap_cols)
+	{
+		int			nc = f->cap_cols ? f->cap_cols * 2 : 16;
+		aml_fcol   *ncols = aml_realloc(env, f->cols, (size_t) nc * sizeof(aml_fcol));
+
+		if (ncols == NULL)
+		{
+			aml_oom(env, err, (size_t) nc * sizeof(aml_fcol));
+			return -1;
+		}
+		f->cols = ncols;
+		f->cap_cols = nc;
+	}
+	col = &f->cols[f->n_cols];
+	memset(col, 0, sizeof(*col));
+	col->kind = kind;
+	col->is_integer = is_integer;
+	col->has_time = has_time;
+	col->name = aml_strdup(env, name);
+	col->source_type = aml_strdup(env, source_type ? source_type : "");
+	if (col->name == NULL || col->source_type == NULL ||
+		(f->cap_rows > 0 && col_alloc_rows(env, col, f->cap_rows) < 0))
+	{
+		aml_free(env, col->name);
+		aml_free(env, col->source_type);
+		aml_oom(env, err, (size_t) f->cap_rows * 8);
+		return -1;
+	}
+	return f->n_cols++;
+}
+
+/*
+ * aml_frame_reserve grows every column to hold n_rows rows.
+ */
+aml_status
+aml_frame_reserve(aml_frame *f, int64_t n_rows, aml_error *err)
+{
+	if (n_rows <= f->cap_rows)
+		return AML_OK;
+	for (int c = 0; c < f->n_cols; c++)
+		if (col_alloc_rows(f->env, &f->cols[c], n_rows) < 0)
+			return aml_oom(f->env, err, (size_t) n_rows * 8);
+	f->cap_rows = n_rows;
+	return AML_OK;
+}
+
+/*
+ * aml_frame_level_code returns the code of a category, adding it to the
+ * column's dictionary when new.
+ */
+int32_t
+aml_frame_level_code(aml_frame *f, int c, const char *s, size_t len, aml_error *err)
+{
+	aml_env    *env = f->env;
+	aml_fcol   *col = &f->cols[c];
+	int32_t		code = aml_strmap_find(&col->map, col->levels, s, len);
+	char	   *copy;
+
+	if (code >= 0)
+		return code;
+	if (col->n_levels == col->cap_levels)
+	{
+		int32_t		nc = col->cap_levels ? col->cap_levels * 2 : 16;
+		char	  **nl = aml_realloc(env, col->levels, (size_t) nc * sizeof(char *));
+
+		if (nl == NULL)
+		{
+			aml_oom(env, err, (size_t) nc * sizeof(char *));
+			return -1;
+		}
+		col->levels = nl;
+		col->cap_levels = nc;
+	}
+	copy = aml_malloc(env, len + 1);
+	if (copy == NULL)
+	{
+		aml_oom(env, err, len + 1);
+		return -1;
+	}
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	col->levels[col->n_levels] = copy;
+	if (aml_strmap_add(env, &col->map, col->levels, col->n_levels) < 0)
+	{
+		aml_free(env, copy);
+		aml_oom(env, err, 64);
+		return -1;
+	}
+	return col->n_levels++;
+}
+
+void
+aml_frame_set_numeric(aml_frame *f, int c, int64_t row, double v)
+{
+	f->cols[c].num[row] = isfinite(v) ? (float) v : NAN;
+}
+
+void
+aml_frame_set_code(aml_frame *f, int c, int64_t row, int32_t code)
+{
+	f->cols[c].code[row] = code;
+}
+
+void
+aml_frame_set_datetime(aml_frame *f, int c, int64_t row, double secs)
+{
+	f->cols[c].dt[row] = isfinite(secs) ? secs : NAN;
+}
+
+void
+aml_frame_set_rows(aml_frame *f, int64_t n_rows)
+{
+	f->n_rows = n_rows;
+}
+
+int64_t
+aml_frame_rows(const aml_frame *f)
+{
+	return f->n_rows;
+}
+
+int
+aml_frame_cols(const aml_frame *f)
+{
+	return f->n_cols;
+}
+
+/*
+ * aml_frame_bytes reports the bytes the frame's cells occupy (reserved
+ * rows, not only used ones), for the memory benchmark.
+ */
+size_t
+aml_frame_bytes(const aml_frame *f)
+{
+	size_t		total = sizeof(*f) + (size_t) f->cap_cols * sizeof(aml_fcol);
+
+	for (int c = 0; c < f->n_cols; c++)
+	{
+		const aml_fcol *col = &f->cols[c];
+
+		total += (size_t) f->cap_rows * (col->kind == AML_COL_DATETIME ? 8 : 4);
+		for (int i = 0; i < col->n_levels; i++)
+			total += strlen(col->levels[i]) + 1 + sizeof(char *);
+		total += col->map.cap * sizeof(int32_t);
+	}
+	return total;
+}

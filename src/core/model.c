@@ -1,0 +1,797 @@
+/*-------------------------------------------------------------------------
+ *
+ * model.c
+ *	  The model: preprocessing schema (inputs -> base features), one or
+ *	  more fitted learners, prediction, and the binary format.
+ *
+ * Prediction works on blocks of AML_BLOCK rows: raw inputs are encoded
+ * into column-major float features in caller-provided scratch memory, and
+ * each learner scores the block.  Nothing allocates, so a model may score
+ * from several threads at once.
+ *
+ * Format version 1 (little-endian), after the aml.h framing:
+ *	 u8 task | u8 algo | u32 n_classes | n_classes x str label
+ *	 u32 n_inputs | per input: str name, u8 kind, u8 has_time,
+ *		 u32 n_levels, n_levels x str level
+ *	 params | u32 n_members | per member: u16 algo, f64 weight, params,
+ *		 u64 len, len bytes of learner state
+ *	 params = u32 n, n x (str name, f64 value)
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+
+#include "model.h"
+
+#define MAX_INPUTS		100000
+#define MAX_LEVELS		10000000
+#define MAX_CLASSES		1000
+#define MAX_STR			65536
+#define MAX_MEMBERS		1000
+
+static const char *const algo_names[AML_ALGO_COUNT] = {
+	"baseline", "linear", "decision_tree", "gbdt", "random_forest",
+	"extra_trees", "ensemble"
+};
+
+const char *
+aml_algo_name(aml_algo algo)
+{
+	if ((int) algo < 0 || algo >= AML_ALGO_COUNT)
+		return "unknown";
+	return algo_names[algo];
+}
+
+int
+aml_algo_from_name(const char *name)
+{
+	for (int i = 0; i < AML_ALGO_COUNT; i++)
+		if (strcmp(name, algo_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* ---------------------------------------------------------------- params */
+
+int
+aml_params_set(aml_params *p, const char *name, double value)
+{
+	for (int i = 0; i < p->n; i++)
+		if (strcmp(p->name[i], name) == 0)
+		{
+			p->value[i] = value;
+			return 0;
+		}
+	if (p->n >= AML_MAX_PARAMS || strlen(name) >= sizeof(p->name[0]))
+		return -1;
+	strcpy(p->name[p->n], name);
+	p->value[p->n] = value;
+	p->n++;
+	return 0;
+}
+
+double
+aml_params_get(const aml_params *p, const char *name, double dflt)
+{
+	for (int i = 0; i < p->n; i++)
+		if (strcmp(p->name[i], name) == 0)
+			return p->value[i];
+	return dflt;
+}
+
+const char *
+aml_params_check(aml_algo algo, const aml_params *p, char *buf, size_t buflen)
+{
+	const aml_learner_ops *ops = aml_learner_for(algo);
+
+	if (ops == NULL)
+	{
+		snprintf(buf, buflen, "algorithm \"%s\" is not available", aml_algo_name(algo));
+		return buf;
+	}
+	if (ops->check_params == NULL)
+		return NULL;
+	return ops->check_params(p, buf, buflen);
+}
+
+/* ---------------------------------------------------------------- datetime */
+
+static const char *const dt_part_names[AML_DT_NPARTS] = {
+	"year", "month", "day", "dow", "doy", "days", "hour"
+};
+
+const char *
+aml_dt_part_name(aml_dt_part part)
+{
+	return dt_part_names[part];
+}
+
+/*
+ * aml_dt_part_value extracts one calendar part from seconds since
+ * 2000-01-01 (proleptic Gregorian, the civil-from-days algorithm).
+ */
+double
+aml_dt_part_value(double secs, aml_dt_part part)
+{
+	double		dayf;
+	int64_t		days;
+	int64_t		z,
+				era,
+				doe,
+				yoe,
+				y,
+				doy,
+				mp,
+				d,
+				m;
+
+	if (!isfinite(secs) || fabs(secs) > 1e14)
+		return NAN;
+	dayf = floor(secs / 86400.0);
+	days = (int64_t) dayf;
+	switch (part)
+	{
+		case AML_DT_EPOCH_DAYS:
+			return (double) days;
+		case AML_DT_HOUR:
+			return floor((secs - dayf * 86400.0) / 3600.0);
+		case AML_DT_DOW:
+			/* 2000-01-01 was a Saturday (6 with Sunday = 0) */
+			return (double) (((days + 6) % 7 + 7) % 7);
+		default:
+			break;
+	}
+	z = days + 10957 + 719468;	/* days since 0000-03-01 */
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	switch (part)
+	{
+		case AML_DT_YEAR:
+			return (double) y;
+		case AML_DT_MONTH:
+			return (double) m;
+		case AML_DT_DAY:
+			return (double) d;
+		case AML_DT_DOY:
+			{
+				/* day of the year, 1-based: March-based doy shifted */
+				int			leap = (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+
+				return (double) (m >= 3 ? doy + 60 + leap : doy - 305);
+			}
+		default:
+			return NAN;
+	}
+}
+
+/* ---------------------------------------------------------------- model */
+
+aml_model *
+aml_model_alloc(aml_env *env)
+{
+	aml_model  *m = aml_calloc(env, 1, sizeof(aml_model));
+
+	if (m == NULL)
+		return NULL;
+	m->env = *env;
+	/* accounting of the private env starts at what this model owns */
+	m->env.mem_used = 0;
+	m->env.mem_peak = 0;
+	m->env.mem_budget = 0;
+	m->env.log = NULL;
+	m->env.should_cancel = NULL;
+	m->env.cancel_flag = 0;
+	return m;
+}
+
+/*
+ * aml_model_free releases a model and its learners.  The struct itself was
+ * allocated from the creator's env; the rest from the model's own copy,
+ * whose allocator callbacks are the same, so freeing through the copy is
+ * correct (accounting differs, which does not matter at this point).
+ */
+void
+aml_model_free(aml_model *m)
+{
+	aml_env    *env;
+
+	if (m == NULL)
+		return;
+	env = &m->env;
+	for (int k = 0; k < m->n_members; k++)
+		if (m->members[k].ops && m->members[k].state)
+			m->members[k].ops->free_state(env, m->members[k].state);
+	aml_free(env, m->members);
+	for (int i = 0; i < m->n_inputs; i++)
+	{
+		aml_input  *in = &m->inputs[i];
+
+		aml_free(env, in->name);
+		for (int l = 0; l < in->n_levels; l++)
+			aml_free(env, in->levels[l]);
+		aml_free(env, in->levels);
+		aml_strmap_free(env, &in->map);
+	}
+	aml_free(env, m->inputs);
+	for (int k = 0; k < m->n_classes; k++)
+		aml_free(env, m->class_labels ? m->class_labels[k] : NULL);
+	aml_free(env, m->class_labels);
+	aml_free(env, m->kinds);
+	aml_free(env, m->n_levels);
+	aml_free(env, m->feat_input);
+	aml_free(env, m->feat_part);
+	{
+		aml_env		copy = m->env;
+
+		aml_free(&copy, m);
+	}
+}
+
+/*
+ * aml_model_derive_features lays out the base features: one per numeric or
+ * categorical input, and the calendar parts of each datetime input.
+ */
+aml_status
+aml_model_derive_features(aml_model *m, aml_error *err)
+{
+	aml_env    *env = &m->env;
+	int			n = 0;
+
+	for (int i = 0; i < m->n_inputs; i++)
+	{
+		aml_input  *in = &m->inputs[i];
+
+		in->feat_start = n;
+		if (in->kind == AML_COL_DATETIME)
+			in->n_feat = in->has_time ? AML_DT_NPARTS : AML_DT_NPARTS - 1;
+		else
+			in->n_feat = 1;
+		n += in->n_feat;
+	}
+	m->n_feat = n;
+	m->kinds = aml_calloc(env, n ? n : 1, sizeof(aml_feat_kind));
+	m->n_levels = aml_calloc(env, n ? n : 1, sizeof(int));
+	m->feat_input = aml_calloc(env, n ? n : 1, sizeof(int));
+	m->feat_part = aml_calloc(env, n ? n : 1, sizeof(int));
+	if (!m->kinds || !m->n_levels || !m->feat_input || !m->feat_part)
+		return aml_oom(env, err, (size_t) n * 16);
+	for (int i = 0; i < m->n_inputs; i++)
+	{
+		aml_input  *in = &m->inputs[i];
+
+		for (int p = 0; p < in->n_feat; p++)
+		{
+			int			j = in->feat_start + p;
+
+			m->feat_input[j] = i;
+			m->feat_part[j] = p;
+			if (in->kind == AML_COL_CATEGORICAL)
+			{
+				m->kinds[j] = AML_FEAT_CATEGORICAL;
+				m->n_levels[j] = in->n_levels + 1;	/* + "other" */
+			}
+			else
+				m->kinds[j] = AML_FEAT_NUMERIC;
+		}
+	}
+	return AML_OK;
+}
+
+void
+aml_model_schema(const aml_model *m, aml_dataset *ds)
+{
+	ds->n_rows = 0;
+	ds->n_feat = m->n_feat;
+	ds->col = NULL;
+	ds->kind = m->kinds;
+	ds->n_levels = m->n_levels;
+}
+
+/*
+ * aml_model_encode_block writes base features for n raw rows into cols,
+ * column j at cols + j * AML_BLOCK.
+ */
+void
+aml_model_encode_block(const aml_model *m, int n, const double *in, float *cols)
+{
+	int			ni = m->n_inputs;
+
+	for (int i = 0; i < ni; i++)
+	{
+		const aml_input *inp = &m->inputs[i];
+		float	   *dst = cols + (size_t) inp->feat_start * AML_BLOCK;
+
+		switch (inp->kind)
+		{
+			case AML_COL_NUMERIC:
+				for (int r = 0; r < n; r++)
+				{
+					double		v = in[(size_t) r * ni + i];
+
+					dst[r] = isfinite(v) ? (float) v : NAN;
+				}
+				break;
+			case AML_COL_CATEGORICAL:
+				for (int r = 0; r < n; r++)
+				{
+					double		v = in[(size_t) r * ni + i];
+
+					if (isnan(v))
+						dst[r] = NAN;
+					else if (v < 0 || v >= inp->n_levels)
+						dst[r] = (float) inp->n_levels;	/* other / unseen */
+					else
+						dst[r] = (float) (int32_t) v;
+				}
+				break;
+			case AML_COL_DATETIME:
+				for (int p = 0; p < inp->n_feat; p++)
+					for (int r = 0; r < n; r++)
+					{
+						double		v = aml_dt_part_value(in[(size_t) r * ni + i], (aml_dt_part) p);
+
+						dst[(size_t) p * AML_BLOCK + r] = isfinite(v) ? (float) v : NAN;
+					}
+				break;
+		}
+	}
+}
+
+aml_task
+aml_model_task(const aml_model *m)
+{
+	return m->task;
+}
+
+aml_algo
+aml_model_algo(const aml_model *m)
+{
+	return m->algo;
+}
+
+int
+aml_model_n_inputs(const aml_model *m)
+{
+	return m->n_inputs;
+}
+
+const char *
+aml_model_input_name(const aml_model *m, int i)
+{
+	return m->inputs[i].name;
+}
+
+aml_col_kind
+aml_model_input_kind(const aml_model *m, int i)
+{
+	return m->inputs[i].kind;
+}
+
+int32_t
+aml_model_input_code(const aml_model *m, int i, const char *str, size_t len)
+{
+	const aml_input *in = &m->inputs[i];
+
+	if (in->kind != AML_COL_CATEGORICAL)
+		return -1;
+	return aml_strmap_find(&in->map, in->levels, str, len);
+}
+
+int
+aml_model_n_classes(const aml_model *m)
+{
+	return m->n_classes;
+}
+
+const char *
+aml_model_class_label(const aml_model *m, int k)
+{
+	if (k < 0 || k >= m->n_classes)
+		return NULL;
+	return m->class_labels[k];
+}
+
+int
+aml_model_n_outputs(const aml_model *m)
+{
+	return aml_task_outputs(m->task, m->n_classes);
+}
+
+size_t
+aml_model_scratch_size(const aml_model *m)
+{
+	int			no = aml_model_n_outputs(m);
+
+	return (size_t) m->n_feat * AML_BLOCK * sizeof(float) +
+		(size_t) (m->n_feat + 1) * sizeof(float *) +
+		(size_t) AML_BLOCK * no * sizeof(double) + 64;
+}
+
+/*
+ * aml_model_predict scores rows a block at a time; ensemble members'
+ * outputs are averaged with their weights.
+ */
+void
+aml_model_predict(const aml_model *m, int64_t n, const double *in,
+				  double *out, void *scratch)
+{
+	int			no = aml_model_n_outputs(m);
+	float	   *cols = scratch;
+	const float **ptrs = (const float **) ((char *) scratch +
+										   (size_t) m->n_feat * AML_BLOCK * sizeof(float));
+	double	   *tmp = (double *) ((char *) ptrs + (size_t) (m->n_feat + 1) * sizeof(float *));
+	aml_dataset ds;
+
+	/* align tmp to 8 bytes (ptrs already is) */
+	for (int j = 0; j < m->n_feat; j++)
+		ptrs[j] = cols + (size_t) j * AML_BLOCK;
+	aml_model_schema(m, &ds);
+	ds.col = ptrs;
+
+	for (int64_t start = 0; start < n; start += AML_BLOCK)
+	{
+		int			b = (int) (n - start < AML_BLOCK ? n - start : AML_BLOCK);
+		double	   *o = out + start * no;
+
+		aml_model_encode_block(m, b, in + start * m->n_inputs, cols);
+		ds.n_rows = b;
+		if (m->n_members == 1)
+		{
+			m->members[0].ops->predict(m->members[0].state, &ds, NULL, b, o);
+			continue;
+		}
+		for (int64_t k = 0; k < (int64_t) b * no; k++)
+			o[k] = 0.0;
+		for (int e = 0; e < m->n_members; e++)
+		{
+			const aml_member *mb = &m->members[e];
+
+			mb->ops->predict(mb->state, &ds, NULL, b, tmp);
+			for (int64_t k = 0; k < (int64_t) b * no; k++)
+				o[k] += mb->weight * tmp[k];
+		}
+	}
+}
+
+int
+aml_model_decide(const aml_model *m, const double *o)
+{
+	int			best = 0;
+
+	if (m->task == AML_TASK_REGRESSION)
+		return -1;
+	if (m->task == AML_TASK_BINARY)
+		return o[0] >= 0.5 ? 1 : 0;
+	for (int k = 1; k < m->n_classes; k++)
+		if (o[k] > o[best])
+			best = k;
+	return best;
+}
+
+/* ---------------------------------------------------------------- format */
+
+static void
+write_params(aml_wbuf *b, const aml_params *p)
+{
+	aml_w_u32(b, (uint32_t) p->n);
+	for (int i = 0; i < p->n; i++)
+	{
+		aml_w_str(b, p->name[i]);
+		aml_w_f64(b, p->value[i]);
+	}
+}
+
+static int
+read_params(aml_rbuf *b, aml_env *env, aml_params *p)
+{
+	uint32_t	n;
+
+	memset(p, 0, sizeof(*p));
+	if (aml_r_u32(b, &n) < 0 || n > AML_MAX_PARAMS)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+	{
+		char	   *name;
+		double		v;
+
+		if (aml_r_str(b, env, &name, sizeof(p->name[0]) - 1) < 0)
+			return -1;
+		if (aml_r_f64(b, &v) < 0)
+		{
+			aml_free(env, name);
+			return -1;
+		}
+		strcpy(p->name[i], name);
+		p->value[i] = v;
+		aml_free(env, name);
+	}
+	p->n = (int) n;
+	return 0;
+}
+
+static void
+write_payload(const aml_model *m, aml_wbuf *b)
+{
+	aml_w_u8(b, (uint8_t) m->task);
+	aml_w_u8(b, (uint8_t) m->algo);
+	aml_w_u32(b, (uint32_t) m->n_classes);
+	for (int k = 0; k < m->n_classes; k++)
+		aml_w_str(b, m->class_labels[k]);
+	aml_w_u32(b, (uint32_t) m->n_inputs);
+	for (int i = 0; i < m->n_inputs; i++)
+	{
+		const aml_input *in = &m->inputs[i];
+
+		aml_w_str(b, in->name);
+		aml_w_u8(b, (uint8_t) in->kind);
+		aml_w_u8(b, (uint8_t) in->has_time);
+		aml_w_u32(b, (uint32_t) in->n_levels);
+		for (int l = 0; l < in->n_levels; l++)
+			aml_w_str(b, in->levels[l]);
+	}
+	write_params(b, &m->params);
+	aml_w_u32(b, (uint32_t) m->n_members);
+	for (int e = 0; e < m->n_members; e++)
+	{
+		const aml_member *mb = &m->members[e];
+		aml_wbuf	cnt = {0};
+		size_t		len;
+
+		mb->ops->write(mb->state, &cnt);
+		len = cnt.len;
+		aml_w_bytes(b, &(uint16_t) {(uint16_t) mb->ops->algo}, 2);
+		aml_w_f64(b, mb->weight);
+		write_params(b, &mb->params);
+		aml_w_u64(b, (uint64_t) len);
+		mb->ops->write(mb->state, b);
+	}
+}
+
+#define HEADER_LEN (4 + 2 + 2 + 8)
+
+size_t
+aml_model_serialized_size(const aml_model *m)
+{
+	aml_wbuf	b = {0};
+
+	write_payload(m, &b);
+	return HEADER_LEN + b.len + 4;
+}
+
+aml_status
+aml_model_serialize(const aml_model *m, uint8_t *buf, size_t cap, aml_error *err)
+{
+	aml_wbuf	cnt = {0};
+	aml_wbuf	b;
+	uint32_t	crc;
+
+	write_payload(m, &cnt);
+	if (cap < HEADER_LEN + cnt.len + 4)
+		return aml_set_error(err, AML_EINVAL, "model buffer too small");
+	b.data = buf;
+	b.cap = cap;
+	b.len = 0;
+	b.overflow = 0;
+	aml_w_bytes(&b, "AML", 4);
+	aml_w_bytes(&b, &(uint16_t) {AML_FORMAT_VERSION}, 2);
+	aml_w_bytes(&b, &(uint16_t) {(uint16_t) m->algo}, 2);
+	aml_w_u64(&b, (uint64_t) cnt.len);
+	write_payload(m, &b);
+	if (b.overflow || b.len != HEADER_LEN + cnt.len)
+		return aml_set_error(err, AML_EINTERNAL, "model serialization wrote %zu bytes, expected %zu",
+							 b.len, (size_t) (HEADER_LEN + cnt.len));
+	crc = aml_crc32c(0, buf, b.len);
+	aml_w_u32(&b, crc);
+	return AML_OK;
+}
+
+static aml_status
+corrupt(aml_error *err, const char *what)
+{
+	aml_set_error(err, AML_EFORMAT, "automl model data is corrupt");
+	aml_set_detail(err, "%s", what);
+	return AML_EFORMAT;
+}
+
+/*
+ * aml_model_deserialize checks the framing and checksum, then parses the
+ * payload, validating every count against what is left in the buffer.
+ */
+aml_status
+aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
+					  aml_model **out, aml_error *err)
+{
+	aml_rbuf	b = {buf, len, 0, 0};
+	uint8_t		magic[4];
+	uint16_t	version,
+				algo16;
+	uint64_t	plen;
+	uint32_t	crc,
+				stored_crc,
+				n;
+	uint8_t		u8;
+	aml_model  *m;
+	aml_status	st;
+
+	*out = NULL;
+	if (len < HEADER_LEN + 4)
+		return corrupt(err, "The model is shorter than its header.");
+	aml_r_bytes(&b, magic, 4);
+	if (memcmp(magic, "AML", 4) != 0)
+		return corrupt(err, "The model does not start with the automl magic bytes.");
+	aml_r_bytes(&b, &version, 2);
+	if (version != AML_FORMAT_VERSION)
+	{
+		aml_set_error(err, AML_EFORMAT, "unsupported automl model format version %u", version);
+		aml_set_detail(err, "This build reads format version %d.", AML_FORMAT_VERSION);
+		aml_set_hint(err, "Upgrade the automl extension, or retrain the model.");
+		return AML_EFORMAT;
+	}
+	aml_r_bytes(&b, &algo16, 2);
+	aml_r_u64(&b, &plen);
+	if (plen != len - HEADER_LEN - 4)
+		return corrupt(err, "The payload length does not match the model's size.");
+	memcpy(&stored_crc, buf + len - 4, 4);
+	crc = aml_crc32c(0, buf, len - 4);
+	if (crc != stored_crc)
+		return corrupt(err, "The checksum does not match.");
+	b.len = len - 4;
+
+	m = aml_model_alloc(env);
+	if (m == NULL)
+		return aml_oom(env, err, sizeof(aml_model));
+	env = &m->env;
+
+	if (aml_r_u8(&b, &u8) < 0 || u8 < AML_TASK_BINARY || u8 > AML_TASK_REGRESSION)
+		goto bad;
+	m->task = (aml_task) u8;
+	if (aml_r_u8(&b, &u8) < 0 || u8 >= AML_ALGO_COUNT || u8 != algo16)
+		goto bad;
+	m->algo = (aml_algo) u8;
+	if (aml_r_u32(&b, &n) < 0 || n > MAX_CLASSES || n > aml_r_left(&b) / 4)
+		goto bad;
+	if ((m->task == AML_TASK_REGRESSION) != (n == 0) ||
+		(m->task == AML_TASK_BINARY && n != 2) ||
+		(m->task == AML_TASK_MULTICLASS && n < 3))
+		goto bad;
+	if (n)
+	{
+		m->class_labels = aml_calloc(env, n, sizeof(char *));
+		if (m->class_labels == NULL)
+			goto oom;
+		m->n_classes = (int) n;
+		for (uint32_t k = 0; k < n; k++)
+			if (aml_r_str(&b, env, &m->class_labels[k], MAX_STR) < 0)
+				goto bad;
+	}
+	if (aml_r_u32(&b, &n) < 0 || n > MAX_INPUTS || n > aml_r_left(&b) / 10)
+		goto bad;
+	m->inputs = aml_calloc(env, n ? n : 1, sizeof(aml_input));
+	if (m->inputs == NULL)
+		goto oom;
+	m->n_inputs = (int) n;
+	for (uint32_t i = 0; i < n; i++)
+	{
+		aml_input  *in = &m->inputs[i];
+		uint32_t	nl;
+		uint8_t		kind,
+					has_time;
+
+		if (aml_r_str(&b, env, &in->name, MAX_STR) < 0 ||
+			aml_r_u8(&b, &kind) < 0 || kind > AML_COL_DATETIME ||
+			aml_r_u8(&b, &has_time) < 0 || has_time > 1 ||
+			aml_r_u32(&b, &nl) < 0 || nl > MAX_LEVELS || nl > aml_r_left(&b) / 4 ||
+			(kind != AML_COL_CATEGORICAL && nl != 0))
+			goto bad;
+		in->kind = (aml_col_kind) kind;
+		in->has_time = has_time;
+		if (nl)
+		{
+			in->levels = aml_calloc(env, nl, sizeof(char *));
+			if (in->levels == NULL)
+				goto oom;
+			for (uint32_t l = 0; l < nl; l++)
+			{
+				if (aml_r_str(&b, env, &in->levels[l], MAX_STR) < 0)
+					goto bad;
+				in->n_levels = (int32_t) l + 1;
+				if (aml_strmap_find(&in->map, in->levels, in->levels[l],
+									strlen(in->levels[l])) >= 0)
+					goto bad;	/* duplicate level */
+				if (aml_strmap_add(env, &in->map, in->levels, (int32_t) l) < 0)
+					goto oom;
+			}
+		}
+	}
+	if ((st = aml_model_derive_features(m, err)) != AML_OK)
+	{
+		aml_model_free(m);
+		return st;
+	}
+	if (read_params(&b, env, &m->params) < 0)
+		goto bad;
+	if (aml_r_u32(&b, &n) < 0 || n < 1 || n > MAX_MEMBERS || n > aml_r_left(&b) / 22)
+		goto bad;
+	m->members = aml_calloc(env, n, sizeof(aml_member));
+	if (m->members == NULL)
+		goto oom;
+	for (uint32_t e = 0; e < n; e++)
+	{
+		aml_member *mb = &m->members[e];
+		uint16_t	a;
+		uint64_t	llen;
+		aml_rbuf	sub;
+		aml_dataset schema;
+
+		if (aml_r_bytes(&b, &a, 2) < 0 || a >= AML_ALGO_COUNT ||
+			(mb->ops = aml_learner_for((aml_algo) a)) == NULL ||
+			aml_r_f64(&b, &mb->weight) < 0 || !isfinite(mb->weight) ||
+			read_params(&b, env, &mb->params) < 0 ||
+			aml_r_u64(&b, &llen) < 0 || llen > aml_r_left(&b))
+		{
+			mb->ops = NULL;
+			goto bad;
+		}
+		sub.data = b.data + b.pos;
+		sub.len = (size_t) llen;
+		sub.pos = 0;
+		sub.bad = 0;
+		aml_model_schema(m, &schema);
+		st = mb->ops->read(env, &sub, &schema, m->task, m->n_classes, &mb->state, err);
+		if (st != AML_OK)
+		{
+			mb->state = NULL;
+			m->n_members = (int) e;
+			aml_model_free(m);
+			if (st == AML_EFORMAT)
+			{
+				char		what[256];
+
+				snprintf(what, sizeof(what), "%s", err->msg[0] ? err->msg : "A learner's state is invalid.");
+				return corrupt(err, what);
+			}
+			return st;
+		}
+		m->n_members = (int) e + 1;
+		if (sub.pos != sub.len)
+			goto bad;
+		b.pos += (size_t) llen;
+	}
+	if (b.pos != b.len)
+		goto bad;
+	*out = m;
+	return AML_OK;
+
+bad:
+	aml_model_free(m);
+	return corrupt(err, "A length, count or value in the model is out of range.");
+oom:
+	aml_model_free(m);
+	return aml_set_error(err, AML_ENOMEM, "out of memory reading an automl model");
+}
+
+/* ---------------------------------------------------------------- learners */
+
+const aml_learner_ops *
+aml_learner_for(aml_algo algo)
+{
+	switch (algo)
+	{
+		case AML_ALGO_BASELINE:
+			return &aml_baseline_ops;
+		case AML_ALGO_LINEAR:
+			return &aml_linear_ops;
+		case AML_ALGO_DECISION_TREE:
+			return &aml_tree_ops;
+		default:
+			return NULL;
+	}
+}

@@ -1,0 +1,153 @@
+/*-------------------------------------------------------------------------
+ *
+ * model.h
+ *	  Internal layout of the frame, the preprocessing schema, the model and
+ *	  the training report, shared by frame.c, model.c and train.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AML_MODEL_H
+#define AML_MODEL_H
+
+#include "aml_int.h"
+
+/* ---------------------------------------------------------------- frame */
+
+/* string -> code hash table (open addressing, stores code + 1) */
+typedef struct aml_strmap
+{
+	int32_t    *slots;
+	uint32_t	cap;			/* power of two */
+	int32_t		n;
+} aml_strmap;
+
+uint32_t	aml_str_hash(const char *s, size_t len);
+/* aml_strmap_find returns the code of s among strs, or -1 */
+int32_t		aml_strmap_find(const aml_strmap *m, char *const *strs,
+							const char *s, size_t len);
+/* aml_strmap_add inserts code (strs[code] must already hold the string) */
+int			aml_strmap_add(aml_env *env, aml_strmap *m, char *const *strs,
+						   int32_t code);
+void		aml_strmap_free(aml_env *env, aml_strmap *m);
+
+typedef struct aml_fcol
+{
+	char	   *name;
+	char	   *source_type;
+	aml_col_kind kind;
+	int			is_integer;
+	int			has_time;
+	float	   *num;
+	int32_t    *code;
+	double	   *dt;
+	char	  **levels;
+	int32_t		n_levels;
+	int32_t		cap_levels;
+	aml_strmap	map;
+} aml_fcol;
+
+struct aml_frame
+{
+	aml_env    *env;
+	int			n_cols;
+	int			cap_cols;
+	aml_fcol   *cols;
+	int64_t		n_rows;
+	int64_t		cap_rows;
+};
+
+/* ---------------------------------------------------------------- schema */
+
+/* date/time parts a datetime input expands into */
+typedef enum aml_dt_part
+{
+	AML_DT_YEAR = 0,
+	AML_DT_MONTH,
+	AML_DT_DAY,
+	AML_DT_DOW,
+	AML_DT_DOY,
+	AML_DT_EPOCH_DAYS,
+	AML_DT_HOUR,				/* only when has_time */
+	AML_DT_NPARTS
+} aml_dt_part;
+
+double		aml_dt_part_value(double secs, aml_dt_part part);
+const char *aml_dt_part_name(aml_dt_part part);
+
+typedef struct aml_input
+{
+	char	   *name;
+	aml_col_kind kind;
+	int			has_time;
+	int32_t		n_levels;		/* categorical: kept levels */
+	char	  **levels;
+	aml_strmap	map;
+	int			feat_start;		/* first base feature */
+	int			n_feat;
+} aml_input;
+
+typedef struct aml_member
+{
+	const aml_learner_ops *ops;
+	void	   *state;
+	double		weight;
+	aml_params	params;
+} aml_member;
+
+#define AML_BLOCK 256
+
+struct aml_model
+{
+	aml_env		env;			/* private copy; frees go through it */
+	aml_task	task;
+	aml_algo	algo;
+	int			n_classes;
+	char	  **class_labels;
+	int			n_inputs;
+	aml_input  *inputs;
+	/* base features derived from the inputs */
+	int			n_feat;
+	aml_feat_kind *kinds;
+	int		   *n_levels;
+	int		   *feat_input;
+	int		   *feat_part;
+	aml_params	params;			/* of the chosen configuration */
+	int			n_members;
+	aml_member *members;
+};
+
+/* aml_model_alloc creates an empty model owning a copy of env */
+aml_model  *aml_model_alloc(aml_env *env);
+/* aml_model_derive_features fills the base feature arrays from inputs */
+aml_status	aml_model_derive_features(aml_model *m, aml_error *err);
+/* aml_model_schema returns a dataset with no rows describing the features */
+void		aml_model_schema(const aml_model *m, aml_dataset *ds);
+/*
+ * aml_model_encode_block turns n (<= AML_BLOCK) raw input rows into base
+ * features in cols (n_feat columns of AML_BLOCK floats).
+ */
+void		aml_model_encode_block(const aml_model *m, int n, const double *in,
+								   float *cols);
+
+/* ---------------------------------------------------------------- report */
+
+struct aml_report
+{
+	aml_env    *env;
+	aml_task	task;
+	char		metric[32];
+	int			higher_is_better;
+	double		test_score;
+	double		baseline_score;
+	int64_t		train_rows;
+	int64_t		test_rows;
+	int			n_cands;
+	int			cap_cands;
+	aml_candidate *cands;
+	char	   *metrics_json;
+	char	   *baseline_json;
+	char	   *features_json;
+	char	   *params_json;
+};
+
+#endif							/* AML_MODEL_H */

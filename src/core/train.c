@@ -1,0 +1,1513 @@
+/*-------------------------------------------------------------------------
+ *
+ * train.c
+ *	  aml_train: target and task, test split, preprocessing fit on the
+ *	  training rows, candidate evaluation by cross-validation or a
+ *	  validation split under the time budget, refit of the winner, and the
+ *	  report (leaderboard, metrics, column profile).
+ *
+ * Only the calling thread runs here; learners may start workers.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "model.h"
+
+#define MAX_CLASSES			100
+#define AUTO_CLASS_LIMIT	20	/* integer targets with at most this many
+								 * distinct values are classes */
+#define MIN_LEVEL_COUNT		3	/* rarer categories pool into "other" */
+#define MAX_KEPT_LEVELS		254
+#define CV_MAX_ROWS			20000	/* above: one validation split */
+
+typedef struct train_ctx
+{
+	aml_env    *env;
+	const aml_frame *frame;
+	const aml_train_options *opts;
+	aml_error  *err;
+	aml_task	task;
+	int			n_classes;
+	int			n_out;
+	char	  **labels;			/* class labels (classification) */
+	double	   *y;				/* per frame row; NaN = no target */
+	int64_t    *train_idx;
+	int64_t		n_train;
+	int64_t    *test_idx;
+	int64_t		n_test;
+	/* fold id of each training position (CV) or 0/1 (1 = validation) */
+	int		   *fold_of;
+	int			n_folds;
+	int			holdout;
+	/* feature dataset over all frame rows */
+	aml_dataset ds;
+	float	  **owned_cols;		/* columns this file allocated, or NULL */
+	const float **cols;
+	int		   *input_col;		/* model input -> frame column */
+	int32_t   **level_map;		/* per input: frame code -> kept code */
+	char	  **drop_reason;	/* per frame column, NULL = kept */
+	const char *metric;
+	int			hib;
+	double		t0;
+	aml_model  *model;
+	aml_report *report;
+} train_ctx;
+
+static double
+now(const train_ctx *c)
+{
+	if (c->opts->clock)
+		return c->opts->clock(c->env->ctx);
+	return aml_now();
+}
+
+void
+aml_train_options_init(aml_train_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->task = AML_TASK_AUTO;
+	o->test_fraction = 0.2;
+	o->folds = 5;
+	o->seed = 42;
+	o->budget_seconds = 60.0;
+}
+
+/* ---------------------------------------------------------------- target */
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t		x = *(const int64_t *) a,
+				y = *(const int64_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+typedef struct label_sort
+{
+	const char *s;
+	int32_t		code;
+} label_sort;
+
+static int
+cmp_label(const void *a, const void *b)
+{
+	return strcmp(((const label_sort *) a)->s, ((const label_sort *) b)->s);
+}
+
+/*
+ * format_number writes a numeric class label as PostgreSQL prints it for
+ * integers and common floats.
+ */
+static void
+format_number(char *buf, size_t n, double v)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, n, "%.0f", v);
+	else
+		snprintf(buf, n, "%.15g", v);
+}
+
+/*
+ * setup_target decides the task and fills y (class index or value) for
+ * every frame row, NaN where the target is missing.
+ */
+static aml_status
+setup_target(train_ctx *c)
+{
+	aml_env    *env = c->env;
+	const aml_fcol *tc = &c->frame->cols[c->opts->target_col];
+	int64_t		n = c->frame->n_rows;
+	int64_t		missing = 0;
+	aml_task	want = c->opts->task;
+
+	c->y = aml_malloc(env, (size_t) n * sizeof(double));
+	if (c->y == NULL)
+		return aml_oom(env, c->err, (size_t) n * sizeof(double));
+
+	if (tc->kind == AML_COL_DATETIME)
+		return aml_set_error(c->err, AML_EINVAL, "target column \"%s\" has an unsupported type", tc->name);
+
+	if (tc->kind == AML_COL_CATEGORICAL)
+	{
+		int64_t    *count = aml_calloc(env, (size_t) tc->n_levels + 1, sizeof(int64_t));
+		label_sort *ls;
+		int32_t    *remap;
+		int			k = 0;
+
+		if (count == NULL)
+			return aml_oom(env, c->err, (size_t) tc->n_levels * 8);
+		for (int64_t i = 0; i < n; i++)
+			if (tc->code[i] >= 0)
+				count[tc->code[i]]++;
+			else
+				missing++;
+		for (int l = 0; l < tc->n_levels; l++)
+			k += count[l] > 0;
+		if (want == AML_TASK_REGRESSION)
+		{
+			aml_free(env, count);
+			aml_set_error(c->err, AML_EINVAL, "cannot train a regression model on target column \"%s\" of type %s",
+						  tc->name, tc->source_type);
+			aml_set_hint(c->err, "Regression needs a numeric target; use task => 'auto' to classify.");
+			return AML_EINVAL;
+		}
+		ls = aml_calloc(env, (size_t) (k ? k : 1), sizeof(label_sort));
+		remap = aml_calloc(env, (size_t) tc->n_levels + 1, sizeof(int32_t));
+		if (ls == NULL || remap == NULL)
+		{
+			aml_free(env, count);
+			aml_free(env, ls);
+			aml_free(env, remap);
+			return aml_oom(env, c->err, (size_t) k * 16);
+		}
+		k = 0;
+		for (int l = 0; l < tc->n_levels; l++)
+			if (count[l] > 0)
+			{
+				ls[k].s = tc->levels[l];
+				ls[k].code = l;
+				k++;
+			}
+		aml_free(env, count);
+		qsort(ls, (size_t) k, sizeof(label_sort), cmp_label);
+		c->n_classes = k;
+		if (k >= 2 && k <= MAX_CLASSES)
+		{
+			c->labels = aml_calloc(env, (size_t) k, sizeof(char *));
+			if (c->labels == NULL)
+			{
+				aml_free(env, ls);
+				aml_free(env, remap);
+				return aml_oom(env, c->err, 64);
+			}
+			for (int i = 0; i < k; i++)
+			{
+				c->labels[i] = aml_strdup(env, ls[i].s);
+				remap[ls[i].code] = i;
+			}
+			for (int64_t i = 0; i < n; i++)
+				c->y[i] = tc->code[i] >= 0 ? (double) remap[tc->code[i]] : NAN;
+		}
+		aml_free(env, ls);
+		aml_free(env, remap);
+	}
+	else
+	{
+		double	   *v = aml_malloc(env, (size_t) n * sizeof(double));
+		int64_t		m = 0;
+		int64_t		distinct = 0;
+		int			classify;
+
+		if (v == NULL)
+			return aml_oom(env, c->err, (size_t) n * 8);
+		for (int64_t i = 0; i < n; i++)
+		{
+			double		t = tc->num[i];
+
+			c->y[i] = t;
+			if (isnan(t))
+				missing++;
+			else
+				v[m++] = t;
+		}
+		qsort(v, (size_t) m, sizeof(double), cmp_double);
+		for (int64_t i = 0; i < m; i++)
+			if (i == 0 || v[i] != v[i - 1])
+				distinct++;
+		if (want == AML_TASK_AUTO)
+			classify = tc->is_integer && distinct <= AUTO_CLASS_LIMIT && distinct >= 2;
+		else
+			classify = want != AML_TASK_REGRESSION;
+		c->n_classes = classify ? (int) (distinct < INT32_MAX ? distinct : INT32_MAX) : 0;
+		if (classify && distinct >= 2 && distinct <= MAX_CLASSES)
+		{
+			int			k = 0;
+
+			c->labels = aml_calloc(env, (size_t) distinct, sizeof(char *));
+			if (c->labels == NULL)
+			{
+				aml_free(env, v);
+				return aml_oom(env, c->err, 64);
+			}
+			for (int64_t i = 0; i < m; i++)
+				if (i == 0 || v[i] != v[i - 1])
+				{
+					char		buf[64];
+
+					format_number(buf, sizeof(buf), v[i]);
+					c->labels[k] = aml_strdup(env, buf);
+					v[k++] = v[i];
+				}
+			for (int64_t i = 0; i < n; i++)
+				if (!isnan(c->y[i]))
+				{
+					double	   *hit = bsearch(&c->y[i], v, (size_t) k, sizeof(double), cmp_double);
+
+					c->y[i] = (double) (hit - v);
+				}
+		}
+		else if (!classify && distinct < 2 && m > 0)
+		{
+			aml_free(env, v);
+			aml_set_error(c->err, AML_EINVAL, "target column \"%s\" has only one value", tc->name);
+			aml_set_detail(c->err, "Every row with a target has the same value.");
+			return AML_EINVAL;
+		}
+		aml_free(env, v);
+		if (!classify)
+			c->task = AML_TASK_REGRESSION;
+	}
+
+	if (missing == n)
+	{
+		aml_set_error(c->err, AML_EINVAL, "target column \"%s\" has no non-null values", tc->name);
+		aml_set_detail(c->err, "All %lld rows have a NULL target.", (long long) n);
+		return AML_EINVAL;
+	}
+	if (missing > 0)
+		aml_log(env, AML_LOG_NOTICE, "skipped %lld rows whose target \"%s\" is NULL",
+				(long long) missing, tc->name);
+
+	if (c->task != AML_TASK_REGRESSION)
+	{
+		if (c->n_classes < 2)
+		{
+			aml_set_error(c->err, AML_EINVAL, "target column \"%s\" has only one class", tc->name);
+			aml_set_detail(c->err, "Classification needs at least two distinct target values.");
+			return AML_EINVAL;
+		}
+		if (c->n_classes > MAX_CLASSES)
+		{
+			aml_set_error(c->err, AML_EINVAL, "target column \"%s\" has too many classes", tc->name);
+			aml_set_detail(c->err, "It has %d distinct values; the limit is %d.", c->n_classes, MAX_CLASSES);
+			aml_set_hint(c->err, "Use task => 'regression' for a numeric target.");
+			return AML_EINVAL;
+		}
+		if (want == AML_TASK_BINARY && c->n_classes != 2)
+		{
+			aml_set_error(c->err, AML_EINVAL, "task \"binary\" needs exactly two classes, but target column \"%s\" has %d",
+						  tc->name, c->n_classes);
+			aml_set_hint(c->err, "Use task => 'multiclass' or task => 'auto'.");
+			return AML_EINVAL;
+		}
+		if (want == AML_TASK_MULTICLASS && c->n_classes == 2)
+			c->task = AML_TASK_BINARY;
+		else
+			c->task = c->n_classes == 2 ? AML_TASK_BINARY : AML_TASK_MULTICLASS;
+	}
+	c->n_out = aml_task_outputs(c->task, c->n_classes);
+
+	if (want == AML_TASK_AUTO)
+	{
+		if (c->task == AML_TASK_REGRESSION)
+			aml_log(env, AML_LOG_NOTICE, "task: regression (target \"%s\" is numeric%s)", tc->name,
+					tc->is_integer ? " with many distinct values" : "");
+		else
+			aml_log(env, AML_LOG_NOTICE, "task: %s (target \"%s\" has %d classes)",
+					aml_task_name(c->task), tc->name, c->n_classes);
+	}
+	return AML_OK;
+}
+
+/* ---------------------------------------------------------------- split */
+
+/*
+ * split_rows shuffles the labelled rows (per class for classification) and
+ * deals them into parts: part[i] = -1 for test, else fold 0..k-1.
+ */
+static aml_status
+split_rows(train_ctx *c)
+{
+	aml_env    *env = c->env;
+	int64_t		n = c->frame->n_rows;
+	int64_t    *order = aml_malloc(env, (size_t) (n ? n : 1) * sizeof(int64_t));
+	int64_t		m = 0;
+	aml_rng		rng;
+	int			strata = c->task == AML_TASK_REGRESSION ? 1 : c->n_classes;
+	double		tf = c->opts->test_fraction;
+
+	if (order == NULL)
+		return aml_oom(env, c->err, (size_t) n * 8);
+	aml_rng_seed(&rng, c->opts->seed ^ 0x5eed5eedULL);
+	c->train_idx = aml_malloc(env, (size_t) (n ? n : 1) * sizeof(int64_t));
+	c->test_idx = aml_malloc(env, (size_t) (n ? n : 1) * sizeof(int64_t));
+	c->fold_of = aml_malloc(env, (size_t) (n ? n : 1) * sizeof(int));
+	if (!c->train_idx || !c->test_idx || !c->fold_of)
+	{
+		aml_free(env, order);
+		return aml_oom(env, c->err, (size_t) n * 20);
+	}
+	c->n_train = c->n_test = 0;
+
+	for (int s = 0; s < strata; s++)
+	{
+		int64_t		cnt = 0;
+		int64_t		ntest;
+
+		for (int64_t i = 0; i < n; i++)
+			if (!isnan(c->y[i]) && (strata == 1 || (int) c->y[i] == s))
+				order[cnt++] = i;
+		aml_rng_shuffle(&rng, order, cnt);
+		ntest = (int64_t) floor(tf * (double) cnt + 0.5);
+		if (tf > 0 && ntest == 0 && cnt >= 2)
+			ntest = 1;
+		for (int64_t i = 0; i < cnt; i++)
+		{
+			if (i < ntest)
+			{
+				c->test_idx[c->n_test++] = order[i];
+				c->fold_of[order[i]] = -1;
+			}
+			else
+			{
+				c->train_idx[c->n_train++] = order[i];
+				c->fold_of[order[i]] = (int) ((i - ntest) % c->n_folds);
+			}
+		}
+		m += cnt;
+	}
+	aml_free(env, order);
+	(void) m;
+	/* index lists in row order: results must not depend on strata order */
+	qsort(c->train_idx, (size_t) c->n_train, sizeof(int64_t), cmp_i64);
+	qsort(c->test_idx, (size_t) c->n_test, sizeof(int64_t), cmp_i64);
+	if (c->n_train < 2)
+	{
+		aml_set_error(c->err, AML_EINVAL, "too few rows to train a model");
+		aml_set_detail(c->err, "After setting aside the test split, %lld training rows remain.",
+					   (long long) c->n_train);
+		aml_set_hint(c->err, "Train on a table with more rows, or lower \"test_fraction\".");
+		return AML_EINVAL;
+	}
+	return AML_OK;
+}
+
+/* ---------------------------------------------------------------- columns */
+
+typedef struct level_count
+{
+	int32_t		code;
+	int64_t		count;
+} level_count;
+
+static int
+cmp_level_count(const void *a, const void *b)
+{
+	const level_count *x = a,
+			   *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return (x->code > y->code) - (x->code < y->code);
+}
+
+static int
+name_looks_like_id(const char *s)
+{
+	size_t		n = strlen(s);
+
+	if (strcasecmp(s, "id") == 0)
+		return 1;
+	return n > 3 && strcasecmp(s + n - 3, "_id") == 0;
+}
+
+/*
+ * profile_column decides, from the training rows only, whether a column is
+ * used and why not.  Returns NULL (kept) or a static reason.
+ */
+static const char *
+profile_column(train_ctx *c, int col, int64_t *levels_count)
+{
+	const aml_fcol *fc = &c->frame->cols[col];
+	int64_t		nonmissing = 0;
+
+	for (int e = 0; e < c->opts->n_exclude; e++)
+		if (c->opts->exclude[e] == col)
+			return "excluded";
+	if (fc->kind == AML_COL_CATEGORICAL)
+	{
+		int64_t		distinct = 0;
+
+		for (int64_t r = 0; r < c->n_train; r++)
+		{
+			int32_t		code = fc->code[c->train_idx[r]];
+
+			if (code >= 0)
+			{
+				if (levels_count[code]++ == 0)
+					distinct++;
+				nonmissing++;
+			}
+		}
+		if (nonmissing == 0)
+			return "all_missing";
+		if (distinct == 1)
+			return "constant";
+		if (distinct == nonmissing && nonmissing >= 20)
+			return "id_like";
+		return NULL;
+	}
+	else
+	{
+		double		lo = INFINITY,
+					hi = -INFINITY;
+		double		first = NAN;
+		int			varies = 0;
+
+		for (int64_t r = 0; r < c->n_train; r++)
+		{
+			int64_t		i = c->train_idx[r];
+			double		v = fc->kind == AML_COL_NUMERIC ? fc->num[i] : fc->dt[i];
+
+			if (isnan(v))
+				continue;
+			if (nonmissing++ == 0)
+				first = v;
+			else if (v != first)
+				varies = 1;
+			if (v < lo)
+				lo = v;
+			if (v > hi)
+				hi = v;
+		}
+		if (nonmissing == 0)
+			return "all_missing";
+		if (!varies)
+			return "constant";
+		if (fc->kind == AML_COL_NUMERIC && fc->is_integer && nonmissing >= 20)
+		{
+			/* unique integers: an identifier when named like one or sequential */
+			double	   *v = aml_malloc(c->env, (size_t) nonmissing * sizeof(double));
+			int64_t		m = 0;
+			int			unique = 1;
+
+			if (v == NULL)
+				return NULL;
+			for (int64_t r = 0; r < c->n_train; r++)
+			{
+				double		x = fc->num[c->train_idx[r]];
+
+				if (!isnan(x))
+					v[m++] = x;
+			}
+			qsort(v, (size_t) m, sizeof(double), cmp_double);
+			for (int64_t i = 1; i < m && unique; i++)
+				unique = v[i] != v[i - 1];
+			aml_free(c->env, v);
+			if (unique && (name_looks_like_id(fc->name) ||
+						   hi - lo + 1 <= 1.5 * (double) c->frame->n_rows))
+				return "id_like";
+		}
+		return NULL;
+	}
+}
+
+/*
+ * setup_inputs profiles every column, creates the model's inputs for the
+ * kept ones (categorical levels frequent enough on the training rows) and
+ * builds the feature dataset over every frame row.
+ */
+static aml_status
+setup_inputs(train_ctx *c)
+{
+	aml_env    *env = c->env;
+	const aml_frame *f = c->frame;
+	aml_model  *m = c->model;
+	int			n_in = 0;
+	int64_t		n = f->n_rows;
+	aml_status	st;
+
+	c->drop_reason = aml_calloc(env, (size_t) f->n_cols, sizeof(char *));
+	c->input_col = aml_calloc(env, (size_t) f->n_cols, sizeof(int));
+	c->level_map = aml_calloc(env, (size_t) f->n_cols, sizeof(int32_t *));
+	m->inputs = aml_calloc(env, (size_t) f->n_cols, sizeof(aml_input));
+	if (!c->drop_reason || !c->input_col || !c->level_map || !m->inputs)
+		return aml_oom(env, c->err, (size_t) f->n_cols * 64);
+
+	for (int col = 0; col < f->n_cols; col++)
+	{
+		const aml_fcol *fc = &f->cols[col];
+		int64_t    *counts = NULL;
+		const char *reason;
+		aml_input  *in;
+
+		if (col == c->opts->target_col)
+			continue;
+		if (fc->kind == AML_COL_CATEGORICAL)
+		{
+			counts = aml_calloc(env, (size_t) fc->n_levels + 1, sizeof(int64_t));
+			if (counts == NULL)
+				return aml_oom(env, c->err, (size_t) fc->n_levels * 8);
+		}
+		reason = profile_column(c, col, counts);
+		if (reason)
+		{
+			c->drop_reason[col] = (char *) reason;
+			aml_free(env, counts);
+			if (strcmp(reason, "excluded") != 0)
+				aml_log(env, AML_LOG_NOTICE, "column \"%s\" is not used: %s", fc->name,
+						strcmp(reason, "id_like") == 0 ? "it looks like an identifier (unique per row)" :
+						strcmp(reason, "constant") == 0 ? "it has a single value" :
+						"it is NULL in every training row");
+			continue;
+		}
+		in = &m->inputs[n_in];
+		in->name = aml_strdup(env, fc->name);
+		in->kind = fc->kind;
+		in->has_time = fc->has_time;
+		if (in->name == NULL)
+		{
+			aml_free(env, counts);
+			return aml_oom(env, c->err, 64);
+		}
+		c->input_col[n_in] = col;
+		if (fc->kind == AML_COL_CATEGORICAL)
+		{
+			level_count *lc = aml_malloc(env, (size_t) (fc->n_levels + 1) * sizeof(level_count));
+			int32_t    *map = aml_malloc(env, (size_t) (fc->n_levels + 1) * sizeof(int32_t));
+			int			kept = 0;
+
+			if (lc == NULL || map == NULL)
+			{
+				aml_free(env, lc);
+				aml_free(env, map);
+				aml_free(env, counts);
+				return aml_oom(env, c->err, (size_t) fc->n_levels * 16);
+			}
+			for (int l = 0; l < fc->n_levels; l++)
+			{
+				lc[l].code = l;
+				lc[l].count = counts[l];
+				map[l] = -1;
+			}
+			qsort(lc, (size_t) fc->n_levels, sizeof(level_count), cmp_level_count);
+			for (int l = 0; l < fc->n_levels && kept < MAX_KEPT_LEVELS; l++)
+				if (lc[l].count >= MIN_LEVEL_COUNT || (l < 2 && lc[l].count > 0))
+					kept++;
+			in->levels = aml_calloc(env, (size_t) (kept ? kept : 1), sizeof(char *));
+			if (in->levels == NULL)
+			{
+				aml_free(env, lc);
+				aml_free(env, map);
+				aml_free(env, counts);
+				return aml_oom(env, c->err, 64);
+			}
+			for (int l = 0; l < kept; l++)
+			{
+				in->levels[l] = aml_strdup(env, fc->levels[lc[l].code]);
+				if (in->levels[l] == NULL ||
+					aml_strmap_add(env, &in->map, in->levels, l) < 0)
+				{
+					aml_free(env, lc);
+					aml_free(env, map);
+					aml_free(env, counts);
+					return aml_oom(env, c->err, 64);
+				}
+				in->n_levels = l + 1;
+				map[lc[l].code] = l;
+			}
+			aml_free(env, lc);
+			c->level_map[n_in] = map;
+		}
+		aml_free(env, counts);
+		n_in++;
+		m->n_inputs = n_in;
+	}
+	m->n_inputs = n_in;
+	if (n_in == 0)
+	{
+		aml_set_error(c->err, AML_EINVAL, "no usable feature columns");
+		aml_set_detail(c->err, "Every column other than the target was excluded, constant, an identifier, or NULL.");
+		aml_set_hint(c->err, "Check the \"exclude\" list and the column types of the source.");
+		return AML_EINVAL;
+	}
+	if ((st = aml_model_derive_features(m, c->err)) != AML_OK)
+		return st;
+
+	/* the dataset: numeric columns alias the frame, others are built */
+	c->cols = aml_calloc(env, (size_t) m->n_feat, sizeof(float *));
+	c->owned_cols = aml_calloc(env, (size_t) m->n_feat, sizeof(float *));
+	if (!c->cols || !c->owned_cols)
+		return aml_oom(env, c->err, (size_t) m->n_feat * 16);
+	for (int i = 0; i < n_in; i++)
+	{
+		const aml_input *in = &m->inputs[i];
+		const aml_fcol *fc = &f->cols[c->input_col[i]];
+
+		if (in->kind == AML_COL_NUMERIC)
+		{
+			c->cols[in->feat_start] = fc->num;
+			continue;
+		}
+		for (int p = 0; p < in->n_feat; p++)
+		{
+			float	   *dst = aml_malloc(env, (size_t) (n ? n : 1) * sizeof(float));
+
+			if (dst == NULL)
+				return aml_oom(env, c->err, (size_t) n * 4);
+			c->owned_cols[in->feat_start + p] = dst;
+			c->cols[in->feat_start + p] = dst;
+			if (in->kind == AML_COL_CATEGORICAL)
+			{
+				const int32_t *map = c->level_map[i];
+
+				for (int64_t r = 0; r < n; r++)
+				{
+					int32_t		code = fc->code[r];
+
+					dst[r] = code < 0 ? NAN : (float) (map[code] >= 0 ? map[code] : in->n_levels);
+				}
+			}
+			else
+				for (int64_t r = 0; r < n; r++)
+				{
+					double		v = aml_dt_part_value(fc->dt[r], (aml_dt_part) p);
+
+					dst[r] = isfinite(v) ? (float) v : NAN;
+				}
+		}
+	}
+	c->ds.n_rows = n;
+	c->ds.n_feat = m->n_feat;
+	c->ds.col = c->cols;
+	c->ds.kind = m->kinds;
+	c->ds.n_levels = m->n_levels;
+	return AML_OK;
+}
+
+/*
+ * raw_inputs fills row-major raw input values for frame rows idx, as a
+ * caller would pass them to aml_model_predict.
+ */
+static void
+raw_inputs(const train_ctx *c, const int64_t *idx, int64_t n, double *out)
+{
+	const aml_model *m = c->model;
+
+	for (int64_t r = 0; r < n; r++)
+		for (int i = 0; i < m->n_inputs; i++)
+		{
+			const aml_fcol *fc = &c->frame->cols[c->input_col[i]];
+			int64_t		row = idx[r];
+			double		v;
+
+			switch (fc->kind)
+			{
+				case AML_COL_NUMERIC:
+					v = fc->num[row];
+					break;
+				case AML_COL_CATEGORICAL:
+					v = fc->code[row] < 0 ? NAN : (double) c->level_map[i][fc->code[row]];
+					break;
+				default:
+					v = fc->dt[row];
+					break;
+			}
+			out[r * m->n_inputs + i] = v;
+		}
+}
+
+/* ---------------------------------------------------------------- search */
+
+typedef struct cand_spec
+{
+	aml_algo	algo;
+	aml_params	params;
+} cand_spec;
+
+static void
+add_spec(cand_spec *specs, int *n, aml_algo algo, int np, const char *const *names,
+		 const double *values)
+{
+	cand_spec  *s = &specs[(*n)++];
+
+	memset(s, 0, sizeof(*s));
+	s->algo = algo;
+	for (int i = 0; i < np; i++)
+		aml_params_set(&s->params, names[i], values[i]);
+}
+
+static int
+algo_allowed(const train_ctx *c, aml_algo a)
+{
+	if (aml_learner_for(a) == NULL)
+		return 0;
+	return c->opts->algorithms == 0 || (c->opts->algorithms & (1u << a)) != 0;
+}
+
+/*
+ * candidate_specs lists the configurations to try, cheapest first.
+ */
+static int
+candidate_specs(const train_ctx *c, cand_spec *specs)
+{
+	int			n = 0;
+
+	if (c->opts->manual)
+	{
+		specs[0].algo = c->opts->manual_algo;
+		specs[0].params = c->opts->manual_params;
+		return 1;
+	}
+	add_spec(specs, &n, AML_ALGO_BASELINE, 0, NULL, NULL);
+	if (algo_allowed(c, AML_ALGO_LINEAR))
+	{
+		static const char *const nm[] = {"alpha"};
+
+		add_spec(specs, &n, AML_ALGO_LINEAR, 1, nm, (const double[]) {1.0});
+		add_spec(specs, &n, AML_ALGO_LINEAR, 1, nm, (const double[]) {0.01});
+		add_spec(specs, &n, AML_ALGO_LINEAR, 1, nm, (const double[]) {30.0});
+	}
+	if (algo_allowed(c, AML_ALGO_DECISION_TREE))
+	{
+		static const char *const nm[] = {"max_depth", "min_samples_leaf"};
+
+		add_spec(specs, &n, AML_ALGO_DECISION_TREE, 2, nm, (const double[]) {4, 5});
+		add_spec(specs, &n, AML_ALGO_DECISION_TREE, 2, nm, (const double[]) {8, 5});
+		add_spec(specs, &n, AML_ALGO_DECISION_TREE, 2, nm, (const double[]) {12, 10});
+	}
+	if (algo_allowed(c, AML_ALGO_GBDT))
+	{
+		static const char *const nm[] = {"n_estimators", "learning_rate", "max_leaves"};
+
+		add_spec(specs, &n, AML_ALGO_GBDT, 3, nm, (const double[]) {100, 0.1, 31});
+		add_spec(specs, &n, AML_ALGO_GBDT, 3, nm, (const double[]) {300, 0.05, 15});
+	}
+	if (algo_allowed(c, AML_ALGO_RANDOM_FOREST))
+	{
+		static const char *const nm[] = {"n_estimators"};
+
+		add_spec(specs, &n, AML_ALGO_RANDOM_FOREST, 1, nm, (const double[]) {100});
+	}
+	if (algo_allowed(c, AML_ALGO_EXTRA_TREES))
+	{
+		static const char *const nm[] = {"n_estimators"};
+
+		add_spec(specs, &n, AML_ALGO_EXTRA_TREES, 1, nm, (const double[]) {100});
+	}
+	return n;
+}
+
+static int
+better(const train_ctx *c, double a, double b)
+{
+	if (isnan(a))
+		return 0;
+	if (isnan(b))
+		return 1;
+	return c->hib ? a > b : a < b;
+}
+
+static void
+params_text(const aml_params *p, char *buf, size_t n)
+{
+	size_t		len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < p->n && len < n; i++)
+		len += (size_t) snprintf(buf + len, n - len, "%s%s=%g", i ? " " : "", p->name[i], p->value[i]);
+}
+
+static aml_status
+fit_one(train_ctx *c, const cand_spec *s, const int64_t *rows, int64_t n_rows,
+		const int64_t *valid, int64_t n_valid, void **state)
+{
+	aml_fit_input in;
+	const aml_learner_ops *ops = aml_learner_for(s->algo);
+
+	memset(&in, 0, sizeof(in));
+	in.ds = &c->ds;
+	in.y = c->y;
+	in.rows = rows;
+	in.n_rows = n_rows;
+	in.task = c->task;
+	in.n_classes = c->task == AML_TASK_REGRESSION ? 0 : c->n_classes;
+	in.valid_rows = valid;
+	in.n_valid = n_valid;
+	in.seed = c->opts->seed;
+	return ops->fit(c->env, &in, &s->params, state, c->err);
+}
+
+/*
+ * evaluate scores one configuration: out-of-fold predictions over the
+ * training rows (CV) or predictions on the validation rows (holdout).
+ * *score is NaN when the budget ran out before it finished.
+ */
+static aml_status
+evaluate(train_ctx *c, const cand_spec *s, double deadline, double *score,
+		 int64_t *sample_rows)
+{
+	aml_env    *env = c->env;
+	const aml_learner_ops *ops = aml_learner_for(s->algo);
+	int64_t    *fit_rows = aml_malloc(env, (size_t) c->n_train * sizeof(int64_t));
+	int64_t    *val_rows = aml_malloc(env, (size_t) c->n_train * sizeof(int64_t));
+	double	   *pred = aml_malloc(env, (size_t) c->n_train * c->n_out * sizeof(double));
+	double	   *yv = aml_malloc(env, (size_t) c->n_train * sizeof(double));
+	int64_t		n_scored = 0;
+	int			folds = c->holdout ? 1 : c->n_folds;
+	aml_status	st = AML_OK;
+
+	*score = NAN;
+	*sample_rows = 0;
+	if (!fit_rows || !val_rows || !pred || !yv)
+	{
+		st = aml_oom(env, c->err, (size_t) c->n_train * 32);
+		goto done;
+	}
+	for (int k = 0; k < folds; k++)
+	{
+		int64_t		nf = 0,
+					nv = 0;
+		void	   *state = NULL;
+
+		if (k > 0 && now(c) > deadline && s->algo != AML_ALGO_BASELINE)
+			goto done;
+		for (int64_t r = 0; r < c->n_train; r++)
+		{
+			int64_t		i = c->train_idx[r];
+
+			if (c->fold_of[i] == k)
+				val_rows[nv++] = i;
+			else
+				fit_rows[nf++] = i;
+		}
+		if (nv == 0 || nf == 0)
+			continue;
+		st = fit_one(c, s, fit_rows, nf, val_rows, nv, &state);
+		if (st != AML_OK)
+			goto done;
+		ops->predict(state, &c->ds, val_rows, nv, pred + n_scored * c->n_out);
+		ops->free_state(env, state);
+		for (int64_t r = 0; r < nv; r++)
+			yv[n_scored + r] = c->y[val_rows[r]];
+		n_scored += nv;
+		*sample_rows = nf;
+		if (aml_check_cancel(env))
+		{
+			st = aml_set_error(c->err, AML_ECANCELED, "automl training was canceled");
+			goto done;
+		}
+	}
+	*score = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, pred);
+done:
+	aml_free(env, fit_rows);
+	aml_free(env, val_rows);
+	aml_free(env, pred);
+	aml_free(env, yv);
+	return st;
+}
+
+static aml_status
+report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t rows)
+{
+	aml_report *r = c->report;
+	aml_candidate *cd;
+
+	if (r->n_cands == r->cap_cands)
+	{
+		int			nc = r->cap_cands ? r->cap_cands * 2 : 16;
+		aml_candidate *n = aml_realloc(c->env, r->cands, (size_t) nc * sizeof(aml_candidate));
+
+		if (n == NULL)
+			return aml_oom(c->env, c->err, (size_t) nc * sizeof(aml_candidate));
+		r->cands = n;
+		r->cap_cands = nc;
+	}
+	cd = &r->cands[r->n_cands++];
+	memset(cd, 0, sizeof(*cd));
+	cd->algo = s->algo;
+	cd->params = s->params;
+	cd->score = score;
+	cd->fit_seconds = secs;
+	cd->sample_rows = rows;
+	return AML_OK;
+}
+
+/* ---------------------------------------------------------------- report */
+
+static const char *const binary_metrics[] = {"roc_auc", "log_loss", "accuracy", "f1", "precision", "recall", NULL};
+static const char *const multi_metrics[] = {"accuracy", "f1_macro", "log_loss", NULL};
+static const char *const reg_metrics[] = {"rmse", "mae", "r2", NULL};
+
+static char *
+metrics_json(train_ctx *c, int64_t n, const double *y, const double *pred)
+{
+	const char *const *names = c->task == AML_TASK_BINARY ? binary_metrics :
+		c->task == AML_TASK_MULTICLASS ? multi_metrics : reg_metrics;
+	aml_json	j;
+
+	aml_json_init(&j, c->env);
+	aml_json_begin_obj(&j);
+	for (int i = 0; names[i]; i++)
+	{
+		aml_json_key(&j, names[i]);
+		aml_json_num(&j, aml_metric_compute(names[i], c->task, c->n_classes, n, y, pred));
+	}
+	aml_json_end_obj(&j);
+	if (j.oom)
+	{
+		aml_json_free(&j);
+		return NULL;
+	}
+	return j.s;
+}
+
+static char *
+params_json(aml_env *env, const aml_params *p)
+{
+	aml_json	j;
+
+	aml_json_init(&j, env);
+	aml_json_begin_obj(&j);
+	for (int i = 0; i < p->n; i++)
+	{
+		aml_json_key(&j, p->name[i]);
+		aml_json_num(&j, p->value[i]);
+	}
+	aml_json_end_obj(&j);
+	if (j.oom)
+	{
+		aml_json_free(&j);
+		return NULL;
+	}
+	return j.s;
+}
+
+/*
+ * features_json describes every source column: its kind, whether it is
+ * used and why not, missing rate and basic statistics over the training
+ * rows, and the chosen learner's importance folded per column.
+ */
+static char *
+features_json(train_ctx *c, const double *imp_feat)
+{
+	const aml_frame *f = c->frame;
+	aml_model  *m = c->model;
+	aml_json	j;
+	int			input = 0;
+
+	aml_json_init(&j, c->env);
+	aml_json_begin_arr(&j);
+	for (int col = 0; col < f->n_cols; col++)
+	{
+		const aml_fcol *fc = &f->cols[col];
+		int64_t		miss = 0;
+		int			is_input = input < m->n_inputs && c->input_col[input] == col;
+
+		for (int64_t r = 0; r < c->n_train; r++)
+		{
+			int64_t		i = c->train_idx[r];
+
+			if ((fc->kind == AML_COL_NUMERIC && isnan(fc->num[i])) ||
+				(fc->kind == AML_COL_CATEGORICAL && fc->code[i] < 0) ||
+				(fc->kind == AML_COL_DATETIME && isnan(fc->dt[i])))
+				miss++;
+		}
+		aml_json_begin_obj(&j);
+		aml_json_key(&j, "name");
+		aml_json_str(&j, fc->name);
+		aml_json_key(&j, "type");
+		aml_json_str(&j, fc->source_type);
+		aml_json_key(&j, "kind");
+		aml_json_str(&j, fc->kind == AML_COL_NUMERIC ? "numeric" :
+					 fc->kind == AML_COL_CATEGORICAL ? "categorical" : "datetime");
+		aml_json_key(&j, "role");
+		aml_json_str(&j, col == c->opts->target_col ? "target" : is_input ? "feature" : "dropped");
+		if (c->drop_reason && c->drop_reason[col])
+		{
+			aml_json_key(&j, "reason");
+			aml_json_str(&j, c->drop_reason[col]);
+		}
+		aml_json_key(&j, "missing_rate");
+		aml_json_num(&j, c->n_train ? round((double) miss / c->n_train * 1e6) / 1e6 : 0.0);
+		if (is_input)
+		{
+			const aml_input *in = &m->inputs[input];
+
+			if (fc->kind == AML_COL_NUMERIC)
+			{
+				double		lo = INFINITY,
+							hi = -INFINITY,
+							sum = 0;
+				int64_t		cnt = 0;
+
+				for (int64_t r = 0; r < c->n_train; r++)
+				{
+					double		v = fc->num[c->train_idx[r]];
+
+					if (isnan(v))
+						continue;
+					lo = v < lo ? v : lo;
+					hi = v > hi ? v : hi;
+					sum += v;
+					cnt++;
+				}
+				aml_json_key(&j, "min");
+				aml_json_num(&j, lo);
+				aml_json_key(&j, "max");
+				aml_json_num(&j, hi);
+				aml_json_key(&j, "mean");
+				aml_json_num(&j, cnt ? sum / cnt : NAN);
+			}
+			else if (fc->kind == AML_COL_CATEGORICAL)
+			{
+				aml_json_key(&j, "levels");
+				aml_json_int(&j, fc->n_levels);
+				aml_json_key(&j, "kept_levels");
+				aml_json_int(&j, in->n_levels);
+				aml_json_key(&j, "encoding");
+				aml_json_str(&j, "category codes (trees), one-hot (linear); rare and unseen levels pooled");
+			}
+			else
+			{
+				aml_json_key(&j, "encoding");
+				aml_json_str(&j, in->has_time ? "year, month, day, dow, doy, days, hour" :
+							 "year, month, day, dow, doy, days");
+			}
+			if (imp_feat)
+			{
+				double		s = 0;
+
+				for (int p = 0; p < in->n_feat; p++)
+					s += imp_feat[in->feat_start + p];
+				aml_json_key(&j, "importance");
+				aml_json_num(&j, s);
+			}
+			input++;
+		}
+		aml_json_end_obj(&j);
+	}
+	aml_json_end_arr(&j);
+	if (j.oom)
+	{
+		aml_json_free(&j);
+		return NULL;
+	}
+	return j.s;
+}
+
+void
+aml_report_free(aml_report *r)
+{
+	aml_env    *env;
+
+	if (r == NULL)
+		return;
+	env = r->env;
+	aml_free(env, r->cands);
+	aml_free(env, r->metrics_json);
+	aml_free(env, r->baseline_json);
+	aml_free(env, r->features_json);
+	aml_free(env, r->params_json);
+	aml_free(env, r);
+}
+
+size_t
+aml_report_json(const aml_report *r, const char *section, char *buf, size_t cap)
+{
+	const char *s = NULL;
+	size_t		n;
+
+	if (strcmp(section, "metrics") == 0)
+		s = r->metrics_json;
+	else if (strcmp(section, "baseline") == 0)
+		s = r->baseline_json;
+	else if (strcmp(section, "features") == 0)
+		s = r->features_json;
+	else if (strcmp(section, "hyperparameters") == 0)
+		s = r->params_json;
+	if (s == NULL)
+		s = "null";
+	n = strlen(s);
+	if (buf && cap)
+	{
+		size_t		k = n < cap - 1 ? n : cap - 1;
+
+		memcpy(buf, s, k);
+		buf[k] = '\0';
+	}
+	return n;
+}
+
+int
+aml_report_n_candidates(const aml_report *r)
+{
+	return r->n_cands;
+}
+
+const aml_candidate *
+aml_report_candidate(const aml_report *r, int i)
+{
+	return &r->cands[i];
+}
+
+aml_task
+aml_report_task(const aml_report *r)
+{
+	return r->task;
+}
+
+const char *
+aml_report_metric(const aml_report *r)
+{
+	return r->metric;
+}
+
+double
+aml_report_test_score(const aml_report *r)
+{
+	return r->test_score;
+}
+
+double
+aml_report_baseline_score(const aml_report *r)
+{
+	return r->baseline_score;
+}
+
+int
+aml_report_higher_is_better(const aml_report *r)
+{
+	return r->higher_is_better;
+}
+
+int64_t
+aml_report_train_rows(const aml_report *r)
+{
+	return r->train_rows;
+}
+
+int64_t
+aml_report_test_rows(const aml_report *r)
+{
+	return r->test_rows;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void
+ctx_cleanup(train_ctx *c)
+{
+	aml_env    *env = c->env;
+
+	if (c->labels)
+	{
+		for (int k = 0; k < c->n_classes && k <= MAX_CLASSES; k++)
+			aml_free(env, c->labels[k]);
+		aml_free(env, c->labels);
+	}
+	aml_free(env, c->y);
+	aml_free(env, c->train_idx);
+	aml_free(env, c->test_idx);
+	aml_free(env, c->fold_of);
+	if (c->owned_cols)
+		for (int j = 0; j < c->ds.n_feat; j++)
+			aml_free(env, c->owned_cols[j]);
+	aml_free(env, c->owned_cols);
+	aml_free(env, c->cols);
+	if (c->level_map)
+		for (int i = 0; i < c->frame->n_cols; i++)
+			aml_free(env, c->level_map[i]);
+	aml_free(env, c->level_map);
+	aml_free(env, c->input_col);
+	aml_free(env, c->drop_reason);
+}
+
+static int
+cmp_rank(const void *a, const void *b, void *arg)
+{
+	const aml_candidate *x = *(aml_candidate *const *) a;
+	const aml_candidate *y = *(aml_candidate *const *) b;
+	int			hib = *(int *) arg;
+
+	if (isnan(x->score) != isnan(y->score))
+		return isnan(x->score) ? 1 : -1;
+	if (x->score != y->score)
+		return (hib ? x->score < y->score : x->score > y->score) ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
+aml_status
+aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
+		  aml_model **model_out, aml_report **report_out, aml_error *err)
+{
+	train_ctx	c;
+	cand_spec  *specs = NULL;
+	int			n_specs;
+	int			best = -1;
+	double		best_score = NAN;
+	aml_status	st = AML_OK;
+	double		deadline;
+	double	   *raw = NULL,
+			   *pred = NULL,
+			   *ytest = NULL,
+			   *imp = NULL;
+	void	   *scratch = NULL;
+	void	   *base_state = NULL;
+	aml_model  *m;
+
+	*model_out = NULL;
+	*report_out = NULL;
+	memset(&c, 0, sizeof(c));
+	c.env = env;
+	c.frame = frame;
+	c.opts = opts;
+	c.err = err;
+	c.t0 = now(&c);
+	c.task = opts->task;
+
+	if (opts->target_col < 0 || opts->target_col >= frame->n_cols)
+		return aml_set_error(err, AML_EINVAL, "target column index out of range");
+	if (frame->n_rows == 0)
+	{
+		aml_set_error(err, AML_EINVAL, "source has no rows");
+		aml_set_hint(err, "automl_train needs a table, view or query that returns rows.");
+		return AML_EINVAL;
+	}
+	if (!(opts->test_fraction >= 0.0 && opts->test_fraction < 0.9))
+		return aml_set_error(err, AML_EINVAL, "test_fraction must be at least 0 and less than 0.9");
+
+	c.report = aml_calloc(env, 1, sizeof(aml_report));
+	c.model = m = aml_model_alloc(env);
+	if (c.report == NULL || m == NULL)
+	{
+		st = aml_oom(env, err, sizeof(aml_model));
+		goto fail;
+	}
+	c.report->env = env;
+
+	if ((st = setup_target(&c)) != AML_OK)
+		goto fail;
+	c.metric = opts->metric && strcmp(opts->metric, "auto") != 0 ? opts->metric : aml_metric_default(c.task);
+	if (!aml_metric_valid(c.metric, c.task))
+	{
+		st = aml_set_error(err, AML_EINVAL, "metric \"%s\" does not apply to a %s task", c.metric, aml_task_name(c.task));
+		aml_set_hint(err, "Binary tasks take roc_auc, log_loss, accuracy, f1, precision, recall; multiclass accuracy, f1_macro, log_loss; regression rmse, mae, r2.");
+		goto fail;
+	}
+	c.hib = aml_metric_higher_is_better(c.metric);
+	{
+		int64_t		labelled = 0;
+
+		for (int64_t i = 0; i < frame->n_rows; i++)
+			labelled += !isnan(c.y[i]);
+		c.holdout = (double) labelled * (1.0 - opts->test_fraction) > CV_MAX_ROWS;
+		c.n_folds = c.holdout ? 5 : (opts->folds >= 2 ? opts->folds : 5);
+	}
+	if ((st = split_rows(&c)) != AML_OK)
+		goto fail;
+	if ((st = setup_inputs(&c)) != AML_OK)
+		goto fail;
+
+	m->task = c.task;
+	if (c.task != AML_TASK_REGRESSION)
+	{
+		m->n_classes = c.n_classes;
+		m->class_labels = c.labels;
+		c.labels = NULL;		/* owned by the model now */
+	}
+	c.report->task = c.task;
+	snprintf(c.report->metric, sizeof(c.report->metric), "%s", c.metric);
+	c.report->higher_is_better = c.hib;
+	c.report->train_rows = c.n_train;
+	c.report->test_rows = c.n_test;
+
+	/* the search */
+	specs = aml_calloc(env, 32, sizeof(cand_spec));
+	if (specs == NULL)
+	{
+		st = aml_oom(env, err, 32 * sizeof(cand_spec));
+		goto fail;
+	}
+	n_specs = candidate_specs(&c, specs);
+	deadline = c.t0 + (opts->budget_seconds > 0 ? opts->budget_seconds : 1e9);
+	if (opts->manual)
+	{
+		char		msg[256];
+
+		if (aml_learner_for(specs[0].algo) == NULL)
+		{
+			st = aml_set_error(err, AML_EINVAL, "algorithm \"%s\" is not available", aml_algo_name(specs[0].algo));
+			goto fail;
+		}
+		if (aml_params_check(specs[0].algo, &specs[0].params, msg, sizeof(msg)))
+		{
+			st = aml_set_error(err, AML_EINVAL, "%s", msg);
+			goto fail;
+		}
+		best = 0;
+	}
+	else
+	{
+		int			done = 0;
+
+		aml_log(env, AML_LOG_INFO, "searching %d candidates on %lld training rows (%s, %s)",
+				n_specs, (long long) c.n_train,
+				c.holdout ? "validation split" : "cross-validation", c.metric);
+		for (int s = 0; s < n_specs; s++)
+		{
+			double		t = now(&c);
+			double		score;
+			int64_t		rows;
+			char		ptxt[200];
+
+			if (t > deadline && s > 0)
+			{
+				aml_log(env, AML_LOG_NOTICE, "time budget reached after %d of %d candidates", done, n_specs);
+				break;
+			}
+			st = evaluate(&c, &specs[s], deadline, &score, &rows);
+			if (st != AML_OK)
+				goto fail;
+			done++;
+			if ((st = report_add(&c, &specs[s], score, now(&c) - t, rows)) != AML_OK)
+				goto fail;
+			if (better(&c, score, best_score))
+			{
+				best_score = score;
+				best = s;
+			}
+			params_text(&specs[s].params, ptxt, sizeof(ptxt));
+			aml_log(env, AML_LOG_INFO, "candidate %d/%d: %s%s%s%s %s %.4f (best %.4f) %.1f s",
+					s + 1, n_specs, aml_algo_name(specs[s].algo), ptxt[0] ? " (" : "", ptxt,
+					ptxt[0] ? ")" : "", c.metric, score, best_score, now(&c) - c.t0);
+		}
+		if (best < 0)
+			best = 0;
+	}
+
+	/* refit the winner on every training row */
+	m->algo = specs[best].algo;
+	m->params = specs[best].params;
+	m->members = aml_calloc(env, 1, sizeof(aml_member));
+	if (m->members == NULL)
+	{
+		st = aml_oom(env, err, sizeof(aml_member));
+		goto fail;
+	}
+	{
+		double		t = now(&c);
+
+		st = fit_one(&c, &specs[best], c.train_idx, c.n_train, NULL, 0, &m->members[0].state);
+		if (st != AML_OK)
+			goto fail;
+		m->members[0].ops = aml_learner_for(specs[best].algo);
+		m->members[0].weight = 1.0;
+		m->members[0].params = specs[best].params;
+		m->n_members = 1;
+		if (opts->manual &&
+			(st = report_add(&c, &specs[best], NAN, now(&c) - t, c.n_train)) != AML_OK)
+			goto fail;
+	}
+
+	/* score the model and the baseline on the test rows */
+	if (c.n_test > 0)
+	{
+		int64_t		nt = c.n_test;
+		cand_spec	bs;
+
+		raw = aml_malloc(env, (size_t) nt * (m->n_inputs ? m->n_inputs : 1) * sizeof(double));
+		pred = aml_malloc(env, (size_t) nt * c.n_out * sizeof(double));
+		ytest = aml_malloc(env, (size_t) nt * sizeof(double));
+		scratch = aml_malloc(env, aml_model_scratch_size(m));
+		if (!raw || !pred || !ytest || !scratch)
+		{
+			st = aml_oom(env, err, (size_t) nt * 64);
+			goto fail;
+		}
+		raw_inputs(&c, c.test_idx, nt, raw);
+		for (int64_t r = 0; r < nt; r++)
+			ytest[r] = c.y[c.test_idx[r]];
+		aml_model_predict(m, nt, raw, pred, scratch);
+		c.report->test_score = aml_metric_compute(c.metric, c.task, c.n_classes, nt, ytest, pred);
+		c.report->metrics_json = metrics_json(&c, nt, ytest, pred);
+
+		memset(&bs, 0, sizeof(bs));
+		bs.algo = AML_ALGO_BASELINE;
+		if ((st = fit_one(&c, &bs, c.train_idx, c.n_train, NULL, 0, &base_state)) != AML_OK)
+			goto fail;
+		aml_baseline_ops.predict(base_state, &c.ds, c.test_idx, nt, pred);
+		c.report->baseline_score = aml_metric_compute(c.metric, c.task, c.n_classes, nt, ytest, pred);
+		c.report->baseline_json = metrics_json(&c, nt, ytest, pred);
+		if (!c.report->metrics_json || !c.report->baseline_json)
+		{
+			st = aml_oom(env, err, 1024);
+			goto fail;
+		}
+	}
+	else
+	{
+		c.report->test_score = NAN;
+		c.report->baseline_score = NAN;
+	}
+
+	/* importance and the column profile */
+	imp = aml_calloc(env, (size_t) (m->n_feat ? m->n_feat : 1), sizeof(double));
+	if (imp && m->members[0].ops->importance)
+		m->members[0].ops->importance(m->members[0].state, m->n_feat, imp);
+	c.report->features_json = features_json(&c, imp && m->members[0].ops->importance ? imp : NULL);
+	c.report->params_json = params_json(env, &m->params);
+	if (!c.report->features_json || !c.report->params_json)
+	{
+		st = aml_oom(env, err, 1024);
+		goto fail;
+	}
+
+	/* rank the leaderboard */
+	{
+		aml_candidate **ord = aml_malloc(env, (size_t) (c.report->n_cands + 1) * sizeof(void *));
+
+		if (ord)
+		{
+			for (int i = 0; i < c.report->n_cands; i++)
+				ord[i] = &c.report->cands[i];
+			qsort_r(ord, (size_t) c.report->n_cands, sizeof(void *), cmp_rank, &c.hib);
+			for (int i = 0; i < c.report->n_cands; i++)
+				ord[i]->rank = i + 1;
+			aml_free(env, ord);
+		}
+	}
+
+	aml_free(env, specs);
+	aml_free(env, raw);
+	aml_free(env, pred);
+	aml_free(env, ytest);
+	aml_free(env, scratch);
+	aml_free(env, imp);
+	if (base_state)
+		aml_baseline_ops.free_state(env, base_state);
+	ctx_cleanup(&c);
+	*model_out = m;
+	*report_out = c.report;
+	return AML_OK;
+
+fail:
+	aml_free(env, specs);
+	aml_free(env, raw);
+	aml_free(env, pred);
+	aml_free(env, ytest);
+	aml_free(env, scratch);
+	aml_free(env, imp);
+	if (base_state)
+		aml_baseline_ops.free_state(env, base_state);
+	ctx_cleanup(&c);
+	aml_model_free(c.model);
+	aml_report_free(c.report);
+	return st;
+}

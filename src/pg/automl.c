@@ -1,0 +1,171 @@
+/*-------------------------------------------------------------------------
+ *
+ * automl.c
+ *	  Module entry: magic block, settings, the core environment as the
+ *	  backend sees it, and the one place that maps core status codes to
+ *	  PostgreSQL errors.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+#include <unistd.h>
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include "automl_pg.h"
+
+PG_MODULE_MAGIC;
+
+int			automl_work_mem = 2 * 1024 * 1024;	/* kB: 2 GB */
+int			automl_threads = 0;
+int			automl_seed = 42;
+bool		automl_progress = true;
+
+void		_PG_init(void);
+
+/*
+ * _PG_init defines the automl.* settings.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("automl.work_mem",
+							"Memory budget of one automl training.",
+							"Training that needs more fails with a clear error.",
+							&automl_work_mem, 2 * 1024 * 1024, 1024, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("automl.threads",
+							"Worker threads automl training may use (0 = one per core).",
+							NULL, &automl_threads, 0, 0, 256,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("automl.seed",
+							"Default random seed of automl training.",
+							NULL, &automl_seed, 42, 0, INT_MAX,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("automl.progress",
+							 "Report each candidate of the search as a NOTICE.",
+							 NULL, &automl_progress, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("automl");
+#else
+	EmitWarningsOnPlaceholders("automl");
+#endif
+}
+
+/*
+ * AmlLog passes core messages on as NOTICE (or DEBUG1 for progress when
+ * automl.progress is off).  Called from the main thread only.
+ */
+static void
+AmlLog(void *ctx, aml_log_level level, const char *msg)
+{
+	(void) ctx;
+	if (level == AML_LOG_NOTICE || (level == AML_LOG_INFO && automl_progress))
+		ereport(NOTICE, (errmsg_internal("%s", msg)));
+	else
+		ereport(DEBUG1, (errmsg_internal("%s", msg)));
+}
+
+/*
+ * AmlShouldCancel tells the core to stop when a cancel or terminate is
+ * pending; the caller then runs CHECK_FOR_INTERRUPTS to raise it.
+ */
+static int
+AmlShouldCancel(void *ctx)
+{
+	(void) ctx;
+	return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
+
+/*
+ * AmlEnvInit prepares a core environment for this backend: malloc, the
+ * automl.work_mem budget, NOTICE logging, interrupt polling, threads.
+ */
+void
+AmlEnvInit(aml_env *env)
+{
+	long		cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	aml_env_init(env);
+	env->mem_budget = (size_t) automl_work_mem * 1024;
+	env->log = AmlLog;
+	env->should_cancel = AmlShouldCancel;
+	env->n_threads = automl_threads > 0 ? automl_threads : (cores > 0 ? (int) cores : 1);
+	env->seed = (uint64_t) automl_seed;
+}
+
+/*
+ * AmlThrow raises the PostgreSQL error that corresponds to a core status.
+ */
+void
+AmlThrow(aml_status status, const aml_error *err)
+{
+	int			code;
+
+	switch (status)
+	{
+		case AML_EINVAL:
+			code = ERRCODE_INVALID_PARAMETER_VALUE;
+			break;
+		case AML_ENOMEM:
+			code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+			break;
+		case AML_EFORMAT:
+			code = ERRCODE_DATA_CORRUPTED;
+			break;
+		case AML_ENUMERIC:
+			code = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+			break;
+		case AML_ECANCELED:
+			CHECK_FOR_INTERRUPTS();
+			code = ERRCODE_QUERY_CANCELED;
+			break;
+		default:
+			code = ERRCODE_INTERNAL_ERROR;
+			break;
+	}
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("%s", err->msg[0] ? err->msg : aml_status_name(status)),
+			 err->detail[0] ? errdetail("%s", err->detail) : 0,
+			 err->hint[0] ? errhint("%s", err->hint) : 0));
+	pg_unreachable();
+}
+
+typedef struct AmlFreeCb
+{
+	MemoryContextCallback cb;
+	void		(*fn) (void *);
+	void	   *ptr;
+} AmlFreeCb;
+
+static void
+AmlFreeCallback(void *arg)
+{
+	AmlFreeCb  *f = arg;
+
+	if (f->ptr)
+		f->fn(f->ptr);
+	f->ptr = NULL;
+}
+
+/*
+ * AmlRegisterFree frees a core object when cxt is reset or deleted (on
+ * success or error alike).
+ */
+void
+AmlRegisterFree(MemoryContext cxt, void (*fn) (void *), void *ptr)
+{
+	AmlFreeCb  *f = MemoryContextAllocZero(cxt, sizeof(AmlFreeCb));
+
+	f->fn = fn;
+	f->ptr = ptr;
+	f->cb.func = AmlFreeCallback;
+	f->cb.arg = f;
+	MemoryContextRegisterResetCallback(cxt, &f->cb);
+}

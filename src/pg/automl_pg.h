@@ -1,0 +1,36 @@
+/*-------------------------------------------------------------------------
+ *
+ * automl_pg.h
+ *	  Declarations shared by the PostgreSQL glue files.
+ *
+ * Only the backend's main thread runs this code.  Core objects are
+ * malloc'd; every one is tied to a memory context through a reset
+ * callback so an ERROR never leaks it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AUTOML_PG_H
+#define AUTOML_PG_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/memutils.h"
+
+#include "aml.h"
+
+/* GUCs */
+extern int	automl_work_mem;	/* kB */
+extern int	automl_threads;
+extern int	automl_seed;
+extern bool automl_progress;
+
+/* automl.c */
+extern void AmlEnvInit(aml_env *env);
+extern void AmlThrow(aml_status status, const aml_error *err) pg_attribute_noreturn();
+extern void AmlRegisterFree(MemoryContext cxt, void (*fn) (void *), void *ptr);
+
+/* model cache (predict.c) */
+extern aml_model *AmlModelLoad(const char *name, int version, int64 *model_id);
+
+#endif							/* AUTOML_PG_H */

@@ -1,0 +1,1015 @@
+/*-------------------------------------------------------------------------
+ *
+ * train.c
+ *	  automl_train: resolves the source with the caller's privileges, reads
+ *	  it through an SPI cursor in batches into the core's frame, trains,
+ *	  and stores the model version, its leaderboard and (when it wins) a
+ *	  deployment, all in the caller's transaction.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+#include "utils/array.h"
+
+#include "automl_pg.h"
+
+PG_FUNCTION_INFO_V1(automl_train);
+
+#define FETCH_BATCH 10000
+
+/* How one source column is read into the frame. */
+typedef enum ColRead
+{
+	READ_SKIP = 0,
+	READ_INT2,
+	READ_INT4,
+	READ_INT8,
+	READ_FLOAT4,
+	READ_FLOAT8,
+	READ_NUMERIC,
+	READ_BOOL,
+	READ_TEXT,
+	READ_BPCHAR,
+	READ_OUTPUT,				/* enums: the type's output function */
+	READ_DATE,
+	READ_TIMESTAMP
+} ColRead;
+
+typedef struct SourceCol
+{
+	ColRead		read;
+	int			frame_col;
+	FmgrInfo	out;
+} SourceCol;
+
+typedef struct TrainArgs
+{
+	char	   *source;
+	char	   *target;
+	char	   *name;
+	aml_task	task;
+	double		budget;
+	char	   *metric;
+	List	   *exclude;		/* of char * */
+	aml_train_options opts;
+	char	   *options_text;
+} TrainArgs;
+
+/* ---------------------------------------------------------------- options */
+
+static const char *const valid_options =
+"test_fraction, seed, folds, algorithm, params, algorithms";
+
+static double
+JsonbNumber(const char *key, JsonbValue *v)
+{
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be a number", key)));
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+}
+
+static char *
+JsonbString(const char *key, JsonbValue *v)
+{
+	if (v->type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be a string", key)));
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+static int
+AlgoFromName(const char *name, const char *what)
+{
+	int			a = aml_algo_from_name(name);
+
+	if (a < 0 || a == AML_ALGO_ENSEMBLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown algorithm \"%s\" in option \"%s\"", name, what),
+				 errhint("Valid algorithms are: baseline, linear, decision_tree, gbdt, random_forest, extra_trees.")));
+	return a;
+}
+
+/*
+ * ParseOptions reads the options jsonb into the core's training options;
+ * unknown keys and wrong types are errors.
+ */
+static void
+ParseOptions(Jsonb *jb, aml_train_options *o)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken r;
+	char	   *key = NULL;
+	bool		have_params = false;
+
+	if (!JB_ROOT_IS_OBJECT(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a JSON object"),
+				 errhint("For example: options => '{\"test_fraction\": 0.25, \"seed\": 7}'.")));
+	it = JsonbIteratorInit(&jb->root);
+	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (r == WJB_KEY)
+		{
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+			continue;
+		}
+		if (r != WJB_VALUE)
+			continue;
+		if (strcmp(key, "test_fraction") == 0)
+		{
+			double		t = JsonbNumber(key, &v);
+
+			if (!(t >= 0 && t <= 0.5))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"test_fraction\" must be between 0 and 0.5")));
+			o->test_fraction = t;
+		}
+		else if (strcmp(key, "seed") == 0)
+		{
+			double		s = JsonbNumber(key, &v);
+
+			if (!(s >= 0 && s <= 9007199254740991.0) || s != floor(s))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"seed\" must be a non-negative integer")));
+			o->seed = (uint64_t) s;
+		}
+		else if (strcmp(key, "folds") == 0)
+		{
+			double		f = JsonbNumber(key, &v);
+
+			if (!(f >= 2 && f <= 20) || f != floor(f))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"folds\" must be an integer between 2 and 20")));
+			o->folds = (int) f;
+		}
+		else if (strcmp(key, "algorithm") == 0)
+		{
+			o->manual = 1;
+			o->manual_algo = AlgoFromName(JsonbString(key, &v), key);
+		}
+		else if (strcmp(key, "algorithms") == 0)
+		{
+			JsonbIterator *ai;
+			JsonbValue	av;
+			JsonbIteratorToken ar;
+
+			if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"algorithms\" must be an array of algorithm names")));
+			ai = JsonbIteratorInit(v.val.binary.data);
+			while ((ar = JsonbIteratorNext(&ai, &av, true)) != WJB_DONE)
+				if (ar == WJB_ELEM)
+					o->algorithms |= 1u << AlgoFromName(JsonbString(key, &av), key);
+			if (o->algorithms == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"algorithms\" must name at least one algorithm")));
+		}
+		else if (strcmp(key, "params") == 0)
+		{
+			JsonbIterator *pi;
+			JsonbValue	pv;
+			JsonbIteratorToken pr;
+			char	   *pkey = NULL;
+
+			if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"params\" must be a JSON object")));
+			have_params = true;
+			pi = JsonbIteratorInit(v.val.binary.data);
+			while ((pr = JsonbIteratorNext(&pi, &pv, true)) != WJB_DONE)
+			{
+				if (pr == WJB_KEY)
+					pkey = pnstrdup(pv.val.string.val, pv.val.string.len);
+				else if (pr == WJB_VALUE)
+				{
+					double		val;
+
+					if (pv.type == jbvBool)
+						val = pv.val.boolean ? 1.0 : 0.0;
+					else if (pv.type == jbvNumeric)
+						val = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(pv.val.numeric)));
+					else
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("parameter \"%s\" must be a number", pkey)));
+					if (aml_params_set(&o->manual_params, pkey, val) != 0)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("too many parameters, or parameter name \"%s\" too long", pkey)));
+				}
+			}
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown option \"%s\"", key),
+					 errhint("Valid options are: %s.", valid_options)));
+	}
+	if (have_params && !o->manual)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"params\" needs option \"algorithm\""),
+				 errhint("For example: options => '{\"algorithm\": \"decision_tree\", \"params\": {\"max_depth\": 4}}'.")));
+	if (o->manual)
+	{
+		char		buf[512];
+		const char *msg = aml_params_check(o->manual_algo, &o->manual_params, buf, sizeof(buf));
+
+		if (msg)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s", msg)));
+	}
+}
+
+/* ---------------------------------------------------------------- source */
+
+static bool
+IsQuery(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '(')
+		s++;
+	return pg_strncasecmp(s, "select", 6) == 0 || pg_strncasecmp(s, "with", 4) == 0 ||
+		pg_strncasecmp(s, "values", 6) == 0 || pg_strncasecmp(s, "table", 5) == 0;
+}
+
+/*
+ * ResolveSource turns a table or view name into a query (checking that it
+ * exists) and a default model-name stem; a query is used as it is.
+ */
+static char *
+ResolveSource(const char *source, char **stem)
+{
+	List	   *names;
+	RangeVar   *rv;
+	Oid			relid;
+
+	if (IsQuery(source))
+	{
+		*stem = "query";
+		return pstrdup(source);
+	}
+#if PG_VERSION_NUM >= 160000
+	names = stringToQualifiedNameList(source, NULL);
+#else
+	names = stringToQualifiedNameList(source);
+#endif
+	rv = makeRangeVarFromNameList(names);
+	relid = RangeVarGetRelid(rv, AccessShareLock, false);
+	*stem = get_rel_name(relid);
+	return psprintf("SELECT * FROM %s",
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											   get_rel_name(relid)));
+}
+
+static ColRead
+ReadKind(Oid type, aml_col_kind *kind, int *is_integer, int *has_time)
+{
+	Oid			base = getBaseType(type);
+
+	*is_integer = 0;
+	*has_time = 0;
+	*kind = AML_COL_NUMERIC;
+	switch (base)
+	{
+		case INT2OID:
+			*is_integer = 1;
+			return READ_INT2;
+		case INT4OID:
+			*is_integer = 1;
+			return READ_INT4;
+		case INT8OID:
+			*is_integer = 1;
+			return READ_INT8;
+		case FLOAT4OID:
+			return READ_FLOAT4;
+		case FLOAT8OID:
+			return READ_FLOAT8;
+		case NUMERICOID:
+			return READ_NUMERIC;
+		case BOOLOID:
+			*kind = AML_COL_CATEGORICAL;
+			return READ_BOOL;
+		case TEXTOID:
+		case VARCHAROID:
+		case NAMEOID:
+			*kind = AML_COL_CATEGORICAL;
+			return READ_TEXT;
+		case BPCHAROID:
+			*kind = AML_COL_CATEGORICAL;
+			return READ_BPCHAR;
+		case DATEOID:
+			*kind = AML_COL_DATETIME;
+			return READ_DATE;
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			*kind = AML_COL_DATETIME;
+			*has_time = 1;
+			return READ_TIMESTAMP;
+		default:
+			if (type_is_enum(base))
+			{
+				*kind = AML_COL_CATEGORICAL;
+				return READ_OUTPUT;
+			}
+			return READ_SKIP;
+	}
+}
+
+static void
+FrameFree(void *p)
+{
+	aml_frame_free((aml_frame *) p);
+}
+
+static void
+ModelFree(void *p)
+{
+	aml_model_free((aml_model *) p);
+}
+
+static void
+ReportFree(void *p)
+{
+	aml_report_free((aml_report *) p);
+}
+
+static void
+ThrowIfFailed(aml_status st, const aml_error *err)
+{
+	if (st != AML_OK)
+		AmlThrow(st, err);
+}
+
+/*
+ * ReadSource runs the query through a cursor and fills a new frame; the
+ * target column and the excluded names are checked against the columns.
+ */
+static aml_frame *
+ReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
+		   int *target_col, List **exclude_cols)
+{
+	SPIPlanPtr	plan;
+	Portal		portal;
+	aml_frame  *frame;
+	aml_error	err;
+	SourceCol  *cols = NULL;
+	TupleDesc	desc = NULL;
+	int			natts = 0;
+	int64		row = 0;
+	int64		cap = 0;
+	StringInfoData skipped;
+	MemoryContext batch_cxt;
+	int64		target_nan = 0;
+
+	memset(&err, 0, sizeof(err));
+	frame = aml_frame_create(env, &err);
+	if (frame == NULL)
+		AmlThrow(AML_ENOMEM, &err);
+	AmlRegisterFree(keep, FrameFree, frame);
+
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for automl source: %s", SPI_result_code_string(SPI_result));
+	if (!SPI_is_cursor_plan(plan))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source query must return rows")));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl batch", ALLOCSET_DEFAULT_SIZES);
+	*target_col = -1;
+	initStringInfo(&skipped);
+
+	for (;;)
+	{
+		MemoryContext old;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (desc == NULL)
+		{
+			ListCell   *lc;
+
+			desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+			natts = desc->natts;
+			cols = palloc0(sizeof(SourceCol) * (natts ? natts : 1));
+			for (int i = 0; i < natts; i++)
+			{
+				Form_pg_attribute att = TupleDescAttr(desc, i);
+				const char *aname = NameStr(att->attname);
+				aml_col_kind kind;
+				int			is_int,
+							has_time;
+				bool		excluded = false;
+
+				if (att->attisdropped)
+					continue;
+				cols[i].read = ReadKind(att->atttypid, &kind, &is_int, &has_time);
+				foreach(lc, a->exclude)
+					if (strcmp((char *) lfirst(lc), aname) == 0)
+						excluded = true;
+				if (strcmp(aname, a->target) == 0)
+				{
+					if (*target_col >= 0)
+						ereport(ERROR,
+								(errcode(ERRCODE_AMBIGUOUS_COLUMN),
+								 errmsg("target column \"%s\" appears more than once in the source", aname)));
+					if (cols[i].read == READ_SKIP || kind == AML_COL_DATETIME)
+						ereport(ERROR,
+								(errcode(ERRCODE_DATATYPE_MISMATCH),
+								 errmsg("target column \"%s\" has unsupported type %s", aname,
+										format_type_be(att->atttypid)),
+								 errhint("The target must be a number, boolean, text or enum column.")));
+					if (excluded)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("target column \"%s\" cannot be excluded", aname)));
+				}
+				if (cols[i].read == READ_SKIP)
+				{
+					if (!excluded)
+						appendStringInfo(&skipped, "%s%s (%s)", skipped.len ? ", " : "", aname,
+										 format_type_be(att->atttypid));
+					continue;
+				}
+				if (cols[i].read == READ_OUTPUT)
+				{
+					Oid			fn;
+					bool		isvarlena;
+
+					getTypeOutputInfo(att->atttypid, &fn, &isvarlena);
+					fmgr_info_cxt(fn, &cols[i].out, keep);
+				}
+				cols[i].frame_col = aml_frame_add_column(frame, aname, kind,
+														 format_type_be(att->atttypid),
+														 is_int, has_time, &err);
+				if (cols[i].frame_col < 0)
+					AmlThrow(AML_ENOMEM, &err);
+				if (strcmp(aname, a->target) == 0)
+					*target_col = cols[i].frame_col;
+				else if (excluded)
+					*exclude_cols = lappend_int(*exclude_cols, cols[i].frame_col);
+			}
+			if (*target_col < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("target column \"%s\" does not exist in the source", a->target),
+						 errhint("Target names are case-sensitive: pass the column name as it is stored.")));
+			foreach(lc, a->exclude)
+			{
+				bool		found = false;
+
+				for (int i = 0; i < natts; i++)
+					if (!TupleDescAttr(desc, i)->attisdropped &&
+						strcmp(NameStr(TupleDescAttr(desc, i)->attname), (char *) lfirst(lc)) == 0)
+						found = true;
+				if (!found)
+					ereport(ERROR,
+							(errcode(ERRCODE_UNDEFINED_COLUMN),
+							 errmsg("column \"%s\" in exclude does not exist in the source",
+									(char *) lfirst(lc))));
+			}
+			if (skipped.len)
+				ereport(NOTICE,
+						(errmsg("skipped columns of unsupported types: %s", skipped.data)));
+		}
+		if (SPI_processed == 0)
+			break;
+		if (row + (int64) SPI_processed > cap)
+		{
+			aml_status	st;
+
+			cap = Max(cap * 2, row + (int64) SPI_processed);
+			st = aml_frame_reserve(frame, cap, &err);
+			ThrowIfFailed(st, &err);
+		}
+		old = MemoryContextSwitchTo(batch_cxt);
+		for (uint64 t = 0; t < SPI_processed; t++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[t];
+
+			for (int i = 0; i < natts; i++)
+			{
+				SourceCol  *sc = &cols[i];
+				bool		isnull;
+				Datum		d;
+				int			fc = sc->frame_col;
+
+				if (sc->read == READ_SKIP)
+					continue;
+				d = heap_getattr(tup, i + 1, desc, &isnull);
+				if (isnull)
+				{
+					switch (sc->read)
+					{
+						case READ_BOOL:
+						case READ_TEXT:
+						case READ_BPCHAR:
+						case READ_OUTPUT:
+							aml_frame_set_code(frame, fc, row, -1);
+							break;
+						case READ_DATE:
+						case READ_TIMESTAMP:
+							aml_frame_set_datetime(frame, fc, row, NAN);
+							break;
+						default:
+							aml_frame_set_numeric(frame, fc, row, NAN);
+					}
+					continue;
+				}
+				switch (sc->read)
+				{
+					case READ_INT2:
+						aml_frame_set_numeric(frame, fc, row, DatumGetInt16(d));
+						break;
+					case READ_INT4:
+						aml_frame_set_numeric(frame, fc, row, DatumGetInt32(d));
+						break;
+					case READ_INT8:
+						aml_frame_set_numeric(frame, fc, row, (double) DatumGetInt64(d));
+						break;
+					case READ_FLOAT4:
+					case READ_FLOAT8:
+					case READ_NUMERIC:
+						{
+							double		v;
+
+							if (sc->read == READ_FLOAT4)
+								v = DatumGetFloat4(d);
+							else if (sc->read == READ_FLOAT8)
+								v = DatumGetFloat8(d);
+							else
+								v = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+							if (fc == *target_col && !isfinite(v))
+								target_nan++;
+							aml_frame_set_numeric(frame, fc, row, v);
+							break;
+						}
+					case READ_BOOL:
+						{
+							const char *s = DatumGetBool(d) ? "true" : "false";
+							int32		code = aml_frame_level_code(frame, fc, s, strlen(s), &err);
+
+							if (code < 0)
+								AmlThrow(AML_ENOMEM, &err);
+							aml_frame_set_code(frame, fc, row, code);
+							break;
+						}
+					case READ_TEXT:
+					case READ_BPCHAR:
+					case READ_OUTPUT:
+						{
+							char	   *s;
+							size_t		len;
+							int32		code;
+
+							if (sc->read == READ_OUTPUT)
+							{
+								s = OutputFunctionCall(&sc->out, d);
+								len = strlen(s);
+							}
+							else
+							{
+								text	   *tx = DatumGetTextPP(d);
+
+								s = VARDATA_ANY(tx);
+								len = VARSIZE_ANY_EXHDR(tx);
+								if (sc->read == READ_BPCHAR)
+									while (len > 0 && s[len - 1] == ' ')
+										len--;
+								if (memchr(s, '\0', len) != NULL)
+									len = strlen(s);
+							}
+							code = aml_frame_level_code(frame, fc, s, len, &err);
+							if (code < 0)
+								AmlThrow(AML_ENOMEM, &err);
+							aml_frame_set_code(frame, fc, row, code);
+							break;
+						}
+					case READ_DATE:
+						{
+							DateADT		dt = DatumGetDateADT(d);
+
+							aml_frame_set_datetime(frame, fc, row,
+												   DATE_NOT_FINITE(dt) ? NAN : (double) dt * 86400.0);
+							break;
+						}
+					case READ_TIMESTAMP:
+						{
+							Timestamp	ts = DatumGetTimestamp(d);
+
+							aml_frame_set_datetime(frame, fc, row,
+												   TIMESTAMP_NOT_FINITE(ts) ? NAN : (double) ts / 1e6);
+							break;
+						}
+					default:
+						break;
+				}
+			}
+			row++;
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(batch_cxt);
+		SPI_freetuptable(SPI_tuptable);
+		aml_frame_set_rows(frame, row);
+	}
+	SPI_cursor_close(portal);
+	MemoryContextDelete(batch_cxt);
+	aml_frame_set_rows(frame, row);
+	if (target_nan > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("target column \"%s\" contains NaN or Infinity", a->target),
+				 errdetail("%lld rows have a non-finite target.", (long long) target_nan),
+				 errhint("Filter them out with a query source, e.g. WHERE %s <> 'NaN'.", quote_identifier(a->target))));
+	if (row == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("source has no rows"),
+				 errhint("automl_train needs a table, view or query that returns rows.")));
+	return frame;
+}
+
+/* ---------------------------------------------------------------- catalog */
+
+static char *
+ReportSection(const aml_report *r, const char *section)
+{
+	size_t		n = aml_report_json(r, section, NULL, 0);
+	char	   *buf = palloc(n + 1);
+
+	aml_report_json(r, section, buf, n + 1);
+	return buf;
+}
+
+static Datum
+Float8OrNull(double v, char *null)
+{
+	*null = isfinite(v) ? ' ' : 'n';
+	return Float8GetDatum(isfinite(v) ? v : 0.0);
+}
+
+/*
+ * StoreModel inserts the model version and its candidates and deploys it
+ * when it is the first or beats the deployed version on its test split.
+ * Returns the new version.
+ */
+static int
+StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
+		   aml_report *rep, double seconds, int64 *model_id)
+{
+	aml_error	err;
+	size_t		size = aml_model_serialized_size(model);
+	bytea	   *blob = palloc(VARHDRSZ + size);
+	Oid			types[18];
+	Datum		vals[18];
+	char		nulls[18];
+	int			ret;
+	bool		isnull;
+	int			version;
+	int64		id;
+	const char *metric = aml_report_metric(rep);
+	double		score = aml_report_test_score(rep);
+
+	memset(&err, 0, sizeof(err));
+	SET_VARSIZE(blob, VARHDRSZ + size);
+	ThrowIfFailed(aml_model_serialize(model, (uint8_t *) VARDATA(blob), size, &err), &err);
+
+	/* one training at a time per model name: versions are dense */
+	types[0] = TEXTOID;
+	vals[0] = CStringGetTextDatum(a->name);
+	ret = SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('automl.models'), pg_catalog.hashtext($1))",
+								1, types, vals, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not lock model name");
+
+	memset(nulls, ' ', sizeof(nulls));
+	for (int i = 0; i < 18; i++)
+		types[i] = TEXTOID;
+	vals[0] = CStringGetTextDatum(a->name);
+	vals[1] = CStringGetTextDatum(aml_task_name(aml_report_task(rep)));
+	vals[2] = CStringGetTextDatum(a->target);
+	vals[3] = CStringGetTextDatum(source_text);
+	vals[4] = CStringGetTextDatum(aml_algo_name(aml_model_algo(model)));
+	vals[5] = CStringGetTextDatum(metric);
+	types[6] = FLOAT8OID;
+	vals[6] = Float8OrNull(score, &nulls[6]);
+	types[7] = FLOAT8OID;
+	vals[7] = Float8OrNull(aml_report_baseline_score(rep), &nulls[7]);
+	vals[8] = CStringGetTextDatum(ReportSection(rep, "hyperparameters"));
+	vals[9] = CStringGetTextDatum(ReportSection(rep, "features"));
+	vals[10] = CStringGetTextDatum(ReportSection(rep, "metrics"));
+	vals[11] = CStringGetTextDatum(ReportSection(rep, "baseline"));
+	vals[12] = CStringGetTextDatum(a->options_text);
+	types[13] = INT8OID;
+	vals[13] = Int64GetDatum(aml_report_train_rows(rep));
+	types[14] = INT8OID;
+	vals[14] = Int64GetDatum(aml_report_test_rows(rep));
+	types[15] = FLOAT8OID;
+	vals[15] = Float8GetDatum(seconds);
+	types[16] = BYTEAOID;
+	vals[16] = PointerGetDatum(blob);
+
+	ret = SPI_execute_with_args(
+								"INSERT INTO automl.models (name, version, task, target, source, algorithm, metric, "
+								"test_score, baseline_score, hyperparameters, features, metrics, baseline, options, "
+								"rows, test_rows, seconds, model) "
+								"VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM automl.models WHERE name = $1), "
+								"$2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13::jsonb, "
+								"$14, $15, $16, $17) RETURNING id, version",
+								17, types, vals, nulls, false, 0);
+	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "automl: could not store the model");
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	*model_id = id;
+
+	/* the leaderboard */
+	for (int i = 0; i < aml_report_n_candidates(rep); i++)
+	{
+		const aml_candidate *c = aml_report_candidate(rep, i);
+		StringInfoData hp;
+		Oid			ct[6] = {INT8OID, INT4OID, TEXTOID, TEXTOID, FLOAT8OID, FLOAT8OID};
+		Datum		cv[7];
+		char		cn[7] = "       ";
+		Oid			ct7[7];
+
+		initStringInfo(&hp);
+		appendStringInfoChar(&hp, '{');
+		for (int p = 0; p < c->params.n; p++)
+			appendStringInfo(&hp, "%s\"%s\": %.17g", p ? ", " : "", c->params.name[p], c->params.value[p]);
+		appendStringInfoChar(&hp, '}');
+		memcpy(ct7, ct, sizeof(ct));
+		ct7[6] = INT8OID;
+		cv[0] = Int64GetDatum(id);
+		cv[1] = Int32GetDatum(c->rank);
+		cv[2] = CStringGetTextDatum(aml_algo_name(c->algo));
+		cv[3] = CStringGetTextDatum(hp.data);
+		cv[4] = Float8OrNull(c->score, &cn[4]);
+		cv[5] = Float8GetDatum(c->fit_seconds);
+		cv[6] = Int64GetDatum(c->sample_rows);
+		ret = SPI_execute_with_args("INSERT INTO automl.candidates (model_id, rank, learner, hyperparameters, score, fit_seconds, sample_rows) "
+									"VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)",
+									7, ct7, cv, cn, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "automl: could not store a candidate");
+	}
+
+	/* deploy when first, or better on the test split than the deployed one */
+	{
+		Oid			dt[1] = {TEXTOID};
+		Datum		dv[1];
+		bool		deploy = false;
+		const char *reason = NULL;
+		int			hib = aml_report_higher_is_better(rep);
+
+		dv[0] = CStringGetTextDatum(a->name);
+		ret = SPI_execute_with_args("SELECT m.version, m.test_score, m.metric FROM automl.deployed_models m WHERE m.name = $1",
+									1, dt, dv, NULL, false, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "automl: could not read deployments");
+		if (SPI_processed == 0)
+		{
+			deploy = true;
+			reason = "first version";
+		}
+		else
+		{
+			bool		n1,
+						n2;
+			int			old_version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &n1));
+			Datum		old_score_d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &n1);
+			char	   *old_metric = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &n2));
+			double		old_score = n1 ? NAN : DatumGetFloat8(old_score_d);
+
+			if (strcmp(old_metric, metric) != 0)
+				ereport(NOTICE,
+						(errmsg("model \"%s\" version %d is not deployed: the deployed version %d uses metric %s",
+								a->name, version, old_version, old_metric),
+						 errhint("Deploy it with automl_deploy('%s', %d) after comparing them.", a->name, version)));
+			else if (isfinite(score) && (isnan(old_score) || (hib ? score > old_score : score < old_score)))
+			{
+				deploy = true;
+				reason = "better test score";
+				ereport(NOTICE,
+						(errmsg("model \"%s\" version %d deployed: test %s %.4f beats version %d (%.4f)",
+								a->name, version, metric, score, old_version, old_score)));
+			}
+			else
+				ereport(NOTICE,
+						(errmsg("model \"%s\" version %d is not deployed: test %s %.4f does not beat version %d (%.4f)",
+								a->name, version, metric, score, old_version, old_score),
+						 errhint("Deploy it anyway with automl_deploy('%s', %d).", a->name, version)));
+		}
+		if (deploy)
+		{
+			Oid			it[4] = {TEXTOID, INT4OID, INT8OID, TEXTOID};
+			Datum		iv[4];
+
+			iv[0] = CStringGetTextDatum(a->name);
+			iv[1] = Int32GetDatum(version);
+			iv[2] = Int64GetDatum(id);
+			iv[3] = CStringGetTextDatum(reason);
+			ret = SPI_execute_with_args("INSERT INTO automl.deployments (name, version, model_id, reason) VALUES ($1, $2, $3, $4)",
+										4, it, iv, NULL, false, 0);
+			if (ret != SPI_OK_INSERT)
+				elog(ERROR, "automl: could not deploy the model");
+		}
+	}
+	return version;
+}
+
+/* ---------------------------------------------------------------- entry */
+
+static aml_task
+ParseTask(const char *t)
+{
+	if (strcmp(t, "auto") == 0)
+		return AML_TASK_AUTO;
+	if (strcmp(t, "binary") == 0)
+		return AML_TASK_BINARY;
+	if (strcmp(t, "multiclass") == 0)
+		return AML_TASK_MULTICLASS;
+	if (strcmp(t, "regression") == 0)
+		return AML_TASK_REGRESSION;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown task \"%s\"", t),
+			 errhint("Valid tasks are: auto, binary, multiclass, regression.")));
+	return AML_TASK_AUTO;
+}
+
+/*
+ * automl_train(source, target, name, task, budget, metric, exclude, options)
+ * trains and stores a model version; returns automl.train_result.
+ */
+Datum
+automl_train(PG_FUNCTION_ARGS)
+{
+	TrainArgs	a;
+	MemoryContext train_cxt,
+				old;
+	aml_env		env;
+	aml_error	err;
+	aml_frame  *frame;
+	aml_model  *model;
+	aml_report *rep;
+	aml_status	st;
+	char	   *query;
+	char	   *stem;
+	int			target_col;
+	List	   *exclude_cols = NIL;
+	int		   *excl;
+	int			n_excl = 0;
+	ListCell   *lc;
+	TimestampTz start = GetCurrentTimestamp();
+	double		seconds;
+	int			version;
+	int64		model_id;
+	TupleDesc	rdesc;
+	Datum		rv[9];
+	bool		rn[9] = {0};
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source and target must not be NULL")));
+	memset(&a, 0, sizeof(a));
+	aml_train_options_init(&a.opts);
+	a.opts.seed = (uint64_t) automl_seed;
+	a.source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	a.target = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	a.name = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	a.task = PG_ARGISNULL(3) ? AML_TASK_AUTO : ParseTask(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	if (PG_ARGISNULL(4))
+		a.budget = 60.0;
+	else
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(4);
+
+		a.budget = iv->time / 1e6 + (double) iv->day * 86400.0 + (double) iv->month * 30 * 86400.0;
+		if (!(a.budget > 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("budget must be positive"),
+					 errhint("For example: budget => '30 seconds'.")));
+	}
+	a.metric = PG_ARGISNULL(5) ? "auto" : text_to_cstring(PG_GETARG_TEXT_PP(5));
+	if (strcmp(a.metric, "auto") != 0 && aml_metric_higher_is_better(a.metric) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown metric \"%s\"", a.metric),
+				 errhint("Valid metrics are: auto, roc_auc, log_loss, accuracy, f1, precision, recall, f1_macro, rmse, mae, r2.")));
+	if (!PG_ARGISNULL(6))
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(6);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+			if (!nulls[i])
+				a.exclude = lappend(a.exclude, TextDatumGetCString(elems[i]));
+	}
+	a.opts.task = a.task;
+	a.opts.metric = a.metric;
+	a.opts.budget_seconds = a.budget;
+	if (!PG_ARGISNULL(7))
+	{
+		Jsonb	   *jb = PG_GETARG_JSONB_P(7);
+
+		ParseOptions(jb, &a.opts);
+		a.options_text = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	}
+	else
+		a.options_text = "{}";
+
+	query = ResolveSource(a.source, &stem);
+	if (a.name == NULL)
+		a.name = psprintf("%s_%s", stem, a.target);
+	if (a.name[0] == '\0' || strlen(a.name) > 200)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model name must have between 1 and 200 characters")));
+
+	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl train", ALLOCSET_DEFAULT_SIZES);
+	AmlEnvInit(&env);
+	memset(&err, 0, sizeof(err));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	frame = ReadSource(&env, query, &a, train_cxt, &target_col, &exclude_cols);
+
+	excl = palloc(sizeof(int) * (list_length(exclude_cols) + 1));
+	foreach(lc, exclude_cols)
+		excl[n_excl++] = lfirst_int(lc);
+	a.opts.target_col = target_col;
+	a.opts.exclude = excl;
+	a.opts.n_exclude = n_excl;
+
+	st = aml_train(&env, frame, &a.opts, &model, &rep, &err);
+	if (st != AML_OK)
+		AmlThrow(st, &err);
+	AmlRegisterFree(train_cxt, ModelFree, model);
+	AmlRegisterFree(train_cxt, ReportFree, rep);
+
+	seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
+	version = StoreModel(&a, a.source, model, rep, seconds, &model_id);
+	SPI_finish();
+
+	/* the result row */
+	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "automl_train must return a composite type");
+	rdesc = BlessTupleDesc(rdesc);
+	rv[0] = CStringGetTextDatum(a.name);
+	rv[1] = Int32GetDatum(version);
+	rv[2] = CStringGetTextDatum(aml_task_name(aml_report_task(rep)));
+	rv[3] = CStringGetTextDatum(aml_algo_name(aml_model_algo(model)));
+	rv[4] = CStringGetTextDatum(aml_report_metric(rep));
+	rv[5] = Float8GetDatum(round(aml_report_test_score(rep) * 1e4) / 1e4);
+	rn[5] = !isfinite(aml_report_test_score(rep));
+	rv[6] = Float8GetDatum(round(aml_report_baseline_score(rep) * 1e4) / 1e4);
+	rn[6] = !isfinite(aml_report_baseline_score(rep));
+	rv[7] = Int64GetDatum(aml_report_train_rows(rep));
+	rv[8] = Float8GetDatum(round(seconds * 100) / 100);
+	{
+		HeapTuple	tup = heap_form_tuple(rdesc, rv, rn);
+		Datum		result = HeapTupleGetDatum(tup);
+
+		old = MemoryContextSwitchTo(train_cxt);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(train_cxt);
+		PG_RETURN_DATUM(result);
+	}
+}
