@@ -11,7 +11,7 @@ OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 DATA = $(wildcard sql/automl--*.sql)
 
 REGRESS = setup train predict errors catalog formats realdata upgrade
-REGRESS_OPTS = --inputdir=. --load-extension=automl
+REGRESS_OPTS = --inputdir=. --dbname=contrib_regression
 
 BLAS ?= openblas
 ifeq ($(BLAS),none)

@@ -279,6 +279,20 @@ ResolveSource(const char *source, char **stem)
 		*stem = "query";
 		return pstrdup(source);
 	}
+	{
+		bool		quoted = false;
+
+		for (const char *p = source; *p; p++)
+		{
+			if (*p == '"')
+				quoted = !quoted;
+			else if (!quoted && strchr(" \t\n\r;(),'", *p) != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("source \"%s\" is neither a table name nor a query", source),
+						 errhint("Pass a table or view name (optionally schema-qualified), or a query starting with SELECT or WITH.")));
+		}
+	}
 #if PG_VERSION_NUM >= 160000
 	names = stringToQualifiedNameList(source, NULL);
 #else

@@ -1,0 +1,98 @@
+-- errors: what a user sees for every bad input; the catalog is unchanged after each
+SET automl.progress = off;
+\set VERBOSITY default
+CREATE TEMP TABLE catalog_before AS
+SELECT (SELECT count(*) FROM automl.models) AS models, (SELECT count(*) FROM automl.candidates) AS candidates,
+	   (SELECT count(*) FROM automl.deployments) AS deployments;
+
+-- unknown source, column, and names
+SELECT automl_train('no_such_table', 'churn');
+SELECT automl_train('customers', 'no_such_column');
+SELECT automl_train('customers', 'Churn');
+SELECT automl_train('customers', 'churn', exclude => ARRAY['nope']);
+SELECT automl_train('customers', 'churn', exclude => ARRAY['churn']);
+SELECT automl_train(NULL, 'churn');
+SELECT automl_train('SELEC * FROM customers', 'churn');
+SELECT automl_train('SELECT * FROM no_such_table', 'churn');
+SELECT automl_train('customers; DROP TABLE customers', 'churn');
+
+-- bad arguments
+SELECT automl_train('customers', 'churn', task => 'clustering');
+SELECT automl_train('customers', 'churn', metric => 'speed');
+SELECT automl_train('customers', 'churn', metric => 'rmse');
+SELECT automl_train('customers', 'churn', budget => '-1 second');
+SELECT automl_train('customers', 'churn', name => '');
+SELECT automl_train('customers', 'churn', options => '[1, 2]');
+SELECT automl_train('customers', 'churn', options => '{"colour": "blue"}');
+SELECT automl_train('customers', 'churn', options => '{"seed": "seven"}');
+SELECT automl_train('customers', 'churn', options => '{"seed": -1}');
+SELECT automl_train('customers', 'churn', options => '{"test_fraction": 0.9}');
+SELECT automl_train('customers', 'churn', options => '{"folds": 1}');
+SELECT automl_train('customers', 'churn', options => '{"algorithm": "svm"}');
+SELECT automl_train('customers', 'churn', options => '{"algorithms": []}');
+SELECT automl_train('customers', 'churn', options => '{"params": {"alpha": 1}}');
+SELECT automl_train('customers', 'churn', options => '{"algorithm": "linear", "params": {"alpha": -1}}');
+SELECT automl_train('customers', 'churn', options => '{"algorithm": "linear", "params": {"depth": 3}}');
+SELECT automl_train('customers', 'churn', options => '{"algorithm": "decision_tree", "params": {"max_depth": 0.5}}');
+SELECT automl_train('customers', 'churn', options => '{"algorithm": "decision_tree", "params": {"max_depth": "deep"}}');
+
+-- bad data
+CREATE TABLE empty_t (x int, y text);
+SELECT automl_train('empty_t', 'y');
+CREATE TABLE nulls_t AS SELECT i AS x, NULL::text AS y FROM generate_series(1, 50) i;
+SELECT automl_train('nulls_t', 'y');
+CREATE TABLE one_class AS SELECT i AS x, 'a'::text AS y FROM generate_series(1, 50) i;
+SELECT automl_train('one_class', 'y');
+CREATE TABLE const_reg AS SELECT i AS x, 2.5::float8 AS y FROM generate_series(1, 50) i;
+SELECT automl_train('const_reg', 'y');
+CREATE TABLE nan_t AS SELECT i AS x, CASE WHEN i = 7 THEN 'NaN'::float8 WHEN i = 9 THEN 'Infinity' ELSE i * 1.5 END AS y FROM generate_series(1, 50) i;
+SELECT automl_train('nan_t', 'y');
+CREATE TABLE many_classes AS SELECT i AS x, 'c' || i AS y FROM generate_series(1, 300) i;
+SELECT automl_train('many_classes', 'y');
+SELECT automl_train('kinds', 'small', task => 'binary');
+SELECT automl_train('kinds', 'label', task => 'regression');
+SELECT automl_train('kinds', 'doc');
+SELECT automl_train('kinds', 'day');
+SELECT automl_train('kinds', 'label', exclude => ARRAY['small', 'big', 'f4', 'num', 'flag', 'color', 'feeling', 'day', 'at', 'at_tz', 'code', 'amount']);
+CREATE TABLE tiny AS SELECT 1 AS x, 'a' AS y;
+SELECT automl_train('tiny', 'y');
+
+-- NULL targets are skipped with a notice, not an error
+CREATE TABLE some_null AS SELECT i % 17 AS x, CASE WHEN i % 10 = 0 THEN NULL ELSE (i % 2 = 0) END AS y FROM generate_series(1, 200) i;
+SELECT model, task FROM automl_train('some_null', 'y');
+
+-- no privilege on the source: the caller's own rights apply
+CREATE ROLE automl_outsider;
+GRANT USAGE ON SCHEMA automl TO automl_outsider;
+SET ROLE automl_outsider;
+SELECT automl_train('customers', 'churn');
+RESET ROLE;
+
+-- out of memory budget
+SET automl.work_mem = '1MB';
+\set VERBOSITY terse
+SELECT automl_train('customers', 'churn');
+RESET automl.work_mem;
+\set VERBOSITY default
+
+-- predict errors
+SELECT automl_predict('no_such_model', c) FROM customers c LIMIT 1;
+SELECT automl_predict('customers_churn', r) FROM (SELECT 1 AS state) r;
+SELECT automl_predict('concrete_compressive_strength', r)
+  FROM (SELECT 'x'::text AS cement, 0 AS blast_furnace_slag, 0 AS fly_ash, 162 AS water, 2.5 AS superplasticizer,
+			   1040 AS coarse_aggregate, 676 AS fine_aggregate, 28 AS age) r;
+SELECT automl_predict('customers_churn', 42);
+SELECT automl_predict_proba('concrete_compressive_strength', c) FROM concrete c LIMIT 1;
+SELECT automl_predict_proba('customers_churn', c, 'maybe') FROM customers c LIMIT 1;
+SELECT automl_predict(NULL, c) IS NULL AS null_model FROM customers c LIMIT 1;
+SELECT automl_deploy('customers_churn', 99);
+SELECT automl_deploy('no_such_model', 1);
+SELECT automl_model_info('customers_churn', 99);
+
+-- the catalog is exactly as it was, but for the one NULL-target model that trained
+SELECT (SELECT count(*) FROM automl.models) - models AS new_models,
+	   (SELECT count(*) FROM automl.deployments) - deployments AS new_deployments
+  FROM catalog_before;
+DROP OWNED BY automl_outsider;
+DROP ROLE automl_outsider;
+RESET automl.progress;

@@ -1,0 +1,73 @@
+-- predict: labels, probabilities, values, column matching, deployments
+SET automl.progress = off;
+
+-- labels come back exactly as the target's text form
+SELECT DISTINCT automl_predict('customers_churn', c) AS label FROM customers c ORDER BY 1;
+SELECT DISTINCT automl_predict('penguins_species', p) AS label FROM penguins p ORDER BY 1;
+SELECT DISTINCT automl_predict('kinds_flag', k) AS label FROM kinds k ORDER BY 1;
+SELECT DISTINCT automl_predict('kinds_small', k)::int AS label FROM kinds k ORDER BY 1;
+
+-- accuracy over the whole table (training rows included) is high
+SELECT avg((automl_predict('customers_churn', c) = churn)::int) > 0.9 AS accurate FROM customers c;
+SELECT avg((automl_predict('penguins_species', p) = species)::int) > 0.9 AS accurate FROM penguins p;
+
+-- regression values cast to float8
+SELECT sqrt(avg((automl_predict('concrete_compressive_strength', c)::float8 - compressive_strength) ^ 2)) < 12 AS rmse_ok
+  FROM concrete c;
+
+-- probabilities: positive class by default, any class by name, they add up
+SELECT bool_and(p BETWEEN 0 AND 1) AS in_range,
+	   bool_and((p >= 0.5) = (automl_predict('customers_churn', c) = 'yes')) AS consistent
+  FROM (SELECT c, automl_predict_proba('customers_churn', c) AS p FROM customers c) s;
+SELECT bool_and(abs(automl_predict_proba('customers_churn', c, 'yes') + automl_predict_proba('customers_churn', c, 'no') - 1) < 1e-12) AS sums_to_one
+  FROM customers c;
+SELECT bool_and(abs(automl_predict_proba('penguins_species', p, 'Adelie') + automl_predict_proba('penguins_species', p, 'Chinstrap')
+					+ automl_predict_proba('penguins_species', p, 'Gentoo') - 1) < 1e-9) AS sums_to_one,
+	   bool_and(automl_predict_proba('penguins_species', p) >= 1.0 / 3) AS predicted_is_max
+  FROM penguins p;
+
+-- columns are matched by name: extra columns ignored, order irrelevant
+SELECT automl_predict('concrete_compressive_strength', c) = automl_predict('concrete_compressive_strength', r) AS same
+  FROM concrete c,
+	   LATERAL (SELECT c.age, 'extra' AS note, c.water, c.fine_aggregate, c.coarse_aggregate, c.superplasticizer,
+					   c.fly_ash, c.blast_furnace_slag, c.cement) r
+ LIMIT 3;
+
+-- NULLs and categories never seen in training are missing / "other", not errors
+SELECT automl_predict('customers_churn', r) IS NOT NULL AS scored
+  FROM (SELECT 'ZZ' AS state, NULL::int AS account_length, 'area_code_999' AS area_code, NULL::text AS international_plan,
+			   'yes' AS voice_mail_plan, 3 AS number_vmail_messages, 300.5 AS total_day_minutes, 100 AS total_day_calls,
+			   51.1 AS total_day_charge, NULL::float8 AS total_eve_minutes, 90 AS total_eve_calls, 17.2 AS total_eve_charge,
+			   200.0 AS total_night_minutes, 95 AS total_night_calls, 9.0 AS total_night_charge, 10.0 AS total_intl_minutes,
+			   4 AS total_intl_calls, 2.7 AS total_intl_charge, 4 AS number_customer_service_calls) r;
+
+-- an integer where the model saw text, a numeric where it saw float
+SELECT automl_predict('concrete_compressive_strength', r) IS NOT NULL AS scored
+  FROM (SELECT 540::numeric AS cement, 0::int AS blast_furnace_slag, 0::float4 AS fly_ash, 162::int8 AS water,
+			   2.5 AS superplasticizer, 1040 AS coarse_aggregate, 676 AS fine_aggregate, 28::int2 AS age) r;
+
+-- every supported type scores, and the same row gives the same answer twice
+SELECT count(*) AS scored, count(DISTINCT automl_predict('kinds_label', k)) AS labels FROM kinds k;
+
+-- deployments: the best version is deployed; a manual deploy is used by the next statement
+SELECT name, version, reason FROM automl.deployments WHERE name = 'customers_churn' ORDER BY id;
+CREATE TEMP TABLE v2 AS SELECT row_number() OVER () AS i, automl_predict_proba('customers_churn', c) AS p FROM customers c LIMIT 50;
+SELECT automl_deploy('customers_churn', 1);
+SELECT version, reason FROM automl.deployed_models WHERE name = 'customers_churn';
+SELECT bool_or(b.p <> a.p) AS v1_differs
+  FROM v2 b JOIN (SELECT row_number() OVER () AS i, automl_predict_proba('customers_churn', c) AS p FROM customers c LIMIT 50) a USING (i);
+SELECT automl_deploy('customers_churn', 2);
+SELECT bool_and(b.p = a.p) AS same_as_v2
+  FROM v2 b JOIN (SELECT row_number() OVER () AS i, automl_predict_proba('customers_churn', c) AS p FROM customers c LIMIT 50) a USING (i);
+
+-- another session deploys: this session sees it at its next statement
+SELECT automl_predict_proba('churn_tree', c) IS NOT NULL AS cached FROM customers c LIMIT 1;
+\! psql -X -q -c "SELECT automl_train('customers', 'churn', name => 'churn_tree', options => '{\"algorithm\": \"linear\"}') IS NOT NULL AS trained_elsewhere" contrib_regression 2>&1 | grep -v NOTICE
+\! psql -X -q -At -c "SELECT 'deployed elsewhere: ' || automl_deploy('churn_tree', 2)" contrib_regression
+SELECT algorithm FROM automl.deployed_models WHERE name = 'churn_tree';
+SELECT count(DISTINCT round(automl_predict_proba('churn_tree', c)::numeric, 6)) > 10 AS linear_now FROM customers c;
+
+-- model info reads the stored model
+SELECT automl_model_info('penguins_species') - 'id' - 'bytes' AS info;
+SELECT (automl_model_info('customers_churn', 1)->>'bytes')::int > 0 AS has_bytes;
+RESET automl.progress;

@@ -1,0 +1,973 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_tree.c
+ *	  Unit tests of the histogram tree engine and the CART learner: known
+ *	  thresholds, missing-value routing, categorical sets, leaf values,
+ *	  limits, serialization round trips, hostile blobs, parameters,
+ *	  determinism, cancellation and memory budgets.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "aml_int.h"
+#include "tree.h"
+#include "harness.h"
+
+#define MAXF 8
+
+/* A small test dataset owning its columns. */
+typedef struct tds
+{
+	aml_dataset ds;
+	float	   *cols[MAXF];
+	const float *ccols[MAXF];
+	aml_feat_kind kind[MAXF];
+	int			nl[MAXF];
+	double	   *y;
+	double	   *w;
+} tds;
+
+/* tds_init allocates a dataset of n rows and F numeric features. */
+static void
+tds_init(tds *t, int64_t n, int F)
+{
+	memset(t, 0, sizeof(*t));
+	t->ds.n_rows = n;
+	t->ds.n_feat = F;
+	for (int j = 0; j < F; j++)
+	{
+		t->cols[j] = calloc(n, sizeof(float));
+		t->ccols[j] = t->cols[j];
+		t->kind[j] = AML_FEAT_NUMERIC;
+	}
+	t->ds.col = t->ccols;
+	t->ds.kind = t->kind;
+	t->ds.n_levels = t->nl;
+	t->y = calloc(n, sizeof(double));
+	t->w = calloc(n, sizeof(double));
+}
+
+/* tds_free releases a test dataset. */
+static void
+tds_free(tds *t)
+{
+	for (int j = 0; j < t->ds.n_feat; j++)
+		free(t->cols[j]);
+	free(t->y);
+	free(t->w);
+}
+
+/* tds_cat makes feature j categorical with nl levels. */
+static void
+tds_cat(tds *t, int j, int nl)
+{
+	t->kind[j] = AML_FEAT_CATEGORICAL;
+	t->nl[j] = nl;
+}
+
+/* fit_in fills a fit input over all rows. */
+static aml_fit_input
+fit_in(tds *t, aml_task task, int n_classes, int weighted)
+{
+	aml_fit_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.ds = &t->ds;
+	in.y = t->y;
+	in.w = weighted ? t->w : NULL;
+	in.rows = NULL;
+	in.n_rows = t->ds.n_rows;
+	in.task = task;
+	in.n_classes = n_classes;
+	in.seed = 7;
+	return in;
+}
+
+/* fit_tree fits a decision tree, returning status. */
+static aml_status
+fit_tree(aml_env *env, tds *t, aml_task task, int n_classes, int weighted,
+		 const aml_params *p, void **state, aml_error *err)
+{
+	aml_fit_input in = fit_in(t, task, n_classes, weighted);
+
+	return aml_tree_ops.fit(env, &in, p, state, err);
+}
+
+/* pack_of returns the CART pack of a state. */
+static const aml_tree_pack *
+pack_of(const void *state)
+{
+	return aml_tree_learner_pack(AML_ALGO_DECISION_TREE, state);
+}
+
+/* predict1 predicts one row (row index into t) into out. */
+static void
+predict_rows(const void *state, tds *t, double *out)
+{
+	aml_tree_ops.predict(state, &t->ds, NULL, t->ds.n_rows, out);
+}
+
+/* node_depth returns the depth of node i (root 0) by walking parents. */
+static int
+pack_max_depth(const aml_tree_pack *p)
+{
+	int		   *d = calloc(p->n_nodes, sizeof(int));
+	int			best = 0;
+
+	for (int i = 0; i < p->n_nodes; i++)
+	{
+		if (p->feat[i] >= 0)
+		{
+			d[p->left[i]] = d[i] + 1;
+			d[p->right[i]] = d[i] + 1;
+		}
+		if (d[i] > best)
+			best = d[i];
+	}
+	free(d);
+	return best;
+}
+
+/* serialize writes a state to a malloc'd buffer. */
+static uint8_t *
+serialize(const aml_learner_ops *ops, const void *state, size_t *len)
+{
+	aml_wbuf	b;
+	uint8_t    *buf;
+
+	memset(&b, 0, sizeof(b));
+	ops->write(state, &b);
+	buf = malloc(b.len + 1);
+	*len = b.len;
+	memset(&b, 0, sizeof(b));
+	b.data = buf;
+	b.cap = *len;
+	ops->write(state, &b);
+	CHECK(!b.overflow && b.len == *len);
+	return buf;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+/* test_threshold checks a stump finds a known threshold. */
+static void
+test_threshold(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *st = NULL;
+	double		out[200];
+	const aml_tree_pack *pk;
+	double		imp[2] = {0, 0};
+
+	aml_env_init(&env);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 1);
+	tds_init(&t, 200, 2);
+	for (int i = 0; i < 200; i++)
+	{
+		t.cols[0][i] = (float) (i % 100);
+		t.cols[1][i] = (float) ((i * 37) % 11);
+		t.y[i] = (i % 100) < 37.5 ? 1 : 0;
+	}
+	CHECK(fit_tree(&env, &t, AML_TASK_BINARY, 2, 0, &p, &st, &err) == AML_OK);
+	pk = pack_of(st);
+	CHECK(pk->n_trees == 1 && pk->n_nodes == 3);
+	CHECK(pk->feat[0] == 0);
+	CHECK(pk->thr[0] == 37.5f);
+	CHECK(pk->cover[0] == 200 && pk->cover[1] == 76 && pk->cover[2] == 124);
+	CHECK(pk->hess[0] == 200);
+	predict_rows(st, &t, out);
+	for (int i = 0; i < 200; i++)
+		CHECK(out[i] == t.y[i]);
+	aml_tree_ops.importance(st, 2, imp);
+	CHECK(imp[0] > 0 && imp[1] == 0);
+	aml_tree_ops.free_state(&env, st);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+}
+
+/* test_missing checks missing values follow the side they resemble. */
+static void
+test_missing(void)
+{
+	for (int side = 0; side < 2; side++)
+	{
+		aml_env		env;
+		aml_error	err;
+		aml_params	p;
+		tds			t;
+		void	   *st = NULL;
+		double		out[300];
+		const aml_tree_pack *pk;
+
+		aml_env_init(&env);
+		memset(&p, 0, sizeof(p));
+		aml_params_set(&p, "max_depth", 1);
+		aml_params_set(&p, "min_samples_leaf", 1);
+		tds_init(&t, 300, 1);
+		for (int i = 0; i < 300; i++)
+		{
+			if (i < 200)
+			{
+				t.cols[0][i] = (float) (i % 100);
+				t.y[i] = (i % 100) < 50 ? 1 : 0;
+			}
+			else
+			{
+				t.cols[0][i] = NAN;
+				t.y[i] = side == 0 ? 1 : 0;
+			}
+		}
+		CHECK(fit_tree(&env, &t, AML_TASK_BINARY, 2, 0, &p, &st, &err) == AML_OK);
+		pk = pack_of(st);
+		CHECK(pk->feat[0] == 0 && pk->thr[0] == 49.5f);
+		CHECK(((pk->flags[0] & AML_TREE_DEFAULT_LEFT) != 0) == (side == 0));
+		predict_rows(st, &t, out);
+		for (int i = 0; i < 300; i++)
+			CHECK(out[i] == t.y[i]);
+		/* an infinite value is missing too */
+		t.cols[0][0] = INFINITY;
+		predict_rows(st, &t, out);
+		CHECK(out[0] == (side == 0 ? 1 : 0));
+		aml_tree_ops.free_state(&env, st);
+		CHECK(env.mem_used == 0);
+		tds_free(&t);
+	}
+}
+
+/* test_categorical checks a set split recovers a known grouping. */
+static void
+test_categorical(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *st = NULL;
+	double		out[1200];
+	const aml_tree_pack *pk;
+	aml_rng		rng;
+	uint32_t	bits;
+
+	aml_env_init(&env);
+	aml_rng_seed(&rng, 3);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 1);
+	tds_init(&t, 400, 2);
+	tds_cat(&t, 0, 8);
+	for (int i = 0; i < 400; i++)
+	{
+		int			c = i % 8;
+
+		t.cols[0][i] = (float) c;
+		t.cols[1][i] = (float) aml_rng_uniform(&rng);
+		t.y[i] = (c == 1 || c == 3 || c == 6) ? 10.0 : 0.0;
+	}
+	CHECK(fit_tree(&env, &t, AML_TASK_REGRESSION, 0, 0, &p, &st, &err) == AML_OK);
+	pk = pack_of(st);
+	CHECK(pk->feat[0] == 0);
+	CHECK(pk->flags[0] & AML_TREE_CATEGORICAL);
+	bits = pk->cat_bits[pk->cat_off[0]];
+	CHECK(bits == 0x4A || bits == (0xFFu & ~0x4Au));
+	predict_rows(st, &t, out);
+	for (int i = 0; i < 400; i++)
+		CHECK_NEAR(out[i], t.y[i], 1e-9);
+	aml_tree_ops.free_state(&env, st);
+
+	/* multiclass: class = code / 2, six codes, depth 3 is enough */
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 3);
+	tds_cat(&t, 0, 6);
+	for (int i = 0; i < 400; i++)
+	{
+		t.cols[0][i] = (float) (i % 6);
+		t.y[i] = (i % 6) / 2;
+	}
+	CHECK(fit_tree(&env, &t, AML_TASK_MULTICLASS, 3, 0, &p, &st, &err) == AML_OK);
+	aml_tree_ops.predict(st, &t.ds, NULL, 400, out);
+	for (int i = 0; i < 400; i++)
+		for (int k = 0; k < 3; k++)
+			CHECK_NEAR(out[i * 3 + k], k == (int) t.y[i] ? 1.0 : 0.0, 1e-12);
+	aml_tree_ops.free_state(&env, st);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+}
+
+/* test_wide_categorical checks a feature with more than 255 levels. */
+static void
+test_wide_categorical(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *st = NULL;
+	double	   *out = malloc(1200 * sizeof(double));
+
+	aml_env_init(&env);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 1);
+	aml_params_set(&p, "min_samples_leaf", 1);
+	tds_init(&t, 1200, 1);
+	tds_cat(&t, 0, 300);
+	for (int i = 0; i < 1200; i++)
+	{
+		t.cols[0][i] = (float) (i % 300);
+		t.y[i] = (i % 300) % 3 == 0;
+	}
+	t.cols[0][5] = NAN;
+	t.y[5] = 1;
+	CHECK(fit_tree(&env, &t, AML_TASK_BINARY, 2, 0, &p, &st, &err) == AML_OK);
+	CHECK(pack_of(st)->flags[0] & AML_TREE_CATEGORICAL);
+	predict_rows(st, &t, out);
+	for (int i = 0; i < 1200; i++)
+		CHECK(out[i] == t.y[i]);
+	aml_tree_ops.free_state(&env, st);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+	free(out);
+}
+
+/* test_regression_means checks leaf values are (weighted) means. */
+static void
+test_regression_means(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *st = NULL;
+	double		out[10];
+
+	aml_env_init(&env);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 1);
+	aml_params_set(&p, "min_samples_leaf", 1);
+	tds_init(&t, 10, 1);
+	for (int i = 0; i < 10; i++)
+	{
+		t.cols[0][i] = (float) i;
+		t.y[i] = i < 5 ? i + 1 : 100 + 10.0 * (i - 4);
+		t.w[i] = i < 5 ? 1 : (i == 9 ? 3 : 1);
+	}
+	CHECK(fit_tree(&env, &t, AML_TASK_REGRESSION, 0, 0, &p, &st, &err) == AML_OK);
+	predict_rows(st, &t, out);
+	CHECK_NEAR(out[0], 3.0, 1e-12);
+	CHECK_NEAR(out[9], 130.0, 1e-12);
+	CHECK_NEAR(pack_of(st)->value[0], (15 + 650) / 10.0, 1e-12);
+	aml_tree_ops.free_state(&env, st);
+
+	/* weighted: the right leaf mean is (110+120+130+140+3*150)/7 */
+	CHECK(fit_tree(&env, &t, AML_TASK_REGRESSION, 0, 1, &p, &st, &err) == AML_OK);
+	predict_rows(st, &t, out);
+	CHECK_NEAR(out[0], 3.0, 1e-12);
+	CHECK_NEAR(out[9], 950.0 / 7, 1e-12);
+	aml_tree_ops.free_state(&env, st);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+}
+
+/* blobs fills a 3-class, 2-feature problem with a little overlap. */
+static void
+blobs(tds *t, uint64_t seed)
+{
+	aml_rng		rng;
+
+	aml_rng_seed(&rng, seed);
+	for (int64_t i = 0; i < t->ds.n_rows; i++)
+	{
+		int			c = (int) (i % 3);
+
+		t->y[i] = c;
+		t->cols[0][i] = (float) (c * 2.0 + aml_rng_uniform(&rng) * 2.2);
+		t->cols[1][i] = (float) (aml_rng_uniform(&rng) - (c == 1 ? 0.5 : 0));
+		t->w[i] = 0.5 + aml_rng_uniform(&rng);
+		if (t->ds.n_feat > 2)
+			t->cols[2][i] = aml_rng_uniform(&rng) < 0.2 ? NAN : (float) (i % 7);
+	}
+}
+
+/* test_multiclass checks probabilities are valid and fit the data. */
+static void
+test_multiclass(void)
+{
+	aml_env		env;
+	aml_error	err;
+	tds			t;
+	void	   *st = NULL;
+	double	   *out;
+	int			correct = 0;
+	int			n = 600;
+
+	aml_env_init(&env);
+	tds_init(&t, n, 3);
+	blobs(&t, 11);
+	out = malloc(n * 3 * sizeof(double));
+	for (int weighted = 0; weighted < 2; weighted++)
+	{
+		correct = 0;
+		CHECK(fit_tree(&env, &t, AML_TASK_MULTICLASS, 3, weighted, NULL, &st, &err) == AML_OK);
+		predict_rows(st, &t, out);
+		for (int i = 0; i < n; i++)
+		{
+			double		s = 0;
+			int			arg = 0;
+
+			for (int k = 0; k < 3; k++)
+			{
+				CHECK(out[i * 3 + k] >= 0 && out[i * 3 + k] <= 1);
+				s += out[i * 3 + k];
+				if (out[i * 3 + k] > out[i * 3 + arg])
+					arg = k;
+			}
+			CHECK_NEAR(s, 1.0, 1e-12);
+			correct += arg == (int) t.y[i];
+		}
+		CHECK(correct > n * 0.9);
+		aml_tree_ops.free_state(&env, st);
+	}
+	CHECK(env.mem_used == 0);
+	free(out);
+	tds_free(&t);
+}
+
+/* test_limits checks max_depth, min_samples_leaf and max_leaves hold. */
+static void
+test_limits(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *st = NULL;
+	aml_rng		rng;
+	const aml_tree_pack *pk;
+	int			n = 500;
+	int			leaves;
+
+	aml_env_init(&env);
+	aml_rng_seed(&rng, 5);
+	tds_init(&t, n, 3);
+	for (int i = 0; i < n; i++)
+	{
+		for (int j = 0; j < 3; j++)
+			t.cols[j][i] = (float) aml_rng_uniform(&rng);
+		t.y[i] = aml_rng_uniform(&rng) + t.cols[0][i];
+	}
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 3);
+	aml_params_set(&p, "min_samples_leaf", 1);
+	CHECK(fit_tree(&env, &t, AML_TASK_REGRESSION, 0, 0, &p, &st, &err) == AML_OK);
+	pk = pack_of(st);
+	CHECK(pack_max_depth(pk) == 3);
+	CHECK(pk->n_nodes == 15);
+	aml_tree_ops.free_state(&env, st);
+
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 64);
+	aml_params_set(&p, "min_samples_leaf", 20);
+	CHECK(fit_tree(&env, &t, AML_TASK_REGRESSION, 0, 0, &p, &st, &err) == AML_OK);
+	pk = pack_of(st);
+	leaves = 0;
+	for (int i = 0; i < pk->n_nodes; i++)
+		if (pk->feat[i] < 0)
+		{
+			CHECK(pk->cover[i] >= 20);
+			leaves++;
+		}
+	CHECK(leaves > 5);
+	aml_tree_ops.free_state(&env, st);
+
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_leaves", 5);
+	aml_params_set(&p, "min_samples_leaf", 1);
+	CHECK(fit_tree(&env, &t, AML_TASK_REGRESSION, 0, 0, &p, &st, &err) == AML_OK);
+	pk = pack_of(st);
+	CHECK(pk->n_nodes == 9);
+	aml_tree_ops.free_state(&env, st);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+}
+
+/* test_many_values checks quantile binning of 1000 distinct values. */
+static void
+test_many_values(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *st = NULL;
+	const aml_tree_pack *pk;
+	int			n = 1000;
+
+	aml_env_init(&env);
+	tds_init(&t, n, 1);
+	for (int i = 0; i < n; i++)
+	{
+		t.cols[0][i] = (float) i;
+		t.y[i] = i < 500 ? 0 : 1;
+	}
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 1);
+	aml_params_set(&p, "max_bins", 16);
+	CHECK(fit_tree(&env, &t, AML_TASK_BINARY, 2, 0, &p, &st, &err) == AML_OK);
+	pk = pack_of(st);
+	CHECK(pk->feat[0] == 0);
+	CHECK(pk->thr[0] > 430 && pk->thr[0] < 570);
+	aml_tree_ops.free_state(&env, st);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+}
+
+/* mixed fills a dataset with numeric, categorical and missing values. */
+static void
+mixed(tds *t, uint64_t seed)
+{
+	aml_rng		rng;
+
+	aml_rng_seed(&rng, seed);
+	tds_cat(t, 1, 5);
+	for (int64_t i = 0; i < t->ds.n_rows; i++)
+	{
+		double		x0 = aml_rng_uniform(&rng);
+		int			c = (int) aml_rng_below(&rng, 5);
+
+		t->cols[0][i] = aml_rng_uniform(&rng) < 0.1 ? NAN : (float) x0;
+		t->cols[1][i] = aml_rng_uniform(&rng) < 0.05 ? NAN : (float) c;
+		t->cols[2][i] = (float) aml_rng_uniform(&rng);
+		t->y[i] = (int) (x0 * 3 + (c == 2)) % 3;
+		t->w[i] = 1;
+	}
+}
+
+/* test_roundtrip checks write -> read gives bit-identical predictions. */
+static void
+test_roundtrip(void)
+{
+	aml_task	tasks[3] = {AML_TASK_BINARY, AML_TASK_MULTICLASS, AML_TASK_REGRESSION};
+
+	for (int ti = 0; ti < 3; ti++)
+	{
+		aml_env		env;
+		aml_error	err;
+		tds			t;
+		void	   *st = NULL;
+		void	   *st2 = NULL;
+		int			nc = tasks[ti] == AML_TASK_MULTICLASS ? 3 : tasks[ti] == AML_TASK_BINARY ? 2 : 0;
+		int			K = aml_task_outputs(tasks[ti], nc);
+		int			n = 400;
+		double	   *o1 = malloc(n * K * sizeof(double));
+		double	   *o2 = malloc(n * K * sizeof(double));
+		uint8_t    *buf,
+				   *buf2;
+		size_t		len,
+					len2;
+		aml_rbuf	rb;
+
+		aml_env_init(&env);
+		tds_init(&t, n, 3);
+		mixed(&t, 21 + ti);
+		if (tasks[ti] == AML_TASK_BINARY)
+			for (int i = 0; i < n; i++)
+				t.y[i] = t.y[i] >= 1;
+		CHECK(fit_tree(&env, &t, tasks[ti], nc, 0, NULL, &st, &err) == AML_OK);
+		buf = serialize(&aml_tree_ops, st, &len);
+		memset(&rb, 0, sizeof(rb));
+		rb.data = buf;
+		rb.len = len;
+		CHECK(aml_tree_ops.read(&env, &rb, &t.ds, tasks[ti], nc, &st2, &err) == AML_OK);
+		CHECK(rb.pos == len);
+		aml_tree_ops.predict(st, &t.ds, NULL, n, o1);
+		aml_tree_ops.predict(st2, &t.ds, NULL, n, o2);
+		CHECK(memcmp(o1, o2, n * K * sizeof(double)) == 0);
+		buf2 = serialize(&aml_tree_ops, st2, &len2);
+		CHECK(len == len2 && memcmp(buf, buf2, len) == 0);
+		/* a subset of rows by index gives the same values */
+		{
+			int64_t		idx[3] = {7, 0, 399};
+			double		o3[9];
+
+			aml_tree_ops.predict(st2, &t.ds, idx, 3, o3);
+			for (int i = 0; i < 3; i++)
+				for (int k = 0; k < K; k++)
+					CHECK(o3[i * K + k] == o1[idx[i] * K + k]);
+		}
+		/* wrong task shape is rejected */
+		memset(&rb, 0, sizeof(rb));
+		rb.data = buf;
+		rb.len = len;
+		if (tasks[ti] == AML_TASK_MULTICLASS)
+		{
+			void	   *st3 = NULL;
+
+			CHECK(aml_tree_ops.read(&env, &rb, &t.ds, AML_TASK_MULTICLASS, 4, &st3, &err) == AML_EFORMAT);
+			CHECK(st3 == NULL);
+		}
+		aml_tree_ops.free_state(&env, st);
+		aml_tree_ops.free_state(&env, st2);
+		CHECK(env.mem_used == 0);
+		free(buf);
+		free(buf2);
+		free(o1);
+		free(o2);
+		tds_free(&t);
+	}
+}
+
+/* test_hostile checks truncated and corrupted blobs fail cleanly. */
+static void
+test_hostile(void)
+{
+	aml_env		env;
+	aml_error	err;
+	tds			t;
+	void	   *st = NULL;
+	uint8_t    *buf,
+			   *cp;
+	size_t		len;
+	aml_rng		rng;
+	int			n = 300;
+	double	   *out = malloc(n * 3 * sizeof(double));
+	int			ok_count = 0;
+
+	aml_env_init(&env);
+	tds_init(&t, n, 3);
+	mixed(&t, 99);
+	CHECK(fit_tree(&env, &t, AML_TASK_MULTICLASS, 3, 0, NULL, &st, &err) == AML_OK);
+	buf = serialize(&aml_tree_ops, st, &len);
+	aml_tree_ops.free_state(&env, st);
+	cp = malloc(len);
+
+	for (size_t L = 0; L < len; L++)
+	{
+		aml_rbuf	rb = {buf, L, 0, 0};
+		void	   *s2 = (void *) 1;
+
+		CHECK(aml_tree_ops.read(&env, &rb, &t.ds, AML_TASK_MULTICLASS, 3, &s2, &err) == AML_EFORMAT);
+		CHECK(s2 == NULL);
+		CHECK(env.mem_used == 0);
+	}
+
+	/* scramble the numeric ranges the predictions will see */
+	aml_rng_seed(&rng, 1234);
+	for (int it = 0; it < 3000; it++)
+	{
+		aml_rbuf	rb = {cp, len, 0, 0};
+		void	   *s2 = NULL;
+		aml_status	rc;
+		size_t		pos;
+
+		memcpy(cp, buf, len);
+		/* the first 40 bytes hold the counts; hit them more often */
+		pos = it % 3 == 0 ? aml_rng_below(&rng, 40 < len ? 40 : len)
+			: aml_rng_below(&rng, len);
+		cp[pos] ^= (uint8_t) (1u << aml_rng_below(&rng, 8));
+		if (it % 5 == 0)
+		{
+			pos = aml_rng_below(&rng, len);
+			cp[pos] ^= (uint8_t) aml_rng_next(&rng);
+		}
+		rc = aml_tree_ops.read(&env, &rb, &t.ds, AML_TASK_MULTICLASS, 3, &s2, &err);
+		CHECK(rc == AML_OK || rc == AML_EFORMAT);
+		if (rc == AML_OK)
+		{
+			ok_count++;
+			aml_tree_ops.predict(s2, &t.ds, NULL, n, out);
+			aml_tree_ops.free_state(&env, s2);
+		}
+		else
+			CHECK(s2 == NULL);
+		CHECK(env.mem_used == 0);
+	}
+	CHECK(ok_count > 0);
+
+	/* a schema with another feature count or kind is rejected */
+	{
+		aml_rbuf	rb = {buf, len, 0, 0};
+		void	   *s2 = NULL;
+
+		t.kind[1] = AML_FEAT_NUMERIC;
+		t.nl[1] = 0;
+		CHECK(aml_tree_ops.read(&env, &rb, &t.ds, AML_TASK_MULTICLASS, 3, &s2, &err) == AML_EFORMAT);
+		tds_cat(&t, 1, 5);
+		t.ds.n_feat = 2;
+		rb.pos = 0;
+		rb.bad = 0;
+		CHECK(aml_tree_ops.read(&env, &rb, &t.ds, AML_TASK_MULTICLASS, 3, &s2, &err) == AML_EFORMAT);
+		t.ds.n_feat = 3;
+	}
+	CHECK(env.mem_used == 0);
+	free(buf);
+	free(cp);
+	free(out);
+	tds_free(&t);
+}
+
+/* test_params checks parameter messages. */
+static void
+test_params(void)
+{
+	aml_params	p;
+	char		buf[256];
+	const char *m;
+
+	memset(&p, 0, sizeof(p));
+	CHECK(aml_tree_ops.check_params(&p, buf, sizeof(buf)) == NULL);
+	aml_params_set(&p, "max_depth", 10);
+	aml_params_set(&p, "min_samples_leaf", 1);
+	aml_params_set(&p, "max_leaves", 0);
+	aml_params_set(&p, "max_bins", 255);
+	CHECK(aml_tree_ops.check_params(&p, buf, sizeof(buf)) == NULL);
+
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 0);
+	m = aml_tree_ops.check_params(&p, buf, sizeof(buf));
+	CHECK(m && strcmp(m, "parameter \"max_depth\" must be between 1 and 64") == 0);
+	aml_params_set(&p, "max_depth", 65);
+	m = aml_tree_ops.check_params(&p, buf, sizeof(buf));
+	CHECK(m && strcmp(m, "parameter \"max_depth\" must be between 1 and 64") == 0);
+	aml_params_set(&p, "max_depth", NAN);
+	CHECK(aml_tree_ops.check_params(&p, buf, sizeof(buf)) != NULL);
+	aml_params_set(&p, "max_depth", 2.5);
+	m = aml_tree_ops.check_params(&p, buf, sizeof(buf));
+	CHECK(m && strcmp(m, "parameter \"max_depth\" must be an integer") == 0);
+
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_bins", 256);
+	m = aml_tree_ops.check_params(&p, buf, sizeof(buf));
+	CHECK(m && strcmp(m, "parameter \"max_bins\" must be between 2 and 255") == 0);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "min_samples_leaf", 0);
+	m = aml_tree_ops.check_params(&p, buf, sizeof(buf));
+	CHECK(m && strcmp(m, "parameter \"min_samples_leaf\" must be between 1 and 1e+06") == 0);
+
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "xyz", 1);
+	m = aml_tree_ops.check_params(&p, buf, sizeof(buf));
+	CHECK(m && strncmp(m, "unknown parameter \"xyz\" for algorithm \"decision_tree\"", 53) == 0);
+	CHECK(m && strstr(m, "max_depth, min_samples_leaf, max_leaves, max_bins") != NULL);
+	/* a tiny buffer is still NUL-terminated */
+	m = aml_tree_ops.check_params(&p, buf, 10);
+	CHECK(m && strlen(m) == 9);
+}
+
+/* test_determinism checks the same input and seed give the same tree. */
+static void
+test_determinism(void)
+{
+	aml_env		env;
+	aml_error	err;
+	tds			t;
+	void	   *s1 = NULL,
+			   *s2 = NULL;
+	uint8_t    *b1,
+			   *b2;
+	size_t		l1,
+				l2;
+
+	aml_env_init(&env);
+	tds_init(&t, 500, 3);
+	mixed(&t, 5);
+	CHECK(fit_tree(&env, &t, AML_TASK_MULTICLASS, 3, 1, NULL, &s1, &err) == AML_OK);
+	CHECK(fit_tree(&env, &t, AML_TASK_MULTICLASS, 3, 1, NULL, &s2, &err) == AML_OK);
+	b1 = serialize(&aml_tree_ops, s1, &l1);
+	b2 = serialize(&aml_tree_ops, s2, &l2);
+	CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
+	aml_tree_ops.free_state(&env, s1);
+	aml_tree_ops.free_state(&env, s2);
+	free(b1);
+	free(b2);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+}
+
+/* cancel_after returns nonzero once its countdown reaches zero. */
+static int
+cancel_after(void *ctx)
+{
+	int		   *left = ctx;
+
+	return --(*left) < 0;
+}
+
+/* test_cancel checks cancellation stops the fit without leaks. */
+static void
+test_cancel(void)
+{
+	for (int after = 0; after < 8; after++)
+	{
+		aml_env		env;
+		aml_error	err;
+		tds			t;
+		void	   *st = NULL;
+		int			left = after;
+		aml_status	rc;
+
+		aml_env_init(&env);
+		env.should_cancel = cancel_after;
+		env.ctx = &left;
+		tds_init(&t, 300, 3);
+		mixed(&t, 8);
+		rc = fit_tree(&env, &t, AML_TASK_MULTICLASS, 3, 0, NULL, &st, &err);
+		CHECK(rc == AML_ECANCELED);
+		CHECK(st == NULL);
+		CHECK(env.mem_used == 0);
+		tds_free(&t);
+	}
+}
+
+/* test_budget checks every too-small budget fails with ENOMEM, no leak. */
+static void
+test_budget(void)
+{
+	aml_env		env;
+	aml_error	err;
+	tds			t;
+	void	   *st = NULL;
+	size_t		peak;
+	int			ok = 0;
+
+	aml_env_init(&env);
+	tds_init(&t, 300, 3);
+	mixed(&t, 9);
+	CHECK(fit_tree(&env, &t, AML_TASK_MULTICLASS, 3, 0, NULL, &st, &err) == AML_OK);
+	aml_tree_ops.free_state(&env, st);
+	peak = env.mem_peak;
+	for (size_t b = 64; b < peak + 4096; b += 1 + b / 16)
+	{
+		aml_status	rc;
+
+		aml_env_init(&env);
+		env.mem_budget = b;
+		st = NULL;
+		rc = fit_tree(&env, &t, AML_TASK_MULTICLASS, 3, 0, NULL, &st, &err);
+		CHECK(rc == AML_OK || rc == AML_ENOMEM);
+		if (rc == AML_OK)
+		{
+			ok++;
+			aml_tree_ops.free_state(&env, st);
+		}
+		else
+			CHECK(st == NULL);
+		CHECK(env.mem_used == 0);
+	}
+	CHECK(ok > 0);
+	tds_free(&t);
+}
+
+/* test_small_pool checks a histogram pool of three slots gives the same tree. */
+static void
+test_small_pool(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *s1 = NULL,
+			   *s2 = NULL;
+	const aml_tree_pack *a,
+			   *b;
+	int			n = 3000;
+
+	aml_env_init(&env);
+	tds_init(&t, n, 4);
+	mixed(&t, 17);
+	for (int i = 0; i < n; i++)
+		t.cols[3][i] = (float) ((i * 7919) % 1000);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 12);
+	aml_params_set(&p, "min_samples_leaf", 2);
+	CHECK(fit_tree(&env, &t, AML_TASK_MULTICLASS, 3, 0, &p, &s1, &err) == AML_OK);
+	/* a budget whose quarter holds fewer than three histograms */
+	env.mem_budget = env.mem_used + 1200000;
+	CHECK(fit_tree(&env, &t, AML_TASK_MULTICLASS, 3, 0, &p, &s2, &err) == AML_OK);
+	a = pack_of(s1);
+	b = pack_of(s2);
+	CHECK(a->n_nodes > 100 && a->n_nodes == b->n_nodes);
+	if (a->n_nodes == b->n_nodes)
+		for (int i = 0; i < a->n_nodes; i++)
+		{
+			CHECK(a->feat[i] == b->feat[i] && a->thr[i] == b->thr[i]);
+			CHECK_NEAR(a->value[i * 3], b->value[i * 3], 1e-12);
+		}
+	aml_tree_ops.free_state(&env, s1);
+	aml_tree_ops.free_state(&env, s2);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+}
+
+/* test_bad_input checks labels, weights and tasks are validated. */
+static void
+test_bad_input(void)
+{
+	aml_env		env;
+	aml_error	err;
+	tds			t;
+	void	   *st = NULL;
+
+	aml_env_init(&env);
+	tds_init(&t, 20, 1);
+	for (int i = 0; i < 20; i++)
+	{
+		t.cols[0][i] = (float) i;
+		t.y[i] = i % 2;
+		t.w[i] = 1;
+	}
+	t.y[3] = 2;
+	CHECK(fit_tree(&env, &t, AML_TASK_BINARY, 2, 0, NULL, &st, &err) == AML_EINVAL);
+	t.y[3] = NAN;
+	CHECK(fit_tree(&env, &t, AML_TASK_REGRESSION, 0, 0, NULL, &st, &err) == AML_EINVAL);
+	t.y[3] = 1;
+	t.w[4] = -1;
+	CHECK(fit_tree(&env, &t, AML_TASK_BINARY, 2, 1, NULL, &st, &err) == AML_EINVAL);
+	t.w[4] = 1;
+	CHECK(fit_tree(&env, &t, AML_TASK_AUTO, 2, 0, NULL, &st, &err) == AML_EINVAL);
+	CHECK(st == NULL);
+	/* a subset of rows */
+	{
+		aml_fit_input in = fit_in(&t, AML_TASK_BINARY, 2, 0);
+		int64_t		rows[4] = {0, 1, 2, 3};
+
+		in.rows = rows;
+		in.n_rows = 4;
+		CHECK(aml_tree_ops.fit(&env, &in, NULL, &st, &err) == AML_OK);
+		CHECK(pack_of(st)->cover[0] == 4);
+		aml_tree_ops.free_state(&env, st);
+		rows[2] = 20;
+		CHECK(aml_tree_ops.fit(&env, &in, NULL, &st, &err) != AML_OK);
+	}
+	/* constant feature: a single leaf with the class frequency */
+	for (int i = 0; i < 20; i++)
+		t.cols[0][i] = 1;
+	CHECK(fit_tree(&env, &t, AML_TASK_BINARY, 2, 0, NULL, &st, &err) == AML_OK);
+	CHECK(pack_of(st)->n_nodes == 1);
+	CHECK_NEAR(pack_of(st)->value[0], 0.5, 1e-15);
+	aml_tree_ops.free_state(&env, st);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+}
+
+int
+main(void)
+{
+	RUN(test_threshold);
+	RUN(test_missing);
+	RUN(test_categorical);
+	RUN(test_wide_categorical);
+	RUN(test_regression_means);
+	RUN(test_multiclass);
+	RUN(test_limits);
+	RUN(test_many_values);
+	RUN(test_roundtrip);
+	RUN(test_hostile);
+	RUN(test_params);
+	RUN(test_determinism);
+	RUN(test_cancel);
+	RUN(test_budget);
+	RUN(test_small_pool);
+	RUN(test_bad_input);
+	DONE();
+}
