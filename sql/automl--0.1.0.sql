@@ -140,3 +140,11 @@ AS 'MODULE_PATHNAME', 'automl_model_info'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION automl_model_info(text, integer)
 	IS 'reads a stored model and describes its inputs, classes and size';
+
+CREATE FUNCTION automl_scan(source text, target text,
+	OUT rows bigint, OUT columns integer, OUT frame_bytes bigint,
+	OUT float32_bytes bigint, OUT seconds float8)
+AS 'MODULE_PATHNAME', 'automl_scan'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION automl_scan(text, text)
+	IS 'reads a source into the training frame and reports rows, memory and time (no training)';

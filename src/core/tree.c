@@ -39,7 +39,7 @@
 
 #define BIN_SAMPLE_ROWS 200000
 #define MAX_CAT_LEVELS 65535
-#define HIST_POOL_BYTES ((size_t) 128 * 1024 * 1024)
+#define HIST_POOL_BYTES ((size_t) 16 * 1024 * 1024)
 #define GAIN_REL_EPS 1e-12
 #define PREDICT_BLOCK 128
 
@@ -464,14 +464,59 @@ aml_tree_pack_read(aml_env *env, aml_rbuf *b, const aml_dataset *schema,
 
 /* ---------------------------------------------------------------- binning */
 
-/* cmp_float orders floats ascending (no NaN reaches it). */
-static int
-cmp_float(const void *a, const void *b)
+/* float_key maps a float to a uint32 whose unsigned order is the float order. */
+static inline uint32_t
+float_key(float x)
 {
-	float		x = *(const float *) a;
-	float		y = *(const float *) b;
+	uint32_t	u;
 
-	return (x > y) - (x < y);
+	memcpy(&u, &x, sizeof(u));
+	return (u & 0x80000000U) ? ~u : u | 0x80000000U;
+}
+
+/* key_float inverts float_key. */
+static inline float
+key_float(uint32_t k)
+{
+	uint32_t	u = (k & 0x80000000U) ? k & 0x7FFFFFFFU : ~k;
+	float		x;
+
+	memcpy(&x, &u, sizeof(x));
+	return x;
+}
+
+/*
+ * sort_floats sorts m finite floats ascending with an LSD radix sort on
+ * their order-preserving keys (tmp holds 2 * m keys).
+ */
+static void
+sort_floats(float *v, int64_t m, uint32_t *tmp)
+{
+	uint32_t   *a = tmp;
+	uint32_t   *b = tmp + m;
+
+	for (int64_t i = 0; i < m; i++)
+		a[i] = float_key(v[i]);
+	for (int shift = 0; shift < 32; shift += 8)
+	{
+		int64_t		cnt[257];
+		uint32_t   *t;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (int64_t i = 0; i < m; i++)
+			cnt[((a[i] >> shift) & 0xFF) + 1]++;
+		if (cnt[((a[0] >> shift) & 0xFF) + 1] == m)
+			continue;			/* every key has this byte: nothing to do */
+		for (int d = 0; d < 256; d++)
+			cnt[d + 1] += cnt[d];
+		for (int64_t i = 0; i < m; i++)
+			b[cnt[(a[i] >> shift) & 0xFF]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	for (int64_t i = 0; i < m; i++)
+		v[i] = key_float(a[i]);
 }
 
 /*
@@ -539,21 +584,22 @@ make_edges(const float *v, int64_t m, int max_bins, float *e)
 	return nb;
 }
 
-/* bin_of returns the first bin whose upper edge is >= x (x finite). */
+/*
+ * bin_of returns the first bin whose upper edge is >= x (x finite; the
+ * last edge is +Inf), by a branch-free binary search.
+ */
 static inline int
 bin_of(const float *e, int nb, float x)
 {
 	int			lo = 0;
-	int			hi = nb - 1;
+	int			len = nb;
 
-	while (lo < hi)
+	while (len > 1)
 	{
-		int			mid = (lo + hi) >> 1;
+		int			half = len >> 1;
 
-		if (x <= e[mid])
-			hi = mid;
-		else
-			lo = mid + 1;
+		lo = e[lo + half - 1] < x ? lo + half : lo;
+		len -= half;
 	}
 	return lo;
 }
@@ -587,6 +633,7 @@ aml_tree_bins_build(aml_env *env, const aml_dataset *ds, const int64_t *rows,
 	int64_t		ns = n < BIN_SAMPLE_ROWS ? n : BIN_SAMPLE_ROWS;
 	int64_t    *spos = NULL;
 	float	   *vals = NULL;
+	uint32_t   *keys = NULL;
 	size_t		need;
 	aml_status	st = AML_OK;
 
@@ -605,11 +652,12 @@ aml_tree_bins_build(aml_env *env, const aml_dataset *ds, const int64_t *rows,
 	bins->edge = aml_malloc(env, ((size_t) F * max_bins + 1) * sizeof(float));
 	spos = aml_malloc(env, (ns + 1) * sizeof(int64_t));
 	vals = aml_malloc(env, (ns + 1) * sizeof(float));
+	keys = aml_malloc(env, (2 * ns + 1) * sizeof(uint32_t));
 	if (!bins->nb || !bins->off || !bins->eoff || !bins->is_cat ||
-		!bins->edge || !spos || !vals)
+		!bins->edge || !spos || !vals || !keys)
 	{
 		st = aml_oom(env, err, ((size_t) F * max_bins + 1) * sizeof(float) +
-					 (ns + 1) * (sizeof(int64_t) + sizeof(float)));
+					 (ns + 1) * (sizeof(int64_t) + 3 * sizeof(float)));
 		goto done;
 	}
 
@@ -665,7 +713,7 @@ aml_tree_bins_build(aml_env *env, const aml_dataset *ds, const int64_t *rows,
 				if (isfinite(x))
 					vals[m++] = x;
 			}
-			qsort(vals, m, sizeof(float), cmp_float);
+			sort_floats(vals, m, keys);
 			bins->nb[j] = make_edges(vals, m, max_bins, bins->edge + bins->eoff[j]);
 		}
 		bins->off[j + 1] = bins->off[j] + bins->nb[j] + 1;
@@ -713,6 +761,7 @@ aml_tree_bins_build(aml_env *env, const aml_dataset *ds, const int64_t *rows,
 done:
 	aml_free(env, spos);
 	aml_free(env, vals);
+	aml_free(env, keys);
 	if (st != AML_OK)
 		aml_tree_bins_free(env, bins);
 	else

@@ -25,6 +25,8 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
+#include "utils/syscache.h"
+#include "catalog/pg_class.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "utils/array.h"
@@ -32,6 +34,7 @@
 #include "automl_pg.h"
 
 PG_FUNCTION_INFO_V1(automl_train);
+PG_FUNCTION_INFO_V1(automl_scan);
 
 #define FETCH_BATCH 10000
 
@@ -267,6 +270,8 @@ IsQuery(const char *s)
  * ResolveSource turns a table or view name into a query (checking that it
  * exists) and a default model-name stem; a query is used as it is.
  */
+static double source_reltuples = -1;
+
 static char *
 ResolveSource(const char *source, char **stem)
 {
@@ -274,6 +279,7 @@ ResolveSource(const char *source, char **stem)
 	RangeVar   *rv;
 	Oid			relid;
 
+	source_reltuples = -1;
 	if (IsQuery(source))
 	{
 		*stem = "query";
@@ -301,6 +307,15 @@ ResolveSource(const char *source, char **stem)
 	rv = makeRangeVarFromNameList(names);
 	relid = RangeVarGetRelid(rv, AccessShareLock, false);
 	*stem = get_rel_name(relid);
+	{
+		HeapTuple	ct = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+
+		if (HeapTupleIsValid(ct))
+		{
+			source_reltuples = ((Form_pg_class) GETSTRUCT(ct))->reltuples;
+			ReleaseSysCache(ct);
+		}
+	}
 	return psprintf("SELECT * FROM %s",
 					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 											   get_rel_name(relid)));
@@ -523,7 +538,11 @@ ReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 		{
 			aml_status	st;
 
-			cap = Max(cap * 2, row + (int64) SPI_processed);
+			/* the planner's row estimate sizes the frame; grow when it is wrong */
+			if (cap == 0 && source_reltuples > 0)
+				cap = Max((int64) (source_reltuples * 1.02) + 16, (int64) SPI_processed);
+			else
+				cap = Max(cap * 2, row + (int64) SPI_processed);
 			st = aml_frame_reserve(frame, cap, &err);
 			ThrowIfFailed(st, &err);
 		}
@@ -1026,4 +1045,58 @@ automl_train(PG_FUNCTION_ARGS)
 		MemoryContextDelete(train_cxt);
 		PG_RETURN_DATUM(result);
 	}
+}
+
+/*
+ * automl_scan(source, target) reads a source into a frame exactly as
+ * automl_train does and reports what it cost, without training: rows,
+ * columns, the frame's bytes, the float32 size of the same cells, and
+ * seconds.  The load benchmark and capacity planning use it.
+ */
+Datum
+automl_scan(PG_FUNCTION_ARGS)
+{
+	TrainArgs	a;
+	MemoryContext cxt;
+	aml_env		env;
+	aml_frame  *frame;
+	char	   *query;
+	char	   *stem;
+	int			target_col;
+	List	   *exclude_cols = NIL;
+	TimestampTz start = GetCurrentTimestamp();
+	TupleDesc	rdesc;
+	Datum		rv[5];
+	bool		rn[5] = {0};
+	int64		rows;
+	int			cols;
+	size_t		bytes;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source and target must not be NULL")));
+	memset(&a, 0, sizeof(a));
+	a.source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	a.target = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	query = ResolveSource(a.source, &stem);
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "automl scan", ALLOCSET_DEFAULT_SIZES);
+	AmlEnvInit(&env);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	frame = ReadSource(&env, query, &a, cxt, &target_col, &exclude_cols);
+	SPI_finish();
+	rows = aml_frame_rows(frame);
+	cols = aml_frame_cols(frame);
+	bytes = aml_frame_bytes(frame);
+	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "automl_scan must return a composite type");
+	rdesc = BlessTupleDesc(rdesc);
+	rv[0] = Int64GetDatum(rows);
+	rv[1] = Int32GetDatum(cols);
+	rv[2] = Int64GetDatum((int64) bytes);
+	rv[3] = Int64GetDatum(rows * cols * 4);
+	rv[4] = Float8GetDatum((double) (GetCurrentTimestamp() - start) / 1e6);
+	MemoryContextDelete(cxt);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(rdesc, rv, rn)));
 }

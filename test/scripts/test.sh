@@ -210,7 +210,7 @@ main() {
 	BUILD_OK=0
 	if automl_build; then rc=0; else rc=$?; fi
 	check_result "build (warnings are errors) and install" "$rc"
-	[ "$rc" -eq 0 ] && BUILD_OK=1
+	if [ "$rc" -eq 0 ]; then BUILD_OK=1; fi
 
 	# 3. unit tests of the core, plain and sanitized (these compile the core
 	# themselves, so they run even when the extension failed to build)

@@ -1,0 +1,37 @@
+-- demo.sql: the quick start's tour of automl, run by demo.sh against a table
+-- customers (telecom churn: one row per customer, churn = 'yes' / 'no').
+
+\echo
+\echo '== 1. Train: one call finds the task, the features and the best model'
+\echo
+SELECT * FROM automl_train('customers', 'churn');
+
+\echo
+\echo '== 2. The leaderboard: every candidate the search tried, best first'
+\echo
+SELECT * FROM automl.leaderboard WHERE model = 'customers_churn' ORDER BY rank;
+
+\echo
+\echo '== 3. The stored model: a versioned catalog row with its test metrics'
+\echo
+SELECT name, version, task, algorithm, jsonb_pretty(metrics) AS metrics, rows
+  FROM automl.models;
+
+\echo
+\echo '== 4. Scoring inside a query: the predicted label and P(churn = yes)'
+\echo
+SELECT churn AS actual,
+       automl_predict('customers_churn', c) AS predicted,
+       round(automl_predict_proba('customers_churn', c)::numeric, 3) AS p_yes
+  FROM customers c
+ LIMIT 10;
+
+\echo
+\echo '== 5. Confusion counts over all rows (the model saw 80% of them in training)'
+\echo
+SELECT churn AS actual,
+       automl_predict('customers_churn', c)::text AS predicted,
+       count(*) AS customers
+  FROM customers c
+ GROUP BY 1, 2
+ ORDER BY 1, 2;

@@ -1,0 +1,274 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_train.c
+ *	  Unit tests of the whole core pipeline: frame -> aml_train -> model,
+ *	  serialization round trips, corrupt blobs, task detection, errors,
+ *	  cancellation and the memory budget.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "aml.h"
+#include "harness.h"
+
+/* a synthetic table: x1 numeric, x2 categorical, d date, y = f(x1, x2) */
+static aml_frame *
+make_frame(aml_env *env, int n, int task)
+{
+	aml_error	err;
+	aml_frame  *f = aml_frame_create(env, &err);
+	static const char *const lv[] = {"a", "b", "c", "d"};
+	uint64_t	s = 12345;
+
+	aml_frame_add_column(f, "x1", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_add_column(f, "x2", AML_COL_CATEGORICAL, "text", 0, 0, &err);
+	aml_frame_add_column(f, "d", AML_COL_DATETIME, "date", 0, 0, &err);
+	aml_frame_add_column(f, "y", task == 2 ? AML_COL_NUMERIC : AML_COL_CATEGORICAL,
+						 task == 2 ? "float8" : "text", 0, 0, &err);
+	aml_frame_reserve(f, n, &err);
+	for (int i = 0; i < n; i++)
+	{
+		double		x1;
+		int			c;
+
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		x1 = (double) (s >> 11) / 9007199254740992.0 * 10.0;
+		c = (int) ((s >> 7) % 4);
+		aml_frame_set_numeric(f, 0, i, i % 17 == 0 ? NAN : x1);
+		aml_frame_set_code(f, 1, i, aml_frame_level_code(f, 1, lv[c], 1, &err));
+		aml_frame_set_datetime(f, 2, i, (double) (i % 365) * 86400.0);
+		if (task == 2)
+			aml_frame_set_numeric(f, 3, i, 3.0 * (isnan(x1) ? 5 : x1) + c * 2.0);
+		else
+		{
+			const char *lab = (x1 > 5.0) != (c == 3) ? "yes" : "no";
+
+			aml_frame_set_code(f, 3, i, aml_frame_level_code(f, 3, lab, strlen(lab), &err));
+		}
+	}
+	aml_frame_set_rows(f, n);
+	return f;
+}
+
+static void
+test_binary_end_to_end(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL,
+			   *m2 = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	size_t		size;
+	uint8_t    *buf;
+	double		in[3],
+				out1,
+				out2;
+	void	   *scratch;
+
+	aml_env_init(&env);
+	f = make_frame(&env, 600, 0);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	if (m == NULL)
+		return;
+	CHECK(aml_model_task(m) == AML_TASK_BINARY);
+	CHECK(strcmp(aml_model_class_label(m, 0), "no") == 0);
+	CHECK(strcmp(aml_model_class_label(m, 1), "yes") == 0);
+	CHECK(strcmp(aml_report_metric(r), "roc_auc") == 0);
+	CHECK(aml_report_test_score(r) > 0.9);
+	CHECK(aml_report_test_score(r) > aml_report_baseline_score(r));
+	CHECK(aml_report_train_rows(r) + aml_report_test_rows(r) == 600);
+	CHECK(aml_report_n_candidates(r) >= 3);
+	CHECK(aml_model_n_inputs(m) == 3);
+
+	/* round trip: identical predictions, and the bytes are stable */
+	size = aml_model_serialized_size(m);
+	buf = malloc(size);
+	CHECK(aml_model_serialize(m, buf, size, &err) == AML_OK);
+	CHECK(memcmp(buf, "AML", 4) == 0);
+	CHECK(aml_model_deserialize(&env, buf, size, &m2, &err) == AML_OK);
+	if (m2)
+	{
+		uint8_t    *buf2 = malloc(size);
+
+		CHECK(aml_model_serialized_size(m2) == size);
+		CHECK(aml_model_serialize(m2, buf2, size, &err) == AML_OK);
+		CHECK(memcmp(buf, buf2, size) == 0);
+		free(buf2);
+		scratch = malloc(aml_model_scratch_size(m));
+		for (int i = 0; i < 50; i++)
+		{
+			in[0] = i * 0.2;
+			in[1] = aml_model_input_code(m, 1, i % 2 ? "d" : "zz", i % 2 ? 1 : 2);
+			in[2] = i * 86400.0 * 7;
+			aml_model_predict(m, 1, in, &out1, scratch);
+			aml_model_predict(m2, 1, in, &out2, scratch);
+			CHECK(out1 == out2);
+			CHECK(out1 >= 0 && out1 <= 1);
+		}
+		free(scratch);
+		aml_model_free(m2);
+	}
+
+	/* every truncation and many bit flips are refused, never a crash */
+	for (size_t cut = 0; cut < size; cut += (size > 4000 ? 7 : 1))
+	{
+		aml_model  *bad = NULL;
+
+		CHECK(aml_model_deserialize(&env, buf, cut, &bad, &err) == AML_EFORMAT);
+		CHECK(bad == NULL);
+	}
+	for (size_t pos = 0; pos < size; pos += 3)
+	{
+		aml_model  *bad = NULL;
+
+		buf[pos] ^= 0x10;
+		CHECK(aml_model_deserialize(&env, buf, size, &bad, &err) == AML_EFORMAT);
+		buf[pos] ^= 0x10;
+		aml_model_free(bad);
+	}
+	free(buf);
+	aml_model_free(m);
+	aml_report_free(r);
+	aml_frame_free(f);
+}
+
+static void
+test_regression_and_manual(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+
+	aml_env_init(&env);
+	f = make_frame(&env, 400, 2);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(m && aml_model_task(m) == AML_TASK_REGRESSION);
+	CHECK(r && strcmp(aml_report_metric(r), "rmse") == 0);
+	CHECK(r && aml_report_test_score(r) < 0.5 * aml_report_baseline_score(r));
+	aml_model_free(m);
+	aml_report_free(r);
+
+	o.manual = 1;
+	o.manual_algo = AML_ALGO_LINEAR;
+	aml_params_set(&o.manual_params, "alpha", 0.001);
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(m && aml_model_algo(m) == AML_ALGO_LINEAR);
+	CHECK(r && aml_report_n_candidates(r) == 1);
+	aml_model_free(m);
+	aml_report_free(r);
+
+	aml_params_set(&o.manual_params, "nonsense", 1);
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_EINVAL);
+	CHECK(strstr(err.msg, "nonsense") != NULL);
+	aml_frame_free(f);
+}
+
+static int	cancel_calls = 0;
+
+static int
+cancel_after_a_few(void *ctx)
+{
+	(void) ctx;
+	return ++cancel_calls > 3;
+}
+
+static void
+test_errors_cancel_budget(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+
+	aml_env_init(&env);
+	f = make_frame(&env, 300, 0);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.task = AML_TASK_REGRESSION;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_EINVAL);
+	CHECK(m == NULL && r == NULL);
+	o.task = AML_TASK_AUTO;
+	o.target_col = 9;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_EINVAL);
+	o.target_col = 3;
+	o.metric = "rmse";
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_EINVAL);
+	CHECK(strstr(err.msg, "rmse") != NULL);
+	o.metric = NULL;
+
+	/* cancellation stops the search with ECANCELED and frees everything */
+	env.should_cancel = cancel_after_a_few;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_ECANCELED);
+	CHECK(m == NULL && r == NULL);
+	env.should_cancel = NULL;
+	env.cancel_flag = 0;
+
+	/* a budget too small for the work is ENOMEM, with a hint */
+	env.mem_budget = env.mem_used + 20000;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_ENOMEM);
+	CHECK(strstr(err.hint, "automl.work_mem") != NULL);
+	env.mem_budget = 0;
+	aml_frame_free(f);
+}
+
+static void
+test_same_seed_same_model(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *a = NULL,
+			   *b = NULL;
+	aml_report *ra = NULL,
+			   *rb = NULL;
+	aml_frame  *f;
+
+	aml_env_init(&env);
+	f = make_frame(&env, 500, 0);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.seed = 99;
+	CHECK(aml_train(&env, f, &o, &a, &ra, &err) == AML_OK);
+	CHECK(aml_train(&env, f, &o, &b, &rb, &err) == AML_OK);
+	if (a && b)
+	{
+		size_t		n = aml_model_serialized_size(a);
+		uint8_t    *x = malloc(n),
+				   *y = malloc(n);
+
+		CHECK(aml_model_serialized_size(b) == n);
+		aml_model_serialize(a, x, n, &err);
+		aml_model_serialize(b, y, n, &err);
+		CHECK(memcmp(x, y, n) == 0);
+		free(x);
+		free(y);
+	}
+	aml_model_free(a);
+	aml_model_free(b);
+	aml_report_free(ra);
+	aml_report_free(rb);
+	aml_frame_free(f);
+}
+
+int
+main(void)
+{
+	RUN(test_binary_end_to_end);
+	RUN(test_regression_and_manual);
+	RUN(test_errors_cancel_budget);
+	RUN(test_same_seed_same_model);
+	DONE();
+}
