@@ -61,3 +61,8 @@ SET client_min_messages = warning;
 SELECT model, algorithm IS NOT NULL AS has_model FROM automl_train('customers', 'churn', name => 'churn_quick', budget => '1 millisecond');
 RESET client_min_messages;
 RESET automl.progress;
+
+-- automl_scan reads the source like automl_train, without training
+SELECT rows, columns, frame_bytes BETWEEN float32_bytes AND float32_bytes * 1.25 AS compact, seconds >= 0 AS timed
+  FROM automl_scan('customers', 'churn');
+SELECT rows, columns FROM automl_scan('SELECT state, churn FROM customers WHERE churn = ''yes''', 'churn');
