@@ -420,6 +420,8 @@ ReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 	StringInfoData skipped;
 	MemoryContext batch_cxt;
 	int64		target_nan = 0;
+	Datum	   *values = NULL;
+	bool	   *isnulls = NULL;
 
 	memset(&err, 0, sizeof(err));
 	frame = aml_frame_create(env, &err);
@@ -452,6 +454,8 @@ ReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 			desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
 			natts = desc->natts;
 			cols = palloc0(sizeof(SourceCol) * (natts ? natts : 1));
+			values = palloc(sizeof(Datum) * (natts ? natts : 1));
+			isnulls = palloc(sizeof(bool) * (natts ? natts : 1));
 			for (int i = 0; i < natts; i++)
 			{
 				Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -551,6 +555,8 @@ ReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 		{
 			HeapTuple	tup = SPI_tuptable->vals[t];
 
+			/* one pass over the tuple for every column */
+			heap_deform_tuple(tup, desc, values, isnulls);
 			for (int i = 0; i < natts; i++)
 			{
 				SourceCol  *sc = &cols[i];
@@ -560,7 +566,8 @@ ReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 
 				if (sc->read == READ_SKIP)
 					continue;
-				d = heap_getattr(tup, i + 1, desc, &isnull);
+				d = values[i];
+				isnull = isnulls[i];
 				if (isnull)
 				{
 					switch (sc->read)

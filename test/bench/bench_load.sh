@@ -31,6 +31,10 @@
 #                          created if missing and dropped at the end if this
 #                          script created it (BENCH_KEEP=1 keeps it).
 #   BENCH_DB=automl_bench  the benchmark database
+#   BENCH_JIT=on|off       sets jit for every session (default: the
+#                          server's setting); the header says whether the
+#                          serial aggregate scan is JIT-compiled (at 1M rows
+#                          its plan cost exceeds the default jit_above_cost)
 #
 # Each repetition runs the serial aggregate (max_parallel_workers_per_gather
 # = 0: the load is single-process), the load, and the parallel aggregate,
@@ -46,7 +50,7 @@
 
 set -euo pipefail
 
-# shellcheck source=../scripts/common.sh
+# shellcheck source-path=SCRIPTDIR source=../scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 cd "$AUTOML_ROOT"
 
@@ -58,6 +62,7 @@ BENCH_USE_EXISTING=${BENCH_USE_EXISTING:-0}
 BENCH_BUILD=${BENCH_BUILD:-auto}
 BENCH_DB=${BENCH_DB:-automl_bench}
 BENCH_KEEP=${BENCH_KEEP:-0}
+BENCH_JIT=${BENCH_JIT:-}
 BENCH_SQL="$AUTOML_ROOT/test/bench/bench_load.sql"
 
 LOAD_TARGET=2.0
@@ -73,6 +78,12 @@ if [ "$BENCH_ROWS" -lt 1 ] || [ "$BENCH_REPS" -lt 1 ]; then
 	echo "error: BENCH_ROWS and BENCH_REPS must be at least 1" >&2
 	exit 1
 fi
+
+case $BENCH_JIT in
+	'') ;;
+	on | off) export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c jit=$BENCH_JIT" ;;
+	*) echo "error: BENCH_JIT must be on or off (got '$BENCH_JIT')" >&2; exit 1 ;;
+esac
 
 PSQL=("$AUTOML_PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1)
 
@@ -223,7 +234,11 @@ if [ "$n_sizes" != 1 ]; then
 fi
 
 pg_version=$(psql_val "SHOW server_version")
-jit=$(psql_val "SELECT current_setting('jit') || CASE WHEN pg_jit_available() THEN '' ELSE ' (unavailable)' END")
+jit=$(psql_val "SELECT CASE
+	WHEN NOT current_setting('jit')::boolean THEN 'off'
+	WHEN NOT pg_jit_available() THEN 'on (but LLVM is unavailable)'
+	WHEN bench_agg_jit(0) THEN 'on (the aggregate is JIT-compiled)'
+	ELSE 'on (the aggregate is not JIT-compiled)' END")
 table_size=$(psql_val "SELECT pg_size_pretty(pg_table_size('bench_t'))")
 shared_buffers=$(psql_val "SHOW shared_buffers")
 
@@ -239,7 +254,8 @@ BEGIN {
 	rl = load / agg; rr = reported / agg; rm = fb / f32
 	print ""
 	printf "automl load benchmark: %d rows x %d columns (30 float8, 10 int, 8 text, 1 boolean, text target)\n", rows, cols
-	printf "PostgreSQL %s, table %s, shared_buffers %s, jit %s, %s CPUs; %d repetitions, medians\n", pgv, tsize, sb, jit, cpus, reps
+	printf "PostgreSQL %s, table %s, shared_buffers %s, %s CPUs\n", pgv, tsize, sb, cpus
+	printf "jit %s; %d repetition%s, medians\n", jit, reps, (reps == 1 ? "" : "s")
 	print ""
 	printf "%-44s %10s %10s %10s\n", "timing (seconds)", "median", "min", "max"
 	printf "%-44s %10.3f %10.3f %10.3f\n", "aggregate scan, serial (baseline)", agg, min_agg, max_agg

@@ -21,6 +21,7 @@
 --   bench_time_agg(rep, workers [, label])  runs the aggregate scan with
 --                      max_parallel_workers_per_gather = workers, records
 --                      and returns its elapsed seconds (clock_timestamp)
+--   bench_agg_jit(workers)  whether that aggregate scan is JIT-compiled
 --   bench_time_load(rep [, label])  runs automl_scan('bench_t', 'target'), records
 --                      its elapsed seconds (measured the same way) with what
 --                      automl_scan reported, and returns the elapsed seconds
@@ -36,6 +37,7 @@ DROP FUNCTION IF EXISTS bench_generate;
 DROP FUNCTION IF EXISTS bench_agg_query;
 DROP FUNCTION IF EXISTS bench_time_agg;
 DROP FUNCTION IF EXISTS bench_time_load;
+DROP FUNCTION IF EXISTS bench_agg_jit;
 
 CREATE EXTENSION IF NOT EXISTS automl;
 
@@ -103,15 +105,17 @@ $fn$;
 
 -- bench_agg_query returns the aggregate scan over every column of bench_t.
 CREATE FUNCTION bench_agg_query() RETURNS text
-LANGUAGE sql STABLE AS $fn$
-	SELECT 'SELECT ' || string_agg(
-		CASE WHEN atttypid IN ('float8'::regtype, 'float4'::regtype, 'int2'::regtype,
-			'int4'::regtype, 'int8'::regtype, 'numeric'::regtype)
-			THEN format('avg(%I)', attname)
-			ELSE format('count(%I)', attname) END,
-		', ' ORDER BY attnum) || ' FROM bench_t'
-	FROM pg_attribute
-	WHERE attrelid = 'bench_t'::regclass AND attnum > 0 AND NOT attisdropped
+LANGUAGE plpgsql STABLE AS $fn$
+BEGIN
+	RETURN (SELECT 'SELECT ' || string_agg(
+			CASE WHEN atttypid IN ('float8'::regtype, 'float4'::regtype, 'int2'::regtype,
+				'int4'::regtype, 'int8'::regtype, 'numeric'::regtype)
+				THEN format('avg(%I)', attname)
+				ELSE format('count(%I)', attname) END,
+			', ' ORDER BY attnum) || ' FROM bench_t'
+		FROM pg_attribute
+		WHERE attrelid = 'bench_t'::regclass AND attnum > 0 AND NOT attisdropped);
+END
 $fn$;
 
 -- bench_time_agg times one aggregate scan.  EXECUTE without INTO runs the
@@ -131,6 +135,19 @@ BEGIN
 	INSERT INTO bench_results (rep, kind, wall)
 		VALUES (rep, coalesce(label, CASE WHEN workers > 0 THEN 'agg_parallel' ELSE 'agg' END), s);
 	RETURN s;
+END
+$fn$;
+
+-- bench_agg_jit says whether the planner JIT-compiles the aggregate scan
+-- with that many parallel workers (EXPLAIN shows a "JIT" section then).
+CREATE FUNCTION bench_agg_jit(workers integer) RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+DECLARE
+	plan json;
+BEGIN
+	PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
+	EXECUTE 'EXPLAIN (FORMAT JSON) ' || bench_agg_query() INTO plan;
+	RETURN (plan -> 0)::jsonb ? 'JIT';
 END
 $fn$;
 
