@@ -148,3 +148,16 @@ AS 'MODULE_PATHNAME', 'automl_scan'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION automl_scan(text, text)
 	IS 'reads a source into the training frame and reports rows, memory and time (no training)';
+
+CREATE TYPE automl.batch_prediction AS (
+	id				text,
+	prediction		text,
+	probability		float8
+);
+
+CREATE FUNCTION automl_predict_batch(model text, source text, id text DEFAULT NULL)
+RETURNS SETOF automl.batch_prediction
+AS 'MODULE_PATHNAME', 'automl_predict_batch'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION automl_predict_batch(text, text, text)
+	IS 'scores every row of a table, view or query in blocks: (id, prediction, probability of the predicted class)';

@@ -67,6 +67,32 @@ SELECT automl_predict_proba('churn_tree', c) IS NOT NULL AS cached FROM customer
 SELECT algorithm FROM automl.deployed_models WHERE name = 'churn_tree';
 SELECT count(DISTINCT round(automl_predict_proba('churn_tree', c)::numeric, 6)) > 10 AS linear_now FROM customers c;
 
+-- the batch path scores a whole source in blocks and agrees with the per-row path
+SELECT count(*) AS rows, count(DISTINCT b.id) AS states,
+	   bool_and(b.prediction IN ('yes', 'no')) AS labels, bool_and(b.probability >= 0.5) AS prob_of_predicted
+  FROM automl_predict_batch('customers_churn', 'customers', id => 'state') b;
+SELECT bool_and(b.prediction = r.prediction AND abs(b.probability - r.p) < 1e-12) AS batch_equals_per_row
+  FROM (SELECT row_number() OVER () AS i, * FROM automl_predict_batch('customers_churn', 'SELECT * FROM customers ORDER BY state, account_length, total_day_minutes')) b
+  JOIN (SELECT row_number() OVER (ORDER BY state, account_length, total_day_minutes) AS i, automl_predict('customers_churn', c) AS prediction,
+			   greatest(automl_predict_proba('customers_churn', c), 1 - automl_predict_proba('customers_churn', c)) AS p
+		  FROM customers c) r USING (i);
+SELECT id IS NULL AS no_id, round(prediction::float8) >= 0 AS value, probability IS NULL AS no_probability
+  FROM automl_predict_batch('concrete_compressive_strength', 'concrete') LIMIT 1;
+
+-- parallel workers score the same as one process
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+CREATE TEMP TABLE par AS SELECT sum(automl_predict_proba('customers_churn', c)) AS s, count(*) FILTER (WHERE automl_predict('customers_churn', c) = 'yes') AS yes FROM customers c;
+SET max_parallel_workers_per_gather = 0;
+SELECT abs(p.s - q.s) < 1e-9 AS same_sum, p.yes = q.yes AS same_labels
+  FROM par p, (SELECT sum(automl_predict_proba('customers_churn', c)) AS s, count(*) FILTER (WHERE automl_predict('customers_churn', c) = 'yes') AS yes FROM customers c) q;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+
 -- model info reads the stored model
 SELECT automl_model_info('penguins_species') - 'id' - 'bytes' AS info;
 SELECT (automl_model_info('customers_churn', 1)->>'bytes')::int > 0 AS has_bytes;

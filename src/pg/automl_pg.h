@@ -30,6 +30,11 @@ extern void AmlEnvInit(aml_env *env);
 extern void AmlThrow(aml_status status, const aml_error *err) pg_attribute_noreturn();
 extern void AmlRegisterFree(MemoryContext cxt, void (*fn) (void *), void *ptr);
 
+/* train.c: a table/view name or query as a query, and a name stem */
+extern char *AmlResolveSource(const char *source, char **stem);
+
+#define AML_PREDICT_BLOCK 256
+
 /* model cache (predict.c) */
 extern aml_model *AmlModelLoad(const char *name, int version, int64 *model_id);
 

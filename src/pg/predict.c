@@ -30,12 +30,14 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
+#include "utils/tuplestore.h"
 
 #include "automl_pg.h"
 
 PG_FUNCTION_INFO_V1(automl_predict);
 PG_FUNCTION_INFO_V1(automl_predict_proba);
 PG_FUNCTION_INFO_V1(automl_deploy);
+PG_FUNCTION_INFO_V1(automl_predict_batch);
 PG_FUNCTION_INFO_V1(automl_model_info);
 
 /* ---------------------------------------------------------------- cache */
@@ -171,35 +173,36 @@ AmlModelLoad(const char *name, int version, int64 *model_id)
 
 /* ---------------------------------------------------------------- predict */
 
+/* How one row column becomes a model input value. */
 typedef enum InRead
 {
-	IN_NUMBER,					/* int, float, numeric, bool */
-	IN_TEXT,					/* text-like: the string */
-	IN_OUTPUT,					/* other types: the output function */
+	IN_INT2,
+	IN_INT4,
+	IN_INT8,
+	IN_FLOAT4,
+	IN_FLOAT8,
+	IN_NUMERIC,
+	IN_BOOL,					/* numeric input: 0/1; categorical: "true"/"false" */
+	IN_TEXT,					/* text, varchar, name: the string */
+	IN_BPCHAR,					/* char(n): the string without trailing blanks */
+	IN_OUTPUT,					/* other types: the output function's text */
 	IN_DATE,
 	IN_TIMESTAMP
 } InRead;
 
-typedef struct PredictState
+/*
+ * RowMapper maps a row type's columns to a model's inputs, once per row
+ * type: the attribute of each input and how to convert it.
+ */
+typedef struct RowMapper
 {
-	char	   *name;			/* model name resolved this statement */
-	int64		model_id;
 	aml_model  *model;
-	/* row type mapping */
-	Oid			tuptype;
-	int32		tuptypmod;
-	TupleDesc	desc;
+	int			n_inputs;
+	int			natts;
 	int		   *attno;			/* per model input: 0-based attribute */
 	InRead	   *read;
-	Oid		   *atttype;
 	FmgrInfo   *out;
-	Datum	   *values;
-	bool	   *nulls;
-	/* buffers */
-	double	   *in;
-	double	   *outv;
-	void	   *scratch;
-} PredictState;
+} RowMapper;
 
 static InRead
 InputRead(Oid type)
@@ -207,18 +210,25 @@ InputRead(Oid type)
 	switch (getBaseType(type))
 	{
 		case INT2OID:
+			return IN_INT2;
 		case INT4OID:
+			return IN_INT4;
 		case INT8OID:
+			return IN_INT8;
 		case FLOAT4OID:
+			return IN_FLOAT4;
 		case FLOAT8OID:
+			return IN_FLOAT8;
 		case NUMERICOID:
+			return IN_NUMERIC;
 		case BOOLOID:
-			return IN_NUMBER;
+			return IN_BOOL;
 		case TEXTOID:
 		case VARCHAROID:
-		case BPCHAROID:
 		case NAMEOID:
 			return IN_TEXT;
+		case BPCHAROID:
+			return IN_BPCHAR;
 		case DATEOID:
 			return IN_DATE;
 		case TIMESTAMPOID:
@@ -230,38 +240,33 @@ InputRead(Oid type)
 }
 
 /*
- * MapRowType matches the model's inputs to the row's columns by name.
+ * MapperCreate matches the model's inputs to the columns of desc by name;
+ * a missing column or an incompatible type is an error.
  */
-static void
-MapRowType(PredictState *ps, HeapTupleHeader row, MemoryContext cxt, const char *name)
+static RowMapper *
+MapperCreate(aml_model *m, TupleDesc desc, MemoryContext cxt, const char *name)
 {
-	Oid			tuptype = HeapTupleHeaderGetTypeId(row);
-	int32		typmod = HeapTupleHeaderGetTypMod(row);
-	TupleDesc	desc;
-	aml_model  *m = ps->model;
 	int			ni = aml_model_n_inputs(m);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
+	RowMapper  *rm = palloc0(sizeof(RowMapper));
 
-	desc = lookup_rowtype_tupdesc(tuptype, typmod);
-	ps->desc = CreateTupleDescCopy(desc);
-	ReleaseTupleDesc(desc);
-	ps->tuptype = tuptype;
-	ps->tuptypmod = typmod;
-	ps->attno = palloc(sizeof(int) * (ni + 1));
-	ps->read = palloc(sizeof(InRead) * (ni + 1));
-	ps->atttype = palloc(sizeof(Oid) * (ni + 1));
-	ps->out = palloc0(sizeof(FmgrInfo) * (ni + 1));
-	ps->values = palloc(sizeof(Datum) * (ps->desc->natts + 1));
-	ps->nulls = palloc(sizeof(bool) * (ps->desc->natts + 1));
+	rm->model = m;
+	rm->n_inputs = ni;
+	rm->natts = desc->natts;
+	rm->attno = palloc(sizeof(int) * (ni + 1));
+	rm->read = palloc(sizeof(InRead) * (ni + 1));
+	rm->out = palloc0(sizeof(FmgrInfo) * (ni + 1));
 	for (int i = 0; i < ni; i++)
 	{
 		const char *iname = aml_model_input_name(m, i);
 		aml_col_kind kind = aml_model_input_kind(m, i);
 		int			found = -1;
+		Oid			type;
+		InRead		r;
 
-		for (int a = 0; a < ps->desc->natts; a++)
+		for (int a = 0; a < desc->natts; a++)
 		{
-			Form_pg_attribute att = TupleDescAttr(ps->desc, a);
+			Form_pg_attribute att = TupleDescAttr(desc, a);
 
 			if (!att->attisdropped && strcmp(NameStr(att->attname), iname) == 0)
 			{
@@ -274,154 +279,99 @@ MapRowType(PredictState *ps, HeapTupleHeader row, MemoryContext cxt, const char 
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("column \"%s\" required by model \"%s\" is missing from the input row", iname, name),
 					 errhint("Pass a row that has every column the model was trained on; extra columns are ignored.")));
-		ps->attno[i] = found;
-		ps->atttype[i] = TupleDescAttr(ps->desc, found)->atttypid;
-		ps->read[i] = InputRead(ps->atttype[i]);
-		if (kind == AML_COL_CATEGORICAL && ps->read[i] != IN_TEXT)
-			ps->read[i] = IN_OUTPUT;
-		if ((kind == AML_COL_NUMERIC && ps->read[i] != IN_NUMBER) ||
-			(kind == AML_COL_DATETIME && ps->read[i] != IN_DATE && ps->read[i] != IN_TIMESTAMP))
+		type = TupleDescAttr(desc, found)->atttypid;
+		r = InputRead(type);
+		if (kind == AML_COL_CATEGORICAL && r != IN_TEXT && r != IN_BPCHAR && r != IN_BOOL)
+			r = IN_OUTPUT;
+		if ((kind == AML_COL_NUMERIC && r > IN_BOOL) ||
+			(kind == AML_COL_DATETIME && r != IN_DATE && r != IN_TIMESTAMP))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("column \"%s\" has type %s, but model \"%s\" was trained on a %s column",
-							iname, format_type_be(ps->atttype[i]), name,
+							iname, format_type_be(type), name,
 							kind == AML_COL_NUMERIC ? "numeric" : "date or timestamp")));
-		if (ps->read[i] == IN_OUTPUT)
+		if (r == IN_OUTPUT)
 		{
 			Oid			fn;
 			bool		isvarlena;
 
-			getTypeOutputInfo(ps->atttype[i], &fn, &isvarlena);
-			fmgr_info_cxt(fn, &ps->out[i], cxt);
+			getTypeOutputInfo(type, &fn, &isvarlena);
+			fmgr_info_cxt(fn, &rm->out[i], cxt);
 		}
+		rm->attno[i] = found;
+		rm->read[i] = r;
 	}
 	MemoryContextSwitchTo(old);
-}
-
-static double
-NumberOf(Datum d, Oid type)
-{
-	switch (getBaseType(type))
-	{
-		case INT2OID:
-			return DatumGetInt16(d);
-		case INT4OID:
-			return DatumGetInt32(d);
-		case INT8OID:
-			return (double) DatumGetInt64(d);
-		case FLOAT4OID:
-			return DatumGetFloat4(d);
-		case FLOAT8OID:
-			return DatumGetFloat8(d);
-		case NUMERICOID:
-			return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
-		case BOOLOID:
-			return DatumGetBool(d) ? 1.0 : 0.0;
-		default:
-			return NAN;
-	}
+	return rm;
 }
 
 /*
- * PredictRow scores one row and returns a pointer to its outputs.
+ * MapperConvert turns one deformed row into the model's raw inputs.
  */
-static double *
-PredictRow(FunctionCallInfo fcinfo, const char *name, HeapTupleHeader row)
+static void
+MapperConvert(const RowMapper *rm, const Datum *values, const bool *nulls, double *in)
 {
-	PredictState *ps = fcinfo->flinfo->fn_extra;
-	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
-	HeapTupleData tup;
-	aml_model  *m;
-	int			ni;
+	aml_model  *m = rm->model;
 
-	if (ps == NULL)
+	for (int i = 0; i < rm->n_inputs; i++)
 	{
-		ps = MemoryContextAllocZero(cxt, sizeof(PredictState));
-		fcinfo->flinfo->fn_extra = ps;
-	}
-	if (ps->name == NULL || strcmp(ps->name, name) != 0)
-	{
-		int64		id;
-		aml_model  *model = AmlModelLoad(name, 0, &id);
-
-		if (ps->name)
-			pfree(ps->name);
-		ps->name = MemoryContextStrdup(cxt, name);
-		if (ps->model != model)
-		{
-			ps->model = model;
-			ps->model_id = id;
-			ps->tuptype = InvalidOid;
-			if (ps->scratch)
-				pfree(ps->scratch);
-			ps->in = MemoryContextAlloc(cxt, sizeof(double) * (aml_model_n_inputs(model) + 1));
-			ps->outv = MemoryContextAlloc(cxt, sizeof(double) * (aml_model_n_outputs(model) + 1));
-			ps->scratch = MemoryContextAlloc(cxt, aml_model_scratch_size(model));
-		}
-	}
-	else
-	{
-		/* the cache may have evicted our model for another call site's */
-		bool		ok = false;
-
-		for (int i = 0; i < CACHE_SLOTS; i++)
-			if (cache[i].model == ps->model && cache[i].id == ps->model_id)
-				ok = true;
-		if (!ok)
-		{
-			pfree(ps->name);
-			ps->name = NULL;
-			return PredictRow(fcinfo, name, row);
-		}
-	}
-	m = ps->model;
-	if (ps->tuptype != HeapTupleHeaderGetTypeId(row) || ps->tuptypmod != HeapTupleHeaderGetTypMod(row))
-		MapRowType(ps, row, cxt, name);
-
-	tup.t_len = HeapTupleHeaderGetDatumLength(row);
-	ItemPointerSetInvalid(&tup.t_self);
-	tup.t_tableOid = InvalidOid;
-	tup.t_data = row;
-	heap_deform_tuple(&tup, ps->desc, ps->values, ps->nulls);
-
-	ni = aml_model_n_inputs(m);
-	for (int i = 0; i < ni; i++)
-	{
-		int			a = ps->attno[i];
-		Datum		d = ps->values[a];
+		int			a = rm->attno[i];
+		Datum		d = values[a];
 		double		v;
 
-		if (ps->nulls[a])
+		if (nulls[a])
 		{
-			ps->in[i] = NAN;
+			in[i] = NAN;
 			continue;
 		}
-		switch (ps->read[i])
+		switch (rm->read[i])
 		{
-			case IN_NUMBER:
-				v = NumberOf(d, ps->atttype[i]);
+			case IN_INT2:
+				v = DatumGetInt16(d);
+				break;
+			case IN_INT4:
+				v = DatumGetInt32(d);
+				break;
+			case IN_INT8:
+				v = (double) DatumGetInt64(d);
+				break;
+			case IN_FLOAT4:
+				v = DatumGetFloat4(d);
+				break;
+			case IN_FLOAT8:
+				v = DatumGetFloat8(d);
+				break;
+			case IN_NUMERIC:
+				v = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+				break;
+			case IN_BOOL:
+				if (aml_model_input_kind(m, i) == AML_COL_CATEGORICAL)
+					v = DatumGetBool(d) ? aml_model_input_code(m, i, "true", 4)
+						: aml_model_input_code(m, i, "false", 5);
+				else
+					v = DatumGetBool(d) ? 1.0 : 0.0;
 				break;
 			case IN_TEXT:
+			case IN_BPCHAR:
 				{
 					text	   *tx = DatumGetTextPP(d);
 					size_t		len = VARSIZE_ANY_EXHDR(tx);
 					const char *s = VARDATA_ANY(tx);
 
-					if (getBaseType(ps->atttype[i]) == BPCHAROID)
+					if (rm->read[i] == IN_BPCHAR)
 						while (len > 0 && s[len - 1] == ' ')
 							len--;
 					v = aml_model_input_code(m, i, s, len);
+					if ((Pointer) tx != DatumGetPointer(d))
+						pfree(tx);
 					break;
 				}
 			case IN_OUTPUT:
 				{
-					char	   *s;
+					char	   *s = OutputFunctionCall((FmgrInfo *) &rm->out[i], d);
 
-					if (getBaseType(ps->atttype[i]) == BOOLOID)
-						s = DatumGetBool(d) ? "true" : "false";
-					else
-						s = OutputFunctionCall(&ps->out[i], d);
 					v = aml_model_input_code(m, i, s, strlen(s));
+					pfree(s);
 					break;
 				}
 			case IN_DATE:
@@ -441,9 +391,99 @@ PredictRow(FunctionCallInfo fcinfo, const char *name, HeapTupleHeader row)
 			default:
 				v = NAN;
 		}
-		ps->in[i] = v;
+		in[i] = v;
 	}
-	aml_model_predict(m, 1, ps->in, ps->outv, ps->scratch);
+}
+
+/* Per call site state of automl_predict / automl_predict_proba. */
+typedef struct PredictState
+{
+	char	   *name;			/* model name resolved this statement */
+	int			name_len;
+	int64		model_id;
+	aml_model  *model;
+	Oid			tuptype;
+	int32		tuptypmod;
+	TupleDesc	desc;
+	RowMapper  *mapper;
+	Datum	   *values;
+	bool	   *nulls;
+	double	   *in;
+	double	   *outv;
+	void	   *scratch;
+} PredictState;
+
+static bool
+ModelStillCached(aml_model *m, int64 id)
+{
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].model == m && cache[i].id == id)
+			return true;
+	return false;
+}
+
+/*
+ * PredictRow scores one row and returns a pointer to its outputs.  The
+ * model is resolved once per statement and call site; the row type is
+ * mapped once per row type.
+ */
+static double *
+PredictRow(FunctionCallInfo fcinfo, text *name_t, HeapTupleHeader row)
+{
+	PredictState *ps = fcinfo->flinfo->fn_extra;
+	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+	HeapTupleData tup;
+	const char *nm = VARDATA_ANY(name_t);
+	int			nlen = VARSIZE_ANY_EXHDR(name_t);
+
+	if (ps == NULL)
+	{
+		ps = MemoryContextAllocZero(cxt, sizeof(PredictState));
+		fcinfo->flinfo->fn_extra = ps;
+	}
+	if (ps->name == NULL || ps->name_len != nlen || memcmp(ps->name, nm, nlen) != 0 ||
+		!ModelStillCached(ps->model, ps->model_id))
+	{
+		int64		id;
+		char	   *name = text_to_cstring(name_t);
+		aml_model  *model = AmlModelLoad(name, 0, &id);
+
+		if (ps->name)
+			pfree(ps->name);
+		ps->name = MemoryContextStrdup(cxt, name);
+		ps->name_len = nlen;
+		if (ps->model != model)
+		{
+			ps->model = model;
+			ps->model_id = id;
+			ps->tuptype = InvalidOid;
+			ps->in = MemoryContextAlloc(cxt, sizeof(double) * (aml_model_n_inputs(model) + 1));
+			ps->outv = MemoryContextAlloc(cxt, sizeof(double) * (aml_model_n_outputs(model) + 1));
+			ps->scratch = MemoryContextAlloc(cxt, aml_model_scratch_size(model));
+		}
+	}
+	if (ps->tuptype != HeapTupleHeaderGetTypeId(row) || ps->tuptypmod != HeapTupleHeaderGetTypMod(row))
+	{
+		TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row), HeapTupleHeaderGetTypMod(row));
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		ps->desc = CreateTupleDescCopy(desc);
+		ReleaseTupleDesc(desc);
+		ps->values = palloc(sizeof(Datum) * (ps->desc->natts + 1));
+		ps->nulls = palloc(sizeof(bool) * (ps->desc->natts + 1));
+		MemoryContextSwitchTo(old);
+		ps->mapper = MapperCreate(ps->model, ps->desc, cxt, ps->name);
+		ps->tuptype = HeapTupleHeaderGetTypeId(row);
+		ps->tuptypmod = HeapTupleHeaderGetTypMod(row);
+	}
+
+	tup.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tup.t_self);
+	tup.t_tableOid = InvalidOid;
+	tup.t_data = row;
+	heap_deform_tuple(&tup, ps->desc, ps->values, ps->nulls);
+	MapperConvert(ps->mapper, ps->values, ps->nulls, ps->in);
+	aml_model_predict(ps->model, 1, ps->in, ps->outv, ps->scratch);
 	return ps->outv;
 }
 
@@ -454,13 +494,13 @@ PredictRow(FunctionCallInfo fcinfo, const char *name, HeapTupleHeader row)
 Datum
 automl_predict(PG_FUNCTION_ARGS)
 {
-	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	text	   *name = PG_GETARG_TEXT_PP(0);
 	HeapTupleHeader row;
 	double	   *o;
 	PredictState *ps;
 	int			k;
 
-	if (!type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
+	if (fcinfo->flinfo->fn_extra == NULL && !type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("automl_predict needs a row as its second argument"),
@@ -489,16 +529,16 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	if (!type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
+	if (fcinfo->flinfo->fn_extra == NULL && !type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("automl_predict_proba needs a row as its second argument"),
 				 errhint("Pass the table alias, e.g. SELECT automl_predict_proba('m', t) FROM t.")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
-	o = PredictRow(fcinfo, name, row);
+	o = PredictRow(fcinfo, PG_GETARG_TEXT_PP(0), row);
 	ps = fcinfo->flinfo->fn_extra;
 	m = ps->model;
+	name = ps->name;
 	if (aml_model_task(m) == AML_TASK_REGRESSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -529,6 +569,170 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 	if (k < 0)
 		k = aml_model_decide(m, o);
 	PG_RETURN_FLOAT8(o[k]);
+}
+
+/* ---------------------------------------------------------------- batch */
+
+#define BATCH_FETCH 10000
+
+/*
+ * automl_predict_batch(model, source, id) scores every row of a table, view
+ * or query in blocks, returning (id, prediction, probability) rows: the id
+ * column's text (NULL when no id is named), the label or value, and the
+ * probability of the predicted class (NULL for regression).
+ */
+Datum
+automl_predict_batch(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	rdesc;
+	Tuplestorestate *store;
+	MemoryContext per_query,
+				old,
+				block_cxt;
+	char	   *name;
+	char	   *source;
+	char	   *id_col = NULL;
+	char	   *query;
+	char	   *stem;
+	int64		model_id;
+	aml_model  *m;
+	SPIPlanPtr	plan;
+	Portal		portal;
+	RowMapper  *rm = NULL;
+	TupleDesc	desc = NULL;
+	int			id_att = -1;
+	FmgrInfo	id_out;
+	int			ni,
+				no;
+	double	   *in,
+			   *out;
+	void	   *scratch;
+	Datum	   *values = NULL;
+	bool	   *nulls = NULL;
+	char	  **ids;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("automl_predict_batch must be called in the FROM clause")));
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model and source must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	source = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (!PG_ARGISNULL(2))
+		id_col = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "automl_predict_batch must return a composite type");
+
+	per_query = rsinfo->econtext->ecxt_per_query_memory;
+	old = MemoryContextSwitchTo(per_query);
+	rdesc = CreateTupleDescCopy(rdesc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(old);
+
+	m = AmlModelLoad(name, 0, &model_id);
+	ni = aml_model_n_inputs(m);
+	no = aml_model_n_outputs(m);
+	query = AmlResolveSource(source, &stem);
+	in = palloc(sizeof(double) * AML_PREDICT_BLOCK * (ni + 1));
+	out = palloc(sizeof(double) * AML_PREDICT_BLOCK * no);
+	ids = palloc0(sizeof(char *) * AML_PREDICT_BLOCK);
+	scratch = palloc(aml_model_scratch_size(m));
+	block_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl batch block", ALLOCSET_DEFAULT_SIZES);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL || !SPI_is_cursor_plan(plan))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source query must return rows")));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		uint64		nrows;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, BATCH_FETCH);
+		nrows = SPI_processed;
+		if (desc == NULL)
+		{
+			desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+			rm = MapperCreate(m, desc, CurrentMemoryContext, name);
+			values = palloc(sizeof(Datum) * (desc->natts + 1));
+			nulls = palloc(sizeof(bool) * (desc->natts + 1));
+			if (id_col)
+			{
+				for (int a = 0; a < desc->natts; a++)
+					if (!TupleDescAttr(desc, a)->attisdropped &&
+						strcmp(NameStr(TupleDescAttr(desc, a)->attname), id_col) == 0)
+						id_att = a;
+				if (id_att < 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_UNDEFINED_COLUMN),
+							 errmsg("id column \"%s\" does not exist in the source", id_col)));
+				{
+					Oid			fn;
+					bool		isvarlena;
+
+					getTypeOutputInfo(TupleDescAttr(desc, id_att)->atttypid, &fn, &isvarlena);
+					fmgr_info(fn, &id_out);
+				}
+			}
+		}
+		if (nrows == 0)
+			break;
+		for (uint64 start = 0; start < nrows; start += AML_PREDICT_BLOCK)
+		{
+			int			b = (int) Min((uint64) AML_PREDICT_BLOCK, nrows - start);
+
+			old = MemoryContextSwitchTo(block_cxt);
+			for (int r = 0; r < b; r++)
+			{
+				heap_deform_tuple(SPI_tuptable->vals[start + r], desc, values, nulls);
+				MapperConvert(rm, values, nulls, in + (size_t) r * ni);
+				ids[r] = (id_att >= 0 && !nulls[id_att]) ? OutputFunctionCall(&id_out, values[id_att]) : NULL;
+			}
+			aml_model_predict(m, b, in, out, scratch);
+			MemoryContextSwitchTo(per_query);
+			for (int r = 0; r < b; r++)
+			{
+				Datum		rv[3];
+				bool		rn[3] = {false, false, false};
+				const double *o = out + (size_t) r * no;
+				int			k = aml_model_decide(m, o);
+
+				rv[0] = ids[r] ? CStringGetTextDatum(ids[r]) : (Datum) 0;
+				rn[0] = ids[r] == NULL;
+				if (k < 0)
+				{
+					rv[1] = DirectFunctionCall1(textin, DirectFunctionCall1(float8out, Float8GetDatum(o[0])));
+					rn[2] = true;
+					rv[2] = (Datum) 0;
+				}
+				else
+				{
+					rv[1] = CStringGetTextDatum(aml_model_class_label(m, k));
+					rv[2] = Float8GetDatum(aml_model_task(m) == AML_TASK_BINARY ? (k == 1 ? o[0] : 1.0 - o[0]) : o[k]);
+				}
+				tuplestore_putvalues(store, rdesc, rv, rn);
+			}
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(block_cxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	MemoryContextDelete(block_cxt);
+
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = rdesc;
+	return (Datum) 0;
 }
 
 /* ---------------------------------------------------------------- deploy */

@@ -267,13 +267,13 @@ IsQuery(const char *s)
 }
 
 /*
- * ResolveSource turns a table or view name into a query (checking that it
+ * AmlResolveSource turns a table or view name into a query (checking that it
  * exists) and a default model-name stem; a query is used as it is.
  */
 static double source_reltuples = -1;
 
-static char *
-ResolveSource(const char *source, char **stem)
+char *
+AmlResolveSource(const char *source, char **stem)
 {
 	List	   *names;
 	RangeVar   *rv;
@@ -995,7 +995,7 @@ automl_train(PG_FUNCTION_ARGS)
 	else
 		a.options_text = "{}";
 
-	query = ResolveSource(a.source, &stem);
+	query = AmlResolveSource(a.source, &stem);
 	if (a.name == NULL)
 		a.name = psprintf("%s_%s", stem, a.target);
 	if (a.name[0] == '\0' || strlen(a.name) > 200)
@@ -1086,7 +1086,7 @@ automl_scan(PG_FUNCTION_ARGS)
 	memset(&a, 0, sizeof(a));
 	a.source = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	a.target = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	query = ResolveSource(a.source, &stem);
+	query = AmlResolveSource(a.source, &stem);
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "automl scan", ALLOCSET_DEFAULT_SIZES);
 	AmlEnvInit(&env);
 	if (SPI_connect() != SPI_OK_CONNECT)
