@@ -230,6 +230,9 @@ main() {
 		count_failed ${#REGRESS_TESTS[@]} "regression tests: the build failed"
 	else
 		run_installcheck
+		automl_log "pg_dump / restore of the catalog"
+		if PATH="$AUTOML_PG_BINDIR:$PATH" bash test/scripts/dump_restore.sh; then rc=0; else rc=$?; fi
+		check_result "catalog survives pg_dump and restore" "$rc"
 	fi
 
 	# 5. source checks

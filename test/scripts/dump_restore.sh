@@ -1,0 +1,35 @@
+#!/bin/bash
+# dump_restore.sh: checks that automl's catalog (models, leaderboard,
+# deployments and the sequences) survives pg_dump and restore, and that a
+# restored model scores exactly as before.  Expects PGHOST/PGPORT/PGUSER
+# of a running cluster with automl installed; run from the repository root.
+set -euo pipefail
+
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+snapshot() {
+	psql_q -At -d "$1" -c "
+		SELECT (SELECT count(*) FROM automl.models) || ' models, ' ||
+			   (SELECT count(*) FROM automl.candidates) || ' candidates, ' ||
+			   (SELECT string_agg(name || ':' || version || ':' || reason, ',' ORDER BY id) FROM automl.deployments) || ', blobs ' ||
+			   (SELECT md5(string_agg(model::text, ',' ORDER BY id)) FROM automl.models) || ', predictions ' ||
+			   (SELECT md5(string_agg(automl_predict('concrete_compressive_strength', c), ',')) FROM concrete c) || ', last id ' ||
+			   (SELECT last_value FROM automl.models_id_seq)"
+}
+
+for db in automl_dump_src automl_dump_dst; do
+	psql_q -d postgres -c "DROP DATABASE IF EXISTS $db"
+	psql_q -d postgres -c "CREATE DATABASE $db"
+done
+psql_q -d automl_dump_src -f test/scripts/dump_restore.sql >/dev/null
+before=$(snapshot automl_dump_src)
+pg_dump -d automl_dump_src -Fc -f "${TMPDIR:-/tmp}/automl_dump.$$"
+pg_restore --exit-on-error -d automl_dump_dst "${TMPDIR:-/tmp}/automl_dump.$$"
+rm -f "${TMPDIR:-/tmp}/automl_dump.$$"
+after=$(snapshot automl_dump_dst)
+echo "before:  $before"
+echo "after:   $after"
+for db in automl_dump_src automl_dump_dst; do
+	psql_q -d postgres -c "DROP DATABASE $db"
+done
+[ "$before" = "$after" ]

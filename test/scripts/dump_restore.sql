@@ -1,0 +1,12 @@
+-- dump_restore.sql: state that must survive pg_dump / restore (run by test.sh)
+SET automl.progress = off;
+SET client_min_messages = warning;
+CREATE EXTENSION automl;
+CREATE TABLE concrete (
+	cement float8, blast_furnace_slag float8, fly_ash float8, water float8,
+	superplasticizer float8, coarse_aggregate float8, fine_aggregate float8,
+	age int, compressive_strength float8);
+\copy concrete FROM 'test/data/concrete.csv' CSV HEADER
+SELECT version FROM automl_train('concrete', 'compressive_strength', options => '{"algorithm": "linear"}');
+SELECT version FROM automl_train('concrete', 'compressive_strength', options => '{"algorithm": "decision_tree"}');
+SELECT automl_deploy('concrete_compressive_strength', 1);
