@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "tree.h"
 
 #define MAX_INPUTS		100000
 #define MAX_LEVELS		10000000
@@ -791,6 +792,12 @@ aml_learner_for(aml_algo algo)
 			return &aml_linear_ops;
 		case AML_ALGO_DECISION_TREE:
 			return &aml_tree_ops;
+		case AML_ALGO_GBDT:
+			return &aml_gbdt_ops;
+		case AML_ALGO_RANDOM_FOREST:
+			return &aml_forest_ops;
+		case AML_ALGO_EXTRA_TREES:
+			return &aml_extra_trees_ops;
 		default:
 			return NULL;
 	}

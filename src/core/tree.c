@@ -32,6 +32,8 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -42,6 +44,183 @@
 #define HIST_POOL_BYTES ((size_t) 16 * 1024 * 1024)
 #define GAIN_REL_EPS 1e-12
 #define PREDICT_BLOCK 128
+#define PAR_HIST_MIN_WORK 65536	/* rows x features worth a parallel build */
+
+/* ---------------------------------------------------------------- threads */
+
+/* One worker's identity. */
+typedef struct tworker
+{
+	struct aml_tpool *pool;
+	int			id;
+} tworker;
+
+struct aml_tpool
+{
+	aml_env    *env;
+	int			n_workers;		/* threads besides the caller */
+	pthread_t  *th;
+	tworker    *who;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_go;
+	pthread_cond_t cv_done;
+	uint64_t	gen;			/* job number */
+	int			stop;
+	int			busy;			/* workers still in the current job */
+	aml_tpool_fn fn;
+	void	   *arg;
+	int			n_tasks;
+	int			next;			/* next task index (atomic) */
+};
+
+/* tpool_take runs tasks of the current job until none are left. */
+static void
+tpool_take(aml_tpool *pool, int id)
+{
+	for (;;)
+	{
+		int			t = __atomic_fetch_add(&pool->next, 1, __ATOMIC_ACQ_REL);
+
+		if (t >= pool->n_tasks)
+			break;
+		pool->fn(pool->arg, t, id);
+	}
+}
+
+/* tpool_main is a worker's loop: wait for a job, take tasks, report. */
+static void *
+tpool_main(void *p)
+{
+	tworker    *w = p;
+	aml_tpool  *pool = w->pool;
+	uint64_t	seen = 0;
+
+	pthread_mutex_lock(&pool->mu);
+	for (;;)
+	{
+		while (!pool->stop && pool->gen == seen)
+			pthread_cond_wait(&pool->cv_go, &pool->mu);
+		if (pool->stop)
+			break;
+		seen = pool->gen;
+		pthread_mutex_unlock(&pool->mu);
+		tpool_take(pool, w->id);
+		pthread_mutex_lock(&pool->mu);
+		if (--pool->busy == 0)
+			pthread_cond_signal(&pool->cv_done);
+	}
+	pthread_mutex_unlock(&pool->mu);
+	return NULL;
+}
+
+/*
+ * aml_tpool_create starts n_threads - 1 workers with every signal blocked
+ * (signals stay with the calling thread).  Returns NULL for one thread or
+ * when nothing could be started: callers then run serially, with the same
+ * results.
+ */
+aml_tpool *
+aml_tpool_create(aml_env *env, int n_threads)
+{
+	aml_tpool  *pool;
+	sigset_t	all,
+				old;
+	int			want = n_threads - 1;
+
+	if (want < 1)
+		return NULL;
+	if (want > 255)
+		want = 255;
+	pool = aml_calloc(env, 1, sizeof(*pool));
+	if (pool == NULL)
+		return NULL;
+	pool->env = env;
+	pool->th = aml_calloc(env, want, sizeof(pthread_t));
+	pool->who = aml_calloc(env, want, sizeof(tworker));
+	if (pool->th == NULL || pool->who == NULL ||
+		pthread_mutex_init(&pool->mu, NULL) != 0)
+	{
+		aml_free(env, pool->th);
+		aml_free(env, pool->who);
+		aml_free(env, pool);
+		return NULL;
+	}
+	pthread_cond_init(&pool->cv_go, NULL);
+	pthread_cond_init(&pool->cv_done, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int i = 0; i < want; i++)
+	{
+		pool->who[i].pool = pool;
+		pool->who[i].id = i + 1;
+		if (pthread_create(&pool->th[i], NULL, tpool_main, &pool->who[i]) != 0)
+			break;
+		pool->n_workers++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pool->n_workers == 0)
+	{
+		aml_tpool_free(pool);
+		return NULL;
+	}
+	return pool;
+}
+
+/* aml_tpool_size returns the threads of a pool including the caller. */
+int
+aml_tpool_size(const aml_tpool *pool)
+{
+	return pool ? pool->n_workers + 1 : 1;
+}
+
+/* aml_tpool_run runs a job's tasks on the pool and the caller; waits. */
+void
+aml_tpool_run(aml_tpool *pool, aml_tpool_fn fn, void *arg, int n_tasks)
+{
+	if (pool == NULL || n_tasks <= 1)
+	{
+		for (int t = 0; t < n_tasks; t++)
+			fn(arg, t, 0);
+		return;
+	}
+	pthread_mutex_lock(&pool->mu);
+	pool->fn = fn;
+	pool->arg = arg;
+	pool->n_tasks = n_tasks;
+	__atomic_store_n(&pool->next, 0, __ATOMIC_RELEASE);
+	pool->busy = pool->n_workers;
+	pool->gen++;
+	pthread_cond_broadcast(&pool->cv_go);
+	pthread_mutex_unlock(&pool->mu);
+	tpool_take(pool, 0);
+	pthread_mutex_lock(&pool->mu);
+	while (pool->busy > 0)
+		pthread_cond_wait(&pool->cv_done, &pool->mu);
+	pthread_mutex_unlock(&pool->mu);
+}
+
+/* aml_tpool_free stops and joins the workers and frees the pool. */
+void
+aml_tpool_free(aml_tpool *pool)
+{
+	aml_env    *env;
+
+	if (pool == NULL)
+		return;
+	env = pool->env;
+	pthread_mutex_lock(&pool->mu);
+	pool->stop = 1;
+	pthread_cond_broadcast(&pool->cv_go);
+	pthread_mutex_unlock(&pool->mu);
+	for (int i = 0; i < pool->n_workers; i++)
+		pthread_join(pool->th[i], NULL);
+	pthread_cond_destroy(&pool->cv_go);
+	pthread_cond_destroy(&pool->cv_done);
+	pthread_mutex_destroy(&pool->mu);
+	aml_free(env, pool->th);
+	aml_free(env, pool->who);
+	aml_free(env, pool);
+}
 
 /* ---------------------------------------------------------------- packs */
 
@@ -310,6 +489,13 @@ pack_bad(aml_error *err, const char *what)
 	aml_set_error(err, AML_EFORMAT, "corrupt tree model");
 	aml_set_detail(err, "%s", what);
 	return AML_EFORMAT;
+}
+
+/* aml_tree_format_error fills err for a corrupt tree model. */
+aml_status
+aml_tree_format_error(aml_error *err, const char *what)
+{
+	return pack_bad(err, what);
 }
 
 /*
@@ -619,25 +805,114 @@ aml_tree_bins_free(aml_env *env, aml_tree_bins *bins)
 	aml_free(env, bins);
 }
 
+/* Shared state of the parallel binning phases. */
+typedef struct bin_job
+{
+	const aml_dataset *ds;
+	const int64_t *rows;
+	int64_t		n;
+	const int64_t *spos;		/* sample positions */
+	int64_t		ns;
+	int			max_bins;
+	aml_tree_bins *bins;
+	float	  **vals;			/* per worker: ns floats */
+	uint32_t  **keys;			/* per worker: 2 * ns keys */
+	aml_env    *env;
+	int			stop;			/* set (atomically) when canceled */
+} bin_job;
+
+/* bin_job_canceled polls for cancellation (asking the caller in worker 0). */
+static int
+bin_job_canceled(bin_job *job, int worker)
+{
+	if (__atomic_load_n(&job->stop, __ATOMIC_RELAXED))
+		return 1;
+	if (worker == 0 ? aml_check_cancel(job->env) : aml_canceled(job->env))
+	{
+		__atomic_store_n(&job->stop, 1, __ATOMIC_RELAXED);
+		return 1;
+	}
+	return 0;
+}
+
+/* bin_edges_task computes the bin edges of numeric feature `task`. */
+static void
+bin_edges_task(void *arg, int task, int worker)
+{
+	bin_job    *job = arg;
+	aml_tree_bins *bins = job->bins;
+	const float *col = job->ds->col[task];
+	float	   *vals = job->vals[worker];
+	int64_t		m = 0;
+
+	if (bins->is_cat[task] || bin_job_canceled(job, worker))
+		return;
+	for (int64_t s = 0; s < job->ns; s++)
+	{
+		int64_t		r = job->rows ? job->rows[job->spos[s]] : job->spos[s];
+		float		x = col[r];
+
+		if (isfinite(x))
+			vals[m++] = x;
+	}
+	sort_floats(vals, m, job->keys[worker]);
+	bins->nb[task] = make_edges(vals, m, job->max_bins,
+								bins->edge + bins->eoff[task]);
+}
+
+/* bin_column_task bins every training row of feature `task`. */
+static void
+bin_column_task(void *arg, int task, int worker)
+{
+	bin_job    *job = arg;
+	aml_tree_bins *bins = job->bins;
+	const float *col = job->ds->col[task];
+	const int64_t *rows = job->rows;
+	const float *e = bins->edge + bins->eoff[task];
+	int			nb = bins->nb[task];
+	int64_t		n = job->n;
+	uint8_t    *m8 = (uint8_t *) bins->mat + (size_t) task * n;
+	uint16_t   *m16 = (uint16_t *) bins->mat + (size_t) task * n;
+
+	if (bin_job_canceled(job, worker))
+		return;
+	for (int64_t i = 0; i < n; i++)
+	{
+		float		x = col[rows ? rows[i] : i];
+		int			b;
+
+		if (bins->is_cat[task])
+			b = (x >= 0.0f && x < (float) nb && x == (float) (int32_t) x) ? (int) x : nb;
+		else
+			b = isfinite(x) ? bin_of(e, nb, x) : nb;
+		if (bins->wide)
+			m16[i] = (uint16_t) b;
+		else
+			m8[i] = (uint8_t) b;
+	}
+}
+
 /*
  * aml_tree_bins_build computes bin edges from a seeded sample of the
- * training rows and bins every training row of every feature.
+ * training rows and bins every training row of every feature, one feature
+ * per task (so the result does not depend on the pool).
  */
 aml_status
 aml_tree_bins_build(aml_env *env, const aml_dataset *ds, const int64_t *rows,
-					int64_t n, int max_bins, uint64_t seed,
+					int64_t n, int max_bins, uint64_t seed, aml_tpool *pool,
 					aml_tree_bins **out, aml_error *err)
 {
 	aml_tree_bins *bins;
 	int			F = ds->n_feat;
+	int			nw = aml_tpool_size(pool);
 	int64_t		ns = n < BIN_SAMPLE_ROWS ? n : BIN_SAMPLE_ROWS;
 	int64_t    *spos = NULL;
-	float	   *vals = NULL;
-	uint32_t   *keys = NULL;
+	bin_job		job;
 	size_t		need;
 	aml_status	st = AML_OK;
 
 	*out = NULL;
+	memset(&job, 0, sizeof(job));
 	if (max_bins < 2 || max_bins > 255)
 		return aml_set_error(err, AML_EINVAL, "max_bins must be between 2 and 255");
 	bins = aml_calloc(env, 1, sizeof(*bins));
@@ -651,14 +926,24 @@ aml_tree_bins_build(aml_env *env, const aml_dataset *ds, const int64_t *rows,
 	bins->is_cat = aml_calloc(env, F + 1, 1);
 	bins->edge = aml_malloc(env, ((size_t) F * max_bins + 1) * sizeof(float));
 	spos = aml_malloc(env, (ns + 1) * sizeof(int64_t));
-	vals = aml_malloc(env, (ns + 1) * sizeof(float));
-	keys = aml_malloc(env, (2 * ns + 1) * sizeof(uint32_t));
+	job.vals = aml_calloc(env, nw, sizeof(float *));
+	job.keys = aml_calloc(env, nw, sizeof(uint32_t *));
 	if (!bins->nb || !bins->off || !bins->eoff || !bins->is_cat ||
-		!bins->edge || !spos || !vals || !keys)
+		!bins->edge || !spos || !job.vals || !job.keys)
 	{
 		st = aml_oom(env, err, ((size_t) F * max_bins + 1) * sizeof(float) +
-					 (ns + 1) * (sizeof(int64_t) + 3 * sizeof(float)));
+					 (ns + 1) * sizeof(int64_t));
 		goto done;
+	}
+	for (int w = 0; w < nw; w++)
+	{
+		job.vals[w] = aml_malloc(env, (ns + 1) * sizeof(float));
+		job.keys[w] = aml_malloc(env, (2 * ns + 1) * sizeof(uint32_t));
+		if (job.vals[w] == NULL || job.keys[w] == NULL)
+		{
+			st = aml_oom(env, err, (ns + 1) * 3 * sizeof(float));
+			goto done;
+		}
 	}
 
 	/* sequential sampling (Knuth's algorithm S): ns sorted positions */
@@ -681,9 +966,7 @@ aml_tree_bins_build(aml_env *env, const aml_dataset *ds, const int64_t *rows,
 
 	for (int j = 0; j < F; j++)
 	{
-		const float *col = ds->col[j];
-
-		bins->eoff[j] = j == 0 ? 0 : bins->eoff[j - 1] + (bins->is_cat[j - 1] ? 0 : bins->nb[j - 1]);
+		bins->eoff[j] = j * max_bins;
 		if (ds->kind[j] == AML_FEAT_CATEGORICAL)
 		{
 			int			nl = ds->n_levels[j];
@@ -701,27 +984,30 @@ aml_tree_bins_build(aml_env *env, const aml_dataset *ds, const int64_t *rows,
 			if (nl > bins->max_cat)
 				bins->max_cat = nl;
 		}
-		else
-		{
-			int64_t		m = 0;
+	}
+	bins->eoff[F] = F * max_bins;
 
-			for (int64_t s = 0; s < ns; s++)
-			{
-				int64_t		r = rows ? rows[spos[s]] : spos[s];
-				float		x = col[r];
+	job.ds = ds;
+	job.rows = rows;
+	job.n = n;
+	job.spos = spos;
+	job.ns = ns;
+	job.max_bins = max_bins;
+	job.bins = bins;
+	job.env = env;
+	aml_tpool_run(pool, bin_edges_task, &job, F);
+	if (job.stop || aml_check_cancel(env))
+	{
+		st = aml_set_error(err, AML_ECANCELED, "canceling automl training");
+		goto done;
+	}
 
-				if (isfinite(x))
-					vals[m++] = x;
-			}
-			sort_floats(vals, m, keys);
-			bins->nb[j] = make_edges(vals, m, max_bins, bins->edge + bins->eoff[j]);
-		}
+	for (int j = 0; j < F; j++)
+	{
 		bins->off[j + 1] = bins->off[j] + bins->nb[j] + 1;
 		if (bins->nb[j] + 1 > 256)
 			bins->wide = 1;
 	}
-	bins->eoff[F] = F == 0 ? 0 : bins->eoff[F - 1] + (bins->is_cat[F - 1] ? 0 : bins->nb[F - 1]);
-
 	need = (size_t) n * F * (bins->wide ? 2 : 1);
 	bins->mat = aml_malloc(env, need ? need : 1);
 	if (bins->mat == NULL)
@@ -729,39 +1015,19 @@ aml_tree_bins_build(aml_env *env, const aml_dataset *ds, const int64_t *rows,
 		st = aml_oom(env, err, need);
 		goto done;
 	}
-	for (int j = 0; j < F; j++)
-	{
-		const float *col = ds->col[j];
-		const float *e = bins->edge + bins->eoff[j];
-		int			nb = bins->nb[j];
-		uint8_t    *m8 = (uint8_t *) bins->mat + (size_t) j * n;
-		uint16_t   *m16 = (uint16_t *) bins->mat + (size_t) j * n;
-
-		if (aml_check_cancel(env))
-		{
-			st = aml_set_error(err, AML_ECANCELED, "canceling automl training");
-			goto done;
-		}
-		for (int64_t i = 0; i < n; i++)
-		{
-			float		x = col[rows ? rows[i] : i];
-			int			b;
-
-			if (bins->is_cat[j])
-				b = (x >= 0.0f && x < (float) nb && x == (float) (int32_t) x) ? (int) x : nb;
-			else
-				b = isfinite(x) ? bin_of(e, nb, x) : nb;
-			if (bins->wide)
-				m16[i] = (uint16_t) b;
-			else
-				m8[i] = (uint8_t) b;
-		}
-	}
+	aml_tpool_run(pool, bin_column_task, &job, F);
+	if (job.stop || aml_check_cancel(env))
+		st = aml_set_error(err, AML_ECANCELED, "canceling automl training");
 
 done:
 	aml_free(env, spos);
-	aml_free(env, vals);
-	aml_free(env, keys);
+	for (int w = 0; w < nw && job.vals && job.keys; w++)
+	{
+		aml_free(env, job.vals[w]);
+		aml_free(env, job.keys[w]);
+	}
+	aml_free(env, job.vals);
+	aml_free(env, job.keys);
 	if (st != AML_OK)
 		aml_tree_bins_free(env, bins);
 	else
@@ -845,11 +1111,19 @@ struct aml_grower
 	double	   *acc;			/* S */
 	double	   *lst;			/* S */
 	double	   *tot;			/* S */
+	double	   *sumL;			/* K + 1: left child's G, H */
+	double	   *sumR;			/* K + 1 */
+	double	   *og;				/* ordered gradients of a node: n * K */
+	double	   *oh;				/* ordered hessians: n */
+	int32_t    *ocls;			/* ordered one-hot outputs: n */
 	int		   *cat_order;		/* max_cat */
 	struct cat_item *items;	/* max_cat */
 	uint32_t   *best_bits;		/* words of the widest categorical feature */
 	int			cat_w;
 	int		   *feat_list;		/* n_feat */
+	int		   *used;			/* features of the current tree */
+	int			n_used;
+	aml_tpool  *pool;			/* parallel histograms, or NULL */
 	/* the current tree's data */
 	const double *g;
 	const int32_t *cls;
@@ -881,10 +1155,16 @@ aml_grower_free(aml_grower *gr)
 	aml_free(env, gr->acc);
 	aml_free(env, gr->lst);
 	aml_free(env, gr->tot);
+	aml_free(env, gr->sumL);
+	aml_free(env, gr->sumR);
+	aml_free(env, gr->og);
+	aml_free(env, gr->oh);
+	aml_free(env, gr->ocls);
 	aml_free(env, gr->cat_order);
 	aml_free(env, gr->items);
 	aml_free(env, gr->best_bits);
 	aml_free(env, gr->feat_list);
+	aml_free(env, gr->used);
 	aml_free(env, gr);
 }
 
@@ -895,7 +1175,7 @@ aml_grower_free(aml_grower *gr)
  */
 aml_status
 aml_grower_create(aml_env *env, const aml_tree_bins *bins, int K,
-				  const aml_grow_params *gp, int n_threads,
+				  const aml_grow_params *gp, aml_tpool *pool,
 				  aml_grower **out, aml_error *err)
 {
 	aml_grower *gr;
@@ -903,7 +1183,6 @@ aml_grower_create(aml_env *env, const aml_tree_bins *bins, int K,
 	size_t		hist_bytes;
 	int			max_cat = bins->max_cat > 0 ? bins->max_cat : 1;
 
-	(void) n_threads;
 	*out = NULL;
 	if (K < 1 || K > 65536)
 		return aml_set_error(err, AML_EINVAL, "tree outputs must be between 1 and 65536");
@@ -914,6 +1193,7 @@ aml_grower_create(aml_env *env, const aml_tree_bins *bins, int K,
 	if (gr == NULL)
 		return aml_oom(env, err, sizeof(*gr));
 	gr->env = env;
+	gr->pool = pool;
 	gr->bins = bins;
 	gr->K = K;
 	gr->S = K + 2;
@@ -950,12 +1230,18 @@ aml_grower_create(aml_env *env, const aml_tree_bins *bins, int K,
 	gr->acc = aml_malloc(env, gr->S * sizeof(double));
 	gr->lst = aml_malloc(env, gr->S * sizeof(double));
 	gr->tot = aml_malloc(env, gr->S * sizeof(double));
+	gr->sumL = aml_malloc(env, gr->S * sizeof(double));
+	gr->sumR = aml_malloc(env, gr->S * sizeof(double));
+	gr->oh = aml_malloc(env, (gr->n + 1) * sizeof(double));
+
 	gr->cat_order = aml_malloc(env, max_cat * sizeof(int));
 	gr->items = aml_malloc(env, max_cat * sizeof(*gr->items));
 	gr->best_bits = aml_malloc(env, gr->cat_w * sizeof(uint32_t));
 	gr->feat_list = aml_malloc(env, (F + 1) * sizeof(int));
-	if (!gr->part || !gr->tmp || !gr->slot || !gr->slot_owner || !gr->node ||
+	gr->used = aml_malloc(env, (F + 1) * sizeof(int));
+	if (!gr->used || !gr->part || !gr->tmp || !gr->slot || !gr->slot_owner || !gr->node ||
 		!gr->nodeG || !gr->heap || !gr->acc || !gr->lst || !gr->tot ||
+		!gr->sumL || !gr->sumR || !gr->oh ||
 		!gr->cat_order || !gr->items || !gr->best_bits || !gr->feat_list)
 	{
 		aml_grower_free(gr);
@@ -991,11 +1277,13 @@ node_splittable(const aml_grower *gr, const gnode *nd)
 }
 
 /*
- * new_node appends a node for rows part[begin..end) and computes its
- * gradient and hessian sums from its rows; returns its index or -1 on OOM.
+ * new_node appends a node for rows part[begin..end) with gradient sums
+ * G_in[K] and hessian sum H_in, or (G_in NULL) sums computed from its
+ * rows; returns its index or -1 on OOM.
  */
 static int
-new_node(aml_grower *gr, int64_t begin, int64_t end, int depth)
+new_node(aml_grower *gr, int64_t begin, int64_t end, int depth,
+		 const double *G_in, double H_in)
 {
 	int			K = gr->K;
 	int			id;
@@ -1023,6 +1311,12 @@ new_node(aml_grower *gr, int64_t begin, int64_t end, int depth)
 	nd->hist = -1;
 	nd->sfeat = -1;
 	G = gr->nodeG + (size_t) id * K;
+	if (G_in)
+	{
+		memcpy(G, G_in, K * sizeof(double));
+		nd->hess = H_in;
+		return id;
+	}
 	memset(G, 0, K * sizeof(double));
 	for (int64_t i = begin; i < end; i++)
 	{
@@ -1167,7 +1461,8 @@ feat_used(const aml_grower *gr, int j)
 
 /*
  * hist_build_feature fills feature j's part of hist from rows
- * part[begin..end).
+ * part[begin..end), whose gradients were gathered in that order into
+ * og / oh / ocls (position i - begin), so only the bin reads are random.
  */
 static void
 hist_build_feature(const aml_grower *gr, double *hist, int j,
@@ -1177,73 +1472,133 @@ hist_build_feature(const aml_grower *gr, double *hist, int j,
 	int			K = gr->K;
 	int			S = gr->S;
 	double	   *hf = hist + (size_t) bins->off[j] * S;
-	const int32_t *part = gr->part;
-	const double *h = gr->h;
+	const int32_t *part = gr->part + begin;
+	const double *oh = gr->oh;
+	const double *og = gr->og;
+	const int32_t *ocls = gr->ocls;
+	int64_t		len = end - begin;
 
 	memset(hf, 0, (size_t) (bins->nb[j] + 1) * S * sizeof(double));
 	if (bins->wide)
 	{
 		const uint16_t *col = (const uint16_t *) bins->mat + (size_t) j * bins->n;
 
-		for (int64_t i = begin; i < end; i++)
+		for (int64_t i = 0; i < len; i++)
 		{
-			int32_t		r = part[i];
-			double	   *c = hf + (size_t) col[r] * S;
+			double	   *c = hf + (size_t) col[part[i]] * S;
 
 			if (gr->cls)
-				c[gr->cls[r]] -= h[r];
+				c[ocls[i]] -= oh[i];
 			else
 				for (int k = 0; k < K; k++)
-					c[k] += gr->g[(size_t) r * K + k];
-			c[K] += h[r];
+					c[k] += og[(size_t) i * K + k];
+			c[K] += oh[i];
 			c[K + 1] += 1;
 		}
 	}
 	else if (K == 1 && gr->cls == NULL)
 	{
 		const uint8_t *col = (const uint8_t *) bins->mat + (size_t) j * bins->n;
-		const double *g = gr->g;
 
-		for (int64_t i = begin; i < end; i++)
+		for (int64_t i = 0; i < len; i++)
 		{
-			int32_t		r = part[i];
-			double	   *c = hf + (size_t) col[r] * 3;
+			double	   *c = hf + (size_t) col[part[i]] * 3;
 
-			c[0] += g[r];
-			c[1] += h[r];
+			c[0] += og[i];
+			c[1] += oh[i];
 			c[2] += 1;
+		}
+	}
+	else if (gr->cls)
+	{
+		const uint8_t *col = (const uint8_t *) bins->mat + (size_t) j * bins->n;
+
+		for (int64_t i = 0; i < len; i++)
+		{
+			double	   *c = hf + (size_t) col[part[i]] * S;
+
+			c[ocls[i]] -= oh[i];
+			c[K] += oh[i];
+			c[K + 1] += 1;
 		}
 	}
 	else
 	{
 		const uint8_t *col = (const uint8_t *) bins->mat + (size_t) j * bins->n;
 
-		for (int64_t i = begin; i < end; i++)
+		for (int64_t i = 0; i < len; i++)
 		{
-			int32_t		r = part[i];
-			double	   *c = hf + (size_t) col[r] * S;
+			double	   *c = hf + (size_t) col[part[i]] * S;
 
-			if (gr->cls)
-				c[gr->cls[r]] -= h[r];
-			else
-				for (int k = 0; k < K; k++)
-					c[k] += gr->g[(size_t) r * K + k];
-			c[K] += h[r];
+			for (int k = 0; k < K; k++)
+				c[k] += og[(size_t) i * K + k];
+			c[K] += oh[i];
 			c[K + 1] += 1;
 		}
 	}
 }
 
-/* hist_build fills a node's histogram (features of this tree only). */
+/* gather_node copies a node's gradients into og / oh / ocls in row order. */
+static void
+gather_node(aml_grower *gr, int64_t begin, int64_t end)
+{
+	int			K = gr->K;
+
+	for (int64_t i = begin; i < end; i++)
+	{
+		int32_t		r = gr->part[i];
+
+		gr->oh[i - begin] = gr->h[r];
+		if (gr->cls)
+			gr->ocls[i - begin] = gr->cls[r];
+		else if (K == 1)
+			gr->og[i - begin] = gr->g[r];
+		else
+			memcpy(gr->og + (size_t) (i - begin) * K, gr->g + (size_t) r * K,
+				   K * sizeof(double));
+	}
+}
+
+/* One parallel histogram build. */
+typedef struct hist_job
+{
+	const aml_grower *gr;
+	double	   *hist;
+	int64_t		begin;
+	int64_t		end;
+} hist_job;
+
+/* hist_task builds the histogram of the task-th feature of the tree. */
+static void
+hist_task(void *arg, int task, int worker)
+{
+	hist_job   *job = arg;
+
+	(void) worker;
+	hist_build_feature(job->gr, job->hist, job->gr->used[task],
+					   job->begin, job->end);
+}
+
+/*
+ * hist_build fills a node's histogram (features of this tree only), one
+ * feature per pool task when the node is large enough to pay for it.
+ */
 static void
 hist_build(aml_grower *gr, int id)
 {
 	gnode	   *nd = &gr->node[id];
-	double	   *hist = gr->slot[nd->hist];
+	hist_job	job;
 
-	for (int j = 0; j < gr->bins->n_feat; j++)
-		if (feat_used(gr, j))
-			hist_build_feature(gr, hist, j, nd->begin, nd->end);
+	job.gr = gr;
+	job.hist = gr->slot[nd->hist];
+	job.begin = nd->begin;
+	job.end = nd->end;
+	gather_node(gr, nd->begin, nd->end);
+	if (gr->pool && (nd->end - nd->begin) * gr->n_used >= PAR_HIST_MIN_WORK)
+		aml_tpool_run(gr->pool, hist_task, &job, gr->n_used);
+	else
+		for (int i = 0; i < gr->n_used; i++)
+			hist_build_feature(gr, job.hist, gr->used[i], nd->begin, nd->end);
 }
 
 /* hist_subtract turns big (the parent's) into big - small. */
@@ -1333,7 +1688,7 @@ scan_numeric(aml_grower *gr, const double *hf, int j, split_cand *best)
 		vec_add(T, hf + (size_t) b * S, S);
 	sT = leaf_score(T, K, gr->gp.lambda);
 	memset(acc, 0, S * sizeof(double));
-	if (gr->gp.random_split)
+	if (gr->gp.random_split && gr->rng)
 	{
 		int			first = -1,
 					last = -1,
@@ -1469,7 +1824,7 @@ scan_categorical(aml_grower *gr, const double *hf, int j, split_cand *best)
 		return;
 	sT = leaf_score(T, K, lam);
 
-	if (gr->gp.random_split)
+	if (gr->gp.random_split && gr->rng)
 	{
 		int			n_left = 0;
 
@@ -1566,6 +1921,7 @@ find_split(aml_grower *gr, int id)
 	const double *hist = gr->slot[gr->node[id].hist];
 	split_cand	best;
 	int			nf = 0;
+	int			n_all;
 	gnode	   *nd;
 
 	best.feat = -1;
@@ -1573,9 +1929,9 @@ find_split(aml_grower *gr, int id)
 	best.dl = 0;
 	best.cat = 0;
 	best.gain = gr->gp.min_split_gain > 0 ? gr->gp.min_split_gain : 0;
-	for (int j = 0; j < bins->n_feat; j++)
-		if (feat_used(gr, j))
-			gr->feat_list[nf++] = j;
+	for (int i = 0; i < gr->n_used; i++)
+		gr->feat_list[nf++] = gr->used[i];
+	n_all = nf;
 	if (gr->gp.feat_frac_node < 1.0 && gr->rng && nf > 1)
 	{
 		int			m = (int) (gr->gp.feat_frac_node * nf + 0.5);
@@ -1607,7 +1963,12 @@ find_split(aml_grower *gr, int id)
 			gr->feat_list[k + 1] = v;
 		}
 	}
-	for (int i = 0; i < nf; i++)
+	/*
+	 * With a feature sample, keep trying the features left out (in their
+	 * shuffled order) until one gives a valid split, as CART forests do:
+	 * a node is a leaf only when no feature can split it.
+	 */
+	for (int i = 0; i < n_all && (i < nf || best.feat < 0); i++)
 	{
 		int			j = gr->feat_list[i];
 		const double *hf = hist + (size_t) bins->off[j] * gr->S;
@@ -1648,25 +2009,33 @@ find_split(aml_grower *gr, int id)
 
 /*
  * partition reorders part[begin..end) of a node so the rows going left
- * come first (stable) and returns the first right position.
+ * come first (stable) and returns the first right position.  It also sums
+ * each side's gradients and hessians into gr->sumL / gr->sumR (G[K], H),
+ * in the rows' new order, so the children need no pass of their own.
  */
 static int64_t
 partition(aml_grower *gr, const gnode *nd)
 {
 	const aml_tree_bins *bins = gr->bins;
+	int			K = gr->K;
 	int			j = nd->sfeat;
 	int			nb = bins->nb[j];
 	const uint8_t *c8 = (const uint8_t *) bins->mat + (size_t) j * bins->n;
 	const uint16_t *c16 = (const uint16_t *) bins->mat + (size_t) j * bins->n;
 	const uint32_t *bits = nd->scat ? gr->catpool + nd->scat_off : NULL;
+	double	   *sl = gr->sumL;
+	double	   *sr = gr->sumR;
 	int64_t		nl = 0,
 				nr = 0;
 
+	memset(sl, 0, (K + 1) * sizeof(double));
+	memset(sr, 0, (K + 1) * sizeof(double));
 	for (int64_t i = nd->begin; i < nd->end; i++)
 	{
 		int32_t		r = gr->part[i];
 		int			b = bins->wide ? c16[r] : c8[r];
 		int			left;
+		double	   *sum;
 
 		if (b == nb)
 			left = nd->sdl;
@@ -1675,9 +2044,21 @@ partition(aml_grower *gr, const gnode *nd)
 		else
 			left = b <= nd->sbin;
 		if (left)
+		{
 			gr->part[nd->begin + nl++] = r;
+			sum = sl;
+		}
 		else
+		{
 			gr->tmp[nr++] = r;
+			sum = sr;
+		}
+		if (gr->cls)
+			sum[gr->cls[r]] -= gr->h[r];
+		else
+			for (int k = 0; k < K; k++)
+				sum[k] += gr->g[(size_t) r * K + k];
+		sum[K] += gr->h[r];
 	}
 	memcpy(gr->part + nd->begin + nl, gr->tmp, nr * sizeof(int32_t));
 	return nd->begin + nl;
@@ -1706,10 +2087,10 @@ split_node(aml_grower *gr, int p, int leaves)
 				can_g,
 				ph;
 
-	l = new_node(gr, pb, mid, depth);
+	l = new_node(gr, pb, mid, depth, gr->sumL, gr->sumL[gr->K]);
 	if (l < 0)
 		return -1;
-	r = new_node(gr, mid, pe, depth);
+	r = new_node(gr, mid, pe, depth, gr->sumR, gr->sumR[gr->K]);
 	if (r < 0)
 		return -1;
 	gr->node[p].left = l;
@@ -1871,8 +2252,16 @@ aml_grower_grow(aml_grower *gr, const aml_grow_data *d, aml_tree_pack *pack,
 	gr->h = d->h;
 	gr->feat_mask = d->feat_mask;
 	gr->rng = d->rng;
-	if (gr->rng == NULL)
-		gr->gp.random_split = 0;
+	if (gr->cls == NULL && gr->og == NULL)
+		gr->og = aml_malloc(env, ((size_t) gr->n * gr->K + 1) * sizeof(double));
+	if (gr->cls != NULL && gr->ocls == NULL)
+		gr->ocls = aml_malloc(env, (gr->n + 1) * sizeof(int32_t));
+	if (gr->cls ? gr->ocls == NULL : gr->og == NULL)
+		return aml_oom(env, err, (size_t) gr->n * gr->K * sizeof(double));
+	gr->n_used = 0;
+	for (int j = 0; j < gr->bins->n_feat; j++)
+		if (feat_used(gr, j))
+			gr->used[gr->n_used++] = j;
 	if (d->rows)
 		memcpy(gr->part, d->rows, n_root * sizeof(int32_t));
 	else
@@ -1884,7 +2273,7 @@ aml_grower_grow(aml_grower *gr, const aml_grow_data *d, aml_tree_pack *pack,
 	for (int s = 0; s < gr->max_slots; s++)
 		gr->slot_owner[s] = -1;
 
-	root = new_node(gr, 0, n_root, 0);
+	root = new_node(gr, 0, n_root, 0, NULL, 0);
 	if (root < 0)
 		return aml_oom(env, err, sizeof(gnode));
 	if (node_splittable(gr, &gr->node[root]) && gr->gp.max_leaves != 1)
@@ -1917,30 +2306,48 @@ aml_grower_grow(aml_grower *gr, const aml_grow_data *d, aml_tree_pack *pack,
 	return AML_OK;
 }
 
+/*
+ * aml_grower_add_leaves adds each leaf's values to the positions of its
+ * rows, leaf by leaf (each position gets exactly one addition).
+ */
+void
+aml_grower_add_leaves(const aml_grower *gr, const aml_tree_pack *p, int t,
+					  double *out, int stride)
+{
+	int32_t		base = p->root[t];
+	int			K = p->n_out;
+	int			off = p->out_off[t];
+
+	for (int i = 0; i < gr->n_node; i++)
+	{
+		const gnode *nd = &gr->node[i];
+		const double *v = p->value + (size_t) (base + i) * K;
+
+		if (nd->left >= 0)
+			continue;
+		for (int64_t j = nd->begin; j < nd->end; j++)
+		{
+			double	   *o = out + (size_t) gr->part[j] * stride + off;
+
+			for (int k = 0; k < K; k++)
+				o[k] += v[k];
+		}
+	}
+}
+
 /* ---------------------------------------------------------------- params */
 
-/* One hyperparameter: name, valid range, default. */
-typedef struct param_spec
-{
-	const char *name;
-	double		lo;
-	double		hi;
-	double		dflt;
-	int			integer;
-	int			lo_open;		/* lo itself is not allowed */
-} param_spec;
-
 /*
- * params_check validates p against a learner's parameter table; returns
- * NULL or a message written to buf.
+ * aml_tree_params_check validates p against a learner's parameter table;
+ * returns NULL or a message written to buf.
  */
-static const char *
-params_check(const char *algo, const param_spec *spec, int n_spec,
-			 const aml_params *p, char *buf, size_t buflen)
+const char *
+aml_tree_params_check(const char *algo, const aml_tree_param *spec, int n_spec,
+					  const aml_params *p, char *buf, size_t buflen)
 {
 	for (int i = 0; i < p->n; i++)
 	{
-		const param_spec *s = NULL;
+		const aml_tree_param *s = NULL;
 		double		v = p->value[i];
 
 		for (int k = 0; k < n_spec; k++)
@@ -1964,10 +2371,10 @@ params_check(const char *algo, const param_spec *spec, int n_spec,
 		if (isnan(v) || v < s->lo || v > s->hi || (s->lo_open && v <= s->lo))
 		{
 			if (s->lo_open)
-				snprintf(buf, buflen, "parameter \"%s\" must be greater than %g and at most %g",
+				snprintf(buf, buflen, "parameter \"%s\" must be greater than %.15g and at most %.15g",
 						 s->name, s->lo, s->hi);
 			else
-				snprintf(buf, buflen, "parameter \"%s\" must be between %g and %g",
+				snprintf(buf, buflen, "parameter \"%s\" must be between %.15g and %.15g",
 						 s->name, s->lo, s->hi);
 			return buf;
 		}
@@ -1980,10 +2387,10 @@ params_check(const char *algo, const param_spec *spec, int n_spec,
 	return NULL;
 }
 
-/* param_value returns a parameter's value or its default. */
-static double
-param_value(const aml_params *p, const param_spec *spec, int n_spec,
-			const char *name)
+/* aml_tree_param_value returns a parameter's value or its default. */
+double
+aml_tree_param_value(const aml_params *p, const aml_tree_param *spec,
+					 int n_spec, const char *name)
 {
 	for (int k = 0; k < n_spec; k++)
 		if (strcmp(spec[k].name, name) == 0)
@@ -1994,11 +2401,11 @@ param_value(const aml_params *p, const param_spec *spec, int n_spec,
 /* ---------------------------------------------------------------- labels */
 
 /*
- * fit_check_input validates what a tree learner receives: task, rows,
- * labels and weights.  Returns the training row count in *n.
+ * aml_tree_check_input validates what a tree learner receives: task,
+ * rows, labels and weights.  Returns the training row count in *n.
  */
-static aml_status
-fit_check_input(const aml_fit_input *in, int64_t *n, aml_error *err)
+aml_status
+aml_tree_check_input(const aml_fit_input *in, int64_t *n, aml_error *err)
 {
 	const aml_dataset *ds = in->ds;
 	int64_t		nr = in->rows ? in->n_rows : ds->n_rows;
@@ -2057,7 +2464,7 @@ typedef struct tree_model
 	aml_tree_pack pack;
 } tree_model;
 
-static const param_spec tree_params[] = {
+static const aml_tree_param tree_params[] = {
 	{"max_depth", 1, 64, 10, 1, 0},
 	{"min_samples_leaf", 1, 1e6, 5, 1, 0},
 	{"max_leaves", 0, 1e6, 0, 1, 0},
@@ -2073,7 +2480,7 @@ static const param_spec tree_params[] = {
 static const char *
 tree_check_params(const aml_params *p, char *buf, size_t buflen)
 {
-	return params_check("decision_tree", tree_params, N_TREE_PARAMS, p, buf, buflen);
+	return aml_tree_params_check("decision_tree", tree_params, N_TREE_PARAMS, p, buf, buflen);
 }
 
 /* tree_free_state releases a fitted tree. */
@@ -2089,16 +2496,18 @@ tree_free_state(aml_env *env, void *state)
 }
 
 /*
- * tree_finish_values turns raw node values into outputs: class
- * frequencies clipped to valid probabilities (normalized for multiclass),
- * or regression means (adding back the centring offset).
+ * aml_tree_finish_values turns raw node values of nodes first.. into
+ * outputs: class frequencies clipped to valid probabilities (normalized
+ * for multiclass), or regression means (adding back the centring
+ * offset); then scales them (1 / n_trees for forests).
  */
-static void
-tree_finish_values(aml_tree_pack *p, aml_task task, double offset)
+void
+aml_tree_finish_values(aml_tree_pack *p, int first, aml_task task,
+					   double offset, double scale)
 {
 	int			K = p->n_out;
 
-	for (int i = 0; i < p->n_nodes; i++)
+	for (int i = first; i < p->n_nodes; i++)
 	{
 		double	   *v = p->value + (size_t) i * K;
 
@@ -2119,7 +2528,109 @@ tree_finish_values(aml_tree_pack *p, aml_task task, double offset)
 			for (int k = 0; k < K; k++)
 				v[k] = s > 0 ? v[k] / s : 1.0 / K;
 		}
+		if (scale != 1.0)
+			for (int k = 0; k < K; k++)
+				v[k] *= scale;
 	}
+}
+
+/*
+ * aml_tree_fix_probs makes summed tree probabilities valid: clamps to
+ * [0, 1] and renormalizes multiclass rows (rounding can leave a sum of
+ * averaged probabilities a few ulps off).
+ */
+void
+aml_tree_fix_probs(aml_task task, int n_outputs, int64_t n, double *out)
+{
+	if (task == AML_TASK_REGRESSION)
+		return;
+	for (int64_t i = 0; i < n; i++)
+	{
+		double	   *o = out + (size_t) i * n_outputs;
+		double		s = 0;
+
+		for (int k = 0; k < n_outputs; k++)
+		{
+			o[k] = o[k] < 0 ? 0 : o[k] > 1 ? 1 : o[k];
+			s += o[k];
+		}
+		if (task == AML_TASK_MULTICLASS && s > 0)
+			for (int k = 0; k < n_outputs; k++)
+				o[k] /= s;
+	}
+}
+
+/*
+ * aml_tree_pack_append copies tree t of src (same schema and n_out) to the
+ * end of dst, renumbering children and category sets.
+ */
+int
+aml_tree_pack_append(aml_env *env, aml_tree_pack *dst,
+					 const aml_tree_pack *src, int t, int out_off)
+{
+	int32_t		lo = src->root[t];
+	int32_t		hi = src->root[t + 1];
+	int			n_cat = 0;
+	int			base = dst->n_nodes;
+	int			K = src->n_out;
+
+	for (int32_t i = lo; i < hi; i++)
+		if (src->feat[i] >= 0 && (src->flags[i] & AML_TREE_CATEGORICAL))
+			n_cat += cat_words(src->n_levels[src->feat[i]]);
+	if (pack_reserve(env, dst, hi - lo, n_cat))
+		return -1;
+	dst->root[dst->n_trees] = base;
+	dst->out_off[dst->n_trees] = out_off;
+	for (int32_t i = lo; i < hi; i++)
+	{
+		int			x = base + (i - lo);
+
+		dst->feat[x] = src->feat[i];
+		dst->thr[x] = src->thr[i];
+		dst->flags[x] = src->flags[i];
+		dst->left[x] = src->left[i] < 0 ? -1 : base + (src->left[i] - lo);
+		dst->right[x] = src->right[i] < 0 ? -1 : base + (src->right[i] - lo);
+		dst->cat_off[x] = -1;
+		if (src->feat[i] >= 0 && (src->flags[i] & AML_TREE_CATEGORICAL))
+		{
+			int			w = cat_words(src->n_levels[src->feat[i]]);
+
+			memcpy(dst->cat_bits + dst->n_cat_words, src->cat_bits + src->cat_off[i],
+				   w * sizeof(uint32_t));
+			dst->cat_off[x] = dst->n_cat_words;
+			dst->n_cat_words += w;
+		}
+		memcpy(dst->value + (size_t) x * K, src->value + (size_t) i * K,
+			   K * sizeof(double));
+		dst->cover[x] = src->cover[i];
+		dst->hess[x] = src->hess[i];
+		dst->gain[x] = src->gain[i];
+	}
+	dst->n_nodes += hi - lo;
+	dst->n_trees++;
+	dst->root[dst->n_trees] = dst->n_nodes;
+	return 0;
+}
+
+/* aml_tree_pack_truncate keeps the first n_trees trees of a pack. */
+void
+aml_tree_pack_truncate(aml_tree_pack *p, int n_trees)
+{
+	int			words = 0;
+
+	if (n_trees >= p->n_trees || n_trees < 0)
+		return;
+	p->n_trees = n_trees;
+	p->n_nodes = p->root[n_trees];
+	for (int i = 0; i < p->n_nodes; i++)
+		if (p->feat[i] >= 0 && (p->flags[i] & AML_TREE_CATEGORICAL))
+		{
+			int			end = p->cat_off[i] + cat_words(p->n_levels[p->feat[i]]);
+
+			if (end > words)
+				words = end;
+		}
+	p->n_cat_words = words;
 }
 
 /*
@@ -2134,6 +2645,7 @@ tree_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	tree_model *m = NULL;
 	aml_tree_bins *bins = NULL;
 	aml_grower *gr = NULL;
+	aml_tpool  *pool = NULL;
 	double	   *g = NULL;
 	double	   *h = NULL;
 	int32_t    *cls = NULL;
@@ -2145,21 +2657,22 @@ tree_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	aml_status	st;
 
 	*state = NULL;
-	st = fit_check_input(in, &n, err);
+	st = aml_tree_check_input(in, &n, err);
 	if (st != AML_OK)
 		return st;
 	K = in->task == AML_TASK_MULTICLASS ? in->n_classes : 1;
 
 	aml_grow_params_init(&gp);
-	gp.max_depth = (int) param_value(params, tree_params, N_TREE_PARAMS, "max_depth");
-	gp.min_samples_leaf = param_value(params, tree_params, N_TREE_PARAMS, "min_samples_leaf");
-	gp.max_leaves = (int) param_value(params, tree_params, N_TREE_PARAMS, "max_leaves");
+	gp.max_depth = (int) aml_tree_param_value(params, tree_params, N_TREE_PARAMS, "max_depth");
+	gp.min_samples_leaf = aml_tree_param_value(params, tree_params, N_TREE_PARAMS, "min_samples_leaf");
+	gp.max_leaves = (int) aml_tree_param_value(params, tree_params, N_TREE_PARAMS, "max_leaves");
 
+	pool = aml_tpool_create(env, env->n_threads);
 	st = aml_tree_bins_build(env, ds, in->rows, n,
-							 (int) param_value(params, tree_params, N_TREE_PARAMS, "max_bins"),
-							 in->seed, &bins, err);
+							 (int) aml_tree_param_value(params, tree_params, N_TREE_PARAMS, "max_bins"),
+							 in->seed, pool, &bins, err);
 	if (st != AML_OK)
-		return st;
+		goto done;
 
 	h = aml_malloc(env, n * sizeof(double));
 	if (K > 1)
@@ -2206,7 +2719,7 @@ tree_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 			g[i] = -w * (in->y[r] - offset);
 	}
 
-	st = aml_grower_create(env, bins, K, &gp, env->n_threads, &gr, err);
+	st = aml_grower_create(env, bins, K, &gp, pool, &gr, err);
 	if (st != AML_OK)
 		goto done;
 	memset(&gd, 0, sizeof(gd));
@@ -2216,12 +2729,13 @@ tree_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	st = aml_grower_grow(gr, &gd, &m->pack, 0, 1, err);
 	if (st != AML_OK)
 		goto done;
-	tree_finish_values(&m->pack, in->task, offset);
+	aml_tree_finish_values(&m->pack, 0, in->task, offset, 1.0);
 	*state = m;
 	m = NULL;
 
 done:
 	aml_grower_free(gr);
+	aml_tpool_free(pool);
 	aml_tree_bins_free(env, bins);
 	aml_free(env, g);
 	aml_free(env, h);
@@ -2253,9 +2767,9 @@ tree_write(const void *state, aml_wbuf *b)
 	aml_tree_pack_write(&m->pack, b);
 }
 
-/* task_outputs_check validates task and class count for a tree read. */
-static aml_status
-task_outputs_check(aml_task task, int n_classes, aml_error *err)
+/* aml_tree_check_task validates task and class count for a tree read. */
+aml_status
+aml_tree_check_task(aml_task task, int n_classes, aml_error *err)
 {
 	if ((task == AML_TASK_BINARY && n_classes == 2) ||
 		(task == AML_TASK_MULTICLASS && n_classes >= 2 && n_classes <= 65536) ||
@@ -2274,7 +2788,7 @@ tree_read(aml_env *env, aml_rbuf *b, const aml_dataset *schema, aml_task task,
 	aml_status	st;
 
 	*state = NULL;
-	st = task_outputs_check(task, n_classes, err);
+	st = aml_tree_check_task(task, n_classes, err);
 	if (st != AML_OK)
 		return st;
 	n_out = aml_task_outputs(task, n_classes);
@@ -2330,6 +2844,11 @@ aml_tree_learner_pack(aml_algo algo, const void *state)
 	{
 		case AML_ALGO_DECISION_TREE:
 			return &((const tree_model *) state)->pack;
+		case AML_ALGO_GBDT:
+			return aml_gbdt_pack(state);
+		case AML_ALGO_RANDOM_FOREST:
+		case AML_ALGO_EXTRA_TREES:
+			return aml_forest_pack(state);
 		default:
 			return NULL;
 	}

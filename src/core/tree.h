@@ -30,6 +30,27 @@ extern const aml_learner_ops aml_gbdt_ops;
 extern const aml_learner_ops aml_forest_ops;
 extern const aml_learner_ops aml_extra_trees_ops;
 
+/* ---------------------------------------------------------------- threads */
+
+/*
+ * aml_tpool: a fixed set of worker threads (signals blocked) that run the
+ * tasks of one job at a time together with the calling thread.  A task is
+ * identified by its index and writes only its own outputs, so a job's
+ * result never depends on the number of threads or on scheduling.
+ * worker is 0 in the calling thread (the only one that may call
+ * aml_check_cancel) and 1..n-1 in the workers.
+ */
+typedef struct aml_tpool aml_tpool;
+typedef void (*aml_tpool_fn) (void *arg, int task, int worker);
+
+/* aml_tpool_create starts n_threads - 1 workers; NULL means run serially. */
+aml_tpool  *aml_tpool_create(aml_env *env, int n_threads);
+/* aml_tpool_size returns the threads of a pool including the caller. */
+int			aml_tpool_size(const aml_tpool *pool);
+/* aml_tpool_run runs fn(arg, 0..n_tasks-1, worker) and waits for all. */
+void		aml_tpool_run(aml_tpool *pool, aml_tpool_fn fn, void *arg, int n_tasks);
+void		aml_tpool_free(aml_tpool *pool);
+
 /* ---------------------------------------------------------------- packs */
 
 /* node flags */
@@ -144,8 +165,8 @@ typedef struct aml_tree_bins
 
 aml_status	aml_tree_bins_build(aml_env *env, const aml_dataset *ds,
 								const int64_t *rows, int64_t n, int max_bins,
-								uint64_t seed, aml_tree_bins **out,
-								aml_error *err);
+								uint64_t seed, aml_tpool *pool,
+								aml_tree_bins **out, aml_error *err);
 void		aml_tree_bins_free(aml_env *env, aml_tree_bins *bins);
 
 /* ---------------------------------------------------------------- grower */
@@ -185,8 +206,13 @@ typedef struct aml_grow_data
 
 typedef struct aml_grower aml_grower;
 
+/*
+ * aml_grower_create makes a grower for K outputs; pool (may be NULL)
+ * builds histograms over features in parallel.  A grower used inside a
+ * pool task must get pool NULL.
+ */
 aml_status	aml_grower_create(aml_env *env, const aml_tree_bins *bins, int K,
-							  const aml_grow_params *gp, int n_threads,
+							  const aml_grow_params *gp, aml_tpool *pool,
 							  aml_grower **out, aml_error *err);
 void		aml_grower_free(aml_grower *gr);
 
@@ -198,5 +224,86 @@ void		aml_grower_free(aml_grower *gr);
 aml_status	aml_grower_grow(aml_grower *gr, const aml_grow_data *d,
 							aml_tree_pack *pack, int out_off, int main_thread,
 							aml_error *err);
+
+/*
+ * aml_grower_add_leaves adds the values of tree t of pack, which must be
+ * the tree this grower grew last, into out[i * stride + out_off[t] + k]
+ * for every position i the tree was grown on, from the final row
+ * partition (the same leaves a walk on the raw features reaches).
+ */
+void		aml_grower_add_leaves(const aml_grower *gr, const aml_tree_pack *p,
+								  int t, double *out, int stride);
+
+/* ---------------------------------------------------------------- learners */
+
+/* One hyperparameter of a tree learner: valid range and default. */
+typedef struct aml_tree_param
+{
+	const char *name;
+	double		lo;
+	double		hi;
+	double		dflt;
+	int			integer;
+	int			lo_open;		/* lo itself is not allowed */
+} aml_tree_param;
+
+/*
+ * aml_tree_params_check validates p against a parameter table: NULL, or a
+ * message in buf (unknown names list the valid ones).
+ */
+const char *aml_tree_params_check(const char *algo, const aml_tree_param *spec,
+								  int n_spec, const aml_params *p,
+								  char *buf, size_t buflen);
+/* aml_tree_param_value returns a parameter's value or its default. */
+double		aml_tree_param_value(const aml_params *p, const aml_tree_param *spec,
+								 int n_spec, const char *name);
+
+/*
+ * aml_tree_check_input validates a tree learner's fit input (task, rows,
+ * labels, weights) and returns the training row count in *n.
+ */
+aml_status	aml_tree_check_input(const aml_fit_input *in, int64_t *n,
+								 aml_error *err);
+/* aml_tree_check_task validates the task of a model being read. */
+aml_status	aml_tree_check_task(aml_task task, int n_classes, aml_error *err);
+
+/* aml_tree_format_error fills err for a corrupt model; returns EFORMAT. */
+aml_status	aml_tree_format_error(aml_error *err, const char *what);
+
+/*
+ * aml_tree_finish_values turns raw node values of nodes first..n_nodes-1
+ * into outputs: class frequencies clipped to valid probabilities
+ * (normalized for multiclass) or regression means (adding offset), then
+ * multiplies by scale.
+ */
+void		aml_tree_finish_values(aml_tree_pack *p, int first, aml_task task,
+								   double offset, double scale);
+
+/* aml_tree_fix_probs clamps / renormalizes summed probabilities in out. */
+void		aml_tree_fix_probs(aml_task task, int n_outputs, int64_t n, double *out);
+
+/*
+ * aml_tree_pack_append copies tree t of src to the end of dst with its
+ * outputs at out_off; 0, or -1 when out of memory.
+ */
+int			aml_tree_pack_append(aml_env *env, aml_tree_pack *dst,
+								 const aml_tree_pack *src, int t, int out_off);
+
+/*
+ * aml_tree_pack_truncate keeps the first n_trees trees of a pack (early
+ * stopping).
+ */
+void		aml_tree_pack_truncate(aml_tree_pack *p, int n_trees);
+
+/*
+ * aml_gbdt_train_loss points *loss at the training loss after each
+ * boosting round of a freshly fitted gbdt state and returns the rounds
+ * (0 for a state that was read back).
+ */
+int			aml_gbdt_train_loss(const void *state, const double **loss);
+
+/* per-learner pack accessors (see aml_tree_learner_pack) */
+const aml_tree_pack *aml_gbdt_pack(const void *state);
+const aml_tree_pack *aml_forest_pack(const void *state);
 
 #endif							/* AML_TREE_H */

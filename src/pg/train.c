@@ -712,6 +712,21 @@ ReportSection(const aml_report *r, const char *section)
 	return buf;
 }
 
+/*
+ * ShortestDouble prints the shortest decimal that reads back as v (0.05,
+ * not 0.050000000000000003).
+ */
+static void
+ShortestDouble(char *buf, size_t n, double v)
+{
+	for (int prec = 1; prec <= 17; prec++)
+	{
+		snprintf(buf, n, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
 static Datum
 Float8OrNull(double v, char *null)
 {
@@ -731,10 +746,11 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 	aml_error	err;
 	size_t		size = aml_model_serialized_size(model);
 	bytea	   *blob = palloc(VARHDRSZ + size);
-	Oid			types[18];
-	Datum		vals[18];
-	char		nulls[18];
+	Oid			types[20];
+	Datum		vals[20];
+	char		nulls[20];
 	int			ret;
+	const char *status;
 	bool		isnull;
 	int			version;
 	int64		id;
@@ -752,9 +768,10 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 								1, types, vals, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "automl: could not lock model name");
+	status = AmlGovTrainBegin(a->name);	/* 42501 unless the caller may train it */
 
 	memset(nulls, ' ', sizeof(nulls));
-	for (int i = 0; i < 18; i++)
+	for (int i = 0; i < 20; i++)
 		types[i] = TEXTOID;
 	vals[0] = CStringGetTextDatum(a->name);
 	vals[1] = CStringGetTextDatum(aml_task_name(aml_report_task(rep)));
@@ -779,20 +796,23 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 	vals[15] = Float8GetDatum(seconds);
 	types[16] = BYTEAOID;
 	vals[16] = PointerGetDatum(blob);
+	vals[17] = CStringGetTextDatum(status);
+	vals[18] = CStringGetTextDatum(AmlGovCallerName());
 
 	ret = SPI_execute_with_args(
 								"INSERT INTO automl.models (name, version, task, target, source, algorithm, metric, "
 								"test_score, baseline_score, hyperparameters, features, metrics, baseline, options, "
-								"rows, test_rows, seconds, model) "
+								"rows, test_rows, seconds, model, status, created_by) "
 								"VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM automl.models WHERE name = $1), "
 								"$2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13::jsonb, "
-								"$14, $15, $16, $17) RETURNING id, version",
-								17, types, vals, nulls, false, 0);
+								"$14, $15, $16, $17, $18, $19::name) RETURNING id, version",
+								19, types, vals, nulls, false, 0);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "automl: could not store the model");
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	*model_id = id;
+	AmlGovAuditTrain(id, a->budget);
 
 	/* the leaderboard */
 	for (int i = 0; i < aml_report_n_candidates(rep); i++)
@@ -807,7 +827,12 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 		initStringInfo(&hp);
 		appendStringInfoChar(&hp, '{');
 		for (int p = 0; p < c->params.n; p++)
-			appendStringInfo(&hp, "%s\"%s\": %.17g", p ? ", " : "", c->params.name[p], c->params.value[p]);
+		{
+			char		num[64];
+
+			ShortestDouble(num, sizeof(num), c->params.value[p]);
+			appendStringInfo(&hp, "%s\"%s\": %s", p ? ", " : "", c->params.name[p], num);
+		}
 		appendStringInfoChar(&hp, '}');
 		memcpy(ct7, ct, sizeof(ct));
 		ct7[6] = INT8OID;
@@ -838,7 +863,9 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 									1, dt, dv, NULL, false, 0);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "automl: could not read deployments");
-		if (SPI_processed == 0)
+		if (AmlGovPendingNotice(a->name, version, status))
+			deploy = false;		/* under the approval gate: never automatic */
+		else if (SPI_processed == 0)
 		{
 			deploy = true;
 			reason = "first version";
@@ -872,19 +899,7 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 						 errhint("Deploy it anyway with automl_deploy('%s', %d).", a->name, version)));
 		}
 		if (deploy)
-		{
-			Oid			it[4] = {TEXTOID, INT4OID, INT8OID, TEXTOID};
-			Datum		iv[4];
-
-			iv[0] = CStringGetTextDatum(a->name);
-			iv[1] = Int32GetDatum(version);
-			iv[2] = Int64GetDatum(id);
-			iv[3] = CStringGetTextDatum(reason);
-			ret = SPI_execute_with_args("INSERT INTO automl.deployments (name, version, model_id, reason) VALUES ($1, $2, $3, $4)",
-										4, it, iv, NULL, false, 0);
-			if (ret != SPI_OK_INSERT)
-				elog(ERROR, "automl: could not deploy the model");
-		}
+			AmlGovDeploy(a->name, version, id, reason, true);
 	}
 	return version;
 }
@@ -934,8 +949,9 @@ automl_train(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	TimestampTz start = GetCurrentTimestamp();
 	double		seconds;
-	int			version;
+	volatile int version = 0;
 	int64		model_id;
+	AmlOwnerSwitch owner_sw;
 	TupleDesc	rdesc;
 	Datum		rv[9];
 	bool		rn[9] = {0};
@@ -1017,6 +1033,7 @@ automl_train(PG_FUNCTION_ARGS)
 	a.opts.target_col = target_col;
 	a.opts.exclude = excl;
 	a.opts.n_exclude = n_excl;
+	AmlGovCheck(a.name, AML_GOV_TRAIN);	/* before the expensive part */
 
 	st = aml_train(&env, frame, &a.opts, &model, &rep, &err);
 	if (st != AML_OK)
@@ -1025,7 +1042,17 @@ automl_train(PG_FUNCTION_ARGS)
 	AmlRegisterFree(train_cxt, ReportFree, rep);
 
 	seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
-	version = StoreModel(&a, a.source, model, rep, seconds, &model_id);
+	/* catalog writes as the extension owner; the caller is restored on every path */
+	AmlAsOwnerBegin(&owner_sw);
+	PG_TRY();
+	{
+		version = StoreModel(&a, a.source, model, rep, seconds, &model_id);
+	}
+	PG_FINALLY();
+	{
+		AmlAsOwnerEnd(&owner_sw);
+	}
+	PG_END_TRY();
 	SPI_finish();
 
 	/* the result row */

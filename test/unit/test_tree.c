@@ -99,14 +99,14 @@ pack_of(const void *state)
 	return aml_tree_learner_pack(AML_ALGO_DECISION_TREE, state);
 }
 
-/* predict1 predicts one row (row index into t) into out. */
+/* predict_rows predicts every row of t into out. */
 static void
 predict_rows(const void *state, tds *t, double *out)
 {
 	aml_tree_ops.predict(state, &t->ds, NULL, t->ds.n_rows, out);
 }
 
-/* node_depth returns the depth of node i (root 0) by walking parents. */
+/* pack_max_depth returns the deepest level of a one-tree pack (root 0). */
 static int
 pack_max_depth(const aml_tree_pack *p)
 {
@@ -742,7 +742,7 @@ test_params(void)
 	memset(&p, 0, sizeof(p));
 	aml_params_set(&p, "min_samples_leaf", 0);
 	m = aml_tree_ops.check_params(&p, buf, sizeof(buf));
-	CHECK(m && strcmp(m, "parameter \"min_samples_leaf\" must be between 1 and 1e+06") == 0);
+	CHECK(m && strcmp(m, "parameter \"min_samples_leaf\" must be between 1 and 1000000") == 0);
 
 	memset(&p, 0, sizeof(p));
 	aml_params_set(&p, "xyz", 1);
@@ -950,6 +950,521 @@ test_bad_input(void)
 	tds_free(&t);
 }
 
+/* ------------------------------------------------------------ phase 2 */
+
+/* fit_ops fits any learner over all rows of t. */
+static aml_status
+fit_ops(const aml_learner_ops *ops, aml_env *env, tds *t, aml_task task,
+		int n_classes, const aml_params *p, void **state, aml_error *err)
+{
+	aml_fit_input in = fit_in(t, task, n_classes, 0);
+
+	return ops->fit(env, &in, p, state, err);
+}
+
+/* nclasses_of returns the class count of a task in these tests. */
+static int
+nclasses_of(aml_task task)
+{
+	return task == AML_TASK_MULTICLASS ? 3 : task == AML_TASK_BINARY ? 2 : 0;
+}
+
+/* fill_task makes t's labels fit a task (mixed() gives 0..2). */
+static void
+fill_task(tds *t, aml_task task)
+{
+	for (int64_t i = 0; i < t->ds.n_rows; i++)
+	{
+		if (task == AML_TASK_BINARY)
+			t->y[i] = t->y[i] >= 1;
+		else if (task == AML_TASK_REGRESSION)
+			t->y[i] = t->y[i] * 2.5 + (isnan(t->cols[0][i]) ? 1 : t->cols[0][i]) +
+				t->cols[2][i] * t->cols[2][i];
+	}
+}
+
+/* test_gbdt_loss checks the training loss falls every round. */
+static void
+test_gbdt_loss(void)
+{
+	aml_task	tasks[3] = {AML_TASK_BINARY, AML_TASK_MULTICLASS, AML_TASK_REGRESSION};
+
+	for (int ti = 0; ti < 3; ti++)
+	{
+		aml_env		env;
+		aml_error	err;
+		aml_params	p;
+		tds			t;
+		void	   *st = NULL;
+		const double *loss;
+		int			nr;
+
+		aml_env_init(&env);
+		tds_init(&t, 600, 3);
+		mixed(&t, 40 + ti);
+		fill_task(&t, tasks[ti]);
+		memset(&p, 0, sizeof(p));
+		aml_params_set(&p, "n_estimators", 40);
+		aml_params_set(&p, "min_child_samples", 5);
+		CHECK(fit_ops(&aml_gbdt_ops, &env, &t, tasks[ti], nclasses_of(tasks[ti]),
+					  &p, &st, &err) == AML_OK);
+		nr = aml_gbdt_train_loss(st, &loss);
+		CHECK(nr == 40);
+		for (int r = 1; r < nr; r++)
+			CHECK(loss[r] < loss[r - 1]);
+		CHECK(loss[nr - 1] < loss[0] * 0.5);
+		/* the last recorded loss is the loss of the model's predictions */
+		{
+			int			K = aml_task_outputs(tasks[ti], nclasses_of(tasks[ti]));
+			double	   *o = malloc(600 * K * sizeof(double));
+			double		sl = 0;
+
+			aml_gbdt_ops.predict(st, &t.ds, NULL, 600, o);
+			for (int i = 0; i < 600; i++)
+			{
+				if (tasks[ti] == AML_TASK_REGRESSION)
+					sl += (o[i] - t.y[i]) * (o[i] - t.y[i]);
+				else if (tasks[ti] == AML_TASK_BINARY)
+					sl -= log(t.y[i] >= 1 ? o[i] : 1 - o[i]);
+				else
+					sl -= log(o[i * K + (int) t.y[i]]);
+			}
+			CHECK_NEAR(sl / 600, loss[nr - 1], 1e-9);
+			free(o);
+		}
+		CHECK(aml_tree_learner_pack(AML_ALGO_GBDT, st)->n_trees ==
+			  40 * aml_task_outputs(tasks[ti], nclasses_of(tasks[ti])));
+		aml_gbdt_ops.free_state(&env, st);
+		CHECK(env.mem_used == 0);
+		tds_free(&t);
+	}
+}
+
+/* test_gbdt_accuracy checks boosting fits a clean problem and its probabilities. */
+static void
+test_gbdt_accuracy(void)
+{
+	aml_env		env;
+	aml_error	err;
+	tds			t;
+	void	   *st = NULL;
+	int			n = 600;
+	double	   *out = malloc(n * 3 * sizeof(double));
+	int			correct = 0;
+
+	aml_env_init(&env);
+	tds_init(&t, n, 3);
+	blobs(&t, 12);
+	CHECK(fit_ops(&aml_gbdt_ops, &env, &t, AML_TASK_MULTICLASS, 3, NULL, &st, &err) == AML_OK);
+	aml_gbdt_ops.predict(st, &t.ds, NULL, n, out);
+	for (int i = 0; i < n; i++)
+	{
+		double		s = 0;
+		int			arg = 0;
+
+		for (int k = 0; k < 3; k++)
+		{
+			CHECK(out[i * 3 + k] >= 0 && out[i * 3 + k] <= 1);
+			s += out[i * 3 + k];
+			if (out[i * 3 + k] > out[i * 3 + arg])
+				arg = k;
+		}
+		CHECK_NEAR(s, 1.0, 1e-12);
+		correct += arg == (int) t.y[i];
+	}
+	CHECK(correct > n * 0.9);
+	aml_gbdt_ops.free_state(&env, st);
+	CHECK(env.mem_used == 0);
+	free(out);
+	tds_free(&t);
+}
+
+/* test_gbdt_early_stopping checks rounds stop at the best validation loss. */
+static void
+test_gbdt_early_stopping(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *st = NULL;
+	aml_rng		rng;
+	int			n = 800;
+	int64_t		tr[600],
+				va[200];
+	aml_fit_input in;
+	const double *loss;
+	int			nr;
+
+	aml_env_init(&env);
+	aml_rng_seed(&rng, 77);
+	tds_init(&t, n, 2);
+	for (int i = 0; i < n; i++)
+	{
+		t.cols[0][i] = (float) aml_rng_uniform(&rng);
+		t.cols[1][i] = (float) aml_rng_uniform(&rng);
+		t.y[i] = t.cols[0][i] + 3 * aml_rng_uniform(&rng);
+		if (i < 600)
+			tr[i] = i;
+		else
+			va[i - 600] = i;
+	}
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "n_estimators", 400);
+	aml_params_set(&p, "learning_rate", 0.5);
+	aml_params_set(&p, "min_child_samples", 2);
+	aml_params_set(&p, "early_stopping_rounds", 5);
+	in = fit_in(&t, AML_TASK_REGRESSION, 0, 0);
+	in.rows = tr;
+	in.n_rows = 600;
+	in.valid_rows = va;
+	in.n_valid = 200;
+	CHECK(aml_gbdt_ops.fit(&env, &in, &p, &st, &err) == AML_OK);
+	nr = aml_gbdt_train_loss(st, &loss);
+	CHECK(nr >= 1 && nr < 100);
+	CHECK(aml_gbdt_pack(st)->n_trees == nr);
+	aml_gbdt_ops.free_state(&env, st);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+}
+
+/* serialize_fit fits a learner with n_threads and returns its bytes. */
+static uint8_t *
+serialize_fit(const aml_learner_ops *ops, tds *t, aml_task task,
+			  const aml_params *p, int n_threads, size_t *len)
+{
+	aml_env		env;
+	aml_error	err;
+	void	   *st = NULL;
+	uint8_t    *buf = NULL;
+
+	aml_env_init(&env);
+	env.n_threads = n_threads;
+	*len = 0;
+	CHECK(fit_ops(ops, &env, t, task, nclasses_of(task), p, &st, &err) == AML_OK);
+	if (st)
+	{
+		buf = serialize(ops, st, len);
+		ops->free_state(&env, st);
+	}
+	CHECK(env.mem_used == 0);
+	return buf;
+}
+
+/* test_threads_identical checks 1, 2 and 3 threads give identical models. */
+static void
+test_threads_identical(void)
+{
+	const aml_learner_ops *ops[4] = {&aml_tree_ops, &aml_gbdt_ops, &aml_forest_ops,
+	&aml_extra_trees_ops};
+	aml_task	tasks[3] = {AML_TASK_BINARY, AML_TASK_MULTICLASS, AML_TASK_REGRESSION};
+	tds			t;
+	int			n = 20000;
+
+	tds_init(&t, n, 4);
+	mixed(&t, 61);
+	for (int i = 0; i < n; i++)
+		t.cols[3][i] = (float) ((i * 7919) % 1000);
+	for (int oi = 0; oi < 4; oi++)
+		for (int ti = 0; ti < 3; ti++)
+		{
+			aml_params	p;
+			uint8_t    *b1,
+					   *b2,
+					   *b3;
+			size_t		l1,
+						l2,
+						l3;
+			tds			t2 = t;
+
+			/* labels per task on a copy of y */
+			t2.y = malloc(n * sizeof(double));
+			memcpy(t2.y, t.y, n * sizeof(double));
+			fill_task(&t2, tasks[ti]);
+			memset(&p, 0, sizeof(p));
+			if (ops[oi] == &aml_gbdt_ops)
+			{
+				aml_params_set(&p, "n_estimators", 6);
+				aml_params_set(&p, "subsample", 0.7);
+				aml_params_set(&p, "colsample", 0.8);
+			}
+			else if (ops[oi] != &aml_tree_ops)
+			{
+				aml_params_set(&p, "n_estimators", 5);
+				aml_params_set(&p, "max_depth", 6);
+			}
+			b1 = serialize_fit(ops[oi], &t2, tasks[ti], &p, 1, &l1);
+			b2 = serialize_fit(ops[oi], &t2, tasks[ti], &p, 2, &l2);
+			b3 = serialize_fit(ops[oi], &t2, tasks[ti], &p, 3, &l3);
+			CHECK(b1 && b2 && b3);
+			CHECK(l1 == l2 && l1 == l3);
+			if (b1 && b2 && b3 && l1 == l2 && l1 == l3)
+			{
+				CHECK(memcmp(b1, b2, l1) == 0);
+				CHECK(memcmp(b1, b3, l1) == 0);
+			}
+			free(b1);
+			free(b2);
+			free(b3);
+			free(t2.y);
+		}
+	tds_free(&t);
+}
+
+/* test_ensembles_roundtrip checks write/read and hostile blobs for gbdt and forests. */
+static void
+test_ensembles_roundtrip(void)
+{
+	const aml_learner_ops *ops[3] = {&aml_gbdt_ops, &aml_forest_ops, &aml_extra_trees_ops};
+	aml_task	tasks[3] = {AML_TASK_BINARY, AML_TASK_MULTICLASS, AML_TASK_REGRESSION};
+
+	for (int oi = 0; oi < 3; oi++)
+		for (int ti = 0; ti < 3; ti++)
+		{
+			aml_env		env;
+			aml_error	err;
+			aml_params	p;
+			tds			t;
+			void	   *st = NULL,
+					   *st2 = NULL;
+			int			n = 300;
+			int			nc = nclasses_of(tasks[ti]);
+			int			K = aml_task_outputs(tasks[ti], nc);
+			double	   *o1 = malloc(n * K * sizeof(double));
+			double	   *o2 = malloc(n * K * sizeof(double));
+			uint8_t    *buf;
+			size_t		len;
+			aml_rbuf	rb;
+			aml_rng		rng;
+
+			aml_env_init(&env);
+			aml_rng_seed(&rng, 500 + oi * 3 + ti);
+			tds_init(&t, n, 3);
+			mixed(&t, 80 + ti);
+			fill_task(&t, tasks[ti]);
+			memset(&p, 0, sizeof(p));
+			aml_params_set(&p, "n_estimators", 8);
+			CHECK(fit_ops(ops[oi], &env, &t, tasks[ti], nc, &p, &st, &err) == AML_OK);
+			buf = serialize(ops[oi], st, &len);
+			memset(&rb, 0, sizeof(rb));
+			rb.data = buf;
+			rb.len = len;
+			CHECK(ops[oi]->read(&env, &rb, &t.ds, tasks[ti], nc, &st2, &err) == AML_OK);
+			CHECK(rb.pos == len);
+			ops[oi]->predict(st, &t.ds, NULL, n, o1);
+			ops[oi]->predict(st2, &t.ds, NULL, n, o2);
+			CHECK(memcmp(o1, o2, n * K * sizeof(double)) == 0);
+			for (int i = 0; i < n * K; i++)
+				CHECK(isfinite(o1[i]));
+			if (tasks[ti] != AML_TASK_REGRESSION)
+				for (int i = 0; i < n * K; i++)
+					CHECK(o1[i] >= 0 && o1[i] <= 1);
+			ops[oi]->free_state(&env, st2);
+			ops[oi]->free_state(&env, st);
+
+			/* every prefix fails; random flips fail or still predict */
+			for (size_t L = 0; L < len; L += 1 + L / 64)
+			{
+				aml_rbuf	r2 = {buf, L, 0, 0};
+				void	   *s3 = NULL;
+
+				CHECK(ops[oi]->read(&env, &r2, &t.ds, tasks[ti], nc, &s3, &err) == AML_EFORMAT);
+				CHECK(s3 == NULL && env.mem_used == 0);
+			}
+			for (int it = 0; it < 300; it++)
+			{
+				uint8_t    *cp = malloc(len);
+				aml_rbuf	r2 = {cp, len, 0, 0};
+				void	   *s3 = NULL;
+				aml_status	rc;
+
+				memcpy(cp, buf, len);
+				cp[aml_rng_below(&rng, it % 2 ? 64 : len)] ^= (uint8_t) (1u << aml_rng_below(&rng, 8));
+				rc = ops[oi]->read(&env, &r2, &t.ds, tasks[ti], nc, &s3, &err);
+				CHECK(rc == AML_OK || rc == AML_EFORMAT);
+				if (rc == AML_OK)
+				{
+					ops[oi]->predict(s3, &t.ds, NULL, n, o2);
+					ops[oi]->free_state(&env, s3);
+				}
+				CHECK(env.mem_used == 0);
+				free(cp);
+			}
+			free(buf);
+			free(o1);
+			free(o2);
+			tds_free(&t);
+		}
+}
+
+/* test_forest_accuracy checks forests fit clean data with valid outputs. */
+static void
+test_forest_accuracy(void)
+{
+	const aml_learner_ops *ops[2] = {&aml_forest_ops, &aml_extra_trees_ops};
+
+	for (int oi = 0; oi < 2; oi++)
+	{
+		aml_env		env;
+		aml_error	err;
+		aml_params	p;
+		tds			t;
+		void	   *st = NULL;
+		int			n = 600;
+		double	   *out = malloc(n * 3 * sizeof(double));
+		int			correct = 0;
+		double		imp[3] = {0, 0, 0};
+
+		aml_env_init(&env);
+		tds_init(&t, n, 3);
+		blobs(&t, 13);
+		memset(&p, 0, sizeof(p));
+		aml_params_set(&p, "n_estimators", 30);
+		CHECK(fit_ops(ops[oi], &env, &t, AML_TASK_MULTICLASS, 3, &p, &st, &err) == AML_OK);
+		CHECK(aml_tree_learner_pack(ops[oi]->algo, st)->n_trees == 30);
+		ops[oi]->predict(st, &t.ds, NULL, n, out);
+		for (int i = 0; i < n; i++)
+		{
+			double		s = 0;
+			int			arg = 0;
+
+			for (int k = 0; k < 3; k++)
+			{
+				CHECK(out[i * 3 + k] >= 0 && out[i * 3 + k] <= 1);
+				s += out[i * 3 + k];
+				if (out[i * 3 + k] > out[i * 3 + arg])
+					arg = k;
+			}
+			CHECK_NEAR(s, 1.0, 1e-12);
+			correct += arg == (int) t.y[i];
+		}
+		CHECK(correct > n * 0.9);
+		ops[oi]->importance(st, 3, imp);
+		CHECK(imp[0] > imp[2]);
+		ops[oi]->free_state(&env, st);
+
+		/* regression: the forest mean tracks y */
+		for (int i = 0; i < n; i++)
+			t.y[i] = 2.0 * t.cols[0][i];
+		CHECK(fit_ops(ops[oi], &env, &t, AML_TASK_REGRESSION, 0, &p, &st, &err) == AML_OK);
+		ops[oi]->predict(st, &t.ds, NULL, n, out);
+		{
+			double		se = 0;
+
+			for (int i = 0; i < n; i++)
+				se += (out[i] - t.y[i]) * (out[i] - t.y[i]);
+			CHECK_NEAR(se / n, 0, 0.15);
+		}
+		ops[oi]->free_state(&env, st);
+		CHECK(env.mem_used == 0);
+		free(out);
+		tds_free(&t);
+	}
+}
+
+/* test_ensemble_params checks gbdt and forest parameter messages. */
+static void
+test_ensemble_params(void)
+{
+	aml_params	p;
+	char		buf[256];
+	const char *m;
+
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "learning_rate", 0);
+	m = aml_gbdt_ops.check_params(&p, buf, sizeof(buf));
+	CHECK(m && strcmp(m, "parameter \"learning_rate\" must be greater than 0 and at most 1") == 0);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "n_estimators", 100);
+	aml_params_set(&p, "learning_rate", 0.05);
+	aml_params_set(&p, "max_leaves", 63);
+	aml_params_set(&p, "subsample", 0.8);
+	aml_params_set(&p, "early_stopping_rounds", 10);
+	CHECK(aml_gbdt_ops.check_params(&p, buf, sizeof(buf)) == NULL);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_features", 1.5);
+	m = aml_forest_ops.check_params(&p, buf, sizeof(buf));
+	CHECK(m && strcmp(m, "parameter \"max_features\" must be between 0 and 1") == 0);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "learning_rate", 0.1);
+	m = aml_extra_trees_ops.check_params(&p, buf, sizeof(buf));
+	CHECK(m && strncmp(m, "unknown parameter \"learning_rate\" for algorithm \"extra_trees\"", 61) == 0);
+	CHECK(strcmp(aml_gbdt_ops.name, "gbdt") == 0 && aml_gbdt_ops.algo == AML_ALGO_GBDT);
+	CHECK(strcmp(aml_forest_ops.name, "random_forest") == 0);
+	CHECK(strcmp(aml_extra_trees_ops.name, "extra_trees") == 0);
+}
+
+/* test_ensemble_cancel checks cancellation with worker threads. */
+static void
+test_ensemble_cancel(void)
+{
+	const aml_learner_ops *ops[3] = {&aml_gbdt_ops, &aml_forest_ops, &aml_extra_trees_ops};
+
+	for (int oi = 0; oi < 3; oi++)
+		for (int after = 0; after < 40; after += 7)
+		{
+			aml_env		env;
+			aml_error	err;
+			tds			t;
+			void	   *st = NULL;
+			int			left = after;
+
+			aml_env_init(&env);
+			env.n_threads = 2;
+			env.should_cancel = cancel_after;
+			env.ctx = &left;
+			tds_init(&t, 400, 3);
+			mixed(&t, 8);
+			CHECK(fit_ops(ops[oi], &env, &t, AML_TASK_MULTICLASS, 3, NULL, &st, &err) == AML_ECANCELED);
+			CHECK(st == NULL);
+			CHECK(env.mem_used == 0);
+			tds_free(&t);
+		}
+}
+
+/* test_ensemble_budget checks small budgets fail cleanly with threads. */
+static void
+test_ensemble_budget(void)
+{
+	const aml_learner_ops *ops[2] = {&aml_gbdt_ops, &aml_forest_ops};
+
+	for (int oi = 0; oi < 2; oi++)
+	{
+		aml_env		env;
+		aml_error	err;
+		aml_params	p;
+		tds			t;
+		void	   *st = NULL;
+		int			ok = 0;
+
+		tds_init(&t, 200, 3);
+		mixed(&t, 10);
+		memset(&p, 0, sizeof(p));
+		aml_params_set(&p, "n_estimators", 5);
+		for (size_t b = 256; b < 4000000; b += 1 + b / 8)
+		{
+			aml_status	rc;
+
+			aml_env_init(&env);
+			env.n_threads = 2;
+			env.mem_budget = b;
+			st = NULL;
+			rc = fit_ops(ops[oi], &env, &t, AML_TASK_MULTICLASS, 3, &p, &st, &err);
+			CHECK(rc == AML_OK || rc == AML_ENOMEM);
+			if (rc == AML_OK)
+			{
+				ok++;
+				ops[oi]->free_state(&env, st);
+				CHECK(env.mem_used == 0);
+				break;
+			}
+			CHECK(st == NULL && env.mem_used == 0);
+		}
+		CHECK(ok == 1);
+		tds_free(&t);
+	}
+}
+
 int
 main(void)
 {
@@ -969,5 +1484,14 @@ main(void)
 	RUN(test_budget);
 	RUN(test_small_pool);
 	RUN(test_bad_input);
+	RUN(test_gbdt_loss);
+	RUN(test_gbdt_accuracy);
+	RUN(test_gbdt_early_stopping);
+	RUN(test_threads_identical);
+	RUN(test_ensembles_roundtrip);
+	RUN(test_forest_accuracy);
+	RUN(test_ensemble_params);
+	RUN(test_ensemble_cancel);
+	RUN(test_ensemble_budget);
 	DONE();
 }

@@ -1,0 +1,646 @@
+/*-------------------------------------------------------------------------
+ *
+ * gbdt.c
+ *	  Gradient boosted trees on the histogram tree engine: binary logloss,
+ *	  multiclass softmax (one tree per class per round) and L2 regression,
+ *	  with shrinkage, row and column subsampling per round, and early
+ *	  stopping on validation rows.
+ *
+ * Every tree is grown on (g, h) with K = 1 and its leaf values -G/(H +
+ * lambda) are multiplied by the learning rate.  The raw score of output k
+ * is base[k] plus the values of the trees feeding k, added in tree order;
+ * training scores get the same additions in the same order (from the
+ * grower's row partition, or by walking the tree on the raw features when
+ * rows were subsampled), so a training row's final score is bit-identical
+ * to its prediction.
+ *
+ * Threads: binning and histograms fan out over features and score
+ * updates over blocks of rows; every task writes only its own part, so
+ * the model does not depend on env->n_threads.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "tree.h"
+
+#define SCORE_BLOCK 8192
+#define MIN_HESS 1e-16
+#define PROB_EPS 1e-12
+
+/* A fitted boosting model. */
+typedef struct gbdt_model
+{
+	aml_task	task;
+	int			n_classes;
+	int			nk;				/* raw outputs: 1 or n_classes */
+	double	   *base;			/* nk initial scores */
+	aml_tree_pack pack;			/* n_out 1; out_off[t] = output of tree t */
+	int			n_loss;
+	double	   *loss;			/* training loss per round (fit only) */
+} gbdt_model;
+
+static const aml_tree_param gbdt_params[] = {
+	{"n_estimators", 1, 100000, 100, 1, 0},
+	{"learning_rate", 0, 1, 0.1, 0, 1},
+	{"max_leaves", 0, 1e6, 31, 1, 0},
+	{"max_depth", 0, 64, 0, 1, 0},
+	{"max_bins", 2, 255, 255, 1, 0},
+	{"min_child_samples", 1, 1e6, 20, 1, 0},
+	{"min_child_weight", 0, 1e6, 1e-3, 0, 0},
+	{"reg_lambda", 0, 1e6, 1.0, 0, 0},
+	{"min_split_gain", 0, 1e6, 0, 0, 0},
+	{"subsample", 0, 1, 1.0, 0, 1},
+	{"colsample", 0, 1, 1.0, 0, 1},
+	{"early_stopping_rounds", 0, 1e6, 0, 1, 0},
+};
+#define N_GBDT_PARAMS ((int) (sizeof(gbdt_params) / sizeof(gbdt_params[0])))
+
+/* gp_value returns a gbdt parameter or its default. */
+static double
+gp_value(const aml_params *p, const char *name)
+{
+	return aml_tree_param_value(p, gbdt_params, N_GBDT_PARAMS, name);
+}
+
+/*
+ * gbdt_check_params validates gbdt parameters: n_estimators 1..100000
+ * (100), learning_rate (0, 1] (0.1), max_leaves 0..1e6 (31; 0 =
+ * unlimited), max_depth 0..64 (0 = unlimited), max_bins 2..255,
+ * min_child_samples 1..1e6 (20), min_child_weight 0..1e6 (1e-3),
+ * reg_lambda 0..1e6 (1), min_split_gain 0..1e6 (0), subsample and
+ * colsample (0, 1] (1), early_stopping_rounds 0..1e6 (0 = off).
+ */
+static const char *
+gbdt_check_params(const aml_params *p, char *buf, size_t buflen)
+{
+	return aml_tree_params_check("gbdt", gbdt_params, N_GBDT_PARAMS, p, buf, buflen);
+}
+
+/* gbdt_free_state releases a boosting model. */
+static void
+gbdt_free_state(aml_env *env, void *state)
+{
+	gbdt_model *m = state;
+
+	if (m == NULL)
+		return;
+	aml_tree_pack_free(env, &m->pack);
+	aml_free(env, m->base);
+	aml_free(env, m->loss);
+	aml_free(env, m);
+}
+
+/*
+ * row_loss returns the loss of one row's raw scores f[0..nk) for label y:
+ * squared error, logloss or softmax cross-entropy.
+ */
+static double
+row_loss(aml_task task, int nk, const double *f, double y)
+{
+	if (task == AML_TASK_REGRESSION)
+		return (y - f[0]) * (y - f[0]);
+	if (task == AML_TASK_BINARY)
+	{
+		/* log(1 + e^-z) for the true class, computed stably */
+		double		z = y >= 1 ? f[0] : -f[0];
+
+		return z > 0 ? log1p(exp(-z)) : -z + log1p(exp(z));
+	}
+	else
+	{
+		double		mx = f[0],
+					s = 0;
+
+		for (int k = 1; k < nk; k++)
+			if (f[k] > mx)
+				mx = f[k];
+		for (int k = 0; k < nk; k++)
+			s += exp(f[k] - mx);
+		return log(s) + mx - f[(int) y];
+	}
+}
+
+/* mean_loss returns the weighted mean loss over rows idx[0..n). */
+static double
+mean_loss(const aml_fit_input *in, const int64_t *idx, int64_t n, int nk,
+		  const double *F)
+{
+	double		sl = 0,
+				sw = 0;
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		int64_t		r = idx ? idx[i] : i;
+		double		w = in->w ? in->w[r] : 1.0;
+
+		sl += w * row_loss(in->task, nk, F + (size_t) i * nk, in->y[r]);
+		sw += w;
+	}
+	return sw > 0 ? sl / sw : 0;
+}
+
+/*
+ * gradients computes g and h (class-major: output k at k * n) of every
+ * training position from the raw scores F.
+ */
+static void
+gradients(const aml_fit_input *in, int64_t n, int nk, const double *F,
+		  double *g, double *h)
+{
+	double		cf = nk > 1 ? (double) nk / (nk - 1) : 1.0;
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		int64_t		r = in->rows ? in->rows[i] : i;
+		double		w = in->w ? in->w[r] : 1.0;
+		double		y = in->y[r];
+		const double *f = F + (size_t) i * nk;
+
+		if (in->task == AML_TASK_REGRESSION)
+		{
+			g[i] = w * (f[0] - y);
+			h[i] = w;
+		}
+		else if (in->task == AML_TASK_BINARY)
+		{
+			double		p = aml_sigmoid(f[0]);
+			double		hh = p * (1 - p);
+
+			g[i] = w * (p - (y >= 1 ? 1.0 : 0.0));
+			h[i] = w * (hh > MIN_HESS ? hh : MIN_HESS);
+		}
+		else
+		{
+			double		mx = f[0],
+						s = 0;
+
+			for (int k = 1; k < nk; k++)
+				if (f[k] > mx)
+					mx = f[k];
+			for (int k = 0; k < nk; k++)
+				s += exp(f[k] - mx);
+			for (int k = 0; k < nk; k++)
+			{
+				double		p = exp(f[k] - mx) / s;
+				double		hh = cf * p * (1 - p);
+
+				g[(size_t) k * n + i] = w * (p - ((int) y == k ? 1.0 : 0.0));
+				h[(size_t) k * n + i] = w * (hh > MIN_HESS ? hh : MIN_HESS);
+			}
+		}
+	}
+}
+
+/* One parallel score update: tree t added into F for a set of rows. */
+typedef struct score_job
+{
+	const aml_tree_pack *pack;
+	int			t;
+	const aml_dataset *ds;
+	const int64_t *idx;
+	int64_t		n;
+	double	   *F;
+	int			nk;
+} score_job;
+
+/* score_task adds tree t into the scores of one block of rows. */
+static void
+score_task(void *arg, int task, int worker)
+{
+	score_job  *job = arg;
+	int64_t		b0 = (int64_t) task * SCORE_BLOCK;
+	int64_t		bn = job->n - b0 < SCORE_BLOCK ? job->n - b0 : SCORE_BLOCK;
+
+	(void) worker;
+	aml_tree_pack_add_tree(job->pack, job->t, job->ds, job->idx + b0, bn,
+						   job->F + (size_t) b0 * job->nk, job->nk);
+}
+
+/* add_tree_scores adds tree t of pack into F (rows idx[0..n)) in parallel. */
+static void
+add_tree_scores(aml_tpool *pool, const aml_tree_pack *pack, int t,
+				const aml_dataset *ds, const int64_t *idx, int64_t n,
+				double *F, int nk)
+{
+	score_job	job;
+
+	job.pack = pack;
+	job.t = t;
+	job.ds = ds;
+	job.idx = idx;
+	job.n = n;
+	job.F = F;
+	job.nk = nk;
+	aml_tpool_run(pool, score_task, &job, (int) ((n + SCORE_BLOCK - 1) / SCORE_BLOCK));
+}
+
+/*
+ * base_scores sets the initial raw scores: the weighted mean (L2), the
+ * log-odds of the positive rate, or the log class priors.
+ */
+static void
+base_scores(const aml_fit_input *in, int64_t n, int nk, double *base)
+{
+	double		sw = 0;
+
+	for (int k = 0; k < nk; k++)
+		base[k] = 0;
+	for (int64_t i = 0; i < n; i++)
+	{
+		int64_t		r = in->rows ? in->rows[i] : i;
+		double		w = in->w ? in->w[r] : 1.0;
+
+		sw += w;
+		if (in->task == AML_TASK_REGRESSION)
+			base[0] += w * in->y[r];
+		else if (in->task == AML_TASK_BINARY)
+			base[0] += in->y[r] >= 1 ? w : 0;
+		else
+			base[(int) in->y[r]] += w;
+	}
+	for (int k = 0; k < nk; k++)
+	{
+		double		v = sw > 0 ? base[k] / sw : 0;
+
+		if (in->task == AML_TASK_REGRESSION)
+			base[k] = v;
+		else
+		{
+			v = v < PROB_EPS ? PROB_EPS : v > 1 - PROB_EPS ? 1 - PROB_EPS : v;
+			base[k] = in->task == AML_TASK_BINARY ? log(v / (1 - v)) : log(v);
+		}
+	}
+}
+
+/*
+ * sample_rows picks round(frac * n) positions (at least 1) in ascending
+ * order by sequential sampling; returns the count.
+ */
+static int64_t
+sample_rows(aml_rng *rng, int64_t n, double frac, int32_t *out)
+{
+	int64_t		want = (int64_t) (frac * n + 0.5);
+	int64_t		k = 0;
+
+	if (want < 1)
+		want = 1;
+	if (want > n)
+		want = n;
+	for (int64_t i = 0; i < n && k < want; i++)
+		if ((double) (n - i) * aml_rng_uniform(rng) < (double) (want - k))
+			out[k++] = (int32_t) i;
+	return k;
+}
+
+/* sample_features marks round(frac * F) features (at least 1) in mask. */
+static void
+sample_features(aml_rng *rng, int F, double frac, int *tmp, uint8_t *mask)
+{
+	int			m = (int) (frac * F + 0.5);
+
+	if (m < 1)
+		m = 1;
+	if (m > F)
+		m = F;
+	for (int j = 0; j < F; j++)
+	{
+		tmp[j] = j;
+		mask[j] = 0;
+	}
+	for (int i = 0; i < m; i++)
+	{
+		int			r = i + (int) aml_rng_below(rng, (uint64_t) (F - i));
+		int			t = tmp[i];
+
+		tmp[i] = tmp[r];
+		tmp[r] = t;
+		mask[tmp[i]] = 1;
+	}
+}
+
+/*
+ * gbdt_fit boosts trees on the training rows; with early_stopping_rounds
+ * > 0 and validation rows it keeps the rounds up to the best validation
+ * loss.
+ */
+static aml_status
+gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
+		 void **state, aml_error *err)
+{
+	const aml_dataset *ds = in->ds;
+	gbdt_model *m = NULL;
+	aml_tree_bins *bins = NULL;
+	aml_grower *gr = NULL;
+	aml_tpool  *pool = NULL;
+	double	   *F = NULL,
+			   *Fv = NULL,
+			   *g = NULL,
+			   *h = NULL;
+	int32_t    *rows = NULL;
+	int64_t    *ident = NULL;
+	const int64_t *trows;
+	uint8_t    *mask = NULL;
+	int		   *ftmp = NULL;
+	aml_grow_params gp;
+	aml_rng		rng;
+	int64_t		n = 0;
+	int64_t		nv = 0;
+	int			nk,
+				n_est,
+				esr,
+				best_round = -1;
+	double		lr,
+				subsample,
+				colsample,
+				best_loss = INFINITY;
+	aml_status	st;
+
+	*state = NULL;
+	st = aml_tree_check_input(in, &n, err);
+	if (st != AML_OK)
+		return st;
+	nk = aml_task_outputs(in->task, in->n_classes);
+	n_est = (int) gp_value(params, "n_estimators");
+	lr = gp_value(params, "learning_rate");
+	subsample = gp_value(params, "subsample");
+	colsample = gp_value(params, "colsample");
+	esr = (int) gp_value(params, "early_stopping_rounds");
+	if (esr > 0 && in->valid_rows && in->n_valid > 0)
+	{
+		nv = in->n_valid;
+		for (int64_t i = 0; i < nv; i++)
+		{
+			int64_t		r = in->valid_rows[i];
+
+			if (r < 0 || r >= ds->n_rows || !isfinite(in->y[r]) ||
+				(in->task != AML_TASK_REGRESSION &&
+				 (in->y[r] < 0 || in->y[r] >= in->n_classes)))
+				return aml_set_error(err, AML_EINVAL, "bad validation row or label");
+		}
+	}
+
+	aml_grow_params_init(&gp);
+	gp.max_depth = (int) gp_value(params, "max_depth");
+	gp.max_leaves = (int) gp_value(params, "max_leaves");
+	gp.min_samples_leaf = gp_value(params, "min_child_samples");
+	gp.min_child_weight = gp_value(params, "min_child_weight");
+	gp.lambda = gp_value(params, "reg_lambda");
+	gp.min_split_gain = gp_value(params, "min_split_gain");
+
+	pool = aml_tpool_create(env, env->n_threads);
+	st = aml_tree_bins_build(env, ds, in->rows, n, (int) gp_value(params, "max_bins"),
+							 in->seed, pool, &bins, err);
+	if (st != AML_OK)
+		goto done;
+
+	m = aml_calloc(env, 1, sizeof(*m));
+	if (m == NULL || aml_tree_pack_init(env, &m->pack, ds, 1))
+	{
+		st = aml_oom(env, err, sizeof(*m));
+		goto done;
+	}
+	m->task = in->task;
+	m->n_classes = in->n_classes;
+	m->nk = nk;
+	m->base = aml_malloc(env, nk * sizeof(double));
+	m->loss = aml_malloc(env, (size_t) n_est * sizeof(double));
+	F = aml_malloc(env, (size_t) n * nk * sizeof(double));
+	Fv = aml_malloc(env, ((size_t) nv * nk + 1) * sizeof(double));
+	g = aml_malloc(env, (size_t) n * nk * sizeof(double));
+	h = aml_malloc(env, (size_t) n * nk * sizeof(double));
+	rows = aml_malloc(env, n * sizeof(int32_t));
+	mask = aml_malloc(env, ds->n_feat + 1);
+	ftmp = aml_malloc(env, (ds->n_feat + 1) * sizeof(int));
+	if (in->rows == NULL)
+		ident = aml_malloc(env, n * sizeof(int64_t));
+	if (!m->base || !m->loss || !F || !Fv || !g || !h || !rows || !mask ||
+		!ftmp || (in->rows == NULL && ident == NULL))
+	{
+		st = aml_oom(env, err, (size_t) n * nk * 3 * sizeof(double));
+		goto done;
+	}
+	if (ident)
+		for (int64_t i = 0; i < n; i++)
+			ident[i] = i;
+	trows = in->rows ? in->rows : ident;
+	base_scores(in, n, nk, m->base);
+	for (int64_t i = 0; i < n; i++)
+		memcpy(F + (size_t) i * nk, m->base, nk * sizeof(double));
+	for (int64_t i = 0; i < nv; i++)
+		memcpy(Fv + (size_t) i * nk, m->base, nk * sizeof(double));
+
+	st = aml_grower_create(env, bins, 1, &gp, pool, &gr, err);
+	if (st != AML_OK)
+		goto done;
+	aml_rng_seed(&rng, in->seed ^ 0x67626474ULL);
+
+	for (int round = 0; round < n_est; round++)
+	{
+		aml_grow_data gd;
+
+		if (aml_check_cancel(env))
+		{
+			st = aml_set_error(err, AML_ECANCELED, "canceling automl training");
+			goto done;
+		}
+		gradients(in, n, nk, F, g, h);
+		memset(&gd, 0, sizeof(gd));
+		if (subsample < 1.0)
+		{
+			gd.n_rows = sample_rows(&rng, n, subsample, rows);
+			gd.rows = rows;
+		}
+		if (colsample < 1.0)
+		{
+			sample_features(&rng, ds->n_feat, colsample, ftmp, mask);
+			gd.feat_mask = mask;
+		}
+		gd.rng = &rng;
+		for (int k = 0; k < nk; k++)
+		{
+			int			t = m->pack.n_trees;
+
+			gd.g = g + (size_t) k * n;
+			gd.h = h + (size_t) k * n;
+			st = aml_grower_grow(gr, &gd, &m->pack, k, 1, err);
+			if (st != AML_OK)
+				goto done;
+			for (int i = m->pack.root[t]; i < m->pack.n_nodes; i++)
+				m->pack.value[i] *= lr;
+			if (gd.rows == NULL)
+				aml_grower_add_leaves(gr, &m->pack, t, F, nk);
+			else
+				add_tree_scores(pool, &m->pack, t, ds, trows, n, F, nk);
+			if (nv > 0)
+				add_tree_scores(pool, &m->pack, t, ds, in->valid_rows, nv, Fv, nk);
+		}
+		m->loss[round] = mean_loss(in, in->rows, n, nk, F);
+		m->n_loss = round + 1;
+		if (nv > 0)
+		{
+			double		vl = mean_loss(in, in->valid_rows, nv, nk, Fv);
+
+			if (vl < best_loss)
+			{
+				best_loss = vl;
+				best_round = round;
+			}
+			else if (round - best_round >= esr)
+				break;
+		}
+	}
+	if (nv > 0 && best_round >= 0 && (best_round + 1) * nk < m->pack.n_trees)
+	{
+		aml_tree_pack_truncate(&m->pack, (best_round + 1) * nk);
+		m->n_loss = best_round + 1;
+	}
+	*state = m;
+	m = NULL;
+
+done:
+	aml_grower_free(gr);
+	aml_tpool_free(pool);
+	aml_tree_bins_free(env, bins);
+	aml_free(env, F);
+	aml_free(env, Fv);
+	aml_free(env, g);
+	aml_free(env, h);
+	aml_free(env, rows);
+	aml_free(env, ident);
+	aml_free(env, mask);
+	aml_free(env, ftmp);
+	gbdt_free_state(env, m);
+	return st;
+}
+
+/*
+ * gbdt_predict writes the regression value, positive-class probability
+ * or softmax class probabilities of rows idx[] into out.
+ */
+static void
+gbdt_predict(const void *state, const aml_dataset *ds, const int64_t *idx,
+			 int64_t n, double *out)
+{
+	const gbdt_model *m = state;
+	int			nk = m->nk;
+
+	for (int64_t i = 0; i < n; i++)
+		memcpy(out + (size_t) i * nk, m->base, nk * sizeof(double));
+	aml_tree_pack_add(&m->pack, ds, idx, n, out, nk);
+	if (m->task == AML_TASK_BINARY)
+		for (int64_t i = 0; i < n; i++)
+			out[i] = aml_sigmoid(out[i]);
+	else if (m->task == AML_TASK_MULTICLASS)
+		for (int64_t i = 0; i < n; i++)
+		{
+			double	   *o = out + (size_t) i * nk;
+			double		mx = o[0],
+						s = 0;
+
+			for (int k = 1; k < nk; k++)
+				if (o[k] > mx)
+					mx = o[k];
+			for (int k = 0; k < nk; k++)
+			{
+				o[k] = exp(o[k] - mx);
+				s += o[k];
+			}
+			for (int k = 0; k < nk; k++)
+				o[k] /= s;
+		}
+}
+
+/*
+ * gbdt_write serializes a boosting model:
+ *	 u32 nk | f64 base[nk] | pack
+ */
+static void
+gbdt_write(const void *state, aml_wbuf *b)
+{
+	const gbdt_model *m = state;
+
+	aml_w_u32(b, (uint32_t) m->nk);
+	aml_w_f64s(b, m->base, m->nk);
+	aml_tree_pack_write(&m->pack, b);
+}
+
+/* gbdt_read deserializes and validates a boosting model. */
+static aml_status
+gbdt_read(aml_env *env, aml_rbuf *b, const aml_dataset *schema, aml_task task,
+		  int n_classes, void **state, aml_error *err)
+{
+	gbdt_model *m;
+	uint32_t	nk;
+	aml_status	st;
+
+	*state = NULL;
+	st = aml_tree_check_task(task, n_classes, err);
+	if (st != AML_OK)
+		return st;
+	if (aml_r_u32(b, &nk) < 0)
+		return aml_tree_format_error(err, "tree data is truncated");
+	if (nk != (uint32_t) aml_task_outputs(task, n_classes))
+		return aml_tree_format_error(err, "output count differs from the task");
+	m = aml_calloc(env, 1, sizeof(*m));
+	if (m == NULL)
+		return aml_oom(env, err, sizeof(*m));
+	m->task = task;
+	m->n_classes = n_classes;
+	m->nk = (int) nk;
+	if (aml_r_f64s(b, env, &m->base, nk) < 0)
+	{
+		gbdt_free_state(env, m);
+		return aml_tree_format_error(err, "tree data is truncated");
+	}
+	for (uint32_t k = 0; k < nk; k++)
+		if (!isfinite(m->base[k]))
+		{
+			gbdt_free_state(env, m);
+			return aml_tree_format_error(err, "non-finite base score");
+		}
+	st = aml_tree_pack_read(env, b, schema, 1, (int) nk, &m->pack, err);
+	if (st != AML_OK)
+	{
+		gbdt_free_state(env, m);
+		return st;
+	}
+	*state = m;
+	return AML_OK;
+}
+
+/* gbdt_importance adds split gain per feature. */
+static void
+gbdt_importance(const void *state, int n_feat, double *imp)
+{
+	const gbdt_model *m = state;
+
+	aml_tree_pack_importance(&m->pack, n_feat, imp);
+}
+
+/* aml_gbdt_pack returns the trees of a boosting model. */
+const aml_tree_pack *
+aml_gbdt_pack(const void *state)
+{
+	return &((const gbdt_model *) state)->pack;
+}
+
+/* aml_gbdt_train_loss returns the training loss per round of a fit. */
+int
+aml_gbdt_train_loss(const void *state, const double **loss)
+{
+	const gbdt_model *m = state;
+
+	*loss = m->loss;
+	return m->loss ? m->n_loss : 0;
+}
+
+const aml_learner_ops aml_gbdt_ops = {
+	.algo = AML_ALGO_GBDT,
+	.name = "gbdt",
+	.fit = gbdt_fit,
+	.predict = gbdt_predict,
+	.write = gbdt_write,
+	.read = gbdt_read,
+	.free_state = gbdt_free_state,
+	.check_params = gbdt_check_params,
+	.importance = gbdt_importance,
+};
