@@ -8,3 +8,34 @@ SELECT pg_describe_object(classid, objid, objsubid) AS member
   FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'automl')
  ORDER BY pg_describe_object(classid, objid, objsubid) COLLATE "C";
+-- a model trained under 0.1.0 (row written directly: 0.1.0 had no guard)
+INSERT INTO automl.models (name, version, task, target, source, algorithm, metric, hyperparameters,
+	features, metrics, baseline, options, rows, test_rows, seconds, model)
+VALUES ('Old "0.1" model', 1, 'binary', 'y', 't', 'baseline', 'roc_auc', '{}', '[]', '{}', '{}', '{}', 10, 2, 0.1, '\x00');
+-- 0.1.0 -> 0.2.0: governance
+ALTER EXTENSION automl UPDATE TO '0.2.0';
+SELECT extversion FROM pg_extension WHERE extname = 'automl';
+SELECT pg_describe_object(classid, objid, objsubid) AS member
+  FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'automl')
+ ORDER BY pg_describe_object(classid, objid, objsubid) COLLATE "C";
+-- names trained before the upgrade belong to the role that trained version 1
+SELECT p.model, p.owner::text = m.created_by::text AS owned_by_trainer, p.require_approval
+  FROM automl.policies p JOIN automl.models m ON m.name = p.model AND m.version = 1;
+SELECT name, version, status FROM automl.models;
+-- every catalog table has its row-level policy
+SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'automl' ORDER BY 1;
+-- a fresh install of the default version has the same objects as the upgrade
+CREATE TEMP TABLE upgraded AS
+SELECT pg_describe_object(classid, objid, objsubid) AS member
+  FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'automl');
+DROP EXTENSION automl CASCADE;
+CREATE EXTENSION automl;
+SELECT extversion FROM pg_extension WHERE extname = 'automl';
+SELECT (SELECT count(*) FROM upgraded) AS upgraded_members,
+	   (SELECT count(*) FROM (
+			SELECT member FROM upgraded EXCEPT
+			SELECT pg_describe_object(classid, objid, objsubid) FROM pg_depend
+			 WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+			   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'automl')) d) AS missing_in_fresh;

@@ -50,6 +50,7 @@ _PG_init(void)
 							 "Report each candidate of the search as a NOTICE.",
 							 NULL, &automl_progress, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	AmlGovInit();				/* automl.require_approval (governance.c) */
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("automl");
 #else

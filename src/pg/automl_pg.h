@@ -35,6 +35,33 @@ extern char *AmlResolveSource(const char *source, char **stem);
 
 #define AML_PREDICT_BLOCK 256
 
+/* governance.c: ownership, sharing, the approval gate, audit */
+typedef enum AmlGovPriv
+{
+	AML_GOV_USE,
+	AML_GOV_REVIEW,
+	AML_GOV_TRAIN
+} AmlGovPriv;
+
+typedef struct AmlOwnerSwitch
+{
+	Oid			save_user;
+	int			save_sec;
+	int			nest;
+} AmlOwnerSwitch;
+
+extern bool automl_require_approval;
+extern void AmlGovInit(void);
+extern Oid	AmlGovCaller(void);
+extern char *AmlGovCallerName(void);
+extern void AmlAsOwnerBegin(AmlOwnerSwitch *s);
+extern void AmlAsOwnerEnd(AmlOwnerSwitch *s);
+extern void AmlGovCheck(const char *name, AmlGovPriv priv);
+extern const char *AmlGovTrainBegin(const char *name);
+extern void AmlGovAuditTrain(int64 model_id, double budget_seconds);
+extern bool AmlGovPendingNotice(const char *name, int version, const char *status);
+extern void AmlGovDeploy(const char *name, int version, int64 model_id, const char *reason, bool automatic);
+
 /* model cache (predict.c) */
 extern aml_model *AmlModelLoad(const char *name, int version, int64 *model_id);
 

@@ -81,6 +81,7 @@ AmlModelLoad(const char *name, int version, int64 *model_id)
 	CachedModel *slot = NULL;
 	aml_model  *model = NULL;
 
+	AmlGovCheck(name, AML_GOV_USE);	/* 42501 unless the caller may use it */
 	vals[0] = CStringGetTextDatum(name);
 	vals[1] = Int32GetDatum(version);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -751,6 +752,7 @@ automl_deploy(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int64		id;
 
+	AmlGovCheck(name, AML_GOV_REVIEW);	/* 42501 unless review or owner */
 	vals[0] = CStringGetTextDatum(name);
 	vals[1] = Int32GetDatum(version);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -771,18 +773,7 @@ automl_deploy(PG_FUNCTION_ARGS)
 				 errhint("List its versions with SELECT version FROM automl.models WHERE name = '%s'.", name)));
 	}
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	{
-		Oid			it[3] = {TEXTOID, INT4OID, INT8OID};
-		Datum		iv[3];
-
-		iv[0] = vals[0];
-		iv[1] = vals[1];
-		iv[2] = Int64GetDatum(id);
-		ret = SPI_execute_with_args("INSERT INTO automl.deployments (name, version, model_id, reason) VALUES ($1, $2, $3, 'manual')",
-									3, it, iv, NULL, false, 0);
-		if (ret != SPI_OK_INSERT)
-			elog(ERROR, "automl: could not deploy the model");
-	}
+	AmlGovDeploy(name, version, id, "manual", false);	/* gate, audit; written as the owner */
 	SPI_finish();
 	PG_RETURN_INT32(version);
 }
