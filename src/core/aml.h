@@ -85,6 +85,8 @@ typedef struct aml_env
 	size_t		mem_used;
 	size_t		mem_peak;
 	volatile int cancel_flag;
+	double		deadline;		/* aml_now() seconds; 0 = none (search cuts) */
+	int			deadline_hit;	/* the last cancel came from the deadline */
 } aml_env;
 
 /* aml_env_init fills env with defaults (malloc, no budget, 1 thread). */
@@ -211,6 +213,11 @@ typedef struct aml_train_options
 	int			manual;
 	aml_algo	manual_algo;
 	aml_params	manual_params;
+
+	/* ensemble the best candidates when it helps (default 1) */
+	int			ensemble;
+	/* search on at most this many training rows; 0 = all (final fit: all) */
+	int64_t		max_rows;
 
 	/* columns the caller excluded (indexes into the frame), already noticed */
 	const int  *exclude;

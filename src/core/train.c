@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "model.h"
+#include "search.h"
 
 #define MAX_CLASSES			100
 #define AUTO_CLASS_LIMIT	20	/* integer targets with at most this many
@@ -76,6 +77,7 @@ aml_train_options_init(aml_train_options *o)
 	o->folds = 5;
 	o->seed = 42;
 	o->budget_seconds = 60.0;
+	o->ensemble = 1;
 }
 
 /* ---------------------------------------------------------------- target */
@@ -731,77 +733,12 @@ typedef struct cand_spec
 	aml_params	params;
 } cand_spec;
 
-static void
-add_spec(cand_spec *specs, int *n, aml_algo algo, int np, const char *const *names,
-		 const double *values)
-{
-	cand_spec  *s = &specs[(*n)++];
-
-	memset(s, 0, sizeof(*s));
-	s->algo = algo;
-	for (int i = 0; i < np; i++)
-		aml_params_set(&s->params, names[i], values[i]);
-}
-
 static int
 algo_allowed(const train_ctx *c, aml_algo a)
 {
 	if (aml_learner_for(a) == NULL)
 		return 0;
 	return c->opts->algorithms == 0 || (c->opts->algorithms & (1u << a)) != 0;
-}
-
-/*
- * candidate_specs lists the configurations to try, cheapest first.
- */
-static int
-candidate_specs(const train_ctx *c, cand_spec *specs)
-{
-	int			n = 0;
-
-	if (c->opts->manual)
-	{
-		specs[0].algo = c->opts->manual_algo;
-		specs[0].params = c->opts->manual_params;
-		return 1;
-	}
-	add_spec(specs, &n, AML_ALGO_BASELINE, 0, NULL, NULL);
-	if (algo_allowed(c, AML_ALGO_LINEAR))
-	{
-		static const char *const nm[] = {"alpha"};
-
-		add_spec(specs, &n, AML_ALGO_LINEAR, 1, nm, (const double[]) {1.0});
-		add_spec(specs, &n, AML_ALGO_LINEAR, 1, nm, (const double[]) {0.01});
-		add_spec(specs, &n, AML_ALGO_LINEAR, 1, nm, (const double[]) {30.0});
-	}
-	if (algo_allowed(c, AML_ALGO_DECISION_TREE))
-	{
-		static const char *const nm[] = {"max_depth", "min_samples_leaf"};
-
-		add_spec(specs, &n, AML_ALGO_DECISION_TREE, 2, nm, (const double[]) {4, 5});
-		add_spec(specs, &n, AML_ALGO_DECISION_TREE, 2, nm, (const double[]) {8, 5});
-		add_spec(specs, &n, AML_ALGO_DECISION_TREE, 2, nm, (const double[]) {12, 10});
-	}
-	if (algo_allowed(c, AML_ALGO_GBDT))
-	{
-		static const char *const nm[] = {"n_estimators", "learning_rate", "max_leaves"};
-
-		add_spec(specs, &n, AML_ALGO_GBDT, 3, nm, (const double[]) {100, 0.1, 31});
-		add_spec(specs, &n, AML_ALGO_GBDT, 3, nm, (const double[]) {300, 0.05, 15});
-	}
-	if (algo_allowed(c, AML_ALGO_RANDOM_FOREST))
-	{
-		static const char *const nm[] = {"n_estimators"};
-
-		add_spec(specs, &n, AML_ALGO_RANDOM_FOREST, 1, nm, (const double[]) {100});
-	}
-	if (algo_allowed(c, AML_ALGO_EXTRA_TREES))
-	{
-		static const char *const nm[] = {"n_estimators"};
-
-		add_spec(specs, &n, AML_ALGO_EXTRA_TREES, 1, nm, (const double[]) {100});
-	}
-	return n;
 }
 
 static int
@@ -845,29 +782,31 @@ fit_one(train_ctx *c, const cand_spec *s, const int64_t *rows, int64_t n_rows,
 }
 
 /*
- * evaluate scores one configuration: out-of-fold predictions over the
- * training rows (CV) or predictions on the validation rows (holdout).
- * *score is NaN when the budget ran out before it finished.
+ * evaluate scores one configuration on the training rows sub[0..n_sub)
+ * (sorted frame rows): out-of-fold predictions (CV) or predictions on the
+ * validation fold (holdout).  oof, when not NULL, receives the predictions
+ * in the order of yv (n_scored rows); *score is the search metric on them.
  */
 static aml_status
-evaluate(train_ctx *c, const cand_spec *s, double deadline, double *score,
-		 int64_t *sample_rows)
+evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
+		 double *score, int64_t *fit_rows_out, double *oof, double *yv_out,
+		 int64_t *n_scored_out)
 {
 	aml_env    *env = c->env;
 	const aml_learner_ops *ops = aml_learner_for(s->algo);
-	int64_t    *fit_rows = aml_malloc(env, (size_t) c->n_train * sizeof(int64_t));
-	int64_t    *val_rows = aml_malloc(env, (size_t) c->n_train * sizeof(int64_t));
-	double	   *pred = aml_malloc(env, (size_t) c->n_train * c->n_out * sizeof(double));
-	double	   *yv = aml_malloc(env, (size_t) c->n_train * sizeof(double));
+	int64_t    *fit_rows = aml_malloc(env, (size_t) (n_sub + 1) * sizeof(int64_t));
+	int64_t    *val_rows = aml_malloc(env, (size_t) (n_sub + 1) * sizeof(int64_t));
+	double	   *pred = oof ? oof : aml_malloc(env, (size_t) (n_sub + 1) * c->n_out * sizeof(double));
+	double	   *yv = yv_out ? yv_out : aml_malloc(env, (size_t) (n_sub + 1) * sizeof(double));
 	int64_t		n_scored = 0;
 	int			folds = c->holdout ? 1 : c->n_folds;
 	aml_status	st = AML_OK;
 
 	*score = NAN;
-	*sample_rows = 0;
+	*fit_rows_out = 0;
 	if (!fit_rows || !val_rows || !pred || !yv)
 	{
-		st = aml_oom(env, c->err, (size_t) c->n_train * 32);
+		st = aml_oom(env, c->err, (size_t) n_sub * 32);
 		goto done;
 	}
 	for (int k = 0; k < folds; k++)
@@ -876,11 +815,9 @@ evaluate(train_ctx *c, const cand_spec *s, double deadline, double *score,
 					nv = 0;
 		void	   *state = NULL;
 
-		if (k > 0 && now(c) > deadline && s->algo != AML_ALGO_BASELINE)
-			goto done;
-		for (int64_t r = 0; r < c->n_train; r++)
+		for (int64_t r = 0; r < n_sub; r++)
 		{
-			int64_t		i = c->train_idx[r];
+			int64_t		i = sub[r];
 
 			if (c->fold_of[i] == k)
 				val_rows[nv++] = i;
@@ -897,7 +834,7 @@ evaluate(train_ctx *c, const cand_spec *s, double deadline, double *score,
 		for (int64_t r = 0; r < nv; r++)
 			yv[n_scored + r] = c->y[val_rows[r]];
 		n_scored += nv;
-		*sample_rows = nf;
+		*fit_rows_out = nf;
 		if (aml_check_cancel(env))
 		{
 			st = aml_set_error(c->err, AML_ECANCELED, "automl training was canceled");
@@ -905,12 +842,191 @@ evaluate(train_ctx *c, const cand_spec *s, double deadline, double *score,
 		}
 	}
 	*score = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, pred);
+	if (n_scored_out)
+		*n_scored_out = n_scored;
 done:
 	aml_free(env, fit_rows);
 	aml_free(env, val_rows);
-	aml_free(env, pred);
-	aml_free(env, yv);
+	if (pred != oof)
+		aml_free(env, pred);
+	if (yv != yv_out)
+		aml_free(env, yv);
 	return st;
+}
+
+/* ---------------------------------------------------------------- search glue */
+
+static aml_status report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t rows);
+
+#define MAX_KEPT_OOF 12
+
+/* State the search's evaluator needs: samples, kept out-of-fold predictions. */
+typedef struct search_state
+{
+	train_ctx  *c;
+	int64_t    *perm;			/* training rows in a seeded random order */
+	int64_t    *sub;			/* scratch: a sorted sample */
+	int			n_kept;
+	double	   *kept_oof[MAX_KEPT_OOF];
+	double		kept_score[MAX_KEPT_OOF];
+	cand_spec	kept_spec[MAX_KEPT_OOF];
+	double	   *yv;				/* labels in the order of the kept OOF */
+	int64_t		n_scored;
+	int			n_done;
+	double		best;
+} search_state;
+
+static int
+cmp_i64_sort(const void *a, const void *b)
+{
+	int64_t		x = *(const int64_t *) a,
+				y = *(const int64_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * trial_cost is the deterministic cost model of a trial (rows x model
+ * size): it makes the search's choices reproducible under a real clock.
+ */
+static double
+trial_cost(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	double		unit;
+
+	switch (algo)
+	{
+		case AML_ALGO_BASELINE:
+			unit = 0.01;
+			break;
+		case AML_ALGO_LINEAR:
+			unit = 3;
+			break;
+		case AML_ALGO_DECISION_TREE:
+			unit = 1;
+			break;
+		case AML_ALGO_GBDT:
+			unit = 0.2 * aml_params_get(p, "n_estimators", 100) *
+				log2(2 + aml_params_get(p, "max_leaves", 31));
+			break;
+		default:
+			unit = 0.5 * aml_params_get(p, "n_estimators", 100);
+			break;
+	}
+	return unit * (double) rows * 1e-6;
+}
+
+/*
+ * search_eval is the search's evaluator: it scores one request on a
+ * sample of the training rows, cut short at the request's time limit, adds
+ * a leaderboard row and keeps the out-of-fold predictions of full-sample
+ * trials for the ensemble.
+ */
+static aml_status
+search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, aml_error *err)
+{
+	search_state *ss = ctx;
+	train_ctx  *c = ss->c;
+	aml_env    *env = c->env;
+	cand_spec	spec;
+	int64_t		n = req->sample_rows < c->n_train && req->sample_rows > 0 ? req->sample_rows : c->n_train;
+	int			full = n == c->n_train;
+	double	   *oof = NULL;
+	double		t0 = aml_now();
+	double		score;
+	int64_t		fit_rows = 0,
+				n_scored = 0;
+	aml_status	st;
+	char		ptxt[200];
+
+	(void) err;
+	memset(&spec, 0, sizeof(spec));
+	spec.algo = req->algo;
+	if (req->params)
+		spec.params = *req->params;
+	memcpy(ss->sub, full ? c->train_idx : ss->perm, (size_t) n * sizeof(int64_t));
+	if (!full)
+		qsort(ss->sub, (size_t) n, sizeof(int64_t), cmp_i64_sort);
+	if (full && c->opts->ensemble && req->algo != AML_ALGO_BASELINE)
+	{
+		oof = aml_malloc(env, (size_t) n * c->n_out * sizeof(double));
+		if (oof == NULL)
+			return aml_oom(env, c->err, (size_t) n * c->n_out * sizeof(double));
+	}
+	env->deadline = req->time_limit > 0 && req->algo != AML_ALGO_BASELINE ? t0 + req->time_limit : 0;
+	env->deadline_hit = 0;
+	st = evaluate(c, &spec, ss->sub, n, &score, &fit_rows, oof, full ? ss->yv : NULL, &n_scored);
+	env->deadline = 0;
+	res->was_cut = 0;
+	if (st == AML_ECANCELED && env->deadline_hit)
+	{
+		/* the time limit, not the user: the trial is cut short */
+		__atomic_store_n(&env->cancel_flag, 0, __ATOMIC_RELAXED);
+		env->deadline_hit = 0;
+		res->was_cut = 1;
+		score = NAN;
+		st = AML_OK;
+	}
+	if (st != AML_OK)
+	{
+		aml_free(env, oof);
+		return st;
+	}
+	res->score = score;
+	res->seconds = aml_now() - t0;
+	res->cost = trial_cost(spec.algo, &spec.params, n);
+	if ((st = report_add(c, &spec, res->was_cut ? NAN : score, res->seconds, fit_rows)) != AML_OK)
+	{
+		aml_free(env, oof);
+		return st;
+	}
+	ss->n_done++;
+	if (!res->was_cut && better(c, score, ss->best))
+		ss->best = score;
+	params_text(&spec.params, ptxt, sizeof(ptxt));
+	{
+		char		stxt[64];
+
+		if (res->was_cut)
+			snprintf(stxt, sizeof(stxt), "cut at the time limit");
+		else
+			snprintf(stxt, sizeof(stxt), "%s %.4f", c->metric, score);
+		aml_log(env, AML_LOG_INFO, "candidate %d: %s%s%s%s on %lld rows: %s (best %.4f) %.1f s",
+				ss->n_done, aml_algo_name(spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
+				(long long) n, stxt, ss->best, now(c) - c->t0);
+	}
+
+	/* keep the out-of-fold predictions of the best full-sample trials */
+	if (oof && !res->was_cut && isfinite(score))
+	{
+		int			slot = -1;
+
+		ss->n_scored = n_scored;
+		if (ss->n_kept < MAX_KEPT_OOF)
+			slot = ss->n_kept++;
+		else
+		{
+			int			worst = 0;
+
+			for (int k = 1; k < MAX_KEPT_OOF; k++)
+				if (better(c, ss->kept_score[worst], ss->kept_score[k]))
+					worst = k;
+			if (better(c, score, ss->kept_score[worst]))
+			{
+				aml_free(env, ss->kept_oof[worst]);
+				slot = worst;
+			}
+		}
+		if (slot >= 0)
+		{
+			ss->kept_oof[slot] = oof;
+			ss->kept_score[slot] = score;
+			ss->kept_spec[slot] = spec;
+			oof = NULL;
+		}
+	}
+	aml_free(env, oof);
+	return AML_OK;
 }
 
 static aml_status
@@ -937,6 +1053,135 @@ report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t 
 	cd->fit_seconds = secs;
 	cd->sample_rows = rows;
 	return AML_OK;
+}
+
+/*
+ * run_search runs the budgeted search and, when it helps on the
+ * out-of-fold predictions, greedy ensemble selection.  It returns the
+ * configuration(s) to refit in specs/weights.
+ */
+static aml_status
+run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
+{
+	aml_env    *env = c->env;
+	const aml_train_options *opts = c->opts;
+	search_state ss;
+	aml_search_config cfg;
+	aml_search_trace trace;
+	aml_rng		rng;
+	aml_status	st;
+	double		elapsed = now(c) - c->t0;
+	unsigned	mask = 0;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.c = c;
+	ss.best = NAN;
+	ss.perm = aml_malloc(env, (size_t) c->n_train * sizeof(int64_t));
+	ss.sub = aml_malloc(env, (size_t) c->n_train * sizeof(int64_t));
+	ss.yv = aml_malloc(env, (size_t) c->n_train * sizeof(double));
+	if (!ss.perm || !ss.sub || !ss.yv)
+	{
+		st = aml_oom(env, c->err, (size_t) c->n_train * 24);
+		goto done_ss;
+	}
+	memcpy(ss.perm, c->train_idx, (size_t) c->n_train * sizeof(int64_t));
+	aml_rng_seed(&rng, opts->seed ^ 0x5ea4c4ULL);
+	aml_rng_shuffle(&rng, ss.perm, c->n_train);
+
+	for (int a = 0; a < AML_ALGO_ENSEMBLE; a++)
+		if (algo_allowed(c, (aml_algo) a))
+			mask |= 1u << a;
+	aml_search_config_init(&cfg);
+	cfg.algorithms = mask;
+	cfg.higher_is_better = c->hib;
+	cfg.n_rows = c->n_train;
+	if (opts->max_rows > 0 && opts->max_rows < c->n_train)
+		cfg.n_rows = opts->max_rows;
+	/* keep about 15% of the budget for the final fit */
+	cfg.budget_seconds = opts->budget_seconds > 0 ?
+		(opts->budget_seconds * 0.85 - elapsed > 0.05 ? opts->budget_seconds * 0.85 - elapsed : 0.05) : 0;
+	cfg.clock = opts->clock;
+	cfg.clock_ctx = env->ctx;
+	cfg.seed = opts->seed;
+	aml_search_trace_init(&trace, env);
+	aml_log(env, AML_LOG_INFO, "searching on %lld training rows (%s, %s), budget %.1f s",
+			(long long) c->n_train, c->holdout ? "validation split" : "cross-validation",
+			c->metric, cfg.budget_seconds);
+	st = aml_search_run(env, &cfg, search_eval, &ss, &trace, c->err);
+	if (st != AML_OK)
+		goto done;
+	if (trace.stop == AML_STOP_BUDGET)
+		aml_log(env, AML_LOG_NOTICE, "time budget reached after %d candidates; the best so far is kept",
+				trace.n_trials);
+	else
+		aml_log(env, AML_LOG_INFO, "search %s after %d candidates",
+				trace.stop == AML_STOP_CONVERGED ? "converged" :
+				trace.stop == AML_STOP_PATIENCE ? "stopped improving" : "reached its trial limit",
+				trace.n_trials);
+
+	memset(&specs[0], 0, sizeof(cand_spec));
+	specs[0].algo = AML_ALGO_BASELINE;
+	if (trace.best >= 0)
+	{
+		specs[0].algo = trace.trials[trace.best].algo;
+		specs[0].params = trace.trials[trace.best].params;
+	}
+	weights[0] = 1.0;
+	*n_members = 1;
+
+	/* a greedy ensemble over the kept out-of-fold predictions */
+	if (opts->ensemble && ss.n_kept >= 2)
+	{
+		aml_ensemble_input ein;
+		aml_ensemble_result eres;
+		int			counts[MAX_KEPT_OOF];
+
+		memset(&ein, 0, sizeof(ein));
+		ein.metric = c->metric;
+		ein.task = c->task;
+		ein.n_classes = c->n_classes;
+		ein.n = ss.n_scored;
+		ein.n_out = c->n_out;
+		ein.y = ss.yv;
+		ein.n_cand = ss.n_kept;
+		ein.pred = (const double *const *) ss.kept_oof;
+		st = aml_ensemble_select(env, &ein, counts, &eres, c->err);
+		if (st != AML_OK)
+			goto done;
+		if (eres.use && eres.n_members >= 2)
+		{
+			int			total = 0,
+						k = 0;
+			cand_spec	es;
+
+			for (int i = 0; i < ss.n_kept; i++)
+				total += counts[i];
+			for (int i = 0; i < ss.n_kept; i++)
+				if (counts[i] > 0)
+				{
+					specs[k] = ss.kept_spec[i];
+					weights[k] = (double) counts[i] / total;
+					k++;
+				}
+			*n_members = k;
+			memset(&es, 0, sizeof(es));
+			es.algo = AML_ALGO_ENSEMBLE;
+			if ((st = report_add(c, &es, eres.score, 0.0, c->n_train)) != AML_OK)
+				goto done;
+			aml_log(env, AML_LOG_INFO, "ensemble of %d candidates: %s %.4f (best single %.4f)",
+					k, c->metric, eres.score, eres.single_score);
+		}
+	}
+
+done:
+	aml_search_trace_free(&trace);
+done_ss:
+	for (int i = 0; i < ss.n_kept; i++)
+		aml_free(env, ss.kept_oof[i]);
+	aml_free(env, ss.perm);
+	aml_free(env, ss.sub);
+	aml_free(env, ss.yv);
+	return st;
 }
 
 /* ---------------------------------------------------------------- report */
@@ -980,6 +1225,47 @@ params_json(aml_env *env, const aml_params *p)
 		aml_json_key(&j, p->name[i]);
 		aml_json_num(&j, p->value[i]);
 	}
+	aml_json_end_obj(&j);
+	if (j.oom)
+	{
+		aml_json_free(&j);
+		return NULL;
+	}
+	return j.s;
+}
+
+/*
+ * ensemble_json lists an ensemble's members: learner, weight, parameters.
+ */
+static char *
+ensemble_json(aml_env *env, const aml_model *m)
+{
+	aml_json	j;
+
+	aml_json_init(&j, env);
+	aml_json_begin_obj(&j);
+	aml_json_key(&j, "members");
+	aml_json_begin_arr(&j);
+	for (int e = 0; e < m->n_members; e++)
+	{
+		const aml_member *mb = &m->members[e];
+
+		aml_json_begin_obj(&j);
+		aml_json_key(&j, "learner");
+		aml_json_str(&j, mb->ops->name);
+		aml_json_key(&j, "weight");
+		aml_json_num(&j, round(mb->weight * 1e6) / 1e6);
+		aml_json_key(&j, "params");
+		aml_json_begin_obj(&j);
+		for (int i = 0; i < mb->params.n; i++)
+		{
+			aml_json_key(&j, mb->params.name[i]);
+			aml_json_num(&j, mb->params.value[i]);
+		}
+		aml_json_end_obj(&j);
+		aml_json_end_obj(&j);
+	}
+	aml_json_end_arr(&j);
 	aml_json_end_obj(&j);
 	if (j.oom)
 	{
@@ -1087,7 +1373,7 @@ features_json(train_ctx *c, const double *imp_feat)
 				for (int p = 0; p < in->n_feat; p++)
 					s += imp_feat[in->feat_start + p];
 				aml_json_key(&j, "importance");
-				aml_json_num(&j, s);
+				aml_json_num(&j, round(s * 1e6) / 1e6);
 			}
 			input++;
 		}
@@ -1249,11 +1535,9 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 {
 	train_ctx	c;
 	cand_spec  *specs = NULL;
-	int			n_specs;
-	int			best = -1;
-	double		best_score = NAN;
+	double	   *weights = NULL;
+	int			n_members = 1;
 	aml_status	st = AML_OK;
-	double		deadline;
 	double	   *raw = NULL,
 			   *pred = NULL,
 			   *ytest = NULL,
@@ -1328,19 +1612,20 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	c.report->train_rows = c.n_train;
 	c.report->test_rows = c.n_test;
 
-	/* the search */
-	specs = aml_calloc(env, 32, sizeof(cand_spec));
-	if (specs == NULL)
+	/* the search (or the one manual configuration) */
+	specs = aml_calloc(env, MAX_KEPT_OOF + 2, sizeof(cand_spec));
+	weights = aml_calloc(env, MAX_KEPT_OOF + 2, sizeof(double));
+	if (specs == NULL || weights == NULL)
 	{
 		st = aml_oom(env, err, 32 * sizeof(cand_spec));
 		goto fail;
 	}
-	n_specs = candidate_specs(&c, specs);
-	deadline = c.t0 + (opts->budget_seconds > 0 ? opts->budget_seconds : 1e9);
 	if (opts->manual)
 	{
 		char		msg[256];
 
+		specs[0].algo = opts->manual_algo;
+		specs[0].params = opts->manual_params;
 		if (aml_learner_for(specs[0].algo) == NULL)
 		{
 			st = aml_set_error(err, AML_EINVAL, "algorithm \"%s\" is not available", aml_algo_name(specs[0].algo));
@@ -1351,68 +1636,35 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			st = aml_set_error(err, AML_EINVAL, "%s", msg);
 			goto fail;
 		}
-		best = 0;
+		weights[0] = 1.0;
+		n_members = 1;
 	}
-	else
-	{
-		int			done = 0;
+	else if ((st = run_search(&c, specs, weights, &n_members)) != AML_OK)
+		goto fail;
 
-		aml_log(env, AML_LOG_INFO, "searching %d candidates on %lld training rows (%s, %s)",
-				n_specs, (long long) c.n_train,
-				c.holdout ? "validation split" : "cross-validation", c.metric);
-		for (int s = 0; s < n_specs; s++)
-		{
-			double		t = now(&c);
-			double		score;
-			int64_t		rows;
-			char		ptxt[200];
-
-			if (t > deadline && s > 0)
-			{
-				aml_log(env, AML_LOG_NOTICE, "time budget reached after %d of %d candidates", done, n_specs);
-				break;
-			}
-			st = evaluate(&c, &specs[s], deadline, &score, &rows);
-			if (st != AML_OK)
-				goto fail;
-			done++;
-			if ((st = report_add(&c, &specs[s], score, now(&c) - t, rows)) != AML_OK)
-				goto fail;
-			if (better(&c, score, best_score))
-			{
-				best_score = score;
-				best = s;
-			}
-			params_text(&specs[s].params, ptxt, sizeof(ptxt));
-			aml_log(env, AML_LOG_INFO, "candidate %d/%d: %s%s%s%s %s %.4f (best %.4f) %.1f s",
-					s + 1, n_specs, aml_algo_name(specs[s].algo), ptxt[0] ? " (" : "", ptxt,
-					ptxt[0] ? ")" : "", c.metric, score, best_score, now(&c) - c.t0);
-		}
-		if (best < 0)
-			best = 0;
-	}
-
-	/* refit the winner on every training row */
-	m->algo = specs[best].algo;
-	m->params = specs[best].params;
-	m->members = aml_calloc(env, 1, sizeof(aml_member));
+	/* refit the chosen configuration(s) on every training row */
+	m->members = aml_calloc(env, (size_t) n_members, sizeof(aml_member));
 	if (m->members == NULL)
 	{
 		st = aml_oom(env, err, sizeof(aml_member));
 		goto fail;
 	}
+	m->algo = n_members > 1 ? AML_ALGO_ENSEMBLE : specs[0].algo;
+	if (n_members == 1)
+		m->params = specs[0].params;
+	for (int e = 0; e < n_members; e++)
 	{
 		double		t = now(&c);
 
-		st = fit_one(&c, &specs[best], c.train_idx, c.n_train, NULL, 0, &m->members[0].state);
+		st = fit_one(&c, &specs[e], c.train_idx, c.n_train, NULL, 0, &m->members[e].state);
 		if (st != AML_OK)
 			goto fail;
-		m->members[0].ops = aml_learner_for(specs[best].algo);
-		m->members[0].weight = 1.0;
-		m->members[0].params = specs[best].params;
-		m->n_members = 1;
+		m->members[e].ops = aml_learner_for(specs[e].algo);
+		m->members[e].weight = weights[e];
+		m->members[e].params = specs[e].params;
+		m->n_members = e + 1;
 		if (opts->manual &&
-			(st = report_add(&c, &specs[best], NAN, now(&c) - t, c.n_train)) != AML_OK)
+			(st = report_add(&c, &specs[e], NAN, now(&c) - t, c.n_train)) != AML_OK)
 			goto fail;
 	}
 
@@ -1458,11 +1710,29 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	}
 
 	/* importance and the column profile */
-	imp = aml_calloc(env, (size_t) (m->n_feat ? m->n_feat : 1), sizeof(double));
-	if (imp && m->members[0].ops->importance)
-		m->members[0].ops->importance(m->members[0].state, m->n_feat, imp);
-	c.report->features_json = features_json(&c, imp && m->members[0].ops->importance ? imp : NULL);
-	c.report->params_json = params_json(env, &m->params);
+	/* each member's importance normalized to sum 1, weighted by the member */
+	imp = aml_calloc(env, (size_t) (m->n_feat ? m->n_feat : 1) * 2, sizeof(double));
+	{
+		int			have = 0;
+
+		for (int e = 0; imp && e < m->n_members; e++)
+		{
+			double	   *tmp = imp + (m->n_feat ? m->n_feat : 1);
+			double		sum = 0;
+
+			if (m->members[e].ops->importance == NULL)
+				continue;
+			memset(tmp, 0, (size_t) m->n_feat * sizeof(double));
+			m->members[e].ops->importance(m->members[e].state, m->n_feat, tmp);
+			for (int j = 0; j < m->n_feat; j++)
+				sum += tmp[j];
+			for (int j = 0; j < m->n_feat && sum > 0; j++)
+				imp[j] += m->members[e].weight * tmp[j] / sum;
+			have = 1;
+		}
+		c.report->features_json = features_json(&c, have ? imp : NULL);
+	}
+	c.report->params_json = m->n_members > 1 ? ensemble_json(env, m) : params_json(env, &m->params);
 	if (!c.report->features_json || !c.report->params_json)
 	{
 		st = aml_oom(env, err, 1024);
@@ -1485,6 +1755,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	}
 
 	aml_free(env, specs);
+	aml_free(env, weights);
 	aml_free(env, raw);
 	aml_free(env, pred);
 	aml_free(env, ytest);
@@ -1499,6 +1770,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 
 fail:
 	aml_free(env, specs);
+	aml_free(env, weights);
 	aml_free(env, raw);
 	aml_free(env, pred);
 	aml_free(env, ytest);

@@ -200,6 +200,13 @@ aml_check_cancel(aml_env *env)
 		return 1;
 	if (env->should_cancel && env->should_cancel(env->ctx))
 	{
+		env->deadline_hit = 0;
+		__atomic_store_n(&env->cancel_flag, 1, __ATOMIC_RELAXED);
+		return 1;
+	}
+	if (env->deadline > 0 && aml_now() > env->deadline)
+	{
+		env->deadline_hit = 1;
 		__atomic_store_n(&env->cancel_flag, 1, __ATOMIC_RELAXED);
 		return 1;
 	}

@@ -64,6 +64,28 @@ ModelNotFound(const char *name)
 			 errhint("Train one with automl_train, or list models with SELECT DISTINCT name FROM automl.models.")));
 }
 
+/* plans of the per-statement catalog reads, prepared once per backend */
+static SPIPlanPtr plan_deployed = NULL;
+static SPIPlanPtr plan_version = NULL;
+
+/*
+ * KeptPlan prepares a query once per backend and keeps the plan (the plan
+ * cache revalidates it after DDL such as DROP/CREATE EXTENSION).
+ */
+static SPIPlanPtr
+KeptPlan(SPIPlanPtr *plan, const char *query, int nargs, Oid *types)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(query, nargs, types);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "automl: could not prepare \"%s\": %s", query, SPI_result_code_string(SPI_result));
+		*plan = p;
+	}
+	return *plan;
+}
+
 /*
  * AmlModelLoad returns the deserialized model for a name and version
  * (version <= 0: the deployed one), reading the catalog once and the blob
@@ -87,12 +109,16 @@ AmlModelLoad(const char *name, int version, int64 *model_id)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (version > 0)
-		ret = SPI_execute_with_args("SELECT id, xmin FROM automl.models WHERE name = $1 AND version = $2",
-									2, types, vals, NULL, true, 1);
+		ret = SPI_execute_plan(KeptPlan(&plan_version,
+										"SELECT id, xmin FROM automl.models WHERE name = $1 AND version = $2",
+										2, types),
+							   vals, NULL, true, 1);
 	else
-		ret = SPI_execute_with_args("SELECT m.id, m.xmin FROM automl.models m WHERE m.id = "
-									"(SELECT d.model_id FROM automl.deployments d WHERE d.name = $1 ORDER BY d.id DESC LIMIT 1)",
-									1, types, vals, NULL, true, 1);
+		ret = SPI_execute_plan(KeptPlan(&plan_deployed,
+										"SELECT m.id, m.xmin FROM automl.deployments d JOIN automl.models m ON m.id = d.model_id "
+										"WHERE d.name = $1 ORDER BY d.id DESC LIMIT 1",
+										1, types),
+							   vals, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "automl: could not read the model catalog");
 	if (SPI_processed == 0)
@@ -112,7 +138,7 @@ AmlModelLoad(const char *name, int version, int64 *model_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("model \"%s\" has no deployed version", name),
-				 errhint("Deploy one with automl_deploy('%s', version).", name)));
+				 errhint("Deploy one with automl_deploy(%s, version).", quote_literal_cstr(name))));
 	}
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
@@ -770,7 +796,7 @@ automl_deploy(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("version %d of model \"%s\" does not exist", version, name),
-				 errhint("List its versions with SELECT version FROM automl.models WHERE name = '%s'.", name)));
+				 errhint("List its versions with SELECT version FROM automl.models WHERE name = %s.", quote_literal_cstr(name))));
 	}
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	AmlGovDeploy(name, version, id, "manual", false);	/* gate, audit; written as the owner */

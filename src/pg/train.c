@@ -79,7 +79,7 @@ typedef struct TrainArgs
 /* ---------------------------------------------------------------- options */
 
 static const char *const valid_options =
-"test_fraction, seed, folds, algorithm, params, algorithms";
+"test_fraction, seed, folds, algorithm, params, algorithms, ensemble, max_rows";
 
 static double
 JsonbNumber(const char *key, JsonbValue *v)
@@ -171,6 +171,24 @@ ParseOptions(Jsonb *jb, aml_train_options *o)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("option \"folds\" must be an integer between 2 and 20")));
 			o->folds = (int) f;
+		}
+		else if (strcmp(key, "ensemble") == 0)
+		{
+			if (v.type != jbvBool)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"ensemble\" must be true or false")));
+			o->ensemble = v.val.boolean ? 1 : 0;
+		}
+		else if (strcmp(key, "max_rows") == 0)
+		{
+			double		r = JsonbNumber(key, &v);
+
+			if (!(r >= 100 && r <= 1e12) || r != floor(r))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"max_rows\" must be an integer of at least 100")));
+			o->max_rows = (int64_t) r;
 		}
 		else if (strcmp(key, "algorithm") == 0)
 		{
@@ -883,7 +901,7 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 				ereport(NOTICE,
 						(errmsg("model \"%s\" version %d is not deployed: the deployed version %d uses metric %s",
 								a->name, version, old_version, old_metric),
-						 errhint("Deploy it with automl_deploy('%s', %d) after comparing them.", a->name, version)));
+						 errhint("Deploy it with automl_deploy(%s, %d) after comparing them.", quote_literal_cstr(a->name), version)));
 			else if (isfinite(score) && (isnan(old_score) || (hib ? score > old_score : score < old_score)))
 			{
 				deploy = true;
@@ -896,7 +914,7 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 				ereport(NOTICE,
 						(errmsg("model \"%s\" version %d is not deployed: test %s %.4f does not beat version %d (%.4f)",
 								a->name, version, metric, score, old_version, old_score),
-						 errhint("Deploy it anyway with automl_deploy('%s', %d).", a->name, version)));
+						 errhint("Deploy it anyway with automl_deploy(%s, %d).", quote_literal_cstr(a->name), version)));
 		}
 		if (deploy)
 			AmlGovDeploy(a->name, version, id, reason, true);

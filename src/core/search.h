@@ -1,0 +1,248 @@
+/*-------------------------------------------------------------------------
+ *
+ * search.h
+ *	  Internal interface of the AutoML search engine (search.c): the
+ *	  hyperparameter spaces of the learners, a cost-frugal search over
+ *	  learners and hyperparameters under a time budget, and greedy ensemble
+ *	  selection over out-of-fold predictions.
+ *
+ * The search never fits a model itself.  It proposes (learner, params,
+ * sample size, time limit) and a caller-supplied evaluator fits and scores
+ * it; the clock is a callback too.  So the search is pure bookkeeping and
+ * is unit-tested with fake learners and a fake clock.
+ *
+ * The strategy follows FLAML (Wang et al., "FLAML: a fast and lightweight
+ * AutoML library", MLSys 2021, and "Frugal optimization for cost-related
+ * hyperparameters", AAAI 2021):
+ *	 1. the baseline first (never cut), then every allowed learner at a
+ *		cheap initial configuration on a small sample;
+ *	 2. then, repeatedly, a learner drawn with probability proportional to
+ *		1 / its estimated cost for improvement (ECI), which proposes either
+ *		its incumbent on a larger sample, or a randomized local-search move
+ *		(FLOW2): a random unit direction in the normalized space, +step then
+ *		-step; the step grows on success and shrinks after repeated
+ *		failures;
+ *	 3. it stops when the budget is spent (every trial gets the remaining
+ *		budget as its time limit, so the last one is cut short rather than
+ *		overrunning), when every learner has converged (step below a floor
+ *		on the full sample), when no trial improved the best score by more
+ *		than a tolerance for `patience` trials, or after max_trials.
+ * With a deterministic clock (or a deterministic cost, see
+ * aml_search_result.cost) the search is deterministic given the seed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AML_SEARCH_H
+#define AML_SEARCH_H
+
+#include "aml_int.h"
+
+/* ---------------------------------------------------------------- spaces */
+
+/* One searched hyperparameter. */
+typedef struct aml_hparam
+{
+	const char *name;			/* as the learner's check_params knows it */
+	int			is_int;			/* values are rounded to integers */
+	int			is_log;			/* searched on a log scale (lo > 0) */
+	double		lo;
+	double		hi;
+	double		init;			/* cheap starting value */
+	double		dflt;			/* a good general-purpose value */
+	int			cost_related;	/* fit time grows about linearly with it */
+} aml_hparam;
+
+/* A learner's search space. */
+typedef struct aml_search_space
+{
+	aml_algo	algo;
+	int			n;
+	aml_hparam	hp[AML_MAX_PARAMS];
+} aml_search_space;
+
+/*
+ * aml_search_space_for returns the search space of a learner (n = 0 for
+ * the baseline), or NULL for an algorithm the search does not know.
+ */
+const aml_search_space *aml_search_space_for(aml_algo algo);
+
+/*
+ * aml_search_space_params fills p with the space's initial (which = 0) or
+ * default (which = 1) values.
+ */
+void		aml_search_space_params(const aml_search_space *sp, int which,
+									aml_params *p);
+
+/* ---------------------------------------------------------------- search */
+
+typedef enum aml_trial_kind
+{
+	AML_TRIAL_BASELINE = 0,
+	AML_TRIAL_INIT,				/* a learner's cheap starting point */
+	AML_TRIAL_DEFAULT,			/* a learner's default configuration */
+	AML_TRIAL_LOCAL,			/* a local-search move */
+	AML_TRIAL_GROW				/* the incumbent on a larger sample */
+} aml_trial_kind;
+
+/* What the search asks the evaluator to do. */
+typedef struct aml_search_request
+{
+	int			trial;			/* index in the trace, 0-based */
+	aml_trial_kind kind;
+	aml_algo	algo;
+	const aml_params *params;
+	int64_t		sample_rows;	/* fit on this many rows (<= n_rows) */
+	double		time_limit;		/* seconds; stop fitting after it (cut) */
+} aml_search_request;
+
+/*
+ * What the evaluator reports.  score is in the search metric (NaN when the
+ * candidate failed, e.g. diverged); seconds is the wall time spent; cost,
+ * when > 0, replaces seconds in the search's cost model (a deterministic
+ * cost such as rows x trees makes the learner choice reproducible under a
+ * real clock; the budget always uses the clock).  was_cut says the fit
+ * stopped at time_limit: its score is recorded but such a trial is never
+ * a learner's best nor the overall best.
+ */
+typedef struct aml_search_result
+{
+	double		score;
+	double		seconds;
+	double		cost;
+	int			was_cut;
+} aml_search_result;
+
+/*
+ * The evaluator: fits and scores req, fills res.  A status other than
+ * AML_OK (cancel, out of memory) stops the search and is returned by
+ * aml_search_run with err as the evaluator filled it.
+ */
+typedef aml_status (*aml_search_eval_fn) (void *ctx,
+										  const aml_search_request *req,
+										  aml_search_result *res,
+										  aml_error *err);
+
+typedef struct aml_search_config
+{
+	unsigned	algorithms;		/* bit per aml_algo; the baseline always runs */
+	int			higher_is_better;
+	int64_t		n_rows;			/* rows available for fitting */
+	double		budget_seconds; /* <= 0: no time budget */
+	double		(*clock) (void *ctx);	/* NULL = aml_now() */
+	void	   *clock_ctx;
+	uint64_t	seed;
+	int			max_trials;		/* 0 = unlimited; the baseline counts */
+
+	/* tuning knobs; aml_search_config_init sets the defaults */
+	int64_t		init_sample;	/* first sample size (10000) */
+	double		sample_growth;	/* sample multiplier (2) */
+	int			try_defaults;	/* evaluate each default config (1) */
+	int			patience;		/* trials without improvement; 0 = auto */
+	double		tol_rel;		/* relative improvement that counts (1e-4) */
+	double		init_step;		/* initial step per sqrt(dim) (0.1) */
+	double		min_step;		/* convergence floor per sqrt(dim) (0.01) */
+	double		step_grow;		/* on success (1.5) */
+	double		step_shrink;	/* after repeated failures (0.5) */
+} aml_search_config;
+
+/* aml_search_config_init fills cfg with the defaults (all learners). */
+void		aml_search_config_init(aml_search_config *cfg);
+
+typedef enum aml_search_stop
+{
+	AML_STOP_BUDGET = 0,		/* time budget spent */
+	AML_STOP_CONVERGED,			/* every learner's step below the floor */
+	AML_STOP_PATIENCE,			/* no improvement for `patience` trials */
+	AML_STOP_MAX_TRIALS
+} aml_search_stop;
+
+/* One evaluated trial, in order. */
+typedef struct aml_search_trial
+{
+	aml_trial_kind kind;
+	aml_algo	algo;
+	aml_params	params;
+	int64_t		sample_rows;
+	double		time_limit;
+	double		score;
+	double		seconds;
+	double		cost;			/* what the cost model used */
+	int			was_cut;
+	int			improved;		/* set its learner's incumbent (a better
+								 * config, or the incumbent re-scored on a
+								 * larger sample) */
+	double		step;			/* its learner's step after the trial */
+	double		elapsed;		/* clock since the start, after the trial */
+} aml_search_trial;
+
+/*
+ * The trace: every trial, the best trial per learner and overall (-1 when
+ * none), why the search stopped, and each learner's final state.
+ */
+typedef struct aml_search_trace
+{
+	aml_env    *env;
+	int			n_trials;
+	int			cap_trials;
+	aml_search_trial *trials;
+	int			best_of[AML_ALGO_COUNT];
+	int			best;
+	aml_search_stop stop;
+	double		elapsed;
+	double		final_step[AML_ALGO_COUNT];
+	int			converged[AML_ALGO_COUNT];
+} aml_search_trace;
+
+void		aml_search_trace_init(aml_search_trace *t, aml_env *env);
+void		aml_search_trace_free(aml_search_trace *t);
+
+/*
+ * aml_search_run runs the search; trace must be initialized and is filled
+ * (also on failure: the trials done so far).  Returns AML_OK when it
+ * stopped for one of the reasons above.
+ */
+aml_status	aml_search_run(aml_env *env, const aml_search_config *cfg,
+						   aml_search_eval_fn eval, void *ctx,
+						   aml_search_trace *trace, aml_error *err);
+
+/* ---------------------------------------------------------------- ensemble */
+
+/*
+ * Greedy ensemble selection with replacement (Caruana et al., ICML 2004)
+ * over candidates' out-of-fold predictions: pred[c] holds n x n_out values
+ * in aml_model_predict's layout, y the labels, metric a name known to
+ * aml_metric_compute.  Each round adds the candidate that gives the best
+ * score of the averaged predictions; the best round wins.
+ */
+typedef struct aml_ensemble_input
+{
+	const char *metric;
+	aml_task	task;
+	int			n_classes;
+	int64_t		n;
+	int			n_out;
+	const double *y;
+	int			n_cand;
+	const double *const *pred;
+	int			max_rounds;		/* 0 = 20 */
+} aml_ensemble_input;
+
+typedef struct aml_ensemble_result
+{
+	int			use;			/* 1: the ensemble beats the best single */
+	double		score;			/* of the chosen ensemble (or best single) */
+	double		single_score;	/* of the best single candidate */
+	int			best_single;	/* its index */
+	int			n_members;		/* distinct candidates with weight > 0 */
+} aml_ensemble_result;
+
+/*
+ * aml_ensemble_select fills weights[n_cand] with integer counts (sum =
+ * rounds of the best ensemble; a member's weight is count / sum).  When
+ * use is 0, weights select the best single candidate alone.
+ */
+aml_status	aml_ensemble_select(aml_env *env, const aml_ensemble_input *in,
+								int *weights, aml_ensemble_result *res,
+								aml_error *err);
+
+#endif							/* AML_SEARCH_H */

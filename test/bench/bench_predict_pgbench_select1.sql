@@ -1,0 +1,2 @@
+-- pgbench script of bench_predict.sh: the round-trip floor
+SELECT 1;

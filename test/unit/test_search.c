@@ -1,0 +1,977 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_search.c
+ *	  Unit tests of search.c with fake learners and a fake clock: the
+ *	  search spaces, budget accounting (the last trial is cut, never
+ *	  overruns), early stop on a flat landscape, step sizes, finding the
+ *	  optimum of a smooth landscape, learner choice by estimated cost for
+ *	  improvement, sample growth, determinism, failures and cancel; and
+ *	  greedy ensemble selection.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <string.h>
+
+#include "search.h"
+#include "harness.h"
+
+#define BIT(a) (1u << (a))
+
+/* ---------------------------------------------------------------- fakes */
+
+typedef double (*fake_score_fn) (aml_algo algo, const aml_params *p, int64_t rows);
+
+/* A fake world: a clock, a score landscape and a cost per trial. */
+typedef struct fake
+{
+	double		clock;
+	fake_score_fn score;
+	double		cost[AML_ALGO_COUNT];	/* seconds per trial at 10k rows */
+	int			cost_by_trees;	/* cost grows with n_estimators */
+	int			cost_by_rows;	/* cost grows with sample_rows */
+	int			calls;
+	int			fail_at;		/* return AML_ENOMEM at this call (1-based) */
+	double		max_overrun;	/* clock after a trial minus its deadline */
+	int			bad_limit;		/* a trial got a wrong time limit */
+	double		budget;
+} fake;
+
+/*
+ * pv returns the value of a parameter, NaN when missing (model.c's
+ * aml_params_get is not linked in the standalone build).
+ */
+static double
+pv(const aml_params *p, const char *name)
+{
+	for (int i = 0; i < p->n; i++)
+		if (strcmp(p->name[i], name) == 0)
+			return p->value[i];
+	return NAN;
+}
+
+/*
+ * fake_clock returns the fake time.
+ */
+static double
+fake_clock(void *ctx)
+{
+	return ((fake *) ctx)->clock;
+}
+
+/*
+ * fake_eval "fits" a configuration: advances the clock by its cost, or by
+ * the time limit when the cost exceeds it (a cut trial, score NaN).
+ */
+static aml_status
+fake_eval(void *ctx, const aml_search_request *req, aml_search_result *res,
+		  aml_error *err)
+{
+	fake	   *f = ctx;
+	double		c = f->cost[req->algo];
+
+	f->calls++;
+	if (f->fail_at && f->calls == f->fail_at)
+		return aml_set_error(err, AML_ENOMEM, "fake out of memory");
+	if (req->algo != AML_ALGO_BASELINE && f->budget > 0 &&
+		fabs(req->time_limit - (f->budget - f->clock)) > 1e-9)
+		f->bad_limit = 1;
+	if (f->cost_by_trees)
+		{
+		double		trees = pv(req->params, "n_estimators");
+
+		c *= isnan(trees) ? 1.0 : trees / 10.0;
+	}
+	if (f->cost_by_rows)
+		c *= (double) req->sample_rows / 10000.0;
+	if (c > req->time_limit)
+	{
+		f->clock += req->time_limit;
+		res->seconds = req->time_limit;
+		res->was_cut = 1;
+		res->score = NAN;
+	}
+	else
+	{
+		f->clock += c;
+		res->seconds = c;
+		res->score = f->score(req->algo, req->params, req->sample_rows);
+	}
+	if (f->budget > 0 && f->clock - f->budget > f->max_overrun)
+		f->max_overrun = f->clock - f->budget;
+	return AML_OK;
+}
+
+/*
+ * fake_init sets up a world where every trial costs `cost` seconds.
+ */
+static void
+fake_init(fake *f, fake_score_fn score, double cost)
+{
+	memset(f, 0, sizeof(*f));
+	f->score = score;
+	for (int a = 0; a < AML_ALGO_COUNT; a++)
+		f->cost[a] = cost;
+	f->cost[AML_ALGO_BASELINE] = 0.01;
+}
+
+/*
+ * config_for prepares a search configuration on the fake clock.
+ */
+static void
+config_for(aml_search_config *cfg, fake *f, unsigned algos, double budget)
+{
+	aml_search_config_init(cfg);
+	cfg->algorithms = algos;
+	cfg->n_rows = 5000;
+	cfg->budget_seconds = budget;
+	cfg->clock = fake_clock;
+	cfg->clock_ctx = f;
+	f->budget = budget;
+}
+
+/* coordinate of v on [lo, hi], log scale */
+static double
+logpos(double v, double lo, double hi)
+{
+	return (log(v) - log(lo)) / (log(hi) - log(lo));
+}
+
+
+/* landscapes -------------------------------------------------------- */
+
+/* every learner scores 0.7 whatever its parameters */
+static double
+score_flat(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	(void) algo;
+	(void) p;
+	(void) rows;
+	return 0.7;
+}
+
+/* gbdt improves steadily with more trees and rows; others are flat */
+static double
+score_trees(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	if (algo == AML_ALGO_BASELINE)
+		return 0.5;
+	if (algo != AML_ALGO_GBDT)
+		return 0.6;
+	return 0.7 + 0.02 * log(pv(p, "n_estimators")) + 0.001 * log((double) rows);
+}
+
+/*
+ * score_bowl: gbdt peaks at n_estimators 300, learning_rate 0.05,
+ * max_leaves 32, min_child_samples 10, reg_lambda 1, subsample 0.8,
+ * colsample 0.7 (a quadratic bowl in normalized coordinates);
+ * decision_tree peaks at max_depth 8, min_samples_leaf 12; others flat.
+ */
+static double
+score_bowl(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	double		d = 0;
+
+	(void) rows;
+	if (algo == AML_ALGO_GBDT)
+	{
+		d += pow(logpos(pv(p, "n_estimators"), 10, 2000) - logpos(300, 10, 2000), 2);
+		d += pow(logpos(pv(p, "learning_rate"), 0.01, 0.5) - logpos(0.05, 0.01, 0.5), 2);
+		d += pow(logpos(pv(p, "max_leaves"), 4, 256) - logpos(32, 4, 256), 2);
+		d += pow(logpos(pv(p, "min_child_samples"), 2, 200) - logpos(10, 2, 200), 2);
+		d += pow(logpos(pv(p, "reg_lambda"), 1e-3, 100) - logpos(1, 1e-3, 100), 2);
+		d += pow((pv(p, "subsample") - 0.8) / 0.5, 2);
+		d += pow((pv(p, "colsample") - 0.7) / 0.7, 2);
+		return 0.95 - d;
+	}
+	if (algo == AML_ALGO_DECISION_TREE)
+	{
+		d += pow((pv(p, "max_depth") - 8) / 18.0, 2);
+		d += pow(logpos(pv(p, "min_samples_leaf"), 1, 200) - logpos(12, 1, 200), 2);
+		return 0.9 - d;
+	}
+	return algo == AML_ALGO_BASELINE ? 0.5 : 0.6;
+}
+
+/* linear gets better as alpha grows (a monotone slope) */
+static double
+score_alpha(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	(void) rows;
+	if (algo != AML_ALGO_LINEAR)
+		return 0.5;
+	return 0.6 + 0.01 * log(pv(p, "alpha"));
+}
+
+/* linear fails (NaN); trees are fine */
+static double
+score_linear_fails(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	(void) p;
+	(void) rows;
+	if (algo == AML_ALGO_LINEAR)
+		return NAN;
+	return algo == AML_ALGO_BASELINE ? 0.5 : 0.6;
+}
+
+/*
+ * score_two_curves: random_forest improves along a bowl centred away from
+ * its start; extra_trees stays flat below it.
+ */
+static double
+score_two_curves(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	(void) rows;
+	if (algo == AML_ALGO_RANDOM_FOREST)
+	{
+		double		d = pow(logpos(pv(p, "n_estimators"), 10, 500) - 0.7, 2) +
+			pow(pv(p, "max_features") - 0.2, 2) +
+			pow(logpos(pv(p, "min_samples_leaf"), 1, 50) - 0.5, 2);
+
+		return 0.9 - d;
+	}
+	if (algo == AML_ALGO_EXTRA_TREES)
+		return 0.55;
+	return 0.5;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+/*
+ * count_algo counts the trials of one learner.
+ */
+static int
+count_algo(const aml_search_trace *t, aml_algo a)
+{
+	int			n = 0;
+
+	for (int i = 0; i < t->n_trials; i++)
+		n += t->trials[i].algo == a;
+	return n;
+}
+
+/*
+ * params_in_space checks every trial's parameters against its space.
+ */
+static int
+params_in_space(const aml_search_trace *t)
+{
+	for (int i = 0; i < t->n_trials; i++)
+	{
+		const aml_search_trial *tr = &t->trials[i];
+		const aml_search_space *sp = aml_search_space_for(tr->algo);
+
+		if (sp == NULL || tr->params.n != sp->n)
+			return 0;
+		for (int k = 0; k < sp->n; k++)
+		{
+			double		v = pv(&tr->params, sp->hp[k].name);
+
+			if (!(v >= sp->hp[k].lo && v <= sp->hp[k].hi))
+				return 0;
+			if (sp->hp[k].is_int && v != floor(v))
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/*
+ * test_spaces checks names, bounds and the initial and default values.
+ */
+static void
+test_spaces(void)
+{
+	const aml_search_space *sp;
+	aml_params	p;
+
+	CHECK(aml_search_space_for(AML_ALGO_BASELINE)->n == 0);
+	CHECK(aml_search_space_for(AML_ALGO_ENSEMBLE) == NULL);
+	CHECK(aml_search_space_for(AML_ALGO_LINEAR)->n == 1);
+	CHECK(aml_search_space_for(AML_ALGO_DECISION_TREE)->n == 2);
+	CHECK(aml_search_space_for(AML_ALGO_GBDT)->n == 7);
+	CHECK(aml_search_space_for(AML_ALGO_RANDOM_FOREST)->n == 3);
+	CHECK(aml_search_space_for(AML_ALGO_EXTRA_TREES)->n == 3);
+	for (int a = AML_ALGO_LINEAR; a <= AML_ALGO_EXTRA_TREES; a++)
+	{
+		sp = aml_search_space_for((aml_algo) a);
+		CHECK(sp->algo == (aml_algo) a);
+		for (int k = 0; k < sp->n; k++)
+		{
+			const aml_hparam *h = &sp->hp[k];
+
+			CHECK(h->lo < h->hi);
+			CHECK(!h->is_log || h->lo > 0);
+			CHECK(h->init >= h->lo && h->init <= h->hi);
+			CHECK(h->dflt >= h->lo && h->dflt <= h->hi);
+			CHECK(strlen(h->name) < 32);
+		}
+	}
+	sp = aml_search_space_for(AML_ALGO_GBDT);
+	aml_search_space_params(sp, 0, &p);
+	CHECK(p.n == 7);
+	CHECK_NEAR(pv(&p, "n_estimators"), 10, 0);
+	CHECK_NEAR(pv(&p, "max_leaves"), 4, 0);
+	aml_search_space_params(sp, 1, &p);
+	CHECK_NEAR(pv(&p, "n_estimators"), 100, 0);
+	CHECK_NEAR(pv(&p, "colsample"), 1.0, 0);
+	sp = aml_search_space_for(AML_ALGO_LINEAR);
+	CHECK(strcmp(sp->hp[0].name, "alpha") == 0 && sp->hp[0].is_log);
+	CHECK_NEAR(sp->hp[0].lo, 1e-4, 0);
+	CHECK_NEAR(sp->hp[0].hi, 1e3, 0);
+}
+
+/*
+ * test_budget: with learners that keep improving, the search runs until
+ * the budget; every trial's time limit is what is left; the clock never
+ * passes the budget (the last trial is cut).
+ */
+static void
+test_budget(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+	int			cut = 0;
+
+	aml_env_init(&env);
+	fake_init(&f, score_trees, 0.3);
+	f.cost_by_trees = 1;
+	config_for(&cfg, &f, 0, 20.0);
+	cfg.patience = 100000;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.stop == AML_STOP_BUDGET);
+	CHECK(f.clock <= 20.0 + 1e-9);
+	CHECK(f.max_overrun <= 1e-9);
+	CHECK(!f.bad_limit);
+	CHECK(t.n_trials > 10);
+	CHECK(t.trials[0].algo == AML_ALGO_BASELINE);
+	CHECK(isinf(t.trials[0].time_limit));
+	for (int i = 0; i < t.n_trials; i++)
+		cut += t.trials[i].was_cut;
+	CHECK(cut <= 1);
+	CHECK(cut == 0 || t.trials[t.n_trials - 1].was_cut);
+	CHECK(t.best >= 0 && t.trials[t.best].algo == AML_ALGO_GBDT);
+	CHECK(!t.trials[t.best].was_cut);
+	CHECK(t.best_of[AML_ALGO_BASELINE] == 0);
+	CHECK(params_in_space(&t));
+	CHECK_NEAR(t.elapsed, f.clock, 1e-9);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_tiny_budget: a budget smaller than one trial still gives the
+ * baseline, and the one learner trial tried is cut at the budget.
+ */
+static void
+test_tiny_budget(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+
+	aml_env_init(&env);
+	fake_init(&f, score_flat, 5.0);
+	config_for(&cfg, &f, 0, 0.5);
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.stop == AML_STOP_BUDGET);
+	CHECK(t.n_trials == 2);
+	CHECK(t.best == 0);
+	CHECK(t.trials[1].was_cut);
+	CHECK_NEAR(f.clock, 0.5, 1e-12);
+	aml_search_trace_free(&t);
+
+	/* a budget already spent by the baseline: the baseline alone */
+	fake_init(&f, score_flat, 5.0);
+	f.cost[AML_ALGO_BASELINE] = 1.0;
+	config_for(&cfg, &f, 0, 0.5);
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.n_trials == 1 && t.best == 0);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_flat_stops_early: nothing ever improves, so the search stops long
+ * before a large budget.
+ */
+static void
+test_flat_stops_early(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+
+	aml_env_init(&env);
+	fake_init(&f, score_flat, 0.1);
+	config_for(&cfg, &f, 0, 1000.0);
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.stop == AML_STOP_PATIENCE || t.stop == AML_STOP_CONVERGED);
+	CHECK(f.clock < 10.0);
+	CHECK(t.n_trials <= 40);
+	/* every learner got its starting point */
+	for (int a = AML_ALGO_LINEAR; a <= AML_ALGO_EXTRA_TREES; a++)
+		CHECK(count_algo(&t, (aml_algo) a) >= 1);
+	aml_search_trace_free(&t);
+
+	/* one learner on a flat landscape converges by its step size */
+	fake_init(&f, score_flat, 0.1);
+	config_for(&cfg, &f, BIT(AML_ALGO_LINEAR), 1000.0);
+	cfg.patience = 1000;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.stop == AML_STOP_CONVERGED);
+	CHECK(t.converged[AML_ALGO_LINEAR]);
+	CHECK(t.final_step[AML_ALGO_LINEAR] < 0.01);
+	CHECK(t.n_trials < 30);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_step_sizes: failures shrink the step (after both directions of a
+ * direction failed), successes grow it up to sqrt(d).
+ */
+static void
+test_step_sizes(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+	double		prev;
+	int			shrinks = 0;
+
+	aml_env_init(&env);
+	fake_init(&f, score_flat, 0.1);
+	config_for(&cfg, &f, BIT(AML_ALGO_LINEAR), 1000.0);
+	cfg.patience = 1000;
+	cfg.try_defaults = 0;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.trials[1].kind == AML_TRIAL_INIT);
+	CHECK_NEAR(t.trials[1].step, 0.1, 1e-12);
+	prev = t.trials[1].step;
+	for (int i = 2; i < t.n_trials; i++)
+	{
+		CHECK(!t.trials[i].improved);
+		CHECK(t.trials[i].step <= prev);
+		shrinks += t.trials[i].step < prev;
+		prev = t.trials[i].step;
+	}
+	CHECK(shrinks >= 3);
+	/* d = 1: the step halves after each failed pair of moves */
+	CHECK_NEAR(t.trials[2].step, 0.1, 1e-12);
+	CHECK_NEAR(t.trials[3].step, 0.05, 1e-12);
+	aml_search_trace_free(&t);
+
+	/* a monotone slope: successes grow the step to its bound (4 x 0.1 for d = 1) */
+	fake_init(&f, score_alpha, 0.1);
+	config_for(&cfg, &f, BIT(AML_ALGO_LINEAR), 1000.0);
+	cfg.patience = 1000;
+	cfg.max_trials = 40;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	{
+		double		maxstep = 0;
+
+		for (int i = 1; i < t.n_trials; i++)
+			if (t.trials[i].step > maxstep)
+				maxstep = t.trials[i].step;
+		CHECK(maxstep > 0.3);
+		CHECK(maxstep <= 0.4 + 1e-12);
+	}
+	/* it walks to the upper bound of alpha */
+	CHECK(t.best >= 0);
+	CHECK_NEAR(pv(&t.trials[t.best].params, "alpha"), 1e3, 1e-9);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_finds_optimum: on smooth bowls, local search ends near the optimum
+ * of a 7-dimensional gbdt space and at the optimum of the 2-dimensional
+ * integer decision_tree space.
+ */
+static void
+test_finds_optimum(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+	const aml_params *b;
+
+	aml_env_init(&env);
+	fake_init(&f, score_bowl, 0.1);
+	config_for(&cfg, &f, BIT(AML_ALGO_GBDT), 1e6);
+	cfg.patience = 100000;
+	cfg.max_trials = 400;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.best >= 0 && t.trials[t.best].algo == AML_ALGO_GBDT);
+	b = &t.trials[t.best].params;
+	CHECK(t.trials[t.best].score > 0.95 - 0.01);
+	CHECK(fabs(logpos(pv(b, "n_estimators"), 10, 2000) - logpos(300, 10, 2000)) < 0.06);
+	CHECK(fabs(logpos(pv(b, "learning_rate"), 0.01, 0.5) - logpos(0.05, 0.01, 0.5)) < 0.06);
+	CHECK(fabs(logpos(pv(b, "max_leaves"), 4, 256) - logpos(32, 4, 256)) < 0.06);
+	CHECK(fabs(pv(b, "subsample") - 0.8) < 0.05);
+	CHECK(params_in_space(&t));
+	aml_search_trace_free(&t);
+
+	fake_init(&f, score_bowl, 0.1);
+	config_for(&cfg, &f, BIT(AML_ALGO_DECISION_TREE), 1e6);
+	cfg.patience = 100000;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.stop == AML_STOP_CONVERGED);
+	b = &t.trials[t.best].params;
+	CHECK(fabs(pv(b, "max_depth") - 8) <= 1);
+	CHECK(fabs(pv(b, "min_samples_leaf") - 12) <= 2);
+	CHECK(t.n_trials < 200);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_better_curve_gets_more: of two learners with the same cost, the
+ * one that keeps improving gets most of the trials.
+ */
+static void
+test_better_curve_gets_more(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+	int			nrf,
+				net;
+
+	aml_env_init(&env);
+	fake_init(&f, score_two_curves, 1.0);
+	config_for(&cfg, &f, BIT(AML_ALGO_RANDOM_FOREST) | BIT(AML_ALGO_EXTRA_TREES), 60.0);
+	cfg.patience = 100000;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	nrf = count_algo(&t, AML_ALGO_RANDOM_FOREST);
+	net = count_algo(&t, AML_ALGO_EXTRA_TREES);
+	CHECK(nrf > 2 * net);
+	CHECK(net >= 1);
+	CHECK(t.trials[t.best].algo == AML_ALGO_RANDOM_FOREST);
+	aml_search_trace_free(&t);
+
+	/* the same with a costlier improving learner against a cheap flat one */
+	fake_init(&f, score_trees, 0.2);
+	f.cost[AML_ALGO_GBDT] = 0.5;
+	config_for(&cfg, &f, BIT(AML_ALGO_GBDT) | BIT(AML_ALGO_LINEAR), 60.0);
+	cfg.patience = 100000;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(count_algo(&t, AML_ALGO_GBDT) > count_algo(&t, AML_ALGO_LINEAR));
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_sample_growth: on many rows, learners start on the initial sample
+ * and the improving one grows its sample to all rows; a learner's sample
+ * never shrinks.
+ */
+static void
+test_sample_growth(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+	int64_t		last[AML_ALGO_COUNT] = {0};
+	int			full = 0;
+
+	aml_env_init(&env);
+	fake_init(&f, score_trees, 0.1);
+	f.cost_by_rows = 1;
+	config_for(&cfg, &f, 0, 200.0);
+	cfg.n_rows = 100000;
+	cfg.patience = 100000;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.trials[0].sample_rows == 100000);
+	for (int i = 1; i < t.n_trials; i++)
+	{
+		const aml_search_trial *tr = &t.trials[i];
+
+		if (tr->kind == AML_TRIAL_INIT)
+			CHECK(tr->sample_rows == 10000);
+		CHECK(tr->sample_rows >= last[tr->algo]);
+		CHECK(tr->sample_rows <= 100000);
+		if (tr->kind == AML_TRIAL_GROW)
+			CHECK(tr->sample_rows > last[tr->algo]);
+		last[tr->algo] = tr->sample_rows;
+		full += tr->algo == AML_ALGO_GBDT && tr->sample_rows == 100000;
+	}
+	CHECK(full > 0);
+	CHECK(t.trials[t.best].algo == AML_ALGO_GBDT);
+	CHECK(f.clock <= 200.0 + 1e-9);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * run_once runs a standard search with a seed into t.
+ */
+static void
+run_once(aml_env *env, uint64_t seed, aml_search_trace *t)
+{
+	aml_error	err;
+	aml_search_config cfg;
+	fake		f;
+
+	fake_init(&f, score_bowl, 0.2);
+	f.cost_by_trees = 1;
+	config_for(&cfg, &f, 0, 50.0);
+	cfg.seed = seed;
+	aml_search_trace_init(t, env);
+	CHECK(aml_search_run(env, &cfg, fake_eval, &f, t, &err) == AML_OK);
+}
+
+/*
+ * test_deterministic: the same seed gives the same trials; another seed
+ * another path.
+ */
+static void
+test_deterministic(void)
+{
+	aml_env		env;
+	aml_search_trace a,
+				b,
+				c;
+	int			same = 1;
+	int			differ = 0;
+
+	aml_env_init(&env);
+	run_once(&env, 7, &a);
+	run_once(&env, 7, &b);
+	run_once(&env, 8, &c);
+	same = a.n_trials == b.n_trials && a.best == b.best;
+	for (int i = 0; same && i < a.n_trials; i++)
+		same = a.trials[i].algo == b.trials[i].algo &&
+			a.trials[i].sample_rows == b.trials[i].sample_rows &&
+			memcmp(&a.trials[i].params, &b.trials[i].params, sizeof(aml_params)) == 0 &&
+			a.trials[i].score == b.trials[i].score;
+	CHECK(same);
+	differ = a.n_trials != c.n_trials;
+	for (int i = 0; !differ && i < a.n_trials; i++)
+		differ = a.trials[i].algo != c.trials[i].algo ||
+			memcmp(&a.trials[i].params, &c.trials[i].params, sizeof(aml_params)) != 0;
+	CHECK(differ);
+	aml_search_trace_free(&a);
+	aml_search_trace_free(&b);
+	aml_search_trace_free(&c);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_failures: a learner that fails (NaN) at its start is not searched
+ * further; an evaluator error stops the search with that error; max_trials
+ * is honoured.
+ */
+static void
+test_failures(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+
+	aml_env_init(&env);
+	fake_init(&f, score_linear_fails, 0.1);
+	config_for(&cfg, &f, BIT(AML_ALGO_LINEAR) | BIT(AML_ALGO_DECISION_TREE), 100.0);
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(count_algo(&t, AML_ALGO_LINEAR) == 1);
+	CHECK(t.best_of[AML_ALGO_LINEAR] == -1);
+	CHECK(t.best_of[AML_ALGO_DECISION_TREE] >= 0);
+	aml_search_trace_free(&t);
+
+	fake_init(&f, score_flat, 0.1);
+	f.fail_at = 4;
+	config_for(&cfg, &f, 0, 100.0);
+	aml_search_trace_init(&t, &env);
+	memset(&err, 0, sizeof(err));
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_ENOMEM);
+	CHECK(strcmp(err.msg, "fake out of memory") == 0);
+	CHECK(t.n_trials == 3);
+	aml_search_trace_free(&t);
+
+	fake_init(&f, score_bowl, 0.1);
+	config_for(&cfg, &f, 0, 100.0);
+	cfg.max_trials = 9;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.n_trials == 9 && t.stop == AML_STOP_MAX_TRIALS);
+	aml_search_trace_free(&t);
+
+	cfg.n_rows = 0;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_EINVAL);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/* cancel after a number of polls */
+static int	cancel_after;
+
+/*
+ * cancel_cb asks to stop once cancel_after polls have passed.
+ */
+static int
+cancel_cb(void *ctx)
+{
+	(void) ctx;
+	return --cancel_after < 0;
+}
+
+/*
+ * test_cancel: the search polls should_cancel between trials.
+ */
+static void
+test_cancel(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+
+	aml_env_init(&env);
+	env.should_cancel = cancel_cb;
+	cancel_after = 5;
+	fake_init(&f, score_bowl, 0.1);
+	config_for(&cfg, &f, 0, 100.0);
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_ECANCELED);
+	CHECK(t.n_trials == 5);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_lower_is_better: with a loss metric the search minimizes.
+ */
+static double
+score_loss(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	(void) rows;
+	if (algo != AML_ALGO_DECISION_TREE)
+		return 1.0;
+	return 0.1 + pow((pv(p, "max_depth") - 15) / 18.0, 2);
+}
+
+static void
+test_lower_is_better(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+
+	aml_env_init(&env);
+	fake_init(&f, score_loss, 0.1);
+	config_for(&cfg, &f, BIT(AML_ALGO_DECISION_TREE) | BIT(AML_ALGO_LINEAR), 1000.0);
+	cfg.higher_is_better = 0;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.trials[t.best].algo == AML_ALGO_DECISION_TREE);
+	CHECK(fabs(pv(&t.trials[t.best].params, "max_depth") - 15) <= 1);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/* ---------------------------------------------------------------- ensemble */
+
+/*
+ * test_ensemble_mix: two regressors whose errors cancel are mixed 1:1 and
+ * a bad third one gets no weight; the same for two binary classifiers that
+ * are each sure on a different half (log loss).
+ */
+static void
+test_ensemble_mix(void)
+{
+	enum
+	{
+		N = 40
+	};
+	aml_env		env;
+	aml_error	err;
+	double		y[N],
+				a[N],
+				b[N],
+				c[N];
+	const double *pred[3] = {a, b, c};
+	int			w[3];
+	aml_ensemble_input in;
+	aml_ensemble_result r;
+
+	aml_env_init(&env);
+	for (int i = 0; i < N; i++)
+	{
+		double		e = (i % 3 == 0 ? 1.0 : -0.5) * (1 + i % 5);
+
+		y[i] = i * 0.25;
+		a[i] = y[i] + e;
+		b[i] = y[i] - e;
+		c[i] = y[i] + 10;
+	}
+	memset(&in, 0, sizeof(in));
+	in.metric = "rmse";
+	in.task = AML_TASK_REGRESSION;
+	in.n = N;
+	in.n_out = 1;
+	in.y = y;
+	in.n_cand = 3;
+	in.pred = pred;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.use == 1);
+	CHECK(w[0] > 0 && w[0] == w[1]);
+	CHECK(w[2] == 0);
+	CHECK(r.n_members == 2);
+	CHECK_NEAR(r.score, 0.0, 1e-9);
+	CHECK(r.single_score > 1.0);
+
+	/* binary, log loss: each is sure on its half and unsure on the other */
+	for (int i = 0; i < N; i++)
+	{
+		int			first = i < N / 2;
+
+		y[i] = i % 2;
+		a[i] = first ? (y[i] == 1 ? 0.9 : 0.1) : 0.5;
+		b[i] = first ? 0.5 : (y[i] == 1 ? 0.9 : 0.1);
+		c[i] = 0.5;
+	}
+	in.metric = "log_loss";
+	in.task = AML_TASK_BINARY;
+	in.n_classes = 2;
+	in.max_rounds = 10;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.use == 1);
+	CHECK(w[0] == w[1] && w[0] > 0 && w[2] == 0);
+	CHECK_NEAR(r.score, -log(0.7), 1e-9);
+	CHECK_NEAR(r.single_score, (-log(0.9) - log(0.5)) / 2, 1e-9);
+	CHECK(w[0] + w[1] <= 10);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_ensemble_declines: when one candidate dominates (the other makes
+ * the same errors, larger), no mix beats it and selection declines.
+ */
+static void
+test_ensemble_declines(void)
+{
+	enum
+	{
+		N = 30
+	};
+	aml_env		env;
+	aml_error	err;
+	double		y[N],
+				a[N],
+				b[N];
+	double		p3[N * 3],
+				q3[N * 3];
+	const double *pred[2] = {b, a};
+	int			w[2];
+	aml_ensemble_input in;
+	aml_ensemble_result r;
+
+	aml_env_init(&env);
+	for (int i = 0; i < N; i++)
+	{
+		double		e = sin(i * 1.7);
+
+		y[i] = i;
+		a[i] = y[i] + e;
+		b[i] = y[i] + 2 * e;
+	}
+	memset(&in, 0, sizeof(in));
+	in.metric = "rmse";
+	in.task = AML_TASK_REGRESSION;
+	in.n = N;
+	in.n_out = 1;
+	in.y = y;
+	in.n_cand = 2;
+	in.pred = pred;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.use == 0);
+	CHECK(r.best_single == 1);
+	CHECK(w[0] == 0 && w[1] == 1);
+	CHECK_NEAR(r.score, r.single_score, 0);
+
+	/* multiclass accuracy: a perfect model against a worse one */
+	for (int i = 0; i < N; i++)
+	{
+		int			k = i % 3;
+
+		y[i] = k;
+		for (int j = 0; j < 3; j++)
+		{
+			p3[i * 3 + j] = j == k ? 0.8 : 0.1;
+			q3[i * 3 + j] = j == (k + (i % 2)) % 3 ? 0.6 : 0.2;
+		}
+	}
+	pred[0] = p3;
+	pred[1] = q3;
+	in.metric = "accuracy";
+	in.task = AML_TASK_MULTICLASS;
+	in.n_classes = 3;
+	in.n_out = 3;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.use == 0 && r.best_single == 0);
+	CHECK_NEAR(r.single_score, 1.0, 1e-12);
+
+	/* bad input */
+	in.n_out = 1;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_EINVAL);
+	in.n_out = 3;
+	in.metric = "rmse";
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_EINVAL);
+	CHECK(env.mem_used == 0);
+}
+
+int
+main(void)
+{
+	RUN(test_spaces);
+	RUN(test_budget);
+	RUN(test_tiny_budget);
+	RUN(test_flat_stops_early);
+	RUN(test_step_sizes);
+	RUN(test_finds_optimum);
+	RUN(test_better_curve_gets_more);
+	RUN(test_sample_growth);
+	RUN(test_deterministic);
+	RUN(test_failures);
+	RUN(test_cancel);
+	RUN(test_lower_is_better);
+	RUN(test_ensemble_mix);
+	RUN(test_ensemble_declines);
+	DONE();
+}
