@@ -32,6 +32,11 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS does not track header dependencies: every object depends on every
+# project header, so a changed struct never leaves a stale object behind.
+PROJECT_HEADERS = $(wildcard src/core/*.h src/pg/*.h)
+$(OBJS): $(PROJECT_HEADERS)
+
 # ---------------------------------------------------------------------------
 # Core unit tests: plain $(CC), no PostgreSQL.  SANITIZE=1 adds ASan/UBSan.
 

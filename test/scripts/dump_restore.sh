@@ -14,7 +14,11 @@ snapshot() {
 			   (SELECT string_agg(name || ':' || version || ':' || reason, ',' ORDER BY id) FROM automl.deployments) || ', blobs ' ||
 			   (SELECT md5(string_agg(model::text, ',' ORDER BY id)) FROM automl.models) || ', predictions ' ||
 			   (SELECT md5(string_agg(automl_predict('concrete_compressive_strength', c), ',')) FROM concrete c) || ', last id ' ||
-			   (SELECT last_value FROM automl.models_id_seq)"
+			   (SELECT last_value FROM automl.models_id_seq) || ', shares ' ||
+			   (SELECT count(*) FROM automl.shares) || ', policies ' ||
+			   (SELECT count(*) FROM automl.policies) || ', audit ' ||
+			   (SELECT md5(string_agg(action || ':' || model || ':' || coalesce(version, 0), ',' ORDER BY id)) FROM automl.audit) || ', statuses ' ||
+			   (SELECT string_agg(status, ',' ORDER BY id) FROM automl.models)"
 }
 
 for db in automl_dump_src automl_dump_dst; do
@@ -32,4 +36,5 @@ echo "after:   $after"
 for db in automl_dump_src automl_dump_dst; do
 	psql_q -d postgres -c "DROP DATABASE $db"
 done
+psql_q -d postgres -c "DROP ROLE IF EXISTS automl_dump_reviewer"
 [ "$before" = "$after" ]

@@ -10,3 +10,11 @@ CREATE TABLE concrete (
 SELECT version FROM automl_train('concrete', 'compressive_strength', options => '{"algorithm": "linear"}');
 SELECT version FROM automl_train('concrete', 'compressive_strength', options => '{"algorithm": "decision_tree"}');
 SELECT automl_deploy('concrete_compressive_strength', 1);
+-- governance state: a share, a policy, an approval, and the audit trail
+DO $$ BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'automl_dump_reviewer') THEN
+		CREATE ROLE automl_dump_reviewer;
+	END IF;
+END $$;
+SELECT automl_share('concrete_compressive_strength', 'automl_dump_reviewer', 'review');
+SELECT automl_set_policy('concrete_compressive_strength', true);
