@@ -13,7 +13,7 @@ SELECT bool_and(ok) AS rank1_is_best FROM (
 				ELSE c.score >= ALL (SELECT score FROM automl.candidates c2 WHERE c2.model_id = c.model_id AND c2.score IS NOT NULL) END AS ok
 	  FROM automl.candidates c JOIN automl.models m ON m.id = c.model_id
 	 WHERE c.rank = 1 AND c.score IS NOT NULL) s;
-SELECT model, version, rank, learner FROM automl.leaderboard WHERE model = 'customers_churn' AND version = 1 AND rank <= 1;
+SELECT model, version, rank, learner IS NOT NULL AS has_learner FROM automl.leaderboard WHERE model = 'customers_churn' AND version = 1 AND rank <= 1;
 -- metrics of the winner and the baseline
 SELECT name, jsonb_object_keys(metrics) AS metric FROM automl.models WHERE name = 'customers_churn' AND version = 1 ORDER BY 2;
 SELECT name, jsonb_object_keys(baseline) AS metric FROM automl.models WHERE name = 'concrete_compressive_strength' ORDER BY 2;

@@ -4,36 +4,38 @@ SET automl.progress = off;
 -- binary, task detected; the result row reads as columns
 SELECT model, version, task, metric, test_score > 0.8 AS good, test_score > baseline_score AS lift,
 	   rows, seconds < 60 AS fast
-  FROM automl_train('customers', 'churn');
+  FROM automl_train('customers', 'churn', budget => '8 seconds');
 
--- a second training is a new version of the same name
-SELECT model, version FROM automl_train('customers', 'churn', options => '{"seed": 7}');
+-- a second training is a new version of the same name; a weaker one is not deployed
+SET client_min_messages = warning;
+SELECT model, version, algorithm FROM automl_train('customers', 'churn', options => '{"algorithm": "linear"}');
+RESET client_min_messages;
 SELECT name, version, task, target, source, metric, rows, test_rows, status
   FROM automl.models ORDER BY id;
 
 -- regression and multiclass (NULL features are missing values)
-SELECT model, task, metric, test_score < baseline_score AS lift FROM automl_train('concrete', 'compressive_strength');
-SELECT model, task, metric, test_score < baseline_score AS lift FROM automl_train('penguins', 'species');
+SELECT model, task, metric, test_score < baseline_score AS lift FROM automl_train('concrete', 'compressive_strength', budget => '6 seconds');
+SELECT model, task, metric, test_score < baseline_score AS lift FROM automl_train('penguins', 'species', budget => '4 seconds');
 
 -- every type: id and constant columns dropped, jsonb skipped, NULL targets counted
-SELECT model, task FROM automl_train('kinds', 'label', name => 'kinds_label');
+SELECT model, task FROM automl_train('kinds', 'label', name => 'kinds_label', budget => '3 seconds');
 SELECT f->>'name' AS col, f->>'kind' AS kind, f->>'role' AS role, f->>'reason' AS reason
   FROM automl.models m, jsonb_array_elements(m.features) f
  WHERE m.name = 'kinds_label' ORDER BY f->>'name';
 
 -- a numeric target with few integer values is classified; task can be forced
-SELECT task FROM automl_train('kinds', 'small', name => 'kinds_small', exclude => ARRAY['id']);
-SELECT task FROM automl_train('kinds', 'small', name => 'kinds_small_reg', task => 'regression');
-SELECT task FROM automl_train('kinds', 'flag', name => 'kinds_flag');
+SELECT task FROM automl_train('kinds', 'small', name => 'kinds_small', exclude => ARRAY['id'], budget => '3 seconds');
+SELECT task FROM automl_train('kinds', 'small', name => 'kinds_small_reg', task => 'regression', budget => '3 seconds');
+SELECT task FROM automl_train('kinds', 'flag', name => 'kinds_flag', budget => '3 seconds');
 
 -- query sources, exclude, an explicit name, schema-qualified and quoted names
 SELECT model, rows FROM automl_train('SELECT * FROM customers WHERE state <> ''KS''', 'churn',
-									 name => 'churn no KS', exclude => ARRAY['state', 'area_code']);
+									 name => 'churn no KS', exclude => ARRAY['state', 'area_code'], budget => '3 seconds');
 SELECT jsonb_agg(f->>'name' ORDER BY f->>'name') FILTER (WHERE f->>'role' = 'dropped') AS dropped
   FROM automl.models m, jsonb_array_elements(m.features) f WHERE m.name = 'churn no KS';
 CREATE SCHEMA "Sales Data";
 CREATE TABLE "Sales Data"."Mixed Case" AS SELECT cement AS "Cement", age AS "Age", compressive_strength AS "Strength" FROM concrete;
-SELECT model, task FROM automl_train('"Sales Data"."Mixed Case"', 'Strength');
+SELECT model, task FROM automl_train('"Sales Data"."Mixed Case"', 'Strength', budget => '3 seconds');
 
 -- manual mode trains exactly one configuration
 SELECT algorithm FROM automl_train('customers', 'churn', name => 'churn_tree',
@@ -46,14 +48,35 @@ SELECT algorithm FROM automl_train('customers', 'churn', name => 'churn_linear',
 -- algorithms subset, folds, test_fraction, metric
 SELECT model FROM automl_train('customers', 'churn', name => 'churn_lin_only',
 								options => '{"algorithms": ["linear"], "folds": 3, "test_fraction": 0.3}');
-SELECT learner, count(*) FROM automl.leaderboard WHERE model = 'churn_lin_only' GROUP BY 1 ORDER BY 1;
+SELECT learner, count(*) > 0 AS tried FROM automl.leaderboard WHERE model = 'churn_lin_only' GROUP BY 1 ORDER BY 1;
+
+-- the search: every trial is a leaderboard row; without an ensemble the winner is rank 1
+SELECT model FROM automl_train('customers', 'churn', name => 'churn_search', budget => '6 seconds',
+							   options => '{"ensemble": false}');
+SELECT count(DISTINCT learner) >= 5 AS all_learners_tried, count(*) >= 6 AS trials,
+	   count(*) FILTER (WHERE sample_rows > 0) = count(*) AS rows_recorded
+  FROM automl.leaderboard WHERE model = 'churn_search';
+SELECT m.algorithm = l.learner AS winner_is_rank_1
+  FROM automl.models m JOIN automl.leaderboard l ON l.model = m.name AND l.version = m.version AND l.rank = 1
+ WHERE m.name = 'churn_search';
+-- the budget is honoured: the call returns within it plus 10% (or 2 s)
+SELECT seconds < 6 * 1.1 + 2 AS within_budget FROM automl.models WHERE name = 'churn_search';
+-- an ensemble, when chosen, is stored and served as one model
+SELECT model FROM automl_train('customers', 'churn', name => 'churn_ens', budget => '6 seconds');
+SELECT CASE WHEN algorithm = 'ensemble' THEN jsonb_array_length(hyperparameters->'members') >= 2 ELSE true END AS members_listed
+  FROM automl.models WHERE name = 'churn_ens';
+SELECT count(*) = 5000 AS scored FROM customers c WHERE automl_predict('churn_ens', c) IN ('yes', 'no');
+SELECT model FROM automl_train('customers', 'churn', name => 'churn_max_rows', budget => '4 seconds',
+							   options => '{"max_rows": 1000, "algorithms": ["gbdt"]}');
+SELECT max(sample_rows) <= 1000 AS sampled, (SELECT rows FROM automl.models WHERE name = 'churn_max_rows') = 4000 AS final_fit_on_all
+  FROM automl.leaderboard WHERE model = 'churn_max_rows' AND learner <> 'baseline';
 SELECT metric, test_rows FROM automl.models WHERE name = 'churn_lin_only';
-SELECT metric FROM automl_train('customers', 'churn', name => 'churn_f1', metric => 'f1');
+SELECT metric FROM automl_train('customers', 'churn', name => 'churn_f1', metric => 'f1', budget => '3 seconds');
 
 -- the same seed gives the same model
 SELECT a.test_score = b.test_score AS same
-  FROM automl_train('penguins', 'species', name => 'p1', options => '{"seed": 3}') a,
-	   automl_train('penguins', 'species', name => 'p2', options => '{"seed": 3}') b;
+  FROM automl_train('penguins', 'species', name => 'p1', options => '{"seed": 3, "algorithms": ["linear", "decision_tree"]}') a,
+	   automl_train('penguins', 'species', name => 'p2', options => '{"seed": 3, "algorithms": ["linear", "decision_tree"]}') b;
 SELECT (SELECT model FROM automl.models WHERE name = 'p1') = (SELECT model FROM automl.models WHERE name = 'p2') AS same_blob;
 
 -- a tiny budget still returns a model (with a notice saying where it stopped)
