@@ -7,9 +7,12 @@
 SELECT * FROM automl_train('customers', 'churn');
 
 \echo
-\echo '== 2. The leaderboard: every candidate the search tried, best first'
+\echo '== 2. The leaderboard: the ten best of every candidate the search tried'
 \echo
-SELECT * FROM automl.leaderboard WHERE model = 'customers_churn' ORDER BY rank;
+SELECT rank, learner, round(score::numeric, 4) AS score, metric, hyperparameters, fit_seconds, sample_rows
+  FROM automl.leaderboard WHERE model = 'customers_churn' ORDER BY rank LIMIT 10;
+SELECT count(*) AS candidates_tried, string_agg(DISTINCT learner, ', ') AS learners
+  FROM automl.leaderboard WHERE model = 'customers_churn';
 
 \echo
 \echo '== 3. The stored model: a versioned catalog row with its test metrics'
