@@ -843,15 +843,20 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 		Oid			ct7[7];
 
 		initStringInfo(&hp);
-		appendStringInfoChar(&hp, '{');
-		for (int p = 0; p < c->params.n; p++)
+		if (c->algo == AML_ALGO_ENSEMBLE && aml_model_algo(model) == AML_ALGO_ENSEMBLE)
+			appendStringInfoString(&hp, ReportSection(rep, "hyperparameters"));	/* its members */
+		else
 		{
-			char		num[64];
+			appendStringInfoChar(&hp, '{');
+			for (int p = 0; p < c->params.n; p++)
+			{
+				char		num[64];
 
-			ShortestDouble(num, sizeof(num), c->params.value[p]);
-			appendStringInfo(&hp, "%s\"%s\": %s", p ? ", " : "", c->params.name[p], num);
+				ShortestDouble(num, sizeof(num), c->params.value[p]);
+				appendStringInfo(&hp, "%s\"%s\": %s", p ? ", " : "", c->params.name[p], num);
+			}
+			appendStringInfoChar(&hp, '}');
 		}
-		appendStringInfoChar(&hp, '}');
 		memcpy(ct7, ct, sizeof(ct));
 		ct7[6] = INT8OID;
 		cv[0] = Int64GetDatum(id);
