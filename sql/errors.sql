@@ -99,3 +99,29 @@ SELECT (SELECT count(*) FROM automl.models) - models AS new_models,
 DROP OWNED BY automl_outsider;
 DROP ROLE automl_outsider;
 RESET automl.progress;
+
+-- a cancel (statement_timeout here; pg_cancel_backend works the same) stops a
+-- long training within a second or so and leaves the catalog as it was
+SET automl.progress = off;
+CREATE TEMP TABLE before_cancel AS SELECT count(*) AS n FROM automl.models;
+SET statement_timeout = '1500ms';
+DO $$
+DECLARE
+	t0			timestamptz := clock_timestamp();
+BEGIN
+	PERFORM automl_train('customers', 'churn', name => 'never_stored', budget => '60 seconds');
+EXCEPTION WHEN query_canceled THEN
+	RAISE NOTICE 'canceled within a second of the timeout: %', clock_timestamp() - t0 < interval '2.5 seconds';
+END
+$$;
+RESET statement_timeout;
+SELECT (SELECT count(*) FROM automl.models) = n AS catalog_unchanged,
+	   NOT EXISTS (SELECT 1 FROM automl.models WHERE name = 'never_stored') AS nothing_stored
+  FROM before_cancel;
+
+-- a dropped model: the next statement says so, nothing crashes
+SELECT model FROM automl_train('concrete', 'compressive_strength', name => 'to_drop', options => '{"algorithm": "linear"}');
+SELECT automl_predict('to_drop', c) IS NOT NULL AS scored FROM concrete c LIMIT 1;
+SELECT automl_drop('to_drop');
+SELECT automl_predict('to_drop', c) FROM concrete c LIMIT 1;
+RESET automl.progress;

@@ -272,7 +272,7 @@ SELECT automl_drop('Churn "Q3" model');
 SELECT (SELECT count(*) FROM automl.models WHERE name IN ('Churn "Q3" model', 'analyst''s "other" model')) AS models,
 	   (SELECT count(*) FROM automl.shares) AS shares,
 	   (SELECT count(*) FROM automl.policies WHERE model IN ('Churn "Q3" model', 'analyst''s "other" model')) AS policies,
-	   (SELECT count(*) FROM automl.audit WHERE action = 'drop') AS drops;
+	   (SELECT count(*) FROM automl.audit WHERE action = 'drop' AND model IN ('Churn "Q3" model', 'analyst''s "other" model')) AS drops;
 DROP OWNED BY automl_gov_analyst, automl_gov_scientist, automl_gov_app, automl_gov_outsider,
 	"automl_gov_Review Team", automl_gov_carol, automl_gov_dba;
 DROP ROLE automl_gov_analyst, automl_gov_scientist, automl_gov_app, automl_gov_outsider,

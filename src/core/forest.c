@@ -352,6 +352,7 @@ forest_fit_common(aml_env *env, const aml_fit_input *in, const aml_params *param
 			st = aml_oom(env, err, sizeof(double) * 1024);
 			goto done;
 		}
+	(void) aml_tree_pack_finish(env, &m->pack);
 	*state = m;
 	m = NULL;
 

@@ -14,15 +14,18 @@
  * rows were subsampled), so a training row's final score is bit-identical
  * to its prediction.
  *
- * Threads: binning and histograms fan out over features and score
- * updates over blocks of rows; every task writes only its own part, so
- * the model does not depend on env->n_threads.
+ * Threads: binning and histograms fan out over features, score updates
+ * and the gradient pass (which also yields the training loss of the
+ * previous round) over fixed blocks of rows; every task writes only its
+ * own part and block sums are added in block order, so the model does
+ * not depend on env->n_threads.
  *
  *-------------------------------------------------------------------------
  */
 #include "tree.h"
 
 #define SCORE_BLOCK 8192
+#define GRAD_BLOCK 16384
 #define MIN_HESS 1e-16
 #define PROB_EPS 1e-12
 
@@ -139,34 +142,71 @@ mean_loss(const aml_fit_input *in, const int64_t *idx, int64_t n, int nk,
 }
 
 /*
- * gradients computes g and h (class-major: output k at k * n) of every
- * training position from the raw scores F.
+ * One gradient pass: every training position's g and h (class-major:
+ * output k at k * n) from the raw scores F, and the training loss of F,
+ * over fixed blocks of GRAD_BLOCK positions (a pool task each) whose loss
+ * sums are added in block order, so nothing depends on the thread count.
  */
-static void
-gradients(const aml_fit_input *in, int64_t n, int nk, const double *F,
-		  double *g, double *h)
+typedef struct grad_job
 {
-	double		cf = nk > 1 ? (double) nk / (nk - 1) : 1.0;
+	const aml_fit_input *in;
+	int64_t		n;
+	int			nk;
+	const double *F;
+	double	   *g;				/* NULL: the loss only */
+	double	   *h;
+	double	   *bl;				/* per block: weighted loss sum */
+	double	   *bw;				/* per block: weight sum */
+} grad_job;
 
-	for (int64_t i = 0; i < n; i++)
+/* grad_task computes gradients and the loss sum of one block. */
+static void
+grad_task(void *arg, int task, int worker)
+{
+	grad_job   *job = arg;
+	const aml_fit_input *in = job->in;
+	int64_t		n = job->n;
+	int			nk = job->nk;
+	int64_t		b0 = (int64_t) task * GRAD_BLOCK;
+	int64_t		b1 = n - b0 < GRAD_BLOCK ? n : b0 + GRAD_BLOCK;
+	double		cf = nk > 1 ? (double) nk / (nk - 1) : 1.0;
+	double	   *g = job->g;
+	double	   *h = job->h;
+	double		sl = 0,
+				sw = 0;
+
+	(void) worker;
+	for (int64_t i = b0; i < b1; i++)
 	{
 		int64_t		r = in->rows ? in->rows[i] : i;
 		double		w = in->w ? in->w[r] : 1.0;
 		double		y = in->y[r];
-		const double *f = F + (size_t) i * nk;
+		const double *f = job->F + (size_t) i * nk;
 
 		if (in->task == AML_TASK_REGRESSION)
 		{
-			g[i] = w * (f[0] - y);
-			h[i] = w;
+			if (g)
+			{
+				g[i] = w * (f[0] - y);
+				h[i] = w;
+			}
+			sl += w * ((y - f[0]) * (y - f[0]));
 		}
 		else if (in->task == AML_TASK_BINARY)
 		{
-			double		p = aml_sigmoid(f[0]);
-			double		hh = p * (1 - p);
+			/* e = exp(-|f|) gives both the sigmoid and log(1 + e^-z) */
+			double		z = y >= 1 ? f[0] : -f[0];
+			double		e = exp(-fabs(f[0]));
 
-			g[i] = w * (p - (y >= 1 ? 1.0 : 0.0));
-			h[i] = w * (hh > MIN_HESS ? hh : MIN_HESS);
+			if (g)
+			{
+				double		p = f[0] >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+				double		hh = p * (1 - p);
+
+				g[i] = w * (p - (y >= 1 ? 1.0 : 0.0));
+				h[i] = w * (hh > MIN_HESS ? hh : MIN_HESS);
+			}
+			sl += w * (z > 0 ? log1p(e) : -z + log1p(e));
 		}
 		else
 		{
@@ -178,16 +218,51 @@ gradients(const aml_fit_input *in, int64_t n, int nk, const double *F,
 					mx = f[k];
 			for (int k = 0; k < nk; k++)
 				s += exp(f[k] - mx);
-			for (int k = 0; k < nk; k++)
-			{
-				double		p = exp(f[k] - mx) / s;
-				double		hh = cf * p * (1 - p);
+			if (g)
+				for (int k = 0; k < nk; k++)
+				{
+					double		p = exp(f[k] - mx) / s;
+					double		hh = cf * p * (1 - p);
 
-				g[(size_t) k * n + i] = w * (p - ((int) y == k ? 1.0 : 0.0));
-				h[(size_t) k * n + i] = w * (hh > MIN_HESS ? hh : MIN_HESS);
-			}
+					g[(size_t) k * n + i] = w * (p - ((int) y == k ? 1.0 : 0.0));
+					h[(size_t) k * n + i] = w * (hh > MIN_HESS ? hh : MIN_HESS);
+				}
+			sl += w * (log(s) + mx - f[(int) y]);
 		}
+		sw += w;
 	}
+	job->bl[task] = sl;
+	job->bw[task] = sw;
+}
+
+/*
+ * grad_pass fills g and h (unless g is NULL) from F and returns the mean
+ * training loss of F; bl and bw hold one double per block.
+ */
+static double
+grad_pass(aml_tpool *pool, const aml_fit_input *in, int64_t n, int nk,
+		  const double *F, double *g, double *h, double *bl, double *bw)
+{
+	grad_job	job;
+	int			nb = (int) ((n + GRAD_BLOCK - 1) / GRAD_BLOCK);
+	double		sl = 0,
+				sw = 0;
+
+	job.in = in;
+	job.n = n;
+	job.nk = nk;
+	job.F = F;
+	job.g = g;
+	job.h = h;
+	job.bl = bl;
+	job.bw = bw;
+	aml_tpool_run(pool, grad_task, &job, nb);
+	for (int b = 0; b < nb; b++)
+	{
+		sl += bl[b];
+		sw += bw[b];
+	}
+	return sw > 0 ? sl / sw : 0;
 }
 
 /* One parallel score update: tree t added into F for a set of rows. */
@@ -334,7 +409,9 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	double	   *F = NULL,
 			   *Fv = NULL,
 			   *g = NULL,
-			   *h = NULL;
+			   *h = NULL,
+			   *bl = NULL,
+			   *bw = NULL;
 	int32_t    *rows = NULL;
 	int64_t    *ident = NULL;
 	const int64_t *trows;
@@ -408,11 +485,13 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	g = aml_malloc(env, (size_t) n * nk * sizeof(double));
 	h = aml_malloc(env, (size_t) n * nk * sizeof(double));
 	rows = aml_malloc(env, n * sizeof(int32_t));
+	bl = aml_malloc(env, (n / GRAD_BLOCK + 1) * sizeof(double));
+	bw = aml_malloc(env, (n / GRAD_BLOCK + 1) * sizeof(double));
 	mask = aml_malloc(env, ds->n_feat + 1);
 	ftmp = aml_malloc(env, (ds->n_feat + 1) * sizeof(int));
 	if (in->rows == NULL)
 		ident = aml_malloc(env, n * sizeof(int64_t));
-	if (!m->base || !m->loss || !F || !Fv || !g || !h || !rows || !mask ||
+	if (!m->base || !m->loss || !F || !Fv || !g || !h || !rows || !bl || !bw || !mask ||
 		!ftmp || (in->rows == NULL && ident == NULL))
 	{
 		st = aml_oom(env, err, (size_t) n * nk * 3 * sizeof(double));
@@ -442,7 +521,13 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 			st = aml_set_error(err, AML_ECANCELED, "canceling automl training");
 			goto done;
 		}
-		gradients(in, n, nk, F, g, h);
+		/* the gradients of this round and the loss after the last one */
+		{
+			double		tl = grad_pass(pool, in, n, nk, F, g, h, bl, bw);
+
+			if (round > 0)
+				m->loss[round - 1] = tl;
+		}
 		memset(&gd, 0, sizeof(gd));
 		if (subsample < 1.0)
 		{
@@ -473,7 +558,6 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 			if (nv > 0)
 				add_tree_scores(pool, &m->pack, t, ds, in->valid_rows, nv, Fv, nk);
 		}
-		m->loss[round] = mean_loss(in, in->rows, n, nk, F);
 		m->n_loss = round + 1;
 		if (nv > 0)
 		{
@@ -488,11 +572,14 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 				break;
 		}
 	}
+	if (m->n_loss > 0)
+		m->loss[m->n_loss - 1] = grad_pass(pool, in, n, nk, F, NULL, NULL, bl, bw);
 	if (nv > 0 && best_round >= 0 && (best_round + 1) * nk < m->pack.n_trees)
 	{
 		aml_tree_pack_truncate(&m->pack, (best_round + 1) * nk);
 		m->n_loss = best_round + 1;
 	}
+	(void) aml_tree_pack_finish(env, &m->pack);
 	*state = m;
 	m = NULL;
 
@@ -505,6 +592,8 @@ done:
 	aml_free(env, g);
 	aml_free(env, h);
 	aml_free(env, rows);
+	aml_free(env, bl);
+	aml_free(env, bw);
 	aml_free(env, ident);
 	aml_free(env, mask);
 	aml_free(env, ftmp);

@@ -124,7 +124,9 @@ typedef aml_status (*aml_search_eval_fn) (void *ctx,
 
 typedef struct aml_search_config
 {
-	unsigned	algorithms;		/* bit per aml_algo; the baseline always runs */
+	unsigned	algorithms;		/* bit per aml_algo, 0 = all five searched
+								 * learners: pass only those that are built;
+								 * the baseline always runs */
 	int			higher_is_better;
 	int64_t		n_rows;			/* rows available for fitting */
 	double		budget_seconds; /* <= 0: no time budget */

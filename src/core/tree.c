@@ -21,11 +21,19 @@
  * default direction); categorical splits sort the categories present by
  * G/(H+lambda) and scan the order, so a split sends a set of categories
  * left (for K > 1 the sort uses the output whose category means vary most,
- * and one-vs-rest splits are tried as well).
+ * and one-vs-rest splits are tried as well).  With K = 1 histograms are
+ * built four features per pass over the node's rows.
+ *
+ * Direct mode (forests: a feature sample per node, or random cuts): no
+ * histogram pool; a node reads its own rows for the features it samples
+ * only (a dense histogram of the feature, or for nodes of at most
+ * DIRECT_SMALL rows the sorted bins present), and a node whose rows all
+ * have the same gradient/hessian ratio (pure) is not searched at all.
  *
  * Prediction works on raw float features: the pack stores float
  * thresholds equal to bin edges, so a training row takes the same path at
- * prediction as during growth.
+ * prediction as during growth.  A finished pack also gets a 16-byte node
+ * layout walked by several rows in lockstep (aml_tree_pack_finish).
  *
  * Everything is deterministic for a given input and seed; ties break
  * towards the lower feature, threshold and node index.
@@ -45,6 +53,8 @@
 #define GAIN_REL_EPS 1e-12
 #define PREDICT_BLOCK 128
 #define PAR_HIST_MIN_WORK 65536	/* rows x features worth a parallel build */
+#define DIRECT_SMALL 48			/* direct mode: nodes this small sort their bins */
+#define HIST_GROUP 4			/* features per pass in hist_build_group */
 
 /* ---------------------------------------------------------------- threads */
 
@@ -266,6 +276,7 @@ aml_tree_pack_free(aml_env *env, aml_tree_pack *p)
 	aml_free(env, p->hess);
 	aml_free(env, p->gain);
 	aml_free(env, p->cat_bits);
+	aml_free(env, p->pn);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -289,6 +300,7 @@ grow_array(aml_env *env, void **a, size_t n, size_t sz)
 static int
 pack_reserve(aml_env *env, aml_tree_pack *p, int n_nodes, int n_cat)
 {
+	p->n_pn = 0;
 	if (p->n_trees + 1 > p->cap_trees)
 	{
 		int			c = p->cap_trees ? p->cap_trees * 2 : 8;
@@ -400,6 +412,139 @@ aml_tree_pack_add_tree(const aml_tree_pack *p, int t, const aml_dataset *ds,
 }
 
 /*
+ * aml_tree_pack_finish builds p->pn from the plain arrays (see tree.h).
+ */
+int
+aml_tree_pack_finish(aml_env *env, aml_tree_pack *p)
+{
+	p->n_pn = 0;
+	if (p->n_feat < 1 || p->n_nodes < 1)
+		return 0;
+	aml_free(env, p->pn);
+	p->pn = aml_malloc(env, (size_t) p->n_nodes * sizeof(aml_pnode));
+	if (p->pn == NULL)
+		return -1;
+	for (int i = 0; i < p->n_nodes; i++)
+	{
+		aml_pnode  *q = &p->pn[i];
+
+		if (p->feat[i] < 0)
+		{
+			q->fx = AML_PN_LEAF;
+			q->u.thr = NAN;
+			q->left = q->right = i;
+			continue;
+		}
+		q->fx = p->feat[i];
+		if (p->flags[i] & AML_TREE_DEFAULT_LEFT)
+			q->fx |= AML_PN_DL;
+		if (p->flags[i] & AML_TREE_CATEGORICAL)
+		{
+			q->fx |= AML_PN_CAT;
+			q->u.cat = p->cat_off[i];
+		}
+		else
+			q->u.thr = p->thr[i];
+		q->left = p->left[i];
+		q->right = p->right[i];
+	}
+	p->n_pn = p->n_nodes;
+	return 0;
+}
+
+/* pn_step moves one step down from node q for feature value x. */
+static inline int32_t
+pn_step(const aml_tree_pack *p, const aml_pnode *q, float x)
+{
+	int			go_left;
+
+	if (__builtin_expect((q->fx & AML_PN_CAT) != 0, 0))
+	{
+		int			f = q->fx & AML_PN_FEAT;
+
+		if (x >= 0.0f && x < (float) p->n_levels[f] && x == (float) (int32_t) x)
+		{
+			int32_t		c = (int32_t) x;
+
+			go_left = (p->cat_bits[q->u.cat + (c >> 5)] >> (c & 31)) & 1;
+		}
+		else
+			go_left = (q->fx & AML_PN_DL) != 0;
+	}
+	else
+		go_left = isfinite(x) ? x <= q->u.thr : (q->fx & AML_PN_DL) != 0;
+	return go_left ? q->left : q->right;
+}
+
+#define PN_LANES 8
+
+/*
+ * pn_add_tree adds tree t's leaf values for rows idx[] (NULL: first..
+ * first+n-1) into out, walking PN_LANES rows through the tree in lockstep
+ * (independent walks overlap their memory latencies); a lane that reached
+ * its leaf stays there.
+ */
+static void
+pn_add_tree(const aml_tree_pack *p, int t, const aml_dataset *ds,
+			const int64_t *idx, int64_t first, int64_t n, double *out,
+			int n_outputs)
+{
+	const aml_pnode *pn = p->pn;
+	int32_t		root = p->root[t];
+	int			K = p->n_out;
+	int			off = p->out_off[t];
+	const float *const *col = ds->col;
+	int64_t		i = 0;
+
+	for (; i + PN_LANES <= n; i += PN_LANES)
+	{
+		int32_t		nd[PN_LANES];
+		int64_t		row[PN_LANES];
+
+		for (int q = 0; q < PN_LANES; q++)
+		{
+			nd[q] = root;
+			row[q] = idx ? idx[i + q] : first + i + q;
+		}
+		for (;;)
+		{
+			int32_t		all = AML_PN_LEAF;
+
+			for (int q = 0; q < PN_LANES; q++)
+			{
+				const aml_pnode *z = &pn[nd[q]];
+
+				nd[q] = pn_step(p, z, col[z->fx & AML_PN_FEAT][row[q]]);
+				all &= pn[nd[q]].fx;
+			}
+			if (all & AML_PN_LEAF)
+				break;
+		}
+		for (int q = 0; q < PN_LANES; q++)
+		{
+			const double *v = p->value + (size_t) nd[q] * K;
+			double	   *o = out + (size_t) (i + q) * n_outputs + off;
+
+			for (int k = 0; k < K; k++)
+				o[k] += v[k];
+		}
+	}
+	for (; i < n; i++)
+	{
+		int64_t		r = idx ? idx[i] : first + i;
+		int32_t		nd = root;
+		const double *v;
+		double	   *o = out + (size_t) i * n_outputs + off;
+
+		while (!(pn[nd].fx & AML_PN_LEAF))
+			nd = pn_step(p, &pn[nd], col[pn[nd].fx & AML_PN_FEAT][r]);
+		v = p->value + (size_t) nd * K;
+		for (int k = 0; k < K; k++)
+			o[k] += v[k];
+	}
+}
+
+/*
  * aml_tree_pack_add adds every tree's leaf values into out, a block of
  * rows at a time, tree by tree within the block (trees in order, so the
  * sums are identical however the caller splits the rows).
@@ -408,13 +553,18 @@ void
 aml_tree_pack_add(const aml_tree_pack *p, const aml_dataset *ds,
 				  const int64_t *idx, int64_t n, double *out, int n_outputs)
 {
+	int			fast = p->pn != NULL && p->n_pn == p->n_nodes && p->n_nodes > 0;
+
 	for (int64_t b0 = 0; b0 < n; b0 += PREDICT_BLOCK)
 	{
 		int64_t		bn = n - b0 < PREDICT_BLOCK ? n - b0 : PREDICT_BLOCK;
 
 		for (int t = 0; t < p->n_trees; t++)
 		{
-			if (idx)
+			if (fast)
+				pn_add_tree(p, t, ds, idx ? idx + b0 : NULL, b0, bn,
+							out + (size_t) b0 * n_outputs, n_outputs);
+			else if (idx)
 				aml_tree_pack_add_tree(p, t, ds, idx + b0, bn,
 									   out + (size_t) b0 * n_outputs, n_outputs);
 			else
@@ -645,6 +795,7 @@ aml_tree_pack_read(aml_env *env, aml_rbuf *b, const aml_dataset *schema,
 		return aml_oom(env, err, ((size_t) n_trees + 1) * sizeof(int32_t));
 	}
 	p->root[n_trees] = p->n_nodes;
+	(void) aml_tree_pack_finish(env, p);
 	return AML_OK;
 }
 
@@ -1123,6 +1274,12 @@ struct aml_grower
 	int		   *feat_list;		/* n_feat */
 	int		   *used;			/* features of the current tree */
 	int			n_used;
+	/* direct mode: per-node, per-feature statistics from the node's rows */
+	int			direct;
+	double	   *fh;				/* one feature's dense histogram */
+	double	   *chist;			/* compact histogram: (DIRECT_SMALL + 2) * S */
+	int		   *cmap;			/* its bins */
+	uint32_t   *ckey;			/* DIRECT_SMALL sort keys */
 	aml_tpool  *pool;			/* parallel histograms, or NULL */
 	/* the current tree's data */
 	const double *g;
@@ -1165,6 +1322,10 @@ aml_grower_free(aml_grower *gr)
 	aml_free(env, gr->best_bits);
 	aml_free(env, gr->feat_list);
 	aml_free(env, gr->used);
+	aml_free(env, gr->fh);
+	aml_free(env, gr->chist);
+	aml_free(env, gr->cmap);
+	aml_free(env, gr->ckey);
 	aml_free(env, gr);
 }
 
@@ -1239,7 +1400,19 @@ aml_grower_create(aml_env *env, const aml_tree_bins *bins, int K,
 	gr->best_bits = aml_malloc(env, gr->cat_w * sizeof(uint32_t));
 	gr->feat_list = aml_malloc(env, (F + 1) * sizeof(int));
 	gr->used = aml_malloc(env, (F + 1) * sizeof(int));
-	if (!gr->used || !gr->part || !gr->tmp || !gr->slot || !gr->slot_owner || !gr->node ||
+	{
+		int			widest = 1;
+
+		for (int j = 0; j < F; j++)
+			if (bins->nb[j] + 1 > widest)
+				widest = bins->nb[j] + 1;
+		gr->fh = aml_malloc(env, (size_t) widest * gr->S * sizeof(double));
+	}
+	gr->chist = aml_malloc(env, (size_t) (DIRECT_SMALL + 2) * gr->S * sizeof(double));
+	gr->cmap = aml_malloc(env, (DIRECT_SMALL + 1) * sizeof(int));
+	gr->ckey = aml_malloc(env, (DIRECT_SMALL + 1) * sizeof(uint32_t));
+	if (!gr->fh || !gr->chist || !gr->cmap || !gr->ckey ||
+		!gr->used || !gr->part || !gr->tmp || !gr->slot || !gr->slot_owner || !gr->node ||
 		!gr->nodeG || !gr->heap || !gr->acc || !gr->lst || !gr->tot ||
 		!gr->sumL || !gr->sumR || !gr->oh ||
 		!gr->cat_order || !gr->items || !gr->best_bits || !gr->feat_list)
@@ -1568,26 +1741,103 @@ typedef struct hist_job
 	int64_t		end;
 } hist_job;
 
-/* hist_task builds the histogram of the task-th feature of the tree. */
+/*
+ * hist_grouped says whether histograms are built HIST_GROUP features per
+ * pass over the rows (K = 1, gradients given, uint8 bins): the node's
+ * positions and gradients are read once per group, and the group's
+ * histograms update independently.  Each feature still sums its rows in
+ * row order, so the result equals hist_build_feature's.
+ */
+static inline int
+hist_grouped(const aml_grower *gr)
+{
+	return gr->K == 1 && gr->cls == NULL && !gr->bins->wide;
+}
+
+/* hist_build_group fills the histograms of features f[0..q) (q <= 4). */
+static void
+hist_build_group(const aml_grower *gr, double *hist, const int *f, int q,
+				 int64_t begin, int64_t end)
+{
+	const aml_tree_bins *bins = gr->bins;
+	const int32_t *part = gr->part + begin;
+	const double *og = gr->og;
+	const double *oh = gr->oh;
+	int64_t		len = end - begin;
+	const uint8_t *col[HIST_GROUP];
+	double	   *hf[HIST_GROUP];
+
+	if (q < HIST_GROUP)
+	{
+		for (int a = 0; a < q; a++)
+			hist_build_feature(gr, hist, f[a], begin, end);
+		return;
+	}
+	for (int a = 0; a < HIST_GROUP; a++)
+	{
+		col[a] = (const uint8_t *) bins->mat + (size_t) f[a] * bins->n;
+		hf[a] = hist + (size_t) bins->off[f[a]] * 3;
+		memset(hf[a], 0, (size_t) (bins->nb[f[a]] + 1) * 3 * sizeof(double));
+	}
+	for (int64_t i = 0; i < len; i++)
+	{
+		int32_t		r = part[i];
+		double		g = og[i];
+		double		h = oh[i];
+		double	   *c0 = hf[0] + (size_t) col[0][r] * 3;
+		double	   *c1 = hf[1] + (size_t) col[1][r] * 3;
+		double	   *c2 = hf[2] + (size_t) col[2][r] * 3;
+		double	   *c3 = hf[3] + (size_t) col[3][r] * 3;
+
+		c0[0] += g;
+		c0[1] += h;
+		c0[2] += 1;
+		c1[0] += g;
+		c1[1] += h;
+		c1[2] += 1;
+		c2[0] += g;
+		c2[1] += h;
+		c2[2] += 1;
+		c3[0] += g;
+		c3[1] += h;
+		c3[2] += 1;
+	}
+}
+
+/*
+ * hist_task builds the histograms of the task-th group of features of the
+ * tree (or of its task-th feature when histograms are not grouped).
+ */
 static void
 hist_task(void *arg, int task, int worker)
 {
 	hist_job   *job = arg;
+	const aml_grower *gr = job->gr;
 
 	(void) worker;
-	hist_build_feature(job->gr, job->hist, job->gr->used[task],
-					   job->begin, job->end);
+	if (hist_grouped(gr))
+	{
+		int			a = task * HIST_GROUP;
+		int			q = gr->n_used - a < HIST_GROUP ? gr->n_used - a : HIST_GROUP;
+
+		hist_build_group(gr, job->hist, gr->used + a, q, job->begin, job->end);
+	}
+	else
+		hist_build_feature(gr, job->hist, gr->used[task], job->begin, job->end);
 }
 
 /*
  * hist_build fills a node's histogram (features of this tree only), one
- * feature per pool task when the node is large enough to pay for it.
+ * feature (or group of features) per pool task when the node is large
+ * enough to pay for it.
  */
 static void
 hist_build(aml_grower *gr, int id)
 {
 	gnode	   *nd = &gr->node[id];
 	hist_job	job;
+	int			n_tasks = hist_grouped(gr) ?
+		(gr->n_used + HIST_GROUP - 1) / HIST_GROUP : gr->n_used;
 
 	job.gr = gr;
 	job.hist = gr->slot[nd->hist];
@@ -1595,10 +1845,10 @@ hist_build(aml_grower *gr, int id)
 	job.end = nd->end;
 	gather_node(gr, nd->begin, nd->end);
 	if (gr->pool && (nd->end - nd->begin) * gr->n_used >= PAR_HIST_MIN_WORK)
-		aml_tpool_run(gr->pool, hist_task, &job, gr->n_used);
+		aml_tpool_run(gr->pool, hist_task, &job, n_tasks);
 	else
-		for (int i = 0; i < gr->n_used; i++)
-			hist_build_feature(gr, job.hist, gr->used[i], nd->begin, nd->end);
+		for (int t = 0; t < n_tasks; t++)
+			hist_task(&job, t, 0);
 }
 
 /* hist_subtract turns big (the parent's) into big - small. */
@@ -1666,17 +1916,88 @@ vec_add(double *a, const double *b, int S)
 }
 
 /*
+ * try1 is eval_split for K = 1 on scalars (the same arithmetic, so the
+ * same results): left G, H, count against totals T.
+ */
+static inline void
+try1(const aml_grower *gr, double gl, double hl, double cl, const double *T,
+	 double sT, int feat, int bin, int dl, split_cand *best)
+{
+	double		lam = gr->gp.lambda;
+	double		gr_ = T[0] - gl;
+	double		hr = T[1] - hl;
+	double		cr = T[2] - cl;
+	double		sL,
+				sR,
+				gain;
+
+	if (cl < gr->gp.min_samples_leaf || cr < gr->gp.min_samples_leaf)
+		return;
+	if (hl < gr->gp.min_child_weight || hr < gr->gp.min_child_weight ||
+		!(hl + lam > 0) || !(hr + lam > 0))
+		return;
+	sL = (gl * gl) / (hl + lam);
+	sR = (gr_ * gr_) / (hr + lam);
+	gain = sL + sR - sT;
+	if (!(gain > best->gain) || !(gain > GAIN_REL_EPS * (sL + sR)))
+		return;
+	best->feat = feat;
+	best->bin = bin;
+	best->dl = dl < 0 ? cl >= cr : dl;
+	best->cat = 0;
+	best->gain = gain;
+}
+
+/* scan_numeric1 is scan_numeric's exhaustive scan for K = 1. */
+static void
+scan_numeric1(const aml_grower *gr, const double *hf, int nb, const int *map,
+			  int j, const double *T, double sT, int have_miss,
+			  split_cand *best)
+{
+	const double *miss = hf + (size_t) nb * 3;
+	double		gl = 0,
+				hl = 0,
+				cl = 0;
+
+	for (int t = 0; t < nb; t++)
+	{
+		const double *bin = hf + (size_t) t * 3;
+		int			rb = map ? map[t] : t;
+
+		if (bin[2] == 0)
+			continue;
+		gl += bin[0];
+		hl += bin[1];
+		cl += bin[2];
+		try1(gr, gl, hl, cl, T, sT, j, rb, have_miss ? 0 : -1, best);
+		if (have_miss)
+		{
+			/* as scan_numeric: add the missing bin, try, take it back out */
+			gl += miss[0];
+			hl += miss[1];
+			cl += miss[2];
+			try1(gr, gl, hl, cl, T, sT, j, rb, 1, best);
+			gl -= miss[0];
+			hl -= miss[1];
+			cl -= miss[2];
+		}
+	}
+}
+
+/*
  * scan_numeric tries every threshold of numeric feature j with missing
  * values left and right (or, for extra trees, one random threshold and a
  * random side for missing values).  Empty bins are skipped: they give the
- * same partition as the threshold below them.
+ * same partition as the threshold below them.  hf holds nb bins and the
+ * missing bin after them; map (NULL = identity) gives the feature's bin
+ * of each entry when hf is a compact histogram of the bins present.
  */
 static void
-scan_numeric(aml_grower *gr, const double *hf, int j, split_cand *best)
+scan_numeric(aml_grower *gr, const double *hf, int nb, const int *map, int j,
+			 split_cand *best)
 {
 	int			S = gr->S;
 	int			K = gr->K;
-	int			nb = gr->bins->nb[j];
 	const double *miss = hf + (size_t) nb * S;
 	int			have_miss = miss[K + 1] > 0;
 	double	   *T = gr->tot;
@@ -1703,6 +2024,11 @@ scan_numeric(aml_grower *gr, const double *hf, int j, split_cand *best)
 			}
 		if (first < 0)
 			return;
+		if (map)
+		{
+			first = map[first];
+			last = map[last];
+		}
 		if (first == last)
 		{
 			/* a single value: only "present vs missing" remains */
@@ -1712,7 +2038,7 @@ scan_numeric(aml_grower *gr, const double *hf, int j, split_cand *best)
 		}
 		else
 			cut = first + (int) aml_rng_below(gr->rng, (uint64_t) (last - first));
-		for (int b = 0; b <= cut; b++)
+		for (int b = 0; b < nb && (map ? map[b] : b) <= cut; b++)
 			vec_add(acc, hf + (size_t) b * S, S);
 		if (have_miss && cut < last && aml_rng_below(gr->rng, 2))
 		{
@@ -1723,19 +2049,25 @@ scan_numeric(aml_grower *gr, const double *hf, int j, split_cand *best)
 			eval_split(gr, acc, T, sT, j, cut, have_miss ? 0 : -1, 0, best);
 		return;
 	}
+	if (K == 1)
+	{
+		scan_numeric1(gr, hf, nb, map, j, T, sT, have_miss, best);
+		return;
+	}
 	for (int t = 0; t < nb; t++)
 	{
 		const double *bin = hf + (size_t) t * S;
+		int			rb = map ? map[t] : t;
 
 		if (bin[K + 1] == 0)
 			continue;
 		vec_add(acc, bin, S);
-		eval_split(gr, acc, T, sT, j, t, have_miss ? 0 : -1, 0, best);
+		eval_split(gr, acc, T, sT, j, rb, have_miss ? 0 : -1, 0, best);
 		if (have_miss)
 		{
 			/* missing left: evaluate acc + miss, then take miss back out */
 			vec_add(acc, miss, S);
-			eval_split(gr, acc, T, sT, j, t, 1, 0, best);
+			eval_split(gr, acc, T, sT, j, rb, 1, 0, best);
 			for (int k = 0; k < S; k++)
 				acc[k] -= miss[k];
 		}
@@ -1911,6 +2243,150 @@ scan_categorical(aml_grower *gr, const double *hf, int j, split_cand *best)
 }
 
 /*
+ * pos_stats adds the statistics (G[K], H, count) of the node's i-th row,
+ * as gather_node copied them, into c.
+ */
+static inline void
+pos_stats(const aml_grower *gr, double *c, int64_t i)
+{
+	int			K = gr->K;
+
+	if (gr->cls)
+		c[gr->ocls[i]] -= gr->oh[i];
+	else
+		for (int k = 0; k < K; k++)
+			c[k] += gr->og[(size_t) i * K + k];
+	c[K] += gr->oh[i];
+	c[K + 1] += 1;
+}
+
+/*
+ * direct_feature searches feature j's best split of node nd from the
+ * node's rows alone (direct mode: no histogram pool, only the features a
+ * node samples are ever looked at).  A small node sorts the bins of its
+ * rows into a compact histogram of the bins present; a larger one (or a
+ * categorical feature) fills a dense histogram of the feature.
+ */
+static void
+direct_feature(aml_grower *gr, const gnode *nd, int j, split_cand *best)
+{
+	const aml_tree_bins *bins = gr->bins;
+	int			S = gr->S;
+	int			K = gr->K;
+	int			nb = bins->nb[j];
+	int64_t		m = nd->end - nd->begin;
+	const int32_t *part = gr->part + nd->begin;
+	const uint8_t *c8 = (const uint8_t *) bins->mat + (size_t) j * bins->n;
+	const uint16_t *c16 = (const uint16_t *) bins->mat + (size_t) j * bins->n;
+	int			wide = bins->wide;
+
+	if (!bins->is_cat[j] && m <= DIRECT_SMALL)
+	{
+		uint32_t   *key = gr->ckey;
+		double	   *ch = gr->chist;
+		double	   *ms = ch + (size_t) (DIRECT_SMALL + 1) * S;	/* missing */
+		int			nk = 0,
+					nc = 0,
+					prev = -1;
+
+		memset(ms, 0, S * sizeof(double));
+		for (int64_t i = 0; i < m; i++)
+		{
+			int			b = wide ? c16[part[i]] : c8[part[i]];
+
+			if (b == nb)
+				pos_stats(gr, ms, i);
+			else
+				key[nk++] = ((uint32_t) b << 8) | (uint32_t) i;
+		}
+		/* insertion sort: bin, then position */
+		for (int a = 1; a < nk; a++)
+		{
+			uint32_t	v = key[a];
+			int			c = a - 1;
+
+			while (c >= 0 && key[c] > v)
+			{
+				key[c + 1] = key[c];
+				c--;
+			}
+			key[c + 1] = v;
+		}
+		for (int a = 0; a < nk; a++)
+		{
+			int			b = (int) (key[a] >> 8);
+
+			if (b != prev)
+			{
+				memset(ch + (size_t) nc * S, 0, S * sizeof(double));
+				gr->cmap[nc++] = b;
+				prev = b;
+			}
+			pos_stats(gr, ch + (size_t) (nc - 1) * S, key[a] & 0xFF);
+		}
+		memcpy(ch + (size_t) nc * S, ms, S * sizeof(double));
+		scan_numeric(gr, ch, nc, gr->cmap, j, best);
+		return;
+	}
+	{
+		double	   *hf = gr->fh;
+
+		memset(hf, 0, (size_t) (nb + 1) * S * sizeof(double));
+		if (!wide && K == 1 && gr->cls == NULL)
+		{
+			const double *og = gr->og;
+			const double *oh = gr->oh;
+
+			for (int64_t i = 0; i < m; i++)
+			{
+				double	   *c = hf + (size_t) c8[part[i]] * 3;
+
+				c[0] += og[i];
+				c[1] += oh[i];
+				c[2] += 1;
+			}
+		}
+		else
+			for (int64_t i = 0; i < m; i++)
+			{
+				int32_t		r = part[i];
+
+				pos_stats(gr, hf + (size_t) (wide ? c16[r] : c8[r]) * S, i);
+			}
+		if (bins->is_cat[j])
+			scan_categorical(gr, hf, j, best);
+		else
+			scan_numeric(gr, hf, nb, NULL, j, best);
+	}
+}
+
+/*
+ * node_pure says whether every row of the node just gathered has the same
+ * gradient / hessian ratio (same class, or same target).  No split of
+ * such a node has a positive gain (G^2 / (H + lambda) is convex in H at a
+ * fixed ratio), so direct mode skips the search: at the bottom of a full
+ * depth forest tree most nodes are pure, and a search that finds nothing
+ * would try every feature.
+ */
+static int
+node_pure(const aml_grower *gr, int64_t m)
+{
+	if (gr->cls)
+	{
+		for (int64_t i = 1; i < m; i++)
+			if (gr->ocls[i] != gr->ocls[0])
+				return 0;
+		return 1;
+	}
+	if (gr->K != 1)
+		return 0;
+	for (int64_t i = 1; i < m; i++)
+		if (gr->og[i] * gr->oh[0] != gr->og[0] * gr->oh[i])
+			return 0;
+	return 1;
+}
+
+/*
  * find_split searches the best split of a node whose histogram is built
  * and records it in the node; returns 0, or -1 when out of memory.
  */
@@ -1918,7 +2394,7 @@ static int
 find_split(aml_grower *gr, int id)
 {
 	const aml_tree_bins *bins = gr->bins;
-	const double *hist = gr->slot[gr->node[id].hist];
+	const double *hist = gr->direct ? NULL : gr->slot[gr->node[id].hist];
 	split_cand	best;
 	int			nf = 0;
 	int			n_all;
@@ -1932,6 +2408,15 @@ find_split(aml_grower *gr, int id)
 	for (int i = 0; i < gr->n_used; i++)
 		gr->feat_list[nf++] = gr->used[i];
 	n_all = nf;
+	if (gr->direct)
+	{
+		gather_node(gr, gr->node[id].begin, gr->node[id].end);
+		if (node_pure(gr, gr->node[id].end - gr->node[id].begin))
+		{
+			gr->node[id].sfeat = -1;
+			return 0;
+		}
+	}
 	if (gr->gp.feat_frac_node < 1.0 && gr->rng && nf > 1)
 	{
 		int			m = (int) (gr->gp.feat_frac_node * nf + 0.5);
@@ -1971,12 +2456,18 @@ find_split(aml_grower *gr, int id)
 	for (int i = 0; i < n_all && (i < nf || best.feat < 0); i++)
 	{
 		int			j = gr->feat_list[i];
-		const double *hf = hist + (size_t) bins->off[j] * gr->S;
+		const double *hf;
 
+		if (gr->direct)
+		{
+			direct_feature(gr, &gr->node[id], j, &best);
+			continue;
+		}
+		hf = hist + (size_t) bins->off[j] * gr->S;
 		if (bins->is_cat[j])
 			scan_categorical(gr, hf, j, &best);
 		else
-			scan_numeric(gr, hf, j, &best);
+			scan_numeric(gr, hf, bins->nb[j], NULL, j, &best);
 	}
 	nd = &gr->node[id];
 	nd->sfeat = best.feat;
@@ -2095,6 +2586,21 @@ split_node(aml_grower *gr, int p, int leaves)
 		return -1;
 	gr->node[p].left = l;
 	gr->node[p].right = r;
+	if (gr->direct)
+	{
+		for (int c = 0; c < 2; c++)
+		{
+			int			id = c == 0 ? l : r;
+
+			if (!more || !node_splittable(gr, &gr->node[id]))
+				continue;
+			if (find_split(gr, id) < 0)
+				return -1;
+			if (gr->node[id].sfeat >= 0)
+				heap_push(gr, id);
+		}
+		return 0;
+	}
 	if (mid - pb <= pe - mid)
 	{
 		small = l;
@@ -2252,6 +2758,12 @@ aml_grower_grow(aml_grower *gr, const aml_grow_data *d, aml_tree_pack *pack,
 	gr->h = d->h;
 	gr->feat_mask = d->feat_mask;
 	gr->rng = d->rng;
+	/*
+	 * Forests look at a few sampled features per node (or draw random
+	 * cuts): their nodes read their own rows for those features only.
+	 */
+	gr->direct = gr->rng != NULL &&
+		(gr->gp.feat_frac_node < 1.0 || gr->gp.random_split);
 	if (gr->cls == NULL && gr->og == NULL)
 		gr->og = aml_malloc(env, ((size_t) gr->n * gr->K + 1) * sizeof(double));
 	if (gr->cls != NULL && gr->ocls == NULL)
@@ -2276,7 +2788,14 @@ aml_grower_grow(aml_grower *gr, const aml_grow_data *d, aml_tree_pack *pack,
 	root = new_node(gr, 0, n_root, 0, NULL, 0);
 	if (root < 0)
 		return aml_oom(env, err, sizeof(gnode));
-	if (node_splittable(gr, &gr->node[root]) && gr->gp.max_leaves != 1)
+	if (gr->direct && node_splittable(gr, &gr->node[root]) && gr->gp.max_leaves != 1)
+	{
+		if (find_split(gr, root) < 0)
+			return aml_oom(env, err, gr->cat_w * sizeof(uint32_t));
+		if (gr->node[root].sfeat >= 0)
+			heap_push(gr, root);
+	}
+	else if (node_splittable(gr, &gr->node[root]) && gr->gp.max_leaves != 1)
 	{
 		if (get_slot(gr, root, -1) < 0)
 			return aml_oom(env, err, gr->hist_len * sizeof(double));
@@ -2620,6 +3139,7 @@ aml_tree_pack_truncate(aml_tree_pack *p, int n_trees)
 
 	if (n_trees >= p->n_trees || n_trees < 0)
 		return;
+	p->n_pn = 0;
 	p->n_trees = n_trees;
 	p->n_nodes = p->root[n_trees];
 	for (int i = 0; i < p->n_nodes; i++)
@@ -2730,6 +3250,7 @@ tree_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	if (st != AML_OK)
 		goto done;
 	aml_tree_finish_values(&m->pack, 0, in->task, offset, 1.0);
+	(void) aml_tree_pack_finish(env, &m->pack);
 	*state = m;
 	m = NULL;
 

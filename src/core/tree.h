@@ -94,7 +94,39 @@ typedef struct aml_tree_pack
 	int			cap_trees;
 	int			cap_nodes;
 	int			cap_cat;
+	/* prediction layout, derived (aml_tree_pack_finish), not serialized */
+	struct aml_pnode *pn;
+	int			n_pn;			/* nodes in pn; used only when == n_nodes */
 } aml_tree_pack;
+
+/*
+ * aml_pnode: one node as prediction walks it, 16 bytes.  fx holds the
+ * feature and the flags (AML_PN_*); a leaf has AML_PN_LEAF set and points
+ * to itself both ways (feature 0, threshold NaN), so a walk that reached
+ * it stays put.  A categorical node keeps its bitset offset in cat.
+ */
+#define AML_PN_LEAF		((int32_t) 0x80000000)
+#define AML_PN_DL		0x40000000
+#define AML_PN_CAT		0x20000000
+#define AML_PN_FEAT		0x1FFFFFFF
+typedef struct aml_pnode
+{
+	int32_t		fx;
+	union
+	{
+		float		thr;
+		int32_t		cat;
+	}			u;
+	int32_t		left;
+	int32_t		right;
+} aml_pnode;
+
+/*
+ * aml_tree_pack_finish builds the prediction layout of a complete pack;
+ * 0, or -1 when out of memory (prediction then walks the plain arrays).
+ * Any later change to the pack drops the layout until the next call.
+ */
+int			aml_tree_pack_finish(aml_env *env, aml_tree_pack *p);
 
 /* aml_tree_pack_init makes an empty pack for a schema; 0 or -1 on OOM. */
 int			aml_tree_pack_init(aml_env *env, aml_tree_pack *p,
