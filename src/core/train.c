@@ -872,6 +872,7 @@ typedef struct search_state
 	cand_spec	kept_spec[MAX_KEPT_OOF];
 	double	   *yv;				/* labels in the order of the kept OOF */
 	int64_t		n_scored;
+	int64_t		full_rows;		/* the search's largest sample */
 	int			n_done;
 	double		best;
 } search_state;
@@ -930,7 +931,7 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	aml_env    *env = c->env;
 	cand_spec	spec;
 	int64_t		n = req->sample_rows < c->n_train && req->sample_rows > 0 ? req->sample_rows : c->n_train;
-	int			full = n == c->n_train;
+	int			full = n >= ss->full_rows;
 	double	   *oof = NULL;
 	double		t0 = aml_now();
 	double		score;
@@ -944,8 +945,8 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	spec.algo = req->algo;
 	if (req->params)
 		spec.params = *req->params;
-	memcpy(ss->sub, full ? c->train_idx : ss->perm, (size_t) n * sizeof(int64_t));
-	if (!full)
+	memcpy(ss->sub, n == c->n_train ? c->train_idx : ss->perm, (size_t) n * sizeof(int64_t));
+	if (n != c->n_train)
 		qsort(ss->sub, (size_t) n, sizeof(int64_t), cmp_i64_sort);
 	if (full && c->opts->ensemble && req->algo != AML_ALGO_BASELINE)
 	{
@@ -1097,6 +1098,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	cfg.n_rows = c->n_train;
 	if (opts->max_rows > 0 && opts->max_rows < c->n_train)
 		cfg.n_rows = opts->max_rows;
+	ss.full_rows = cfg.n_rows;
 	/* keep about 15% of the budget for the final fit */
 	cfg.budget_seconds = opts->budget_seconds > 0 ?
 		(opts->budget_seconds * 0.85 - elapsed > 0.05 ? opts->budget_seconds * 0.85 - elapsed : 0.05) : 0;
@@ -1111,8 +1113,30 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	if (st != AML_OK)
 		goto done;
 	if (trace.stop == AML_STOP_BUDGET)
-		aml_log(env, AML_LOG_NOTICE, "time budget reached after %d candidates; the best so far is kept",
-				trace.n_trials);
+	{
+		/* a NOTICE when the budget did not even cover every learner once */
+		char		missing[256] = "";
+		size_t		len = 0;
+
+		for (int a = 0; a < AML_ALGO_ENSEMBLE; a++)
+		{
+			int			tried = 0;
+
+			if (!(mask & (1u << a)))
+				continue;
+			for (int t = 0; t < trace.n_trials && !tried; t++)
+				tried = trace.trials[t].algo == (aml_algo) a && !trace.trials[t].was_cut &&
+					isfinite(trace.trials[t].score);
+			if (!tried && len < sizeof(missing) - 32)
+				len += (size_t) snprintf(missing + len, sizeof(missing) - len, "%s%s",
+										 len ? ", " : "", aml_algo_name((aml_algo) a));
+		}
+		if (len)
+			aml_log(env, AML_LOG_NOTICE, "the time budget ran out before every learner was tried (not tried: %s); the best model found is kept",
+					missing);
+		else
+			aml_log(env, AML_LOG_INFO, "time budget reached after %d candidates", trace.n_trials);
+	}
 	else
 		aml_log(env, AML_LOG_INFO, "search %s after %d candidates",
 				trace.stop == AML_STOP_CONVERGED ? "converged" :

@@ -176,7 +176,7 @@ AmlModelLoad(const char *name, int version, int64 *model_id)
 		{
 			char		hint[256];
 
-			snprintf(hint, sizeof(hint), "Model \"%s\" (id %lld) must be retrained or dropped.", name, (long long) id);
+			snprintf(hint, sizeof(hint), "Model \"%s\" must be retrained, or the version dropped.", name);
 			if (err.hint[0] == '\0')
 				strlcpy(err.hint, hint, sizeof(err.hint));
 			AmlThrow(st, &err);
