@@ -545,6 +545,46 @@ pn_add_tree(const aml_tree_pack *p, int t, const aml_dataset *ds,
 }
 
 /*
+ * pn_add_trees_row adds the leaf values of trees t0..t0+nt-1 (nt <=
+ * PN_LANES) for one row into o, walking the trees in lockstep.
+ */
+static void
+pn_add_trees_row(const aml_tree_pack *p, int t0, int nt, const aml_dataset *ds,
+				 int64_t row, double *o)
+{
+	const aml_pnode *pn = p->pn;
+	const float *const *col = ds->col;
+	int			K = p->n_out;
+	int32_t		nd[PN_LANES];
+
+	for (int q = 0; q < nt; q++)
+		nd[q] = p->root[t0 + q];
+	for (;;)
+	{
+		int32_t		all = AML_PN_LEAF;
+
+		for (int q = 0; q < nt; q++)
+		{
+			const aml_pnode *z = &pn[nd[q]];
+
+			if (!(z->fx & AML_PN_LEAF))
+				nd[q] = pn_step(p, z, col[z->fx & AML_PN_FEAT][row]);
+			all &= pn[nd[q]].fx;
+		}
+		if (all & AML_PN_LEAF)
+			break;
+	}
+	for (int q = 0; q < nt; q++)
+	{
+		const double *v = p->value + (size_t) nd[q] * K;
+		double	   *dst = o + p->out_off[t0 + q];
+
+		for (int k = 0; k < K; k++)
+			dst[k] += v[k];
+	}
+}
+
+/*
  * aml_tree_pack_add adds every tree's leaf values into out, a block of
  * rows at a time, tree by tree within the block (trees in order, so the
  * sums are identical however the caller splits the rows).
@@ -554,6 +594,25 @@ aml_tree_pack_add(const aml_tree_pack *p, const aml_dataset *ds,
 				  const int64_t *idx, int64_t n, double *out, int n_outputs)
 {
 	int			fast = p->pn != NULL && p->n_pn == p->n_nodes && p->n_nodes > 0;
+
+	/*
+	 * A few rows (per-row scoring in SQL): walk PN_LANES trees of one row in
+	 * lockstep instead, so the trees' independent memory latencies overlap;
+	 * leaves are added in tree order, so the sums are the same as above.
+	 */
+	if (fast && n < PN_LANES)
+	{
+		for (int64_t i = 0; i < n; i++)
+		{
+			int64_t		row = idx ? idx[i] : i;
+			double	   *o = out + (size_t) i * n_outputs;
+
+			for (int t0 = 0; t0 < p->n_trees; t0 += PN_LANES)
+				pn_add_trees_row(p, t0, p->n_trees - t0 < PN_LANES ? p->n_trees - t0 : PN_LANES,
+								 ds, row, o);
+		}
+		return;
+	}
 
 	for (int64_t b0 = 0; b0 < n; b0 += PREDICT_BLOCK)
 	{
