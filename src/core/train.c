@@ -1214,6 +1214,31 @@ static const char *const binary_metrics[] = {"roc_auc", "log_loss", "accuracy", 
 static const char *const multi_metrics[] = {"accuracy", "f1_macro", "log_loss", NULL};
 static const char *const reg_metrics[] = {"rmse", "mae", "r2", NULL};
 
+/* json_take returns the finished text, or NULL (freed) when out of memory */
+static char *
+json_take(aml_json *j)
+{
+	if (j->oom)
+	{
+		aml_json_free(j);
+		return NULL;
+	}
+	return j->s;
+}
+
+/* json_params writes hyperparameters as one JSON object */
+static void
+json_params(aml_json *j, const aml_params *p)
+{
+	aml_json_begin_obj(j);
+	for (int i = 0; i < p->n; i++)
+	{
+		aml_json_key(j, p->name[i]);
+		aml_json_num(j, p->value[i]);
+	}
+	aml_json_end_obj(j);
+}
+
 static char *
 metrics_json(train_ctx *c, int64_t n, const double *y, const double *pred)
 {
@@ -1229,12 +1254,7 @@ metrics_json(train_ctx *c, int64_t n, const double *y, const double *pred)
 		aml_json_num(&j, aml_metric_compute(names[i], c->task, c->n_classes, n, y, pred));
 	}
 	aml_json_end_obj(&j);
-	if (j.oom)
-	{
-		aml_json_free(&j);
-		return NULL;
-	}
-	return j.s;
+	return json_take(&j);
 }
 
 static char *
@@ -1243,19 +1263,8 @@ params_json(aml_env *env, const aml_params *p)
 	aml_json	j;
 
 	aml_json_init(&j, env);
-	aml_json_begin_obj(&j);
-	for (int i = 0; i < p->n; i++)
-	{
-		aml_json_key(&j, p->name[i]);
-		aml_json_num(&j, p->value[i]);
-	}
-	aml_json_end_obj(&j);
-	if (j.oom)
-	{
-		aml_json_free(&j);
-		return NULL;
-	}
-	return j.s;
+	json_params(&j, p);
+	return json_take(&j);
 }
 
 /*
@@ -1280,23 +1289,12 @@ ensemble_json(aml_env *env, const aml_model *m)
 		aml_json_key(&j, "weight");
 		aml_json_num(&j, round(mb->weight * 1e6) / 1e6);
 		aml_json_key(&j, "params");
-		aml_json_begin_obj(&j);
-		for (int i = 0; i < mb->params.n; i++)
-		{
-			aml_json_key(&j, mb->params.name[i]);
-			aml_json_num(&j, mb->params.value[i]);
-		}
-		aml_json_end_obj(&j);
+		json_params(&j, &mb->params);
 		aml_json_end_obj(&j);
 	}
 	aml_json_end_arr(&j);
 	aml_json_end_obj(&j);
-	if (j.oom)
-	{
-		aml_json_free(&j);
-		return NULL;
-	}
-	return j.s;
+	return json_take(&j);
 }
 
 /*
