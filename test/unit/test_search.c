@@ -314,8 +314,8 @@ test_spaces(void)
 	CHECK_NEAR(pv(&p, "n_estimators"), 10, 0);
 	CHECK_NEAR(pv(&p, "max_leaves"), 4, 0);
 	aml_search_space_params(sp, 1, &p);
-	CHECK_NEAR(pv(&p, "n_estimators"), 100, 0);
-	CHECK_NEAR(pv(&p, "colsample"), 1.0, 0);
+	CHECK_NEAR(pv(&p, "n_estimators"), 200, 0);
+	CHECK_NEAR(pv(&p, "colsample"), 0.8, 0);
 	sp = aml_search_space_for(AML_ALGO_LINEAR);
 	CHECK(strcmp(sp->hp[0].name, "alpha") == 0 && sp->hp[0].is_log);
 	CHECK_NEAR(sp->hp[0].lo, 1e-4, 0);
