@@ -859,6 +859,7 @@ done:
 static aml_status report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t rows);
 
 #define MAX_KEPT_OOF 12
+#define MAX_KEPT_PER_LEARNER 3
 
 /* State the search's evaluator needs: samples, kept out-of-fold predictions. */
 typedef struct search_state
@@ -1001,25 +1002,38 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	if (oof && !res->was_cut && isfinite(score))
 	{
 		int			slot = -1;
+		int			same = 0,
+					worst_same = -1,
+					worst_any = -1;
 
+		/*
+		 * Keep at most MAX_KEPT_PER_LEARNER per learner, so the ensemble can
+		 * mix learners (diverse errors) rather than one learner's variants.
+		 */
 		ss->n_scored = n_scored;
-		if (ss->n_kept < MAX_KEPT_OOF)
-			slot = ss->n_kept++;
-		else
+		for (int k = 0; k < ss->n_kept; k++)
 		{
-			int			worst = 0;
-
-			for (int k = 1; k < MAX_KEPT_OOF; k++)
-				if (better(c, ss->kept_score[worst], ss->kept_score[k]))
-					worst = k;
-			if (better(c, score, ss->kept_score[worst]))
+			if (ss->kept_spec[k].algo == spec.algo)
 			{
-				aml_free(env, ss->kept_oof[worst]);
-				slot = worst;
+				same++;
+				if (worst_same < 0 || better(c, ss->kept_score[worst_same], ss->kept_score[k]))
+					worst_same = k;
 			}
+			if (worst_any < 0 || better(c, ss->kept_score[worst_any], ss->kept_score[k]))
+				worst_any = k;
 		}
+		if (same >= MAX_KEPT_PER_LEARNER)
+		{
+			if (better(c, score, ss->kept_score[worst_same]))
+				slot = worst_same;
+		}
+		else if (ss->n_kept < MAX_KEPT_OOF)
+			slot = ss->n_kept++;
+		else if (better(c, score, ss->kept_score[worst_any]))
+			slot = worst_any;
 		if (slot >= 0)
 		{
+			aml_free(env, ss->kept_oof[slot]);	/* NULL for a new slot */
 			ss->kept_oof[slot] = oof;
 			ss->kept_score[slot] = score;
 			ss->kept_spec[slot] = spec;
