@@ -1186,7 +1186,12 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		st = aml_ensemble_select(env, &ein, counts, &eres, c->err);
 		if (st != AML_OK)
 			goto done;
-		if (eres.use && eres.n_members >= 2)
+		/*
+		 * The ensemble must also beat the search's best trial, which may have
+		 * been scored on a sample (its predictions are not kept).
+		 */
+		if (eres.use && eres.n_members >= 2 &&
+			(trace.best < 0 || better(c, eres.score, trace.trials[trace.best].score)))
 		{
 			int			total = 0,
 						k = 0;
