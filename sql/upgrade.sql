@@ -23,6 +23,10 @@ SELECT pg_describe_object(classid, objid, objsubid) AS member
 SELECT p.model, p.owner::text = m.created_by::text AS owned_by_trainer, p.require_approval
   FROM automl.policies p JOIN automl.models m ON m.name = p.model AND m.version = 1;
 SELECT name, version, status FROM automl.models;
+-- 0.2.0 -> 0.3.0: explanations, fairness, assessment, reports
+ALTER EXTENSION automl UPDATE TO '0.3.0';
+SELECT extversion FROM pg_extension WHERE extname = 'automl';
+SELECT name, version, diagnostics FROM automl.models;
 -- every catalog table has its row-level policy
 SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'automl' ORDER BY 1;
 -- a fresh install of the default version has the same objects as the upgrade

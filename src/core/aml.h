@@ -263,6 +263,7 @@ void		aml_report_free(aml_report *report);
  *	 "baseline"		 test metrics of the baseline
  *	 "features"		 per source column: kind, role, missing rate, ...
  *	 "hyperparameters" of the chosen model
+ *	 "diagnostics"	 an object of what the test split shows (see train.c)
  */
 size_t		aml_report_json(const aml_report *report, const char *section,
 							char *buf, size_t cap);

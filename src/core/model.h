@@ -148,6 +148,7 @@ struct aml_report
 	char	   *baseline_json;
 	char	   *features_json;
 	char	   *params_json;
+	char	   *diagnostics_json;
 };
 
 #endif							/* AML_MODEL_H */

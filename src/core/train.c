@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "diag.h"
 #include "model.h"
 #include "search.h"
 
@@ -1442,6 +1443,7 @@ aml_report_free(aml_report *r)
 	aml_free(env, r->baseline_json);
 	aml_free(env, r->features_json);
 	aml_free(env, r->params_json);
+	aml_free(env, r->diagnostics_json);
 	aml_free(env, r);
 }
 
@@ -1459,6 +1461,8 @@ aml_report_json(const aml_report *r, const char *section, char *buf, size_t cap)
 		s = r->features_json;
 	else if (strcmp(section, "hyperparameters") == 0)
 		s = r->params_json;
+	else if (strcmp(section, "diagnostics") == 0)
+		s = r->diagnostics_json;
 	if (s == NULL)
 		s = "null";
 	n = strlen(s);
@@ -1581,6 +1585,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	aml_status	st = AML_OK;
 	double	   *raw = NULL,
 			   *pred = NULL,
+			   *bpred = NULL,
 			   *ytest = NULL,
 			   *imp = NULL;
 	void	   *scratch = NULL;
@@ -1717,9 +1722,10 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 
 		raw = aml_malloc(env, (size_t) nt * (m->n_inputs ? m->n_inputs : 1) * sizeof(double));
 		pred = aml_malloc(env, (size_t) nt * c.n_out * sizeof(double));
+		bpred = aml_malloc(env, (size_t) nt * c.n_out * sizeof(double));
 		ytest = aml_malloc(env, (size_t) nt * sizeof(double));
 		scratch = aml_malloc(env, aml_model_scratch_size(m));
-		if (!raw || !pred || !ytest || !scratch)
+		if (!raw || !pred || !bpred || !ytest || !scratch)
 		{
 			st = aml_oom(env, err, (size_t) nt * 64);
 			goto fail;
@@ -1735,9 +1741,9 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		bs.algo = AML_ALGO_BASELINE;
 		if ((st = fit_one(&c, &bs, c.train_idx, c.n_train, NULL, 0, &base_state)) != AML_OK)
 			goto fail;
-		aml_baseline_ops.predict(base_state, &c.ds, c.test_idx, nt, pred);
-		c.report->baseline_score = aml_metric_compute(c.metric, c.task, c.n_classes, nt, ytest, pred);
-		c.report->baseline_json = metrics_json(&c, nt, ytest, pred);
+		aml_baseline_ops.predict(base_state, &c.ds, c.test_idx, nt, bpred);
+		c.report->baseline_score = aml_metric_compute(c.metric, c.task, c.n_classes, nt, ytest, bpred);
+		c.report->baseline_json = metrics_json(&c, nt, ytest, bpred);
 		if (!c.report->metrics_json || !c.report->baseline_json)
 		{
 			st = aml_oom(env, err, 1024);
@@ -1748,6 +1754,46 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	{
 		c.report->test_score = NAN;
 		c.report->baseline_score = NAN;
+	}
+
+	/* diagnostics on the test split: every section writer adds its keys */
+	{
+		aml_diag_input di;
+		aml_json	j;
+
+		memset(&di, 0, sizeof(di));
+		di.env = env;
+		di.model = m;
+		di.frame = frame;
+		di.opts = opts;
+		di.report = c.report;
+		di.ds = &c.ds;
+		di.task = c.task;
+		di.n_classes = c.n_classes;
+		di.n_out = c.n_out;
+		di.metric = c.metric;
+		di.higher_is_better = c.hib;
+		di.n = c.n_test;
+		di.rows = c.test_idx;
+		di.raw = raw;
+		di.y = ytest;
+		di.pred = pred;
+		di.base_pred = bpred;
+		di.n_train = c.n_train;
+		di.train_rows = c.train_idx;
+		di.seconds = now(&c) - c.t0;
+		aml_json_init(&j, env);
+		aml_json_begin_obj(&j);
+		/* section writers go here */
+		aml_json_end_obj(&j);
+		if (st == AML_OK && j.oom)
+			st = aml_oom(env, err, 1024);
+		if (st != AML_OK)
+		{
+			aml_json_free(&j);
+			goto fail;
+		}
+		c.report->diagnostics_json = j.s;
 	}
 
 	/* importance and the column profile */
@@ -1799,6 +1845,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	aml_free(env, weights);
 	aml_free(env, raw);
 	aml_free(env, pred);
+	aml_free(env, bpred);
 	aml_free(env, ytest);
 	aml_free(env, scratch);
 	aml_free(env, imp);
@@ -1814,6 +1861,7 @@ fail:
 	aml_free(env, weights);
 	aml_free(env, raw);
 	aml_free(env, pred);
+	aml_free(env, bpred);
 	aml_free(env, ytest);
 	aml_free(env, scratch);
 	aml_free(env, imp);

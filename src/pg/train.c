@@ -816,15 +816,16 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 	vals[16] = PointerGetDatum(blob);
 	vals[17] = CStringGetTextDatum(status);
 	vals[18] = CStringGetTextDatum(AmlGovCallerName());
+	vals[19] = CStringGetTextDatum(ReportSection(rep, "diagnostics"));
 
 	ret = SPI_execute_with_args(
 								"INSERT INTO automl.models (name, version, task, target, source, algorithm, metric, "
 								"test_score, baseline_score, hyperparameters, features, metrics, baseline, options, "
-								"rows, test_rows, seconds, model, status, created_by) "
+								"rows, test_rows, seconds, model, status, created_by, diagnostics) "
 								"VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM automl.models WHERE name = $1), "
 								"$2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13::jsonb, "
-								"$14, $15, $16, $17, $18, $19::name) RETURNING id, version",
-								19, types, vals, nulls, false, 0);
+								"$14, $15, $16, $17, $18, $19::name, $20::jsonb) RETURNING id, version",
+								20, types, vals, nulls, false, 0);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "automl: could not store the model");
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
