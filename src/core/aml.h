@@ -323,6 +323,34 @@ void		aml_model_predict(const aml_model *m, int64_t n, const double *in,
  */
 int			aml_model_decide(const aml_model *m, const double *outputs);
 
+/* ---------------------------------------------------------------- explain */
+
+/* The space an explanation's base, contributions and prediction add up in. */
+typedef enum aml_explain_space
+{
+	AML_EXPLAIN_VALUE = 0,		/* regression value */
+	AML_EXPLAIN_PROBABILITY,	/* class probability */
+	AML_EXPLAIN_LOG_ODDS,		/* binary: logit of the probability */
+	AML_EXPLAIN_MARGIN			/* multiclass: softmax input of the class */
+} aml_explain_space;
+
+const char *aml_explain_space_name(aml_explain_space s);
+
+/*
+ * aml_model_explain explains n rows given as for aml_model_predict, for
+ * class k (binary: 1 = the positive class, 0 = the other; multiclass:
+ * the class index; regression: ignored).  phi receives n x n_inputs
+ * contributions, one per source column; *base the expected output over
+ * the training rows; pred the n outputs, each equal to base plus its
+ * contributions.  pred maps to aml_model_predict's output: the sigmoid of
+ * a log-odds, the softmax over every class's margin, 1 - p for the
+ * negative binary class, identity otherwise.  Allocates scratch through
+ * the model's env, so calls on one model must not overlap.
+ */
+aml_status	aml_model_explain(const aml_model *m, int64_t n, const double *in,
+							  int k, double *phi, double *base, double *pred,
+							  aml_explain_space *space, aml_error *err);
+
 /* ---------------------------------------------------------------- format */
 
 /*

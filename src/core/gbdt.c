@@ -22,6 +22,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "explain.h"
 #include "tree.h"
 
 #define SCORE_BLOCK 8192
@@ -720,6 +721,13 @@ aml_gbdt_train_loss(const void *state, const double **loss)
 
 	*loss = m->loss;
 	return m->loss ? m->n_loss : 0;
+}
+
+/* aml_gbdt_base returns the initial raw score of output k (explanations). */
+double
+aml_gbdt_base(const void *state, int k)
+{
+	return ((const gbdt_model *) state)->base[k];
 }
 
 const aml_learner_ops aml_gbdt_ops = {

@@ -31,12 +31,13 @@
 #include <stdio.h>
 
 #include "aml_int.h"
+#include "explain.h"
 
 #ifndef AML_NO_BLAS
 #include <cblas.h>
 #endif
 
-#define LIN_VERSION		1
+#define LIN_VERSION		2		/* 2 adds the design column means */
 #define LIN_MAX_COEF	(1 << 24)	/* design columns, intercept included */
 #define LIN_BLOCK_ROWS	1024
 #define LIN_BLOCK_ELEMS (1 << 22)	/* doubles in one block of rows */
@@ -65,6 +66,9 @@ typedef struct lin_state
 	double	   *mean;
 	double	   *scale;			/* 1/std, 0 for constant features */
 	double	   *beta;			/* K x P standardized coefficients */
+	double	   *cmean;			/* P design column means over the training
+								 * rows (explanations); NULL when read
+								 * from a version 1 model */
 	/* derived for prediction */
 	double	   *b0;				/* K intercepts on the raw scale */
 	double	   *eff;			/* P x K: raw-scale slope / level weight */
@@ -92,6 +96,7 @@ lin_free_state(aml_env *env, void *state)
 	aml_free(env, st->mean);
 	aml_free(env, st->scale);
 	aml_free(env, st->beta);
+	aml_free(env, st->cmean);
 	aml_free(env, st->b0);
 	aml_free(env, st->eff);
 	aml_free(env, st->fmiss);
@@ -1293,6 +1298,41 @@ lin_check_input(const aml_fit_input *in, int64_t n, aml_error *err)
 }
 
 /*
+ * lin_column_means stores the mean of every design column over the
+ * training rows (unweighted): the reference point of explanations, whose
+ * expected output is then the intercept plus the coefficients times these
+ * means.
+ */
+static aml_status
+lin_column_means(aml_env *env, lin_state *st, const aml_fit_input *in,
+				 int64_t n, aml_error *err)
+{
+	int32_t    *cols = aml_malloc(env, (size_t) (st->n_feat + 1) * sizeof(int32_t));
+	double	   *vals = aml_malloc(env, (size_t) (st->n_feat + 1) * sizeof(double));
+
+	st->cmean = aml_calloc(env, (size_t) st->n_coef, sizeof(double));
+	if (!cols || !vals || !st->cmean)
+	{
+		aml_free(env, cols);
+		aml_free(env, vals);
+		return aml_oom(env, err, (size_t) st->n_coef * sizeof(double));
+	}
+	for (int64_t r = 0; r < n; r++)
+	{
+		int			m = lin_gather(st, in->ds, in->rows ? in->rows[r] : r, cols, vals);
+
+		for (int e = 0; e < m; e++)
+			st->cmean[cols[e]] += vals[e];
+	}
+	for (int c = 0; c < st->n_coef; c++)
+		st->cmean[c] = n > 0 ? st->cmean[c] / (double) n : 0.0;
+	st->cmean[0] = 1.0;
+	aml_free(env, cols);
+	aml_free(env, vals);
+	return AML_OK;
+}
+
+/*
  * linear_fit encodes the training rows and fits the model for the task.
  */
 static aml_status
@@ -1376,6 +1416,9 @@ linear_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 		status = aml_oom(env, err, fail);
 		goto fail;
 	}
+	status = lin_column_means(env, st, in, n, err);
+	if (status != AML_OK)
+		goto fail;
 	*state = st;
 	return AML_OK;
 
@@ -1463,7 +1506,7 @@ linear_write(const void *state, aml_wbuf *b)
 {
 	const lin_state *st = (const lin_state *) state;
 
-	aml_w_u8(b, LIN_VERSION);
+	aml_w_u8(b, st->cmean ? LIN_VERSION : 1);
 	aml_w_u8(b, (uint8_t) st->task);
 	aml_w_i32(b, st->n_classes);
 	aml_w_i32(b, st->n_out);
@@ -1479,6 +1522,8 @@ linear_write(const void *state, aml_wbuf *b)
 		aml_w_f64(b, st->scale[j]);
 	}
 	aml_w_f64s(b, st->beta, (size_t) st->n_out * st->n_coef);
+	if (st->cmean)
+		aml_w_f64s(b, st->cmean, (size_t) st->n_coef);
 }
 
 /* Serialized bytes per feature. */
@@ -1519,7 +1564,7 @@ linear_read(aml_env *env, aml_rbuf *b, const aml_dataset *schema,
 		aml_r_i32(b, &ncls) || aml_r_i32(b, &nout) ||
 		aml_r_i32(b, &nfeat) || aml_r_i32(b, &ncoef))
 		return lin_corrupt(err, "The linear learner header is truncated.");
-	if (version != LIN_VERSION)
+	if (version != 1 && version != LIN_VERSION)
 		return lin_corrupt(err, "Unknown linear learner format version.");
 	if (stask != (uint8_t) task ||
 		(task != AML_TASK_REGRESSION && task != AML_TASK_BINARY &&
@@ -1616,6 +1661,25 @@ linear_read(aml_env *env, aml_rbuf *b, const aml_dataset *schema,
 			status = lin_corrupt(err, "A coefficient is not finite.");
 			goto fail;
 		}
+	if (version >= 2)
+	{
+		if ((size_t) ncoef > aml_r_left(b) / sizeof(double))
+		{
+			status = lin_corrupt(err, "The column means are truncated.");
+			goto fail;
+		}
+		if (aml_r_f64s(b, env, &st->cmean, (size_t) ncoef))
+		{
+			status = aml_oom(env, err, (size_t) ncoef * sizeof(double));
+			goto fail;
+		}
+		for (int c = 0; c < ncoef; c++)
+			if (!isfinite(st->cmean[c]))
+			{
+				status = lin_corrupt(err, "A column mean is not finite.");
+				goto fail;
+			}
+	}
 	fail = lin_derive(env, st);
 	if (fail)
 	{
@@ -1666,6 +1730,56 @@ linear_importance(const void *state, int n_feat, double *imp)
 		}
 		imp[j] += s;
 	}
+}
+
+/* ---------------------------------------------------------------- explain */
+
+/*
+ * aml_linear_contrib explains dataset row i for output k in the margin
+ * (link) space: phi[j] (n_feat, overwritten) is the coefficients times the
+ * row's design columns minus their training means, summed over the
+ * columns of feature j, and the return value is the expected margin (the
+ * intercept plus the coefficients times the means), so that it plus the
+ * sum of phi is exactly the row's margin.  A version 1 model has no means:
+ * its reference point is then every design column at zero.
+ */
+double
+aml_linear_contrib(const void *state, const aml_dataset *ds, int64_t i,
+				   int k, double *phi)
+{
+	const lin_state *st = (const lin_state *) state;
+	const double *bk = st->beta + (size_t) k * st->n_coef;
+	const double *mu = st->cmean;
+	double		base = bk[0];
+
+	for (int j = 0; j < st->n_feat; j++)
+	{
+		float		v = ds->col[j][i];
+		double		c = 0.0;
+
+		if (st->kind[j] == AML_FEAT_CATEGORICAL)
+		{
+			for (int l = 0; l < st->n_levels[j] && mu; l++)
+				c -= bk[st->off[j] + l] * mu[st->off[j] + l];
+			if (v >= 0.0f && v < (float) st->n_levels[j])
+				c += bk[st->off[j] + (int) v];
+		}
+		else
+		{
+			if (st->off[j] >= 0)
+			{
+				double		z = isfinite(v) ? ((double) v - st->mean[j]) * st->scale[j] : 0.0;
+
+				c += bk[st->off[j]] * (z - (mu ? mu[st->off[j]] : 0.0));
+			}
+			if (st->moff[j] >= 0)
+				c += bk[st->moff[j]] * ((isfinite(v) ? 0.0 : 1.0) - (mu ? mu[st->moff[j]] : 0.0));
+		}
+		phi[j] = c;
+	}
+	for (int c = 1; c < st->n_coef && mu; c++)
+		base += bk[c] * mu[c];
+	return base;
 }
 
 const aml_learner_ops aml_linear_ops = {

@@ -1,0 +1,622 @@
+/*-------------------------------------------------------------------------
+ *
+ * explain.c
+ *	  Per-row explanations: each source column's contribution to one
+ *	  output of a model, such that the expected output over the training
+ *	  rows plus the contributions is exactly the row's output.
+ *
+ *	 - tree learners (decision tree, random forest, extra trees, gbdt):
+ *	   path-dependent TreeSHAP (Lundberg, Erion and Lee, 2018), exact, with
+ *	   the node covers (training rows that reached each node) as the
+ *	   conditional distribution;
+ *	 - linear learners: coefficient times the row's encoded value minus its
+ *	   training mean, exact;
+ *	 - the baseline: no contribution (the prediction is the expectation);
+ *	 - ensembles: each member is explained in its own space, its
+ *	   contributions are rescaled linearly so they sum to the member's
+ *	   change in probability, and the members are averaged with their
+ *	   weights (additive by construction; the split between columns is an
+ *	   approximation where a member's link is non-linear).
+ *
+ * Contributions are computed on base features and folded back into the
+ * source column each base feature came from (one-hot levels, date parts).
+ * Also the "importance" diagnostics section: mean absolute contribution,
+ * permutation importance and split gain per source column, and a few
+ * explained test rows for the report.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "diag.h"
+#include "explain.h"
+
+/* ---------------------------------------------------------------- TreeSHAP */
+
+/* tree_depth returns the edges on the longest path below node. */
+static int
+tree_depth(const aml_tree_pack *p, int32_t node)
+{
+	int			l,
+				r;
+
+	if (p->feat[node] < 0)
+		return 0;
+	l = tree_depth(p, p->left[node]);
+	r = tree_depth(p, p->right[node]);
+	return 1 + (l > r ? l : r);
+}
+
+size_t
+aml_tree_shap_scratch(const aml_tree_pack *p)
+{
+	int			d = 0;
+
+	for (int t = 0; t < p->n_trees; t++)
+	{
+		int			dt = tree_depth(p, p->root[t]);
+
+		d = dt > d ? dt : d;
+	}
+	/* a frame at depth l copies at most l + 1 elements after its parent's */
+	return (size_t) (d + 2) * (size_t) (d + 3) / 2 + 1;
+}
+
+/* node_left says whether row i of ds goes left at node (as prediction does). */
+static inline int
+node_left(const aml_tree_pack *p, int32_t node, const aml_dataset *ds, int64_t i)
+{
+	int			f = p->feat[node];
+	float		x = ds->col[f][i];
+	uint8_t		fl = p->flags[node];
+
+	if (fl & AML_TREE_CATEGORICAL)
+	{
+		if (x >= 0.0f && x < (float) p->n_levels[f] && x == (float) (int32_t) x)
+		{
+			int32_t		c = (int32_t) x;
+
+			return (p->cat_bits[p->cat_off[node] + (c >> 5)] >> (c & 31)) & 1;
+		}
+		return (fl & AML_TREE_DEFAULT_LEFT) != 0;
+	}
+	if (isfinite(x))
+		return x <= p->thr[node];
+	return (fl & AML_TREE_DEFAULT_LEFT) != 0;
+}
+
+/* left_share is the share of node's cover that went left (1/2 when none). */
+static inline double
+left_share(const aml_tree_pack *p, int32_t node)
+{
+	double		cl = p->cover[p->left[node]];
+	double		cr = p->cover[p->right[node]];
+
+	return cl + cr > 0 ? cl / (cl + cr) : 0.5;
+}
+
+/* tree_value_index maps output k to tree t's value index, or -1. */
+static inline int
+tree_value_index(const aml_tree_pack *p, int t, int k)
+{
+	int			v = k - p->out_off[t];
+
+	return v >= 0 && v < p->n_out ? v : -1;
+}
+
+static double
+node_expect(const aml_tree_pack *p, int32_t node, int v)
+{
+	double		f;
+
+	if (p->feat[node] < 0)
+		return p->value[(size_t) node * p->n_out + v];
+	f = left_share(p, node);
+	return f * node_expect(p, p->left[node], v) +
+		(1.0 - f) * node_expect(p, p->right[node], v);
+}
+
+double
+aml_tree_shap_expect(const aml_tree_pack *p, int k)
+{
+	double		s = 0.0;
+
+	for (int t = 0; t < p->n_trees; t++)
+	{
+		int			v = tree_value_index(p, t, k);
+
+		if (v >= 0)
+			s += node_expect(p, p->root[t], v);
+	}
+	return s;
+}
+
+/*
+ * The path of unique features from the root to the current node.  Element
+ * 0 is a placeholder (feature -1); w holds, per subset size, the weight of
+ * the permutations that reach the node.
+ */
+static void
+path_extend(aml_shap_elem *m, int ud, double zero, double one, int32_t feat)
+{
+	m[ud].feat = feat;
+	m[ud].zero = zero;
+	m[ud].one = one;
+	m[ud].w = ud == 0 ? 1.0 : 0.0;
+	for (int i = ud - 1; i >= 0; i--)
+	{
+		m[i + 1].w += one * m[i].w * (double) (i + 1) / (double) (ud + 1);
+		m[i].w = zero * m[i].w * (double) (ud - i) / (double) (ud + 1);
+	}
+}
+
+/* path_unwind removes element idx (the inverse of path_extend). */
+static void
+path_unwind(aml_shap_elem *m, int ud, int idx)
+{
+	double		one = m[idx].one;
+	double		zero = m[idx].zero;
+	double		next = m[ud].w;
+
+	for (int i = ud - 1; i >= 0; i--)
+	{
+		if (one != 0.0)
+		{
+			double		t = m[i].w;
+
+			m[i].w = next * (double) (ud + 1) / ((double) (i + 1) * one);
+			next = t - m[i].w * zero * (double) (ud - i) / (double) (ud + 1);
+		}
+		else
+			m[i].w = m[i].w * (double) (ud + 1) / (zero * (double) (ud - i));
+	}
+	for (int i = idx; i < ud; i++)
+	{
+		m[i].feat = m[i + 1].feat;
+		m[i].zero = m[i + 1].zero;
+		m[i].one = m[i + 1].one;
+	}
+}
+
+/* path_unwound_sum is the total weight of the path without element idx. */
+static double
+path_unwound_sum(const aml_shap_elem *m, int ud, int idx)
+{
+	double		one = m[idx].one;
+	double		zero = m[idx].zero;
+	double		next = m[ud].w;
+	double		total = 0.0;
+
+	for (int i = ud - 1; i >= 0; i--)
+	{
+		if (one != 0.0)
+		{
+			double		t = next * (double) (ud + 1) / ((double) (i + 1) * one);
+
+			total += t;
+			next = m[i].w - t * zero * (double) (ud - i) / (double) (ud + 1);
+		}
+		else if (zero != 0.0)
+			total += m[i].w / zero * (double) (ud + 1) / (double) (ud - i);
+	}
+	return total;
+}
+
+typedef struct shap_ctx
+{
+	const aml_tree_pack *p;
+	const aml_dataset *ds;
+	int64_t		row;
+	int			v;				/* value index in the current tree */
+	double	   *phi;
+} shap_ctx;
+
+/*
+ * shap_recurse visits node with the parent's path (n elements) copied to
+ * m, extended by the split that led here: zero is the share of the cover
+ * on this side, one says whether the row itself comes this way.
+ */
+static void
+shap_recurse(const shap_ctx *c, int32_t node, aml_shap_elem *m,
+			 const aml_shap_elem *parent, int n, double zero, double one,
+			 int32_t feat)
+{
+	const aml_tree_pack *p = c->p;
+	int			len;
+	int			span;
+	int32_t		f,
+				hot,
+				cold;
+	double		fl,
+				iz = 1.0,
+				io = 1.0;
+	int			goes_left;
+
+	if (n > 0)
+		memcpy(m, parent, (size_t) n * sizeof(*m));
+	path_extend(m, n, zero, one, feat);
+	len = n + 1;
+
+	if (p->feat[node] < 0)
+	{
+		double		val = p->value[(size_t) node * p->n_out + c->v];
+
+		if (val == 0.0)
+			return;
+		for (int i = 1; i < len; i++)
+			c->phi[m[i].feat] += path_unwound_sum(m, len - 1, i) *
+				(m[i].one - m[i].zero) * val;
+		return;
+	}
+
+	f = p->feat[node];
+	span = len;
+	/* a feature split on again above: undo its first appearance */
+	for (int i = 1; i < len; i++)
+		if (m[i].feat == f)
+		{
+			iz = m[i].zero;
+			io = m[i].one;
+			path_unwind(m, len - 1, i);
+			len--;
+			break;
+		}
+	fl = left_share(p, node);
+	goes_left = node_left(p, node, c->ds, c->row);
+	hot = goes_left ? p->left[node] : p->right[node];
+	cold = goes_left ? p->right[node] : p->left[node];
+	shap_recurse(c, hot, m + span, m, len, iz * (goes_left ? fl : 1.0 - fl), io, f);
+	shap_recurse(c, cold, m + span, m, len, iz * (goes_left ? 1.0 - fl : fl), 0.0, f);
+}
+
+void
+aml_tree_shap(const aml_tree_pack *p, const aml_dataset *ds, int64_t i, int k,
+			  aml_shap_elem *scratch, double *phi)
+{
+	shap_ctx	c;
+
+	c.p = p;
+	c.ds = ds;
+	c.row = i;
+	c.phi = phi;
+	for (int t = 0; t < p->n_trees; t++)
+	{
+		c.v = tree_value_index(p, t, k);
+		if (c.v < 0)
+			continue;
+		shap_recurse(&c, p->root[t], scratch, NULL, 0, 1.0, 1.0, -1);
+	}
+}
+
+/* ---------------------------------------------------------------- members */
+
+const char *
+aml_explain_space_name(aml_explain_space s)
+{
+	switch (s)
+	{
+		case AML_EXPLAIN_PROBABILITY:
+			return "probability";
+		case AML_EXPLAIN_LOG_ODDS:
+			return "log_odds";
+		case AML_EXPLAIN_MARGIN:
+			return "margin";
+		case AML_EXPLAIN_VALUE:
+		default:
+			return "value";
+	}
+}
+
+/* member_space is the space a member's contributions naturally add up in. */
+static aml_explain_space
+member_space(const aml_member *mb, aml_task task)
+{
+	aml_algo	a = mb->ops->algo;
+
+	if (task == AML_TASK_REGRESSION)
+		return AML_EXPLAIN_VALUE;
+	if (a == AML_ALGO_LINEAR || a == AML_ALGO_GBDT)
+		return task == AML_TASK_BINARY ? AML_EXPLAIN_LOG_ODDS : AML_EXPLAIN_MARGIN;
+	return AML_EXPLAIN_PROBABILITY;
+}
+
+/*
+ * One model being explained: scratch for a block of encoded rows and for
+ * the members' expectations.
+ */
+typedef struct explainer
+{
+	const aml_model *m;
+	aml_env    *env;
+	int			no;				/* model outputs per row */
+	float	   *cols;			/* n_feat x AML_BLOCK */
+	const float **ptrs;
+	aml_dataset ds;
+	aml_shap_elem *shap;		/* TreeSHAP path scratch */
+	double	   *phi_f;			/* n_feat */
+	double	   *tmp;			/* no: member outputs of one row */
+	double	   *base;			/* n_members x no: expected member output */
+	double	   *ebase;			/* n_members x no: base in probability */
+} explainer;
+
+static void
+explainer_free(explainer *x)
+{
+	aml_free(x->env, x->cols);
+	aml_free(x->env, x->ptrs);
+	aml_free(x->env, x->shap);
+	aml_free(x->env, x->phi_f);
+	aml_free(x->env, x->tmp);
+	aml_free(x->env, x->base);
+	aml_free(x->env, x->ebase);
+}
+
+/*
+ * member_base returns member e's expected output ko in its own space: the
+ * tree expectation (plus gbdt's initial score), the linear margin at the
+ * training means, or the baseline's constant output.
+ */
+static double
+member_base(explainer *x, const aml_member *mb, int ko)
+{
+	const aml_tree_pack *p = aml_tree_learner_pack(mb->ops->algo, mb->state);
+
+	if (p)
+	{
+		double		b = aml_tree_shap_expect(p, ko);
+
+		if (mb->ops->algo == AML_ALGO_GBDT)
+			b += aml_gbdt_base(mb->state, ko);
+		return b;
+	}
+	if (mb->ops->algo == AML_ALGO_LINEAR)
+		return aml_linear_contrib(mb->state, &x->ds, 0, ko, x->phi_f);
+	/* the baseline: constant outputs, any row will do */
+	mb->ops->predict(mb->state, &x->ds, NULL, 1, x->tmp);
+	return x->tmp[ko];
+}
+
+/*
+ * member_row writes member mb's contributions for block row i, output ko,
+ * into x->phi_f (base features) in its own space.
+ */
+static void
+member_row(explainer *x, const aml_member *mb, int64_t i, int ko)
+{
+	const aml_tree_pack *p = aml_tree_learner_pack(mb->ops->algo, mb->state);
+
+	memset(x->phi_f, 0, (size_t) (x->m->n_feat ? x->m->n_feat : 1) * sizeof(double));
+	if (p)
+		aml_tree_shap(p, &x->ds, i, ko, x->shap, x->phi_f);
+	else if (mb->ops->algo == AML_ALGO_LINEAR)
+		(void) aml_linear_contrib(mb->state, &x->ds, i, ko, x->phi_f);
+}
+
+static aml_status
+explainer_init(explainer *x, const aml_model *m, aml_error *err)
+{
+	size_t		nf = m->n_feat ? (size_t) m->n_feat : 1;
+	size_t		ns = 1;
+	int			nm = m->n_members;
+
+	memset(x, 0, sizeof(*x));
+	x->m = m;
+	x->env = (aml_env *) &m->env;
+	x->no = aml_model_n_outputs(m);
+	for (int e = 0; e < nm; e++)
+	{
+		const aml_tree_pack *p = aml_tree_learner_pack(m->members[e].ops->algo,
+													   m->members[e].state);
+
+		if (p)
+		{
+			size_t		s = aml_tree_shap_scratch(p);
+
+			ns = s > ns ? s : ns;
+		}
+	}
+	x->cols = aml_calloc(x->env, nf * AML_BLOCK, sizeof(float));
+	x->ptrs = aml_calloc(x->env, nf, sizeof(float *));
+	x->shap = aml_malloc(x->env, ns * sizeof(aml_shap_elem));
+	x->phi_f = aml_calloc(x->env, nf, sizeof(double));
+	x->tmp = aml_calloc(x->env, (size_t) x->no, sizeof(double));
+	x->base = aml_calloc(x->env, (size_t) nm * x->no, sizeof(double));
+	x->ebase = aml_calloc(x->env, (size_t) nm * x->no, sizeof(double));
+	if (!x->cols || !x->ptrs || !x->shap || !x->phi_f || !x->tmp || !x->base || !x->ebase)
+	{
+		explainer_free(x);
+		return aml_oom(x->env, err, ns * sizeof(aml_shap_elem) + nf * AML_BLOCK * sizeof(float));
+	}
+	for (int j = 0; j < m->n_feat; j++)
+		x->ptrs[j] = x->cols + (size_t) j * AML_BLOCK;
+	aml_model_schema(m, &x->ds);
+	x->ds.col = x->ptrs;
+	x->ds.n_rows = 1;
+	/* encode one all-missing row so member_base has a row to look at */
+	{
+		double	   *nan_row = aml_malloc(x->env, (size_t) (m->n_inputs ? m->n_inputs : 1) * sizeof(double));
+
+		if (nan_row == NULL)
+		{
+			explainer_free(x);
+			return aml_oom(x->env, err, (size_t) m->n_inputs * sizeof(double));
+		}
+		for (int i = 0; i < m->n_inputs; i++)
+			nan_row[i] = NAN;
+		aml_model_encode_block(m, 1, nan_row, x->cols);
+		aml_free(x->env, nan_row);
+	}
+
+	/* every member's expected output, in its space and in probability */
+	for (int e = 0; e < nm; e++)
+	{
+		const aml_member *mb = &m->members[e];
+		aml_explain_space sp = member_space(mb, m->task);
+		double	   *b = x->base + (size_t) e * x->no;
+		double	   *pb = x->ebase + (size_t) e * x->no;
+
+		for (int k = 0; k < x->no; k++)
+			b[k] = member_base(x, mb, k);
+		if (sp == AML_EXPLAIN_LOG_ODDS)
+			pb[0] = aml_sigmoid(b[0]);
+		else if (sp == AML_EXPLAIN_MARGIN)
+		{
+			double		mx = b[0],
+						s = 0.0;
+
+			for (int k = 1; k < x->no; k++)
+				mx = b[k] > mx ? b[k] : mx;
+			for (int k = 0; k < x->no; k++)
+				s += exp(b[k] - mx);
+			for (int k = 0; k < x->no; k++)
+				pb[k] = exp(b[k] - mx) / s;
+		}
+		else
+			memcpy(pb, b, (size_t) x->no * sizeof(double));
+	}
+	return AML_OK;
+}
+
+/* fold adds base-feature contributions times s into per-input phi. */
+static void
+fold(const aml_model *m, const double *phi_f, double s, double *phi)
+{
+	for (int j = 0; j < m->n_feat; j++)
+		phi[m->feat_input[j]] += s * phi_f[j];
+}
+
+/* model_base is the model's expected output ko in its space. */
+static double
+model_base(const explainer *x, int ko)
+{
+	double		b = 0.0;
+
+	if (x->m->n_members == 1)
+		return x->base[ko];
+	for (int e = 0; e < x->m->n_members; e++)
+		b += x->m->members[e].weight * x->ebase[(size_t) e * x->no + ko];
+	return b;
+}
+
+/*
+ * explain_row explains block row i for output ko into phi (n_inputs,
+ * overwritten); returns the row's value in the model's space.
+ */
+static double
+explain_row(explainer *x, int64_t i, int ko, double *phi)
+{
+	const aml_model *m = x->m;
+	double		pred;
+
+	memset(phi, 0, (size_t) (m->n_inputs ? m->n_inputs : 1) * sizeof(double));
+	if (m->n_members == 1)
+	{
+		const aml_member *mb = &m->members[0];
+		double		s = 0.0;
+
+		member_row(x, mb, i, ko);
+		fold(m, x->phi_f, 1.0, phi);
+		for (int j = 0; j < m->n_feat; j++)
+			s += x->phi_f[j];
+		return x->base[ko] + s;
+	}
+
+	/* ensembles: members rescaled into probability (or value) space */
+	pred = 0.0;
+	for (int e = 0; e < m->n_members; e++)
+	{
+		const aml_member *mb = &m->members[e];
+		aml_explain_space sp = member_space(mb, m->task);
+		double		b = x->base[(size_t) e * x->no + ko];
+		double		pb = x->ebase[(size_t) e * x->no + ko];
+		double		sum = 0.0,
+					pe,
+					scale;
+
+		member_row(x, mb, i, ko);
+		for (int j = 0; j < m->n_feat; j++)
+			sum += x->phi_f[j];
+		if (sp == AML_EXPLAIN_PROBABILITY || sp == AML_EXPLAIN_VALUE)
+		{
+			pe = b + sum;
+			scale = 1.0;
+		}
+		else
+		{
+			/* the member's own probability, exactly as it predicts it */
+			mb->ops->predict(mb->state, &x->ds, &i, 1, x->tmp);
+			pe = x->tmp[ko];
+			/* the secant of the link; its slope at the base when flat */
+			scale = fabs(sum) > 1e-12 ? (pe - pb) / sum : pb * (1.0 - pb);
+		}
+		fold(m, x->phi_f, mb->weight * scale, phi);
+		/* what rescaling could not carry (a margin that did not move) */
+		if (fabs(sum) <= 1e-12 && pe != pb && m->n_inputs > 0)
+		{
+			double		rest = mb->weight * (pe - pb - scale * sum);
+
+			for (int in = 0; in < m->n_inputs; in++)
+				phi[in] += rest / m->n_inputs;
+		}
+		pred += mb->weight * pe;
+	}
+	return pred;
+}
+
+aml_status
+aml_model_explain(const aml_model *m, int64_t n, const double *in, int k,
+				  double *phi, double *base, double *pred,
+				  aml_explain_space *space, aml_error *err)
+{
+	explainer	x;
+	aml_status	st;
+	int			ko = k;
+	int			negate = 0;
+
+	if (m->task == AML_TASK_BINARY)
+	{
+		if (k != 0 && k != 1)
+			return aml_set_error(err, AML_EINVAL, "class index %d is out of range", k);
+		ko = 0;
+		negate = k == 0;
+	}
+	else if (m->task == AML_TASK_MULTICLASS)
+	{
+		if (k < 0 || k >= m->n_classes)
+			return aml_set_error(err, AML_EINVAL, "class index %d is out of range", k);
+	}
+	else
+		ko = 0;
+
+	st = explainer_init(&x, m, err);
+	if (st != AML_OK)
+		return st;
+	*space = m->n_members == 1 ? member_space(&m->members[0], m->task) :
+		m->task == AML_TASK_REGRESSION ? AML_EXPLAIN_VALUE : AML_EXPLAIN_PROBABILITY;
+	*base = model_base(&x, ko);
+	for (int64_t start = 0; start < n; start += AML_BLOCK)
+	{
+		int			b = (int) (n - start < AML_BLOCK ? n - start : AML_BLOCK);
+
+		aml_model_encode_block(m, b, in + start * m->n_inputs, x.cols);
+		x.ds.n_rows = b;
+		for (int r = 0; r < b; r++)
+		{
+			double	   *ph = phi + (size_t) (start + r) * m->n_inputs;
+			double		p = explain_row(&x, r, ko, ph);
+
+			if (negate)
+			{
+				for (int i = 0; i < m->n_inputs; i++)
+					ph[i] = -ph[i];
+				p = *space == AML_EXPLAIN_PROBABILITY ? 1.0 - p : -p;
+			}
+			pred[start + r] = p;
+		}
+	}
+	if (negate)
+		*base = *space == AML_EXPLAIN_PROBABILITY ? 1.0 - *base : -*base;
+	explainer_free(&x);
+	return AML_OK;
+}
