@@ -49,8 +49,9 @@ typedef struct aml_diag_input
 /*
  * Section writers (one per file that owns the section), each adding its
  * keys to the open object:
- *	 "importance"	explain.c: per source column, mean |contribution| and
- *					permutation importance on the test split, split gain
+ *	 "importance", "examples"  explain.c: per source column, mean
+ *					|contribution| and permutation importance on the test
+ *					split; three test rows explained
  *	 "bias"			bias.c: the bias tables of the sensitive columns
  *	 "curves", "trajectory"  diag.c: ROC, precision-recall, confusion,
  *					calibration, predicted vs actual, residuals; best
@@ -58,5 +59,7 @@ typedef struct aml_diag_input
  *	 "assessment"	assess.c: bootstrap interval, learning curve, leakage
  * Each returns AML_OK or a failure with err filled; training fails with it.
  */
+aml_status	aml_diag_importance(aml_json *j, const aml_diag_input *di,
+								aml_error *err);
 
 #endif							/* AML_DIAG_H */

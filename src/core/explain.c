@@ -620,3 +620,358 @@ aml_model_explain(const aml_model *m, int64_t n, const double *in, int k,
 	explainer_free(&x);
 	return AML_OK;
 }
+
+/* ---------------------------------------------------------------- diagnostics */
+
+#define IMP_SHAP_ROWS	1000	/* test rows explained for mean |contribution| */
+#define IMP_SHAP_MIN	50		/* ... at least, however costly */
+#define IMP_SHAP_WORK	3e7		/* ... within about this much TreeSHAP work */
+#define IMP_PERM_ROWS	2000	/* test rows scored per permutation */
+#define IMP_EXAMPLES	3
+#define IMP_EXAMPLE_TOP 8
+
+/* tree_leaves counts the leaves below node. */
+static int64_t
+tree_leaves(const aml_tree_pack *p, int32_t node)
+{
+	if (p->feat[node] < 0)
+		return 1;
+	return tree_leaves(p, p->left[node]) + tree_leaves(p, p->right[node]);
+}
+
+/*
+ * explain_cost estimates the work of explaining one row for one output:
+ * TreeSHAP visits every leaf with a path of its depth, extended and
+ * unwound in time linear in the depth, so leaves x depth^2 per tree.
+ */
+static double
+explain_cost(const aml_model *m)
+{
+	double		c = m->n_feat;
+
+	for (int e = 0; e < m->n_members; e++)
+	{
+		const aml_tree_pack *p = aml_tree_learner_pack(m->members[e].ops->algo,
+													   m->members[e].state);
+
+		for (int t = 0; p && t < p->n_trees; t++)
+		{
+			double		d = tree_depth(p, p->root[t]) + 1;
+
+			c += (double) tree_leaves(p, p->root[t]) * d * d;
+		}
+	}
+	return c;
+}
+
+/* sig6 rounds to 6 significant digits (stable, compact JSON). */
+static double
+sig6(double v)
+{
+	char		t[32];
+
+	if (!isfinite(v) || v == 0.0)
+		return v;
+	snprintf(t, sizeof(t), "%.6g", v);
+	return strtod(t, NULL);
+}
+
+/* stride_rows picks at most cap of n positions, evenly spaced. */
+static int64_t
+stride_rows(int64_t n, int64_t cap, int64_t *out)
+{
+	int64_t		k = n < cap ? n : cap;
+
+	for (int64_t r = 0; r < k; r++)
+		out[r] = (int64_t) ((double) r * (double) n / (double) k);
+	return k;
+}
+
+/* json_input_value writes raw input i's value as the user would read it. */
+static void
+json_input_value(aml_json *j, const aml_model *m, int i, double v)
+{
+	const aml_input *in = &m->inputs[i];
+	char		buf[48];
+
+	if (isnan(v))
+	{
+		aml_json_null(j);
+		return;
+	}
+	switch (in->kind)
+	{
+		case AML_COL_CATEGORICAL:
+			if (v >= 0 && v < in->n_levels)
+				aml_json_str(j, in->levels[(int) v]);
+			else
+				aml_json_str(j, "(unseen)");
+			break;
+		case AML_COL_DATETIME:
+			snprintf(buf, sizeof(buf), "%04d-%02d-%02d",
+					 (int) aml_dt_part_value(v, AML_DT_YEAR),
+					 (int) aml_dt_part_value(v, AML_DT_MONTH),
+					 (int) aml_dt_part_value(v, AML_DT_DAY));
+			if (in->has_time)
+				snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " %02d:00",
+						 (int) aml_dt_part_value(v, AML_DT_HOUR));
+			aml_json_str(j, buf);
+			break;
+		default:
+			aml_json_num(j, sig6(v));
+	}
+}
+
+typedef struct imp_ord
+{
+	double		key;
+	int			i;
+} imp_ord;
+
+static int
+cmp_ord_desc(const void *a, const void *b)
+{
+	const imp_ord *x = a,
+			   *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? 1 : -1;
+	return x->i - y->i;
+}
+
+/*
+ * aml_diag_importance writes "importance" (per source column: mean
+ * absolute contribution and permutation importance on the test split)
+ * and "examples" (three test rows explained: the highest, median and
+ * lowest prediction).
+ */
+aml_status
+aml_diag_importance(aml_json *j, const aml_diag_input *di, aml_error *err)
+{
+	const aml_model *m = di->model;
+	aml_env    *env = di->env;
+	int			ni = m->n_inputs;
+	int			no = di->n_out;
+	int			nk = di->task == AML_TASK_MULTICLASS ? di->n_classes : 1;
+	int			k1 = di->task == AML_TASK_BINARY ? 1 : 0;
+	int64_t		ns,
+				np;
+	int			repeats = ni <= 30 ? 3 : 1;
+	int64_t    *pos = NULL;
+	double	   *raw = NULL,
+			   *phi = NULL,
+			   *pred = NULL,
+			   *out = NULL,
+			   *yv = NULL,
+			   *shap = NULL,
+			   *perm = NULL;
+	void	   *scratch = NULL;
+	double		base = 0.0,
+				full;
+	aml_explain_space sp = AML_EXPLAIN_VALUE;
+	aml_status	st = AML_OK;
+	aml_rng		rng;
+	imp_ord    *ord = NULL;
+
+	if (di->n == 0 || ni == 0)
+		return AML_OK;
+	pos = aml_malloc(env, (size_t) di->n * sizeof(int64_t));
+	raw = aml_malloc(env, (size_t) IMP_PERM_ROWS * ni * sizeof(double));
+	phi = aml_malloc(env, (size_t) IMP_SHAP_ROWS * ni * sizeof(double));
+	pred = aml_malloc(env, (size_t) IMP_PERM_ROWS * sizeof(double));
+	out = aml_malloc(env, (size_t) IMP_PERM_ROWS * no * sizeof(double));
+	yv = aml_malloc(env, (size_t) IMP_PERM_ROWS * sizeof(double));
+	shap = aml_calloc(env, (size_t) ni, sizeof(double));
+	perm = aml_calloc(env, (size_t) ni, sizeof(double));
+	ord = aml_malloc(env, (size_t) ni * sizeof(imp_ord));
+	scratch = aml_malloc(env, aml_model_scratch_size(m));
+	if (!pos || !raw || !phi || !pred || !out || !yv || !shap || !perm || !ord || !scratch)
+	{
+		st = aml_oom(env, err, (size_t) IMP_PERM_ROWS * ni * sizeof(double));
+		goto done;
+	}
+
+	/* mean absolute contribution (averaged over classes for multiclass) */
+	{
+		double		fit = IMP_SHAP_WORK / explain_cost(m) / nk;
+		int64_t		cap = fit > IMP_SHAP_ROWS ? IMP_SHAP_ROWS :
+			fit < IMP_SHAP_MIN ? IMP_SHAP_MIN : (int64_t) fit;
+
+		ns = stride_rows(di->n, cap, pos);
+	}
+	for (int64_t r = 0; r < ns; r++)
+		memcpy(raw + r * ni, di->raw + pos[r] * ni, (size_t) ni * sizeof(double));
+	for (int k = 0; k < nk; k++)
+	{
+		st = aml_model_explain(m, ns, raw, k + k1, phi, &base, pred, &sp, err);
+		if (st != AML_OK)
+			goto done;
+		for (int64_t r = 0; r < ns; r++)
+			for (int i = 0; i < ni; i++)
+				shap[i] += fabs(phi[r * ni + i]) / (double) ns / (double) nk;
+	}
+
+	/* permutation importance: the metric's drop with one column shuffled */
+	np = stride_rows(di->n, IMP_PERM_ROWS, pos);
+	for (int64_t r = 0; r < np; r++)
+	{
+		memcpy(raw + r * ni, di->raw + pos[r] * ni, (size_t) ni * sizeof(double));
+		yv[r] = di->y[pos[r]];
+	}
+	aml_model_predict(m, np, raw, out, scratch);
+	full = aml_metric_compute(di->metric, di->task, di->n_classes, np, yv, out);
+	for (int i = 0; i < ni; i++)
+	{
+		for (int rep = 0; rep < repeats; rep++)
+		{
+			double		s;
+
+			aml_rng_seed(&rng, di->opts->seed * 1000003ULL + (uint64_t) i * 7919ULL + (uint64_t) rep);
+			/* Fisher-Yates on column i only */
+			for (int64_t r = np - 1; r > 0; r--)
+			{
+				int64_t		q = (int64_t) aml_rng_below(&rng, (uint64_t) r + 1);
+				double		t = raw[r * ni + i];
+
+				raw[r * ni + i] = raw[q * ni + i];
+				raw[q * ni + i] = t;
+			}
+			aml_model_predict(m, np, raw, out, scratch);
+			s = aml_metric_compute(di->metric, di->task, di->n_classes, np, yv, out);
+			if (isfinite(s) && isfinite(full))
+				perm[i] += (di->higher_is_better ? full - s : s - full) / repeats;
+		}
+		/* restore the column */
+		for (int64_t r = 0; r < np; r++)
+			raw[r * ni + i] = di->raw[pos[r] * ni + i];
+		if (aml_check_cancel(env))
+		{
+			st = aml_set_error(err, AML_ECANCELED, "canceling automl training");
+			goto done;
+		}
+	}
+
+	aml_json_key(j, "importance");
+	aml_json_begin_obj(j);
+	aml_json_key(j, "output");
+	aml_json_str(j, aml_explain_space_name(sp));
+	if (di->task == AML_TASK_BINARY)
+	{
+		aml_json_key(j, "class");
+		aml_json_str(j, m->class_labels[1]);
+	}
+	aml_json_key(j, "metric");
+	aml_json_str(j, di->metric);
+	aml_json_key(j, "shap_rows");
+	aml_json_int(j, ns);
+	aml_json_key(j, "permutation_rows");
+	aml_json_int(j, np);
+	aml_json_key(j, "permutation_repeats");
+	aml_json_int(j, repeats);
+	aml_json_key(j, "features");
+	aml_json_begin_arr(j);
+	for (int i = 0; i < ni; i++)
+	{
+		aml_json_begin_obj(j);
+		aml_json_key(j, "feature");
+		aml_json_str(j, m->inputs[i].name);
+		aml_json_key(j, "shap");
+		aml_json_num(j, sig6(shap[i]));
+		aml_json_key(j, "permutation");
+		aml_json_num(j, sig6(perm[i]));
+		aml_json_end_obj(j);
+	}
+	aml_json_end_arr(j);
+	aml_json_end_obj(j);
+
+	/* examples: the rows with the highest, median and lowest prediction */
+	{
+		int64_t		n = di->n;
+		imp_ord    *po = aml_malloc(env, (size_t) n * sizeof(imp_ord));
+		int64_t		pick[IMP_EXAMPLES];
+		static const char *const what[IMP_EXAMPLES] = {"highest", "median", "lowest"};
+
+		if (po == NULL)
+		{
+			st = aml_oom(env, err, (size_t) n * sizeof(imp_ord));
+			goto done;
+		}
+		for (int64_t r = 0; r < n; r++)
+		{
+			const double *o = di->pred + r * no;
+			int			c = aml_model_decide(m, o);
+
+			po[r].key = di->task == AML_TASK_MULTICLASS ? o[c] : o[0];
+			po[r].i = (int) r;
+		}
+		qsort(po, (size_t) n, sizeof(imp_ord), cmp_ord_desc);
+		pick[0] = po[0].i;
+		pick[1] = po[n / 2].i;
+		pick[2] = po[n - 1].i;
+		aml_free(env, po);
+
+		aml_json_key(j, "examples");
+		aml_json_begin_arr(j);
+		for (int e = 0; e < IMP_EXAMPLES && e < n; e++)
+		{
+			const double *row = di->raw + pick[e] * ni;
+			int			k = di->task == AML_TASK_MULTICLASS ?
+				aml_model_decide(m, di->pred + pick[e] * no) : k1;
+
+			st = aml_model_explain(m, 1, row, k, phi, &base, pred, &sp, err);
+			if (st != AML_OK)
+				goto done;
+			for (int i = 0; i < ni; i++)
+			{
+				ord[i].key = fabs(phi[i]);
+				ord[i].i = i;
+			}
+			qsort(ord, (size_t) ni, sizeof(imp_ord), cmp_ord_desc);
+			aml_json_begin_obj(j);
+			aml_json_key(j, "row");
+			aml_json_str(j, what[e]);
+			if (di->task != AML_TASK_REGRESSION)
+			{
+				aml_json_key(j, "class");
+				aml_json_str(j, m->class_labels[k]);
+			}
+			aml_json_key(j, "output");
+			aml_json_str(j, aml_explain_space_name(sp));
+			aml_json_key(j, "base");
+			aml_json_num(j, sig6(base));
+			aml_json_key(j, "prediction");
+			aml_json_num(j, sig6(pred[0]));
+			aml_json_key(j, "contributions");
+			aml_json_begin_arr(j);
+			for (int q = 0; q < ni && q < IMP_EXAMPLE_TOP; q++)
+			{
+				int			i = ord[q].i;
+
+				aml_json_begin_obj(j);
+				aml_json_key(j, "feature");
+				aml_json_str(j, m->inputs[i].name);
+				aml_json_key(j, "value");
+				json_input_value(j, m, i, row[i]);
+				aml_json_key(j, "contribution");
+				aml_json_num(j, sig6(phi[i]));
+				aml_json_end_obj(j);
+			}
+			aml_json_end_arr(j);
+			aml_json_end_obj(j);
+		}
+		aml_json_end_arr(j);
+	}
+
+done:
+	aml_free(env, pos);
+	aml_free(env, raw);
+	aml_free(env, phi);
+	aml_free(env, pred);
+	aml_free(env, out);
+	aml_free(env, yv);
+	aml_free(env, shap);
+	aml_free(env, perm);
+	aml_free(env, ord);
+	aml_free(env, scratch);
+	return st;
+}

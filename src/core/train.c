@@ -1785,6 +1785,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		aml_json_init(&j, env);
 		aml_json_begin_obj(&j);
 		/* section writers go here */
+		if (st == AML_OK)
+			st = aml_diag_importance(&j, &di, err);
 		aml_json_end_obj(&j);
 		if (st == AML_OK && j.oom)
 			st = aml_oom(env, err, 1024);

@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/float.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -39,6 +40,7 @@ PG_FUNCTION_INFO_V1(automl_predict_proba);
 PG_FUNCTION_INFO_V1(automl_deploy);
 PG_FUNCTION_INFO_V1(automl_predict_batch);
 PG_FUNCTION_INFO_V1(automl_model_info);
+PG_FUNCTION_INFO_V1(automl_explain);
 
 /* ---------------------------------------------------------------- cache */
 
@@ -542,6 +544,28 @@ automl_predict(PG_FUNCTION_ARGS)
 }
 
 /*
+ * ClassIndex returns the index of a class label of a classification model;
+ * an unknown label is an error listing the classes.
+ */
+static int
+ClassIndex(aml_model *m, const char *name, const char *cls)
+{
+	StringInfoData all;
+
+	for (int c = 0; c < aml_model_n_classes(m); c++)
+		if (strcmp(aml_model_class_label(m, c), cls) == 0)
+			return c;
+	initStringInfo(&all);
+	for (int c = 0; c < aml_model_n_classes(m); c++)
+		appendStringInfo(&all, "%s%s", c ? ", " : "", aml_model_class_label(m, c));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("model \"%s\" has no class \"%s\"", name, cls),
+			 errdetail("Its classes are: %s.", all.data)));
+	return -1;					/* not reached */
+}
+
+/*
  * automl_predict_proba(model, row, class) returns a class probability.
  */
 Datum
@@ -572,25 +596,7 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 				 errmsg("model \"%s\" is a regression model and has no class probabilities", name),
 				 errhint("Use automl_predict for its predicted value.")));
 	if (!PG_ARGISNULL(2))
-	{
-		char	   *cls = text_to_cstring(PG_GETARG_TEXT_PP(2));
-
-		for (int c = 0; c < aml_model_n_classes(m); c++)
-			if (strcmp(aml_model_class_label(m, c), cls) == 0)
-				k = c;
-		if (k < 0)
-		{
-			StringInfoData all;
-
-			initStringInfo(&all);
-			for (int c = 0; c < aml_model_n_classes(m); c++)
-				appendStringInfo(&all, "%s%s", c ? ", " : "", aml_model_class_label(m, c));
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("model \"%s\" has no class \"%s\"", name, cls),
-					 errdetail("Its classes are: %s.", all.data)));
-		}
-	}
+		k = ClassIndex(m, name, text_to_cstring(PG_GETARG_TEXT_PP(2)));
 	if (aml_model_task(m) == AML_TASK_BINARY)
 		PG_RETURN_FLOAT8(k == 0 ? 1.0 - o[0] : o[0]);
 	if (k < 0)
@@ -843,5 +849,153 @@ automl_model_info(PG_FUNCTION_ARGS)
 		escape_json(&s, aml_model_class_label(m, c));
 	}
 	appendStringInfoString(&s, "]}");
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data)));
+}
+
+/* ---------------------------------------------------------------- explain */
+
+typedef struct ContribOrder
+{
+	double		abs;
+	int			input;
+} ContribOrder;
+
+static int
+ContribCmp(const void *a, const void *b)
+{
+	const ContribOrder *x = a,
+			   *y = b;
+
+	if (x->abs != y->abs)
+		return x->abs < y->abs ? 1 : -1;
+	return x->input - y->input;
+}
+
+/* AppendNumber writes a float8 as a JSON number, or null when not finite. */
+static void
+AppendNumber(StringInfo s, double v)
+{
+	if (isfinite(v))
+		appendStringInfoString(s, float8out_internal(v));
+	else
+		appendStringInfoString(s, "null");
+}
+
+/*
+ * automl_explain(model, row, top_k, class) explains one prediction: the
+ * expected output, each source column's contribution and the row's output
+ * in the space they add up in (see aml_model_explain), as jsonb.
+ */
+Datum
+automl_explain(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader row;
+	PredictState *ps;
+	aml_model  *m;
+	double	   *o;
+	int			ni;
+	int			top_k;
+	int			k;
+	double	   *phi;
+	double		base,
+				pred;
+	aml_explain_space space;
+	aml_error	err;
+	aml_status	st;
+	ContribOrder *ord;
+	StringInfoData s;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (fcinfo->flinfo->fn_extra == NULL && !type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("automl_explain needs a row as its second argument"),
+				 errhint("Pass the table alias, e.g. SELECT automl_explain('m', t) FROM t.")));
+	if (!PG_ARGISNULL(2) && PG_GETARG_INT32(2) < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("top_k must be at least 1"),
+				 errhint("Pass NULL for every column.")));
+	row = PG_GETARG_HEAPTUPLEHEADER(1);
+	o = PredictRow(fcinfo, PG_GETARG_TEXT_PP(0), row);
+	ps = fcinfo->flinfo->fn_extra;
+	m = ps->model;
+	ni = aml_model_n_inputs(m);
+	top_k = PG_ARGISNULL(2) || PG_GETARG_INT32(2) > ni ? ni : PG_GETARG_INT32(2);
+
+	if (!PG_ARGISNULL(3))
+	{
+		if (aml_model_task(m) == AML_TASK_REGRESSION)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model \"%s\" is a regression model and has no classes", ps->name),
+					 errhint("Pass NULL as the class.")));
+		k = ClassIndex(m, ps->name, text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	}
+	else if (aml_model_task(m) == AML_TASK_BINARY)
+		k = 1;
+	else if (aml_model_task(m) == AML_TASK_MULTICLASS)
+		k = aml_model_decide(m, o);
+	else
+		k = 0;
+
+	phi = palloc(sizeof(double) * (ni + 1));
+	memset(&err, 0, sizeof(err));
+	st = aml_model_explain(m, 1, ps->in, k, phi, &base, &pred, &space, &err);
+	if (st != AML_OK)
+		AmlThrow(st, &err);
+
+	ord = palloc(sizeof(ContribOrder) * (ni + 1));
+	for (int i = 0; i < ni; i++)
+	{
+		ord[i].abs = fabs(phi[i]);
+		ord[i].input = i;
+	}
+	qsort(ord, ni, sizeof(ContribOrder), ContribCmp);
+
+	initStringInfo(&s);
+	appendStringInfoString(&s, "{\"output\": ");
+	escape_json(&s, aml_explain_space_name(space));
+	if (aml_model_task(m) != AML_TASK_REGRESSION)
+	{
+		appendStringInfoString(&s, ", \"class\": ");
+		escape_json(&s, aml_model_class_label(m, k));
+	}
+	appendStringInfoString(&s, ", \"base\": ");
+	AppendNumber(&s, base);
+	appendStringInfoString(&s, ", \"prediction\": ");
+	AppendNumber(&s, pred);
+	appendStringInfoString(&s, ", \"contributions\": [");
+	for (int q = 0; q < top_k; q++)
+	{
+		int			i = ord[q].input;
+		int			a = ps->mapper->attno[i];
+
+		if (q)
+			appendStringInfoString(&s, ", ");
+		appendStringInfoString(&s, "{\"feature\": ");
+		escape_json(&s, aml_model_input_name(m, i));
+		appendStringInfoString(&s, ", \"value\": ");
+		if (ps->nulls[a])
+			appendStringInfoString(&s, "null");
+		else if (aml_model_input_kind(m, i) == AML_COL_NUMERIC)
+			AppendNumber(&s, ps->in[i]);
+		else
+		{
+			Oid			type = TupleDescAttr(ps->desc, a)->atttypid;
+			Oid			fn;
+			bool		isvarlena;
+
+			getTypeOutputInfo(type, &fn, &isvarlena);
+			escape_json(&s, OidOutputFunctionCall(fn, ps->values[a]));
+		}
+		appendStringInfoString(&s, ", \"contribution\": ");
+		AppendNumber(&s, phi[i]);
+		appendStringInfoChar(&s, '}');
+	}
+	appendStringInfoString(&s, "]}");
+	pfree(phi);
+	pfree(ord);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data)));
 }
