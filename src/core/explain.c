@@ -135,29 +135,65 @@ aml_tree_shap_expect(const aml_tree_pack *p, int k)
 /*
  * The path of unique features from the root to the current node.  Element
  * 0 is a placeholder (feature -1); w holds, per subset size, the weight of
- * the permutations that reach the node.
+ * the permutations that reach the node.  A path is at most AML_SHAP_MAXD
+ * long for the reciprocal table; deeper trees take the divisions.
  */
+#define AML_SHAP_MAXD 128
+static const double shap_inv[AML_SHAP_MAXD + 2] = {
+	0.0, 1.0 / 1, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6, 1.0 / 7, 1.0
+	/ 8, 1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 /
+	15, 1.0 / 16, 1.0 / 17, 1.0 / 18, 1.0 / 19, 1.0 / 20, 1.0 / 21, 1.0 /
+	22, 1.0 / 23, 1.0 / 24, 1.0 / 25, 1.0 / 26, 1.0 / 27, 1.0 / 28, 1.0 /
+	29, 1.0 / 30, 1.0 / 31, 1.0 / 32, 1.0 / 33, 1.0 / 34, 1.0 / 35, 1.0 /
+	36, 1.0 / 37, 1.0 / 38, 1.0 / 39, 1.0 / 40, 1.0 / 41, 1.0 / 42, 1.0 /
+	43, 1.0 / 44, 1.0 / 45, 1.0 / 46, 1.0 / 47, 1.0 / 48, 1.0 / 49, 1.0 /
+	50, 1.0 / 51, 1.0 / 52, 1.0 / 53, 1.0 / 54, 1.0 / 55, 1.0 / 56, 1.0 /
+	57, 1.0 / 58, 1.0 / 59, 1.0 / 60, 1.0 / 61, 1.0 / 62, 1.0 / 63, 1.0 /
+	64, 1.0 / 65, 1.0 / 66, 1.0 / 67, 1.0 / 68, 1.0 / 69, 1.0 / 70, 1.0 /
+	71, 1.0 / 72, 1.0 / 73, 1.0 / 74, 1.0 / 75, 1.0 / 76, 1.0 / 77, 1.0 /
+	78, 1.0 / 79, 1.0 / 80, 1.0 / 81, 1.0 / 82, 1.0 / 83, 1.0 / 84, 1.0 /
+	85, 1.0 / 86, 1.0 / 87, 1.0 / 88, 1.0 / 89, 1.0 / 90, 1.0 / 91, 1.0 /
+	92, 1.0 / 93, 1.0 / 94, 1.0 / 95, 1.0 / 96, 1.0 / 97, 1.0 / 98, 1.0 /
+	99, 1.0 / 100, 1.0 / 101, 1.0 / 102, 1.0 / 103, 1.0 / 104, 1.0 / 105,
+	1.0 / 106, 1.0 / 107, 1.0 / 108, 1.0 / 109, 1.0 / 110, 1.0 / 111, 1.0 /
+	112, 1.0 / 113, 1.0 / 114, 1.0 / 115, 1.0 / 116, 1.0 / 117, 1.0 / 118,
+	1.0 / 119, 1.0 / 120, 1.0 / 121, 1.0 / 122, 1.0 / 123, 1.0 / 124, 1.0 /
+	125, 1.0 / 126, 1.0 / 127, 1.0 / 128, 1.0 / 129
+};
+
+static inline double
+inv(int k)
+{
+	return k <= AML_SHAP_MAXD + 1 ? shap_inv[k] : 1.0 / (double) k;
+}
+
 static void
 path_extend(aml_shap_elem *m, int ud, double zero, double one, int32_t feat)
 {
+	double		r = inv(ud + 1);
+
 	m[ud].feat = feat;
 	m[ud].zero = zero;
 	m[ud].one = one;
 	m[ud].w = ud == 0 ? 1.0 : 0.0;
 	for (int i = ud - 1; i >= 0; i--)
 	{
-		m[i + 1].w += one * m[i].w * (double) (i + 1) / (double) (ud + 1);
-		m[i].w = zero * m[i].w * (double) (ud - i) / (double) (ud + 1);
+		m[i + 1].w += one * m[i].w * (double) (i + 1) * r;
+		m[i].w = zero * m[i].w * (double) (ud - i) * r;
 	}
 }
 
-/* path_unwind removes element idx (the inverse of path_extend). */
+/*
+ * path_unwind removes element idx (the inverse of path_extend).  In the
+ * path-dependent algorithm "one" is always 0 or 1.
+ */
 static void
 path_unwind(aml_shap_elem *m, int ud, int idx)
 {
 	double		one = m[idx].one;
 	double		zero = m[idx].zero;
 	double		next = m[ud].w;
+	double		r = inv(ud + 1);
 
 	for (int i = ud - 1; i >= 0; i--)
 	{
@@ -165,11 +201,11 @@ path_unwind(aml_shap_elem *m, int ud, int idx)
 		{
 			double		t = m[i].w;
 
-			m[i].w = next * (double) (ud + 1) / ((double) (i + 1) * one);
-			next = t - m[i].w * zero * (double) (ud - i) / (double) (ud + 1);
+			m[i].w = next * (double) (ud + 1) * inv(i + 1) / one;
+			next = t - m[i].w * zero * (double) (ud - i) * r;
 		}
 		else
-			m[i].w = m[i].w * (double) (ud + 1) / (zero * (double) (ud - i));
+			m[i].w = m[i].w * (double) (ud + 1) * inv(ud - i) / zero;
 	}
 	for (int i = idx; i < ud; i++)
 	{
@@ -180,27 +216,103 @@ path_unwind(aml_shap_elem *m, int ud, int idx)
 }
 
 /* path_unwound_sum is the total weight of the path without element idx. */
-static double
+static inline double
 path_unwound_sum(const aml_shap_elem *m, int ud, int idx)
 {
 	double		one = m[idx].one;
 	double		zero = m[idx].zero;
 	double		next = m[ud].w;
 	double		total = 0.0;
+	double		r = inv(ud + 1);
+	double		u = (double) (ud + 1);
 
-	for (int i = ud - 1; i >= 0; i--)
+	if (one != 0.0)
 	{
-		if (one != 0.0)
+		double		io = 1.0 / one;
+
+		for (int i = ud - 1; i >= 0; i--)
 		{
-			double		t = next * (double) (ud + 1) / ((double) (i + 1) * one);
+			double		t = next * u * inv(i + 1) * io;
 
 			total += t;
-			next = m[i].w - t * zero * (double) (ud - i) / (double) (ud + 1);
+			next = m[i].w - t * zero * (double) (ud - i) * r;
 		}
-		else if (zero != 0.0)
-			total += m[i].w / zero * (double) (ud + 1) / (double) (ud - i);
+	}
+	else if (zero != 0.0)
+	{
+		double		iz = 1.0 / zero;
+
+		for (int i = ud - 1; i >= 0; i--)
+			total += m[i].w * iz * u * inv(ud - i);
 	}
 	return total;
+}
+
+/*
+ * leaf_contrib adds a leaf's value times each path element's unwound
+ * weight (path_unwound_sum for every element at once) to phi.  The
+ * elements the row follows share one recurrence over the path, run for
+ * all of them together (independent chains, not one long dependency);
+ * the elements it does not follow need one sum for all of them.
+ */
+static void
+leaf_contrib(const aml_shap_elem *m, int ud, double val, double *phi)
+{
+	double		next[AML_SHAP_MAXD + 2],
+				tot[AML_SHAP_MAXD + 2],
+				zw[AML_SHAP_MAXD + 2],
+				io[AML_SHAP_MAXD + 2];
+	int			hot[AML_SHAP_MAXD + 2];
+	int			nh = 0;
+	double		u = (double) (ud + 1);
+	double		r = inv(ud + 1);
+	double		cold = 0.0;
+	int			have_cold = 0;
+
+	if (ud > AML_SHAP_MAXD)
+	{
+		/* a path too long for the stack arrays: one element at a time */
+		for (int i = 1; i <= ud; i++)
+			phi[m[i].feat] += path_unwound_sum(m, ud, i) * (m[i].one - m[i].zero) * val;
+		return;
+	}
+	for (int i = 1; i <= ud; i++)
+	{
+		if (m[i].one != 0.0)
+		{
+			hot[nh] = i;
+			next[nh] = m[ud].w;
+			tot[nh] = 0.0;
+			zw[nh] = m[i].zero;
+			io[nh] = 1.0 / m[i].one;
+			nh++;
+		}
+		else
+			have_cold = 1;
+	}
+	for (int j = ud - 1; j >= 0 && nh > 0; j--)
+	{
+		double		a = u * inv(j + 1);
+		double		b = (double) (ud - j) * r;
+		double		wj = m[j].w;
+
+		for (int e = 0; e < nh; e++)
+		{
+			double		t = next[e] * a * io[e];
+
+			tot[e] += t;
+			next[e] = wj - t * zw[e] * b;
+		}
+	}
+	for (int e = 0; e < nh; e++)
+		phi[m[hot[e]].feat] += tot[e] * (m[hot[e]].one - zw[e]) * val;
+	if (!have_cold)
+		return;
+	for (int j = ud - 1; j >= 0; j--)
+		cold += m[j].w * u * inv(ud - j);
+	for (int i = 1; i <= ud; i++)
+		if (m[i].one == 0.0 && m[i].zero != 0.0)
+			phi[m[i].feat] += cold / m[i].zero * (0.0 - m[i].zero) * val;
 }
 
 typedef struct shap_ctx
@@ -242,11 +354,8 @@ shap_recurse(const shap_ctx *c, int32_t node, aml_shap_elem *m,
 	{
 		double		val = p->value[(size_t) node * p->n_out + c->v];
 
-		if (val == 0.0)
-			return;
-		for (int i = 1; i < len; i++)
-			c->phi[m[i].feat] += path_unwound_sum(m, len - 1, i) *
-				(m[i].one - m[i].zero) * val;
+		if (val != 0.0)
+			leaf_contrib(m, len - 1, val, c->phi);
 		return;
 	}
 
