@@ -434,7 +434,7 @@ member_space(const aml_member *mb, aml_task task)
  * One model being explained: scratch for a block of encoded rows and for
  * the members' expectations.
  */
-typedef struct explainer
+struct explainer
 {
 	const aml_model *m;
 	aml_env    *env;
@@ -447,11 +447,14 @@ typedef struct explainer
 	double	   *tmp;			/* no: member outputs of one row */
 	double	   *base;			/* n_members x no: expected member output */
 	double	   *ebase;			/* n_members x no: base in probability */
-} explainer;
+};
+typedef struct explainer explainer;
 
 static void
 explainer_free(explainer *x)
 {
+	if (x == NULL)
+		return;
 	aml_free(x->env, x->cols);
 	aml_free(x->env, x->ptrs);
 	aml_free(x->env, x->shap);
@@ -459,6 +462,14 @@ explainer_free(explainer *x)
 	aml_free(x->env, x->tmp);
 	aml_free(x->env, x->base);
 	aml_free(x->env, x->ebase);
+	aml_free(x->env, x);
+}
+
+void
+aml_model_explainer_free(aml_model *m)
+{
+	explainer_free(m->explainer);
+	m->explainer = NULL;
 }
 
 /*
@@ -503,15 +514,19 @@ member_row(explainer *x, const aml_member *mb, int64_t i, int ko)
 }
 
 static aml_status
-explainer_init(explainer *x, const aml_model *m, aml_error *err)
+explainer_init(explainer **out, const aml_model *m, aml_error *err)
 {
 	size_t		nf = m->n_feat ? (size_t) m->n_feat : 1;
 	size_t		ns = 1;
 	int			nm = m->n_members;
+	aml_env    *env = (aml_env *) &m->env;
+	explainer  *x = aml_calloc(env, 1, sizeof(explainer));
 
-	memset(x, 0, sizeof(*x));
+	*out = NULL;
+	if (x == NULL)
+		return aml_oom(env, err, sizeof(explainer));
 	x->m = m;
-	x->env = (aml_env *) &m->env;
+	x->env = env;
 	x->no = aml_model_n_outputs(m);
 	for (int e = 0; e < nm; e++)
 	{
@@ -535,7 +550,7 @@ explainer_init(explainer *x, const aml_model *m, aml_error *err)
 	if (!x->cols || !x->ptrs || !x->shap || !x->phi_f || !x->tmp || !x->base || !x->ebase)
 	{
 		explainer_free(x);
-		return aml_oom(x->env, err, ns * sizeof(aml_shap_elem) + nf * AML_BLOCK * sizeof(float));
+		return aml_oom(env, err, ns * sizeof(aml_shap_elem) + nf * AML_BLOCK * sizeof(float));
 	}
 	for (int j = 0; j < m->n_feat; j++)
 		x->ptrs[j] = x->cols + (size_t) j * AML_BLOCK;
@@ -549,7 +564,7 @@ explainer_init(explainer *x, const aml_model *m, aml_error *err)
 		if (nan_row == NULL)
 		{
 			explainer_free(x);
-			return aml_oom(x->env, err, (size_t) m->n_inputs * sizeof(double));
+			return aml_oom(env, err, (size_t) m->n_inputs * sizeof(double));
 		}
 		for (int i = 0; i < m->n_inputs; i++)
 			nan_row[i] = NAN;
@@ -584,6 +599,7 @@ explainer_init(explainer *x, const aml_model *m, aml_error *err)
 		else
 			memcpy(pb, b, (size_t) x->no * sizeof(double));
 	}
+	*out = x;
 	return AML_OK;
 }
 
@@ -678,7 +694,7 @@ aml_model_explain(const aml_model *m, int64_t n, const double *in, int k,
 				  double *phi, double *base, double *pred,
 				  aml_explain_space *space, aml_error *err)
 {
-	explainer	x;
+	explainer  *x = m->explainer;
 	aml_status	st;
 	int			ko = k;
 	int			negate = 0;
@@ -698,22 +714,27 @@ aml_model_explain(const aml_model *m, int64_t n, const double *in, int k,
 	else
 		ko = 0;
 
-	st = explainer_init(&x, m, err);
-	if (st != AML_OK)
-		return st;
+	if (x == NULL)
+	{
+		/* built once per model: the model is not shared while explaining */
+		st = explainer_init(&x, m, err);
+		if (st != AML_OK)
+			return st;
+		((aml_model *) m)->explainer = x;
+	}
 	*space = m->n_members == 1 ? member_space(&m->members[0], m->task) :
 		m->task == AML_TASK_REGRESSION ? AML_EXPLAIN_VALUE : AML_EXPLAIN_PROBABILITY;
-	*base = model_base(&x, ko);
+	*base = model_base(x, ko);
 	for (int64_t start = 0; start < n; start += AML_BLOCK)
 	{
 		int			b = (int) (n - start < AML_BLOCK ? n - start : AML_BLOCK);
 
-		aml_model_encode_block(m, b, in + start * m->n_inputs, x.cols);
-		x.ds.n_rows = b;
+		aml_model_encode_block(m, b, in + start * m->n_inputs, x->cols);
+		x->ds.n_rows = b;
 		for (int r = 0; r < b; r++)
 		{
 			double	   *ph = phi + (size_t) (start + r) * m->n_inputs;
-			double		p = explain_row(&x, r, ko, ph);
+			double		p = explain_row(x, r, ko, ph);
 
 			if (negate)
 			{
@@ -726,7 +747,6 @@ aml_model_explain(const aml_model *m, int64_t n, const double *in, int k,
 	}
 	if (negate)
 		*base = *space == AML_EXPLAIN_PROBABILITY ? 1.0 - *base : -*base;
-	explainer_free(&x);
 	return AML_OK;
 }
 

@@ -207,6 +207,7 @@ aml_model_free(aml_model *m)
 	if (m == NULL)
 		return;
 	env = &m->env;
+	aml_model_explainer_free(m);
 	for (int k = 0; k < m->n_members; k++)
 		if (m->members[k].ops && m->members[k].state)
 			m->members[k].ops->free_state(env, m->members[k].state);

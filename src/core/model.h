@@ -114,7 +114,12 @@ struct aml_model
 	aml_params	params;			/* of the chosen configuration */
 	int			n_members;
 	aml_member *members;
+	/* scratch and expectations of explanations, built on first use */
+	struct explainer *explainer;
 };
+
+/* aml_model_explainer_free drops the explanation cache (explain.c). */
+void		aml_model_explainer_free(aml_model *m);
 
 /* aml_model_alloc creates an empty model owning a copy of env */
 aml_model  *aml_model_alloc(aml_env *env);

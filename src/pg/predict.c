@@ -871,14 +871,47 @@ ContribCmp(const void *a, const void *b)
 	return x->input - y->input;
 }
 
-/* AppendNumber writes a float8 as a JSON number, or null when not finite. */
+/* JsonbKey pushes an object key. */
 static void
-AppendNumber(StringInfo s, double v)
+JsonbKey(JsonbParseState **st, const char *key)
 {
-	if (isfinite(v))
-		appendStringInfoString(s, float8out_internal(v));
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	pushJsonbValue(st, WJB_KEY, &v);
+}
+
+/* JsonbString pushes a string value. */
+static void
+JsonbString(JsonbParseState **st, const char *str)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) str;
+	v.val.string.len = strlen(str);
+	pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+/* JsonbNumber pushes a float8 as a number (shortest exact form), or null. */
+static void
+JsonbNumber(JsonbParseState **st, double d)
+{
+	JsonbValue	v;
+
+	if (isfinite(d))
+	{
+		v.type = jbvNumeric;
+		v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in,
+															CStringGetDatum(float8out_internal(d)),
+															ObjectIdGetDatum(InvalidOid),
+															Int32GetDatum(-1)));
+	}
 	else
-		appendStringInfoString(s, "null");
+		v.type = jbvNull;
+	pushJsonbValue(st, WJB_VALUE, &v);
 }
 
 /*
@@ -903,7 +936,8 @@ automl_explain(PG_FUNCTION_ARGS)
 	aml_error	err;
 	aml_status	st;
 	ContribOrder *ord;
-	StringInfoData s;
+	JsonbParseState *js = NULL;
+	JsonbValue *res;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
@@ -954,33 +988,33 @@ automl_explain(PG_FUNCTION_ARGS)
 	}
 	qsort(ord, ni, sizeof(ContribOrder), ContribCmp);
 
-	initStringInfo(&s);
-	appendStringInfoString(&s, "{\"output\": ");
-	escape_json(&s, aml_explain_space_name(space));
+	pushJsonbValue(&js, WJB_BEGIN_OBJECT, NULL);
+	JsonbKey(&js, "output");
+	JsonbString(&js, aml_explain_space_name(space));
 	if (aml_model_task(m) != AML_TASK_REGRESSION)
 	{
-		appendStringInfoString(&s, ", \"class\": ");
-		escape_json(&s, aml_model_class_label(m, k));
+		JsonbKey(&js, "class");
+		JsonbString(&js, aml_model_class_label(m, k));
 	}
-	appendStringInfoString(&s, ", \"base\": ");
-	AppendNumber(&s, base);
-	appendStringInfoString(&s, ", \"prediction\": ");
-	AppendNumber(&s, pred);
-	appendStringInfoString(&s, ", \"contributions\": [");
+	JsonbKey(&js, "base");
+	JsonbNumber(&js, base);
+	JsonbKey(&js, "prediction");
+	JsonbNumber(&js, pred);
+	JsonbKey(&js, "contributions");
+	pushJsonbValue(&js, WJB_BEGIN_ARRAY, NULL);
 	for (int q = 0; q < top_k; q++)
 	{
 		int			i = ord[q].input;
 		int			a = ps->mapper->attno[i];
 
-		if (q)
-			appendStringInfoString(&s, ", ");
-		appendStringInfoString(&s, "{\"feature\": ");
-		escape_json(&s, aml_model_input_name(m, i));
-		appendStringInfoString(&s, ", \"value\": ");
+		pushJsonbValue(&js, WJB_BEGIN_OBJECT, NULL);
+		JsonbKey(&js, "feature");
+		JsonbString(&js, aml_model_input_name(m, i));
+		JsonbKey(&js, "value");
 		if (ps->nulls[a])
-			appendStringInfoString(&s, "null");
+			JsonbNumber(&js, NAN);
 		else if (aml_model_input_kind(m, i) == AML_COL_NUMERIC)
-			AppendNumber(&s, ps->in[i]);
+			JsonbNumber(&js, ps->in[i]);
 		else
 		{
 			Oid			type = TupleDescAttr(ps->desc, a)->atttypid;
@@ -988,14 +1022,15 @@ automl_explain(PG_FUNCTION_ARGS)
 			bool		isvarlena;
 
 			getTypeOutputInfo(type, &fn, &isvarlena);
-			escape_json(&s, OidOutputFunctionCall(fn, ps->values[a]));
+			JsonbString(&js, OidOutputFunctionCall(fn, ps->values[a]));
 		}
-		appendStringInfoString(&s, ", \"contribution\": ");
-		AppendNumber(&s, phi[i]);
-		appendStringInfoChar(&s, '}');
+		JsonbKey(&js, "contribution");
+		JsonbNumber(&js, phi[i]);
+		pushJsonbValue(&js, WJB_END_OBJECT, NULL);
 	}
-	appendStringInfoString(&s, "]}");
+	pushJsonbValue(&js, WJB_END_ARRAY, NULL);
+	res = pushJsonbValue(&js, WJB_END_OBJECT, NULL);
 	pfree(phi);
 	pfree(ord);
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data)));
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
 }

@@ -13,8 +13,10 @@
 #           on the same rows already in memory as a numpy array
 #
 # Medians of BENCH_REPS runs each (after one untimed warm-up run); prints
-# both times, the ratio automl / xgboost (target <= 1.0) and the largest
-# additivity error seen on the automl side.
+# wall and CPU times (the backend's from /proc/PID/stat, Python's
+# process_time: on a shared machine CPU time is the steadier measure),
+# the ratios automl / xgboost (target <= 1.0), the load average and the
+# largest additivity error seen on the automl side.
 #
 # Usage, as root from the repository root:
 #
@@ -71,21 +73,38 @@ psql_q -c "SET automl.progress = off" -c "SELECT algorithm, round(test_score::nu
 psql_q -c "\\copy (SELECT * FROM bench_x ORDER BY id) TO '$AUTOML_TMP/x.csv' CSV HEADER"
 
 automl_log "timing automl_explain on $BENCH_ROWS rows ($BENCH_REPS runs)"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 sql="SELECT sum(jsonb_array_length(automl_explain('m', t) -> 'contributions'))
 	   FROM (SELECT * FROM bench_x ORDER BY id LIMIT $BENCH_ROWS) t"
-psql_q -c "$sql" >/dev/null
 times=()
+cpus=()
 for _ in $(seq 1 "$BENCH_REPS"); do
-	t=$(psql -X -At -c '\timing on' -c "$sql" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
-	times+=("$t")
+	# one session per run: warm the model cache untimed, then time the
+	# statement (wall) and read the backend's CPU ticks around it
+	out=$(psql -X -At <<PSQL
+SELECT pg_backend_pid() AS pid \gset
+\o /dev/null
+$sql;
+\o
+\! awk '{print \$14 + \$15}' /proc/:pid/stat > $AUTOML_TMP/cpu0
+\timing on
+$sql;
+\timing off
+\! awk '{print \$14 + \$15}' /proc/:pid/stat > $AUTOML_TMP/cpu1
+PSQL
+)
+	times+=("$(echo "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')")
+	cpus+=("$(awk -v t="$(getconf CLK_TCK)" 'NR == FNR {a = $1; next} {print ($1 - a) * 1000 / t}' "$AUTOML_TMP/cpu0" "$AUTOML_TMP/cpu1")")
 done
-automl_ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+automl_ms=$(median "${times[@]}")
+automl_cpu=$(median "${cpus[@]}")
 err=$(psql -X -At -c "SELECT max(abs((x ->> 'base')::float8 + (SELECT sum((q ->> 'contribution')::float8)
 	FROM jsonb_array_elements(x -> 'contributions') q) - (x ->> 'prediction')::float8))
 	FROM (SELECT automl_explain('m', t) AS x FROM (SELECT * FROM bench_x ORDER BY id LIMIT 1000) t) s")
 
 automl_log "training and timing xgboost pred_contribs ($BENCH_PYTHON)"
-xgb_ms=$("$BENCH_PYTHON" - "$AUTOML_TMP/x.csv" "$BENCH_ROWS" "$BENCH_REPS" <<'PY'
+read -r xgb_ms xgb_cpu < <("$BENCH_PYTHON" - "$AUTOML_TMP/x.csv" "$BENCH_ROWS" "$BENCH_REPS" <<'PY'
 import sys, time
 import numpy as np
 import xgboost as xgb
@@ -100,19 +119,22 @@ bst = xgb.train(params, xgb.DMatrix(X, label=y), num_boost_round=100)
 bst.set_param({"nthread": 1})
 d = xgb.DMatrix(X[:n])
 bst.predict(d, pred_contribs=True)
-ts = []
+ts, cs = [], []
 for _ in range(reps):
-    t = time.perf_counter()
+    t, c0 = time.perf_counter(), time.process_time()
     c = bst.predict(d, pred_contribs=True)
     ts.append((time.perf_counter() - t) * 1000)
-print(sorted(ts)[len(ts) // 2])
+    cs.append((time.process_time() - c0) * 1000)
+print(sorted(ts)[len(ts) // 2], sorted(cs)[len(cs) // 2])
 PY
 )
 
-awk -v a="$automl_ms" -v x="$xgb_ms" -v n="$BENCH_ROWS" -v e="$err" 'BEGIN {
-	printf "\nexplaining %d rows, 100-tree 31-leaf gbdt, 50 features (medians)\n", n
-	printf "  %-44s %10.1f ms\n", "automl_explain, whole SQL call", a
-	printf "  %-44s %10.1f ms\n", "xgboost predict(pred_contribs=True), 1 thread", x
-	printf "  %-44s %10.2f   (target <= 1.0)\n", "ratio automl / xgboost", a / x
-	printf "  %-44s %10.2g\n", "largest |base + sum - prediction| (1000 rows)", e
+awk -v a="$automl_ms" -v x="$xgb_ms" -v ac="$automl_cpu" -v xc="$xgb_cpu" -v n="$BENCH_ROWS" -v e="$err" \
+	-v l0="$load0" -v l1="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+	printf "\nexplaining %d rows, 100-tree 31-leaf gbdt, 50 features (medians; load %s -> %s)\n", n, l0, l1
+	printf "  %-46s %12s %12s\n", "", "wall", "CPU"
+	printf "  %-46s %9.1f ms %9.1f ms\n", "automl_explain, whole SQL call (backend)", a, ac
+	printf "  %-46s %9.1f ms %9.1f ms\n", "xgboost predict(pred_contribs=True), 1 thread", x, xc
+	printf "  %-46s %12.2f %12.2f   (target <= 1.0)\n", "ratio automl / xgboost", a / x, (xc > 0 ? ac / xc : 0)
+	printf "  %-46s %12.2g\n", "largest |base + sum - prediction| (1000 rows)", e
 }'

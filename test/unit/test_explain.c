@@ -523,6 +523,7 @@ test_additivity_ensemble(void)
 			a->members = mem;
 			a->n_members = 3;
 			a->algo = AML_ALGO_ENSEMBLE;
+			aml_model_explainer_free(a);	/* built for the single model */
 			check_additive(a, aml_task_name(tasks[t]));
 		}
 		aml_model_free(a);
