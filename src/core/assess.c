@@ -37,6 +37,7 @@
 
 #define CURVE_POINTS	4		/* 1/8, 1/4, 1/2, all */
 #define LEAK_MAX_ROWS	50000	/* training rows a one-column tree sees */
+#define LEAK_MIN_TEST	30		/* test rows needed to judge leakage */
 #define LEAK_DEPTH		6
 #define MISSING_WARN	0.5		/* missing rate that earns a warning */
 #define DUPLICATE_WARN	0.01	/* share of duplicate rows that does */
@@ -678,7 +679,8 @@ leakage(assess_ctx *a, const int64_t *perm)
 	a->leak_metric = di->task == AML_TASK_BINARY ? "roc_auc" :
 		di->task == AML_TASK_REGRESSION ? "r2" : "accuracy";
 	a->leak_total = m->n_inputs;
-	if (di->n <= 0 || di->n_train <= 0)
+	/* on a handful of rows a perfect single column is luck, not leakage */
+	if (di->n < LEAK_MIN_TEST || di->n_train <= 0 || a->usable < AML_ASSESS_MIN_ROWS)
 		return AML_OK;
 	if (di->task == AML_TASK_MULTICLASS)
 		base_acc = aml_metric_compute("accuracy", di->task, di->n_classes, di->n, di->y, di->base_pred);

@@ -1117,9 +1117,9 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	ss.full_rows = cfg.n_rows;
 	/*
 	 * keep about 15% of the budget for the final fit (and, when assessing,
-	 * 25% more for the learning curve and the leakage checks)
+	 * 35% more for the learning curve and the leakage checks)
 	 */
-	share = opts->assess ? 0.6 : 0.85;
+	share = opts->assess ? 0.5 : 0.85;
 	cfg.budget_seconds = opts->budget_seconds > 0 ?
 		(opts->budget_seconds * share - elapsed > 0.05 ? opts->budget_seconds * share - elapsed : 0.05) : 0;
 	cfg.clock = opts->clock;
