@@ -986,7 +986,7 @@ warn(assess_ctx *a)
 			msg_add(a, &a->warnings, "Column \"%s\" has %lld distinct values; those seen fewer than %d times (%lld rows) are pooled into \"other\".",
 					fc->name, (long long) ci->distinct, RARE_COUNT, (long long) ci->rare_rows);
 		if (ci->input >= 0 && fc->kind == AML_COL_DATETIME)
-			msg_add(a, &a->warnings, "Column \"%s\" is a %s: the test split is random, so the model learns from rows dated after some it is tested on. If \"%s\" drifts over time the score is optimistic; check on a split by time.",
+			msg_add(a, &a->warnings, "Column \"%s\" is a %s: the test split is random, so the model learns from rows dated after some it is tested on. If \"%s\" drifts over time, the score is optimistic for future rows.",
 					fc->name, fc->has_time ? "timestamp" : "date", a->target);
 	}
 	if (a->usable > 0 && (double) a->duplicates >= DUPLICATE_WARN * (double) a->usable)
