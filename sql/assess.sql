@@ -149,7 +149,19 @@ CREATE TABLE nan_assess AS SELECT i AS x, CASE WHEN i = 7 THEN 'NaN'::float8 ELS
 SELECT automl_assess('nan_assess', 'y');
 -- a forced task the data does not fit is not an error: the data is not ready for it
 SELECT verdict, reasons FROM automl_assess('penguins', 'species', '2 seconds', task => 'binary');
--- errors wrote nothing
+-- a cancel (statement_timeout here) stops an assessment promptly and writes nothing
+SET statement_timeout = '1500ms';
+DO $$
+DECLARE
+	t0			timestamptz := clock_timestamp();
+BEGIN
+	PERFORM automl_assess('customers', 'churn', '60 seconds');
+EXCEPTION WHEN query_canceled THEN
+	RAISE WARNING 'canceled within a second of the timeout: %', clock_timestamp() - t0 < interval '2.5 seconds';
+END
+$$;
+RESET statement_timeout;
+-- errors and the cancel wrote nothing
 SELECT count(*) AS assessments FROM automl.assessments;
 
 DROP OWNED BY automl_assessor;
