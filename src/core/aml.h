@@ -219,6 +219,13 @@ typedef struct aml_train_options
 	/* search on at most this many training rows; 0 = all (final fit: all) */
 	int64_t		max_rows;
 
+	/*
+	 * assessment mode (automl_assess): the search gets a smaller share of
+	 * the budget and aml_diag_assess adds the "assessment" diagnostics
+	 * (bootstrap interval, learning curve, leakage, readiness, verdict)
+	 */
+	int			assess;
+
 	/* columns the caller excluded (indexes into the frame), already noticed */
 	const int  *exclude;
 	int			n_exclude;

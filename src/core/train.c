@@ -1087,6 +1087,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	aml_rng		rng;
 	aml_status	st;
 	double		elapsed = now(c) - c->t0;
+	double		share;
 	unsigned	mask = 0;
 
 	memset(&ss, 0, sizeof(ss));
@@ -1114,9 +1115,13 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	if (opts->max_rows > 0 && opts->max_rows < c->n_train)
 		cfg.n_rows = opts->max_rows;
 	ss.full_rows = cfg.n_rows;
-	/* keep about 15% of the budget for the final fit */
+	/*
+	 * keep about 15% of the budget for the final fit (and, when assessing,
+	 * 35% more for the learning curve and the leakage checks)
+	 */
+	share = opts->assess ? 0.5 : 0.85;
 	cfg.budget_seconds = opts->budget_seconds > 0 ?
-		(opts->budget_seconds * 0.85 - elapsed > 0.05 ? opts->budget_seconds * 0.85 - elapsed : 0.05) : 0;
+		(opts->budget_seconds * share - elapsed > 0.05 ? opts->budget_seconds * share - elapsed : 0.05) : 0;
 	cfg.clock = opts->clock;
 	cfg.clock_ctx = env->ctx;
 	cfg.seed = opts->seed;
@@ -1782,11 +1787,15 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		di.n_train = c.n_train;
 		di.train_rows = c.train_idx;
 		di.seconds = now(&c) - c.t0;
+		di.frame_y = c.y;
 		aml_json_init(&j, env);
 		aml_json_begin_obj(&j);
 		/* section writers go here */
-		if (st == AML_OK)
+		/* an assessment stores no model: no importance, its own section */
+		if (st == AML_OK && !opts->assess)
 			st = aml_diag_importance(&j, &di, err);
+		if (st == AML_OK && opts->assess)
+			st = aml_diag_assess(&j, &di, err);
 		aml_json_end_obj(&j);
 		if (st == AML_OK && j.oom)
 			st = aml_oom(env, err, 1024);

@@ -15,6 +15,8 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
 
 #include "aml.h"
@@ -32,6 +34,26 @@ extern void AmlRegisterFree(MemoryContext cxt, void (*fn) (void *), void *ptr);
 
 /* train.c: a table/view name or query as a query, and a name stem */
 extern char *AmlResolveSource(const char *source, char **stem);
+
+/* train.c: the arguments of automl_train, parsed */
+typedef struct AmlTrainArgs
+{
+	char	   *source;
+	char	   *target;
+	char	   *name;
+	aml_task	task;
+	double		budget;
+	char	   *metric;
+	List	   *exclude;		/* of char * */
+	aml_train_options opts;
+	char	   *options_text;
+} AmlTrainArgs;
+
+/* train.c: the options jsonb, the task name, the source read into a frame */
+extern void AmlParseOptions(Jsonb *jb, aml_train_options *o);
+extern aml_task AmlParseTask(const char *t);
+extern aml_frame *AmlReadSource(aml_env *env, const char *query, AmlTrainArgs *a,
+								MemoryContext keep, int *target_col, List **exclude_cols);
 
 #define AML_PREDICT_BLOCK 256
 

@@ -63,18 +63,8 @@ typedef struct SourceCol
 	FmgrInfo	out;
 } SourceCol;
 
-typedef struct TrainArgs
-{
-	char	   *source;
-	char	   *target;
-	char	   *name;
-	aml_task	task;
-	double		budget;
-	char	   *metric;
-	List	   *exclude;		/* of char * */
-	aml_train_options opts;
-	char	   *options_text;
-} TrainArgs;
+/* the arguments of automl_train (automl_pg.h: automl_assess reads the same) */
+typedef AmlTrainArgs TrainArgs;
 
 /* ---------------------------------------------------------------- options */
 
@@ -115,11 +105,11 @@ AlgoFromName(const char *name, const char *what)
 }
 
 /*
- * ParseOptions reads the options jsonb into the core's training options;
+ * AmlParseOptions reads the options jsonb into the core's training options;
  * unknown keys and wrong types are errors.
  */
-static void
-ParseOptions(Jsonb *jb, aml_train_options *o)
+void
+AmlParseOptions(Jsonb *jb, aml_train_options *o)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
@@ -419,12 +409,12 @@ ThrowIfFailed(aml_status st, const aml_error *err)
 }
 
 /*
- * ReadSource runs the query through a cursor and fills a new frame; the
+ * AmlReadSource runs the query through a cursor and fills a new frame; the
  * target column and the excluded names are checked against the columns.
  */
-static aml_frame *
-ReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
-		   int *target_col, List **exclude_cols)
+aml_frame *
+AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
+			  int *target_col, List **exclude_cols)
 {
 	SPIPlanPtr	plan;
 	Portal		portal;
@@ -930,8 +920,9 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 
 /* ---------------------------------------------------------------- entry */
 
-static aml_task
-ParseTask(const char *t)
+/* AmlParseTask reads a task name; unknown names are errors. */
+aml_task
+AmlParseTask(const char *t)
 {
 	if (strcmp(t, "auto") == 0)
 		return AML_TASK_AUTO;
@@ -990,7 +981,7 @@ automl_train(PG_FUNCTION_ARGS)
 	a.source = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	a.target = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	a.name = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
-	a.task = PG_ARGISNULL(3) ? AML_TASK_AUTO : ParseTask(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	a.task = PG_ARGISNULL(3) ? AML_TASK_AUTO : AmlParseTask(text_to_cstring(PG_GETARG_TEXT_PP(3)));
 	if (PG_ARGISNULL(4))
 		a.budget = 60.0;
 	else
@@ -1029,7 +1020,7 @@ automl_train(PG_FUNCTION_ARGS)
 	{
 		Jsonb	   *jb = PG_GETARG_JSONB_P(7);
 
-		ParseOptions(jb, &a.opts);
+		AmlParseOptions(jb, &a.opts);
 		a.options_text = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
 	}
 	else
@@ -1049,7 +1040,7 @@ automl_train(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	frame = ReadSource(&env, query, &a, train_cxt, &target_col, &exclude_cols);
+	frame = AmlReadSource(&env, query, &a, train_cxt, &target_col, &exclude_cols);
 
 	excl = palloc(sizeof(int) * (list_length(exclude_cols) + 1));
 	foreach(lc, exclude_cols)
@@ -1142,7 +1133,7 @@ automl_scan(PG_FUNCTION_ARGS)
 	AmlEnvInit(&env);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	frame = ReadSource(&env, query, &a, cxt, &target_col, &exclude_cols);
+	frame = AmlReadSource(&env, query, &a, cxt, &target_col, &exclude_cols);
 	SPI_finish();
 	rows = aml_frame_rows(frame);
 	cols = aml_frame_cols(frame);
