@@ -167,24 +167,42 @@ inv(int k)
 	return k <= AML_SHAP_MAXD + 1 ? shap_inv[k] : 1.0 / (double) k;
 }
 
-static void
-path_extend(aml_shap_elem *m, int ud, double zero, double one, int32_t feat)
+/*
+ * path_copy_extend copies the parent's ud elements and extends the path by
+ * one split (share zero of the cover, one = whether the row follows it) in
+ * one pass with no dependency between elements: element j
+ * of the extended path weighs the subsets of size j, which come from size
+ * j without the new feature or size j - 1 with it.
+ */
+static inline void
+path_copy_extend(aml_shap_elem *m, const aml_shap_elem *par, int ud,
+				 double zero, double one, int32_t feat)
 {
 	double		r = inv(ud + 1);
 
+	if (ud > 0)
+	{
+		m[0].feat = par[0].feat;
+		m[0].zero = par[0].zero;
+		m[0].one = par[0].one;
+		m[0].w = zero * par[0].w * (double) ud * r;
+		for (int j = 1; j < ud; j++)
+		{
+			m[j].feat = par[j].feat;
+			m[j].zero = par[j].zero;
+			m[j].one = par[j].one;
+			m[j].w = zero * par[j].w * (double) (ud - j) * r +
+				one * par[j - 1].w * (double) j * r;
+		}
+	}
 	m[ud].feat = feat;
 	m[ud].zero = zero;
 	m[ud].one = one;
-	m[ud].w = ud == 0 ? 1.0 : 0.0;
-	for (int i = ud - 1; i >= 0; i--)
-	{
-		m[i + 1].w += one * m[i].w * (double) (i + 1) * r;
-		m[i].w = zero * m[i].w * (double) (ud - i) * r;
-	}
+	m[ud].w = ud == 0 ? 1.0 : one * par[ud - 1].w * (double) ud * r;
 }
 
 /*
- * path_unwind removes element idx (the inverse of path_extend).  In the
+ * path_unwind removes element idx (the inverse of an extension).  In the
  * path-dependent algorithm "one" is always 0 or 1.
  */
 static void
@@ -345,9 +363,7 @@ shap_recurse(const shap_ctx *c, int32_t node, aml_shap_elem *m,
 				io = 1.0;
 	int			goes_left;
 
-	if (n > 0)
-		memcpy(m, parent, (size_t) n * sizeof(*m));
-	path_extend(m, n, zero, one, feat);
+	path_copy_extend(m, parent, n, zero, one, feat);
 	len = n + 1;
 
 	if (p->feat[node] < 0)

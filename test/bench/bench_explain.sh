@@ -83,14 +83,15 @@ for _ in $(seq 1 "$BENCH_REPS"); do
 	# statement (wall) and read the backend's CPU ticks around it
 	out=$(psql -X -At <<PSQL
 SELECT pg_backend_pid() AS pid \gset
+\setenv BPID :pid
 \o /dev/null
 $sql;
 \o
-\! awk '{print \$14 + \$15}' /proc/:pid/stat > $AUTOML_TMP/cpu0
+\! awk '{print \$14 + \$15}' /proc/\$BPID/stat > $AUTOML_TMP/cpu0
 \timing on
 $sql;
 \timing off
-\! awk '{print \$14 + \$15}' /proc/:pid/stat > $AUTOML_TMP/cpu1
+\! awk '{print \$14 + \$15}' /proc/\$BPID/stat > $AUTOML_TMP/cpu1
 PSQL
 )
 	times+=("$(echo "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')")
