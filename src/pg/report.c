@@ -698,7 +698,7 @@ HBarChart(HtmlPage *pg, int w, int n, char **labels, const double *v, char **val
 	}
 	appendStringInfo(s, "<line x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>\n",
 					 zero, zero, 8 + n * row, C_AXIS);
-	SvgText(s, (left + right) / 2, h - 8, "middle", C_INK, 12, true, xlabel);
+	SvgText(s, w / 2.0, h - 8, "middle", C_INK, 12, true, xlabel);
 	SvgEnd(pg);
 }
 
@@ -728,7 +728,7 @@ static void
 ConfusionChart(HtmlPage *pg, int k, char **labels, const int64 *m, const char *title, const char *desc)
 {
 	StringInfo	s = &pg->s;
-	double		cell = k <= 2 ? 96 : k <= 4 ? 70 : k <= 10 ? 40 : 360.0 / k;
+	double		cell = k <= 2 ? 96 : k <= 4 ? 80 : k <= 10 ? 40 : 360.0 / k;
 	double		left = k <= 10 ? 120 : 90,
 				top = 44;
 	int			w = (int) (left + cell * k + 16),
@@ -773,7 +773,7 @@ ConfusionChart(HtmlPage *pg, int k, char **labels, const int64 *m, const char *t
 						cell >= 60 ? 16 : 11, true, FmtCount(m[a * k + p]));
 				if (cell >= 60)
 					SvgText(s, x + cell / 2, y + cell / 2 + 17, "middle", ink, 11, false,
-							psprintf("%s of row", FmtPct(share)));
+							cell >= 90 ? psprintf("%s of row", FmtPct(share)) : FmtPct(share));
 			}
 		}
 	}
@@ -1706,7 +1706,7 @@ ClassAucChart(HtmlPage *pg, Model *m)
 			v[i] = 0;
 	}
 	FigureBegin(pg, "How well each class is told apart (one-vs-rest ROC AUC)");
-	HBarChart(pg, 460, shown, labels, v, txt, "ROC AUC of the class against all others (0.5 = guessing, 1 = perfect)",
+	HBarChart(pg, 460, shown, labels, v, txt, "ROC AUC against the other classes (0.5 = guessing)",
 			  "One-vs-rest ROC AUC per class",
 			  psprintf("ROC AUC of each of %d classes against the others on the test rows; the lowest is %s.", n, FmtNum(lo)));
 	FigureEnd(pg, n > shown ? psprintf("The first %d of %d classes.", shown, n) : NULL);
@@ -1773,7 +1773,7 @@ ResidualChart(HtmlPage *pg, Model *m)
 					  m->target, nb, FmtNum(JNum(sum, "p25")), FmtNum(JNum(sum, "p75")),
 					  FmtNum(JNum(sum, "p05")), FmtNum(JNum(sum, "p95"))));
 	PlotBegin(&p, pg, 440, 330, edges[0], edges[nb], 0, maxc, true,
-			  psprintf("Residual: actual \xE2\x88\x92 predicted (units of %s)", Clip(m->target, 24)), "Test rows");
+			  psprintf("Actual \xE2\x88\x92 predicted %s", Clip(m->target, 30)), "Test rows");
 	for (int b = 0; b < nb; b++)
 	{
 		double		x0 = PX(&p, edges[b]),
