@@ -106,7 +106,8 @@ static const char *const page_css =
 "@page{size:A4;margin:12mm}"
 "@media print{body{background:#fff;font-size:10.5pt}.page{max-width:none;padding:0}"
 "header.top{background:#fff;color:" C_INK ";border:1px solid #C9CED6}"
-".kicker,h1 .ver,.sub{color:" C_MUTED "}.sub code{color:" C_INK "}nav.toc{display:none}"
+".kicker,h1 .ver,.sub{color:" C_MUTED "}.sub code{color:" C_INK ";background:#F1F3F6}nav.toc{display:none}"
+"#performance{break-before:page;page-break-before:always}"
 ".badge{border:1px solid #8A8F98}"
 "section{border:0;border-top:1px solid #C9CED6;border-radius:0;padding:10px 0 6px;break-inside:auto}"
 "h2,h3,figcaption{break-after:avoid;page-break-after:avoid}"
@@ -1677,7 +1678,7 @@ CalibrationChart(HtmlPage *pg, Model *m)
 	li[1].label = "perfectly calibrated";
 	li[1].colour = C_GREY;
 	li[1].kind = 1;
-	PlotLegend(&p, 2, li, 0);
+	PlotLegend(&p, 2, li, 1);
 	SvgEnd(pg);
 	FigureEnd(pg, "Points on the diagonal mean a predicted 30% happens 30% of the time; above it the model is too cautious, below it too confident.");
 }
