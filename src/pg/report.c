@@ -1282,6 +1282,8 @@ ReadConfusion(Model *m, char ***labels, int64 **cm)
 		JsonbContainer *row = JAt(mat, a);
 
 		(*labels)[a] = JAtStr(lab, a);
+		if ((*labels)[a] == NULL)
+			(*labels)[a] = "?";
 		for (int p = 0; p < k && p < JLen(row); p++)
 			(*cm)[a * k + p] = (int64) JAtNum(row, p);
 	}
@@ -2457,6 +2459,7 @@ automl_report(PG_FUNCTION_ARGS)
 	HtmlPage		pg;
 	char	   *html;
 	char	   *stamp = NULL;
+	text	   *result;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -2465,10 +2468,13 @@ automl_report(PG_FUNCTION_ARGS)
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	AmlGovCheck(name, AML_GOV_USE); /* 42501 unless the caller may use it */
 	memset(&m, 0, sizeof(m));
+	/*
+	 * Everything below is allocated in SPI's procedure context (SPI calls
+	 * switch back to it) and freed by SPI_finish; only the result is copied
+	 * out to the caller's context.
+	 */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* everything but SPI's own results lives in the caller's context */
-	MemoryContextSwitchTo(caller);
 	ReadModel(&m, name, !PG_ARGISNULL(1), PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1));
 
 	PageBegin(&pg, psprintf("%s version %d \xE2\x80\x94 automl model report", m.name, m.version));
@@ -2492,6 +2498,8 @@ automl_report(PG_FUNCTION_ARGS)
 	   stamp ? stamp : "automl");
 	appendStringInfoString(&pg.s, "</footer>\n");
 	html = PageEnd(&pg);
+	MemoryContextSwitchTo(caller);
+	result = cstring_to_text(html);
 	SPI_finish();
-	PG_RETURN_TEXT_P(cstring_to_text(html));
+	PG_RETURN_TEXT_P(result);
 }
