@@ -143,3 +143,12 @@ COMMENT ON FUNCTION automl_assess(text, text, interval, text, text[], jsonb)
 	IS 'is machine learning the right tool for this table and target: a verdict with reasons, the lift over the baseline with a bootstrap interval, a learning curve, leakage and readiness checks; stores no model';
 
 -- ---------------------------------------------------------------- report
+
+-- One self-contained XHTML page per model version (the deployed one by
+-- default, else the latest), drawn from the catalog: no source re-read.
+CREATE OR REPLACE FUNCTION automl_report(model text, version integer DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'automl_report'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION automl_report(text, integer)
+	IS 'a self-contained HTML report of a model version (default: the deployed one, else the latest): summary, test-split charts, importance, search, preprocessing';

@@ -245,6 +245,8 @@ typedef struct aml_candidate
 	double		fit_seconds;
 	int64_t		sample_rows;
 	int			rank;			/* 1 = best */
+	double		finished_at;	/* seconds since the start of training when
+								 * the trial ended */
 } aml_candidate;
 
 typedef struct aml_model aml_model;

@@ -138,4 +138,14 @@ aml_status	aml_assess_bootstrap(aml_env *env, const char *metric, aml_task task,
  */
 double		aml_assess_slope(int n, const double *rows, const double *lift);
 
+/* diag.c: "curves" and "trajectory" (the layout is described in diag.c) */
+aml_status	aml_diag_curves(aml_json *j, const aml_diag_input *di, aml_error *err);
+
+/*
+ * aml_diag_thin picks at most max (>= 2) of the m points of a polyline,
+ * evenly spaced along its length, first and last included; writes their
+ * indexes to keep (room for min(m, max)) and returns how many.
+ */
+int			aml_diag_thin(const double *x, const double *y, int m, int max, int *keep);
+
 #endif							/* AML_DIAG_H */

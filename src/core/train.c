@@ -1068,6 +1068,7 @@ report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t 
 	cd->score = score;
 	cd->fit_seconds = secs;
 	cd->sample_rows = rows;
+	cd->finished_at = now(c) - c->t0;
 	return AML_OK;
 }
 
@@ -1791,6 +1792,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		aml_json_init(&j, env);
 		aml_json_begin_obj(&j);
 		/* section writers go here */
+		if (st == AML_OK)
+			st = aml_diag_curves(&j, &di, err);
 		/* an assessment stores no model: no importance, its own section */
 		if (st == AML_OK && !opts->assess)
 			st = aml_diag_importance(&j, &di, err);

@@ -4,6 +4,8 @@
 #   automl_install_deps    installs PostgreSQL 15, its server headers,
 #                          OpenBLAS, make and gcc with apt-get, unless they
 #                          are installed already
+#   automl_install_browser installs Debian's chromium for the browser test
+#                          (tests only: automl and its demo never need it)
 #   automl_build           builds (warnings are errors) and installs automl
 #   automl_cluster_start   starts a throwaway PostgreSQL 15 cluster in a
 #                          temporary directory, reachable only through a
@@ -65,6 +67,20 @@ automl_install_deps() {
 	# update the package lists once, then install without any prompt
 	DEBIAN_FRONTEND=noninteractive apt-get update || return 1
 	DEBIAN_FRONTEND=noninteractive apt-get install -y "${AUTOML_DEPS[@]}" || return 1
+}
+
+# automl_install_browser installs chromium (headless rendering of the
+# model report in test/scripts/browser_test.sh) unless it is there.
+automl_install_browser() {
+	command -v chromium >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "error: chromium is missing; run as root to install it" >&2
+		return 1
+	fi
+	automl_log "installing chromium (for the browser test)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium ||
+		{ DEBIAN_FRONTEND=noninteractive apt-get update &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } || return 1
 }
 
 # automl_build runs make clean, make with warnings as errors, and make

@@ -3,8 +3,10 @@
 # from the repository root: installs PostgreSQL 15 and the build tools if
 # needed, builds and installs automl, starts a throwaway PostgreSQL cluster,
 # loads the telecom churn table, trains a model with one call, shows the
-# leaderboard and the stored model, scores rows, and stops the cluster
-# (its directory is removed however the script ends).
+# leaderboard and the stored model, scores rows, writes the model's report
+# (one self-contained HTML page, $AUTOML_REPORT, default
+# /tmp/customers_churn_report.html) and stops the cluster (its directory
+# is removed however the script ends).
 
 set -euo pipefail
 
@@ -68,6 +70,16 @@ echo
 
 # run the demo, echoing each query before its result
 "${PSQL[@]}" -e <test/scripts/demo.sql
+
+# the model report: one HTML file to open in any browser, offline
+REPORT=${AUTOML_REPORT:-/tmp/customers_churn_report.html}
+echo
+echo "== 6. The model report: one self-contained HTML page"
+echo
+echo "psql -XAt -c \"SELECT automl_report('customers_churn')\" -o $REPORT"
+"${PSQL[@]}" -At -c "SELECT automl_report('customers_churn')" -o "$REPORT"
+echo "the report of customers_churn is in $REPORT ($(wc -c <"$REPORT") bytes): open it in a browser"
+echo
 
 automl_cluster_stop
 automl_log "done (the demo's PostgreSQL cluster was stopped and removed)"

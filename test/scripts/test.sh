@@ -8,6 +8,9 @@
 #      AddressSanitizer and UndefinedBehaviorSanitizer
 #   4. starts a throwaway PostgreSQL 15 cluster and runs the regression
 #      tests against it (make installcheck)
+#      then the browser test: the demo model's report rendered by headless
+#      Chromium (installed when missing) without console errors, and a
+#      screenshot that is not blank
 #   5. source checks: the core includes no PostgreSQL header and calls no
 #      exit/printf/rand/setlocale
 #
@@ -233,6 +236,9 @@ main() {
 		automl_log "pg_dump / restore of the catalog"
 		if PATH="$AUTOML_PG_BINDIR:$PATH" bash test/scripts/dump_restore.sh; then rc=0; else rc=$?; fi
 		check_result "catalog survives pg_dump and restore" "$rc"
+		automl_log "browser test: the model report in headless Chromium"
+		if PATH="$AUTOML_PG_BINDIR:$PATH" bash test/scripts/browser_test.sh; then rc=0; else rc=$?; fi
+		check_result "the model report renders in a browser" "$rc"
 	fi
 
 	# 5. source checks

@@ -1,0 +1,2505 @@
+/*-------------------------------------------------------------------------
+ *
+ * report.c
+ *	  automl_report: one self-contained XHTML page describing a model
+ *	  version, with inline SVG charts drawn here from what the catalog
+ *	  stores (automl.models incl. diagnostics, candidates, deployments,
+ *	  audit).  Nothing re-reads the source table.
+ *
+ * The page is well-formed XML (XHTML syntax, so xml_is_well_formed_document
+ * accepts it) and needs nothing from outside: no script, no font, no image,
+ * no link to fetch.  It carries its own Content-Security-Policy (a meta
+ * element allowing only its one style sheet, by hash), so it behaves the
+ * same from a file and behind a strict server policy: colours of the
+ * charts are SVG presentation attributes, never style attributes.
+ *
+ * The file has two halves: the page and chart builders (HtmlPage*, Svg*,
+ * Plot*, generic charts and tables; reusable by any report), and the
+ * model report that reads the catalog and lays out its sections.
+ *
+ * Catalog reads run as the caller: row-level security shows the report
+ * exactly what the caller may see (the leaderboard needs review), after
+ * AmlGovCheck refused a caller with no use privilege.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+
+#include "automl_pg.h"
+
+PG_FUNCTION_INFO_V1(automl_report);
+
+/* ================================================================ page */
+
+/* Okabe-Ito: distinguishable with every common colour-vision deficiency */
+#define C_BLACK		"#000000"
+#define C_ORANGE	"#E69F00"
+#define C_SKY		"#56B4E9"
+#define C_GREEN		"#009E73"
+#define C_YELLOW	"#F0E442"
+#define C_BLUE		"#0072B2"
+#define C_VERMIL	"#D55E00"
+#define C_PURPLE	"#CC79A7"
+#define C_GREY		"#8A8F98"
+#define C_INK		"#1F2430"
+#define C_MUTED		"#5B6270"
+#define C_GRID		"#E4E7EC"
+#define C_AXIS		"#9AA1AD"
+
+static const char *const page_css =
+"*{box-sizing:border-box}"
+"html{-webkit-text-size-adjust:100%}"
+"body{margin:0;background:#F4F5F7;color:" C_INK ";font:14px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,'Liberation Sans',sans-serif}"
+".page{max-width:1040px;margin:0 auto;padding:28px 28px 40px}"
+"header.top{background:#1F2A44;color:#fff;border-radius:10px;padding:22px 26px 18px;margin-bottom:18px}"
+".kicker{margin:0;font-size:12px;letter-spacing:.08em;text-transform:uppercase;color:#B9C3D9}"
+"h1{margin:2px 0 4px;font-size:26px;line-height:1.25;font-weight:650;word-break:break-word}"
+"h1 .ver{font-weight:400;color:#B9C3D9;font-size:20px}"
+".sub{margin:0;color:#DCE2EE}"
+".sub code{color:#fff;background:#34415F;padding:0 5px;border-radius:4px;font-size:13px}"
+".badges{margin-top:10px}"
+".badge{display:inline-block;margin:0 6px 4px 0;padding:2px 10px;border-radius:999px;font-size:12px;font-weight:600;background:#3A4766;color:#fff}"
+".badge.good{background:#009E73}.badge.warn{background:#E69F00;color:#1F2430}.badge.bad{background:#D55E00}"
+"nav.toc{margin-top:12px;font-size:12.5px}"
+"nav.toc a{color:#DCE2EE;text-decoration:none;margin-right:14px;border-bottom:1px dotted #8090B0}"
+"section{background:#fff;border:1px solid #E2E5EA;border-radius:10px;padding:18px 22px 20px;margin:0 0 16px}"
+"h2{margin:0 0 4px;font-size:18px;font-weight:650}"
+"h3{margin:16px 0 6px;font-size:15px;font-weight:650}"
+".lead{margin:0 0 12px;color:" C_MUTED "}"
+".headline{font-size:18px;line-height:1.45;margin:6px 0 14px;font-weight:500}"
+".headline b{color:#0B5394}"
+".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:10px}"
+".card{border:1px solid #E2E5EA;border-radius:8px;padding:10px 14px;background:#FAFBFC}"
+".card .k{font-size:12px;color:" C_MUTED ";text-transform:uppercase;letter-spacing:.04em}"
+".card .v{font-size:22px;font-weight:650;line-height:1.3}"
+".card .d{font-size:12.5px;color:" C_MUTED "}"
+".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(430px,1fr));gap:16px 22px}"
+"figure{margin:0;break-inside:avoid;page-break-inside:avoid}"
+"figcaption{font-weight:650;font-size:14px;margin:4px 0 4px}"
+"figure p.note{margin:2px 0 0;font-size:12.5px;color:" C_MUTED "}"
+"svg.chart{display:block;max-width:100%;height:auto;font-family:inherit}"
+"svg text{font-family:inherit}"
+"table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0 4px}"
+"th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #ECEEF2;vertical-align:top}"
+"th{font-size:12px;color:" C_MUTED ";font-weight:600;text-transform:uppercase;letter-spacing:.03em;border-bottom:1px solid #D5D9E0}"
+"td.nw{white-space:nowrap}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+"tr.muted td{color:#8A8F98}"
+"tr.win td{background:#F1F8F5}"
+"td code,p code,li code{font-size:12.5px;background:#F1F3F6;padding:0 4px;border-radius:4px;overflow-wrap:anywhere}"
+".sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}"
+".l-baseline{background:#000000}.l-linear{background:#0072B2}.l-decision_tree{background:#E69F00}"
+".l-gbdt{background:#009E73}.l-random_forest{background:#CC79A7}.l-extra_trees{background:#56B4E9}"
+".l-ensemble{background:#D55E00}.l-other{background:#8A8F98}"
+".flag{color:#B34700;font-weight:650}"
+".empty{color:" C_MUTED ";font-style:italic;margin:6px 0}"
+".scroll{overflow-x:auto}"
+"footer{color:" C_MUTED ";font-size:12px;text-align:center;margin-top:18px}"
+"@page{size:A4;margin:12mm}"
+"@media print{body{background:#fff;font-size:10.5pt}.page{max-width:none;padding:0}"
+"header.top{background:#fff;color:" C_INK ";border:1px solid #C9CED6}"
+".kicker,h1 .ver,.sub{color:" C_MUTED "}.sub code{color:" C_INK ";background:#F1F3F6}nav.toc{display:none}"
+"#performance{break-before:page;page-break-before:always}"
+".badge{border:1px solid #8A8F98}"
+"section{border:0;border-top:1px solid #C9CED6;border-radius:0;padding:10px 0 6px;break-inside:auto}"
+"h2,h3,figcaption{break-after:avoid;page-break-after:avoid}"
+"tr,figure,.card{break-inside:avoid;page-break-inside:avoid}"
+".grid2{grid-template-columns:1fr 1fr;gap:10px 16px}.scroll{overflow:visible}}";
+
+typedef struct HtmlPage
+{
+	StringInfoData s;
+	int			next_id;		/* unique ids of chart titles */
+} HtmlPage;
+
+/* XmlAppend appends text escaped for XML (content and attribute values). */
+static void
+XmlAppend(StringInfo s, const char *t)
+{
+	for (const unsigned char *p = (const unsigned char *) (t ? t : ""); *p; p++)
+	{
+		switch (*p)
+		{
+			case '&':
+				appendStringInfoString(s, "&amp;");
+				break;
+			case '<':
+				appendStringInfoString(s, "&lt;");
+				break;
+			case '>':
+				appendStringInfoString(s, "&gt;");
+				break;
+			case '"':
+				appendStringInfoString(s, "&quot;");
+				break;
+			case '\'':
+				appendStringInfoString(s, "&#39;");
+				break;
+			case '\t':
+			case '\n':
+			case '\r':
+				appendStringInfoChar(s, ' ');
+				break;
+			default:
+				/* control characters are not allowed in XML 1.0 */
+				if (*p < 0x20 || *p == 0x7f)
+					appendStringInfoString(s, "\xEF\xBF\xBD");
+				else
+					appendStringInfoChar(s, (char) *p);
+		}
+	}
+}
+
+/* Xf appends printf-formatted text, escaped for XML */
+static void
+Xf(StringInfo s, const char *fmt,...) pg_attribute_printf(2, 3);
+
+static void
+Xf(StringInfo s, const char *fmt,...)
+{
+	StringInfoData t;
+
+	initStringInfo(&t);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&t, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&t, needed);
+	}
+	XmlAppend(s, t.data);
+	pfree(t.data);
+}
+
+/* Clip returns at most max characters of t, with an ellipsis when cut */
+static char *
+Clip(const char *t, int max)
+{
+	int			len,
+				chars;
+
+	if (t == NULL)
+		return "";
+	len = strlen(t);
+	chars = pg_mbstrlen_with_len(t, len);
+	if (chars <= max)
+		return (char *) t;
+	return psprintf("%.*s\xE2\x80\xA6", pg_mbcharcliplen(t, len, max - 1), t);
+}
+
+/*
+ * FmtNum formats a number for reading: 4 significant digits, thousands
+ * separated beyond 10,000; "–" for a missing value.
+ */
+static char *
+FmtNum(double v)
+{
+	if (isnan(v) || isinf(v))
+		return "\xE2\x80\x93";
+	if (fabs(v) >= 1e4 && fabs(v) < 1e15)
+	{
+		char		digits[32];
+		StringInfoData s;
+		int			n,
+					start;
+
+		snprintf(digits, sizeof(digits), "%.0f", fabs(v));
+		n = strlen(digits);
+		initStringInfo(&s);
+		if (v < 0)
+			appendStringInfoChar(&s, '-');
+		start = n % 3 ? n % 3 : 3;
+		appendBinaryStringInfo(&s, digits, start);
+		for (int i = start; i < n; i += 3)
+		{
+			appendStringInfoChar(&s, ',');
+			appendBinaryStringInfo(&s, digits + i, 3);
+		}
+		return s.data;
+	}
+	return psprintf("%.4g", v);
+}
+
+static char *
+FmtCount(int64 v)
+{
+	return v >= 10000 || v <= -10000 ? FmtNum((double) v) : psprintf(INT64_FORMAT, v);
+}
+
+static char *
+FmtPct(double share)
+{
+	if (isnan(share))
+		return "\xE2\x80\x93";
+	if (share > 0 && share * 100 < 0.95)
+		return psprintf("%.1f%%", share * 100);
+	return psprintf("%.0f%%", share * 100);
+}
+
+static char *
+FmtSeconds(double s)
+{
+	if (isnan(s))
+		return "\xE2\x80\x93";
+	if (s < 10)
+		return psprintf("%.2f s", s);
+	if (s < 120)
+		return psprintf("%.1f s", s);
+	return psprintf("%.0f min %02.0f s", floor(s / 60), fmod(s, 60));
+}
+
+/* StyleHash returns the CSP source of the style sheet: 'sha256-...' */
+static char *
+StyleHash(void)
+{
+	bytea	   *css = (bytea *) cstring_to_text(page_css);
+	Datum		digest = DirectFunctionCall1(sha256_bytea, PointerGetDatum(css));
+	char	   *b64 = TextDatumGetCString(DirectFunctionCall2(binary_encode, digest,
+															  CStringGetTextDatum("base64")));
+
+	return psprintf("'sha256-%s'", b64);
+}
+
+/* PageBegin opens the document: its own strict policy, the style sheet */
+static void
+PageBegin(HtmlPage *pg, const char *title)
+{
+	StringInfo	s = &pg->s;
+
+	initStringInfo(s);
+	pg->next_id = 0;
+	appendStringInfoString(s, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\" xml:lang=\"en\">\n<head>\n");
+	appendStringInfoString(s, "<meta charset=\"utf-8\"/>\n");
+	appendStringInfo(s, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src %s; base-uri 'none'; form-action 'none'\"/>\n",
+					 StyleHash());
+	appendStringInfoString(s, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+	appendStringInfoString(s, "<meta name=\"generator\" content=\"automl\"/>\n<title>");
+	XmlAppend(s, title);
+	appendStringInfoString(s, "</title>\n<style>");
+	appendStringInfoString(s, page_css);
+	appendStringInfoString(s, "</style>\n</head>\n<body>\n<div class=\"page\">\n");
+}
+
+static char *
+PageEnd(HtmlPage *pg)
+{
+	appendStringInfoString(&pg->s, "</div>\n</body>\n</html>\n");
+	return pg->s.data;
+}
+
+static void
+SectionBegin(HtmlPage *pg, const char *id, const char *title, const char *lead)
+{
+	appendStringInfo(&pg->s, "<section id=\"%s\">\n<h2>", id);
+	XmlAppend(&pg->s, title);
+	appendStringInfoString(&pg->s, "</h2>\n");
+	if (lead)
+	{
+		appendStringInfoString(&pg->s, "<p class=\"lead\">");
+		XmlAppend(&pg->s, lead);
+		appendStringInfoString(&pg->s, "</p>\n");
+	}
+}
+
+static void
+SectionEnd(HtmlPage *pg)
+{
+	appendStringInfoString(&pg->s, "</section>\n");
+}
+
+/* Empty writes a short italic note (no data for a part) */
+static void
+Empty(HtmlPage *pg, const char *text)
+{
+	appendStringInfoString(&pg->s, "<p class=\"empty\">");
+	XmlAppend(&pg->s, text);
+	appendStringInfoString(&pg->s, "</p>\n");
+}
+
+/* ================================================================ charts */
+
+/*
+ * A chart is a <figure>: a visible caption, an <svg role="img"> with its
+ * <title> and <desc> (what a screen reader says), and an optional note.
+ * Every colour is a presentation attribute.
+ */
+static void
+FigureBegin(HtmlPage *pg, const char *caption)
+{
+	appendStringInfoString(&pg->s, "<figure>\n<figcaption>");
+	XmlAppend(&pg->s, caption);
+	appendStringInfoString(&pg->s, "</figcaption>\n");
+}
+
+static void
+FigureEnd(HtmlPage *pg, const char *note)
+{
+	if (note)
+	{
+		appendStringInfoString(&pg->s, "<p class=\"note\">");
+		XmlAppend(&pg->s, note);
+		appendStringInfoString(&pg->s, "</p>\n");
+	}
+	appendStringInfoString(&pg->s, "</figure>\n");
+}
+
+static void
+SvgBegin(HtmlPage *pg, int w, int h, const char *title, const char *desc)
+{
+	StringInfo	s = &pg->s;
+	int			id = ++pg->next_id;
+
+	appendStringInfo(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"%d\" height=\"%d\" "
+					 "viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"c%d-t c%d-d\" font-size=\"11\">\n",
+					 w, h, w, h, id, id);
+	appendStringInfo(s, "<title id=\"c%d-t\">", id);
+	XmlAppend(s, title);
+	appendStringInfo(s, "</title>\n<desc id=\"c%d-d\">", id);
+	XmlAppend(s, desc);
+	appendStringInfoString(s, "</desc>\n");
+}
+
+static void
+SvgEnd(HtmlPage *pg)
+{
+	appendStringInfoString(&pg->s, "</svg>\n");
+}
+
+/* SvgText writes a text element; anchor start, middle or end */
+static void
+SvgText(StringInfo s, double x, double y, const char *anchor, const char *fill,
+		int size, bool bold, const char *text)
+{
+	appendStringInfo(s, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" fill=\"%s\" font-size=\"%d\"%s>",
+					 x, y, anchor, fill, size, bold ? " font-weight=\"600\"" : "");
+	XmlAppend(s, text);
+	appendStringInfoString(s, "</text>\n");
+}
+
+/*
+ * Marker draws one point: 0 circle, 1 square, 2 triangle, 3 diamond,
+ * 4 triangle down, 5 hexagon (shapes repeat the colours' meaning, for
+ * readers who cannot tell them apart).
+ */
+static void
+Marker(StringInfo s, double x, double y, int shape, const char *fill, double r, double opacity)
+{
+	char		op[48] = "";
+
+	if (opacity < 1)
+		snprintf(op, sizeof(op), " fill-opacity=\"%.2f\"", opacity);
+	switch (shape % 6)
+	{
+		case 0:
+			appendStringInfo(s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"%s stroke=\"#fff\" stroke-width=\"0.6\"/>\n",
+							 x, y, r, fill, op);
+			break;
+		case 1:
+			appendStringInfo(s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"%s stroke=\"#fff\" stroke-width=\"0.6\"/>\n",
+							 x - r * 0.9, y - r * 0.9, r * 1.8, r * 1.8, fill, op);
+			break;
+		case 2:
+			appendStringInfo(s, "<path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" fill=\"%s\"%s stroke=\"#fff\" stroke-width=\"0.6\"/>\n",
+							 x, y - r * 1.2, x + r * 1.1, y + r * 0.8, x - r * 1.1, y + r * 0.8, fill, op);
+			break;
+		case 3:
+			appendStringInfo(s, "<path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" fill=\"%s\"%s stroke=\"#fff\" stroke-width=\"0.6\"/>\n",
+							 x, y - r * 1.25, x + r * 1.1, y, x, y + r * 1.25, x - r * 1.1, y, fill, op);
+			break;
+		case 4:
+			appendStringInfo(s, "<path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" fill=\"%s\"%s stroke=\"#fff\" stroke-width=\"0.6\"/>\n",
+							 x, y + r * 1.2, x + r * 1.1, y - r * 0.8, x - r * 1.1, y - r * 0.8, fill, op);
+			break;
+		default:
+			appendStringInfo(s, "<path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" fill=\"%s\"%s stroke=\"#fff\" stroke-width=\"0.6\"/>\n",
+							 x - r, y, x - r / 2, y - r * 0.87, x + r / 2, y - r * 0.87,
+							 x + r, y, x + r / 2, y + r * 0.87, x - r / 2, y + r * 0.87, fill, op);
+	}
+}
+
+/* NiceStep returns a step of 1, 2 or 5 times a power of ten, about range/n */
+static double
+NiceStep(double range, int n)
+{
+	double		raw = range / n;
+	double		mag = pow(10, floor(log10(raw)));
+	double		f = raw / mag;
+
+	return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+}
+
+/* TickLabel formats a tick value with as many decimals as the step needs */
+static char *
+TickLabel(double v, double step)
+{
+	int			dec = step >= 1 ? 0 : (int) ceil(-log10(step) - 1e-9);
+
+	if (fabs(v) < step * 1e-6)
+		v = 0;
+	if (fabs(v) >= 1e5 || (fabs(v) > 0 && fabs(v) < 1e-4))
+		return psprintf("%.3g", v);
+	return psprintf("%.*f", dec > 6 ? 6 : dec, v);
+}
+
+/* A plot: a data rectangle mapped onto a pixel rectangle, with axes */
+typedef struct Plot
+{
+	StringInfo	s;
+	double		l,
+				r,
+				t,
+				b;				/* pixel edges of the plotting area */
+	double		x0,
+				x1,
+				y0,
+				y1;				/* data ranges */
+} Plot;
+
+static double
+PX(const Plot *p, double x)
+{
+	return p->l + (x - p->x0) / (p->x1 - p->x0) * (p->r - p->l);
+}
+
+/* PY maps a value to a pixel row, clamped to the plotting area */
+static double
+PY(const Plot *p, double y)
+{
+	double		py = p->b - (y - p->y0) / (p->y1 - p->y0) * (p->b - p->t);
+
+	return py < p->t ? p->t : py > p->b ? p->b : py;
+}
+
+/* Widen makes a degenerate or missing range drawable */
+static void
+Widen(double *lo, double *hi)
+{
+	if (!isfinite(*lo) || !isfinite(*hi))
+	{
+		*lo = 0;
+		*hi = 1;
+	}
+	else if (*hi - *lo < 1e-12 * (fabs(*lo) + 1))
+	{
+		double		d = fabs(*lo) > 0 ? fabs(*lo) * 0.1 : 1;
+
+		*lo -= d;
+		*hi += d;
+	}
+}
+
+/*
+ * PlotBegin draws the frame of a plot: grid, ticks and axis labels.  With
+ * nice, the ranges are rounded outward to ticks.
+ */
+static void
+PlotBeginEx(Plot *p, HtmlPage *pg, int w, int h, int margin_right, double x0, double x1,
+			double y0, double y1, bool nice, const char *xlabel, const char *ylabel)
+{
+	StringInfo	s = &pg->s;
+	double		xs,
+				ys;
+
+	Widen(&x0, &x1);
+	Widen(&y0, &y1);
+	xs = NiceStep(x1 - x0, 6);
+	ys = NiceStep(y1 - y0, 5);
+	if (nice)
+	{
+		x0 = floor(x0 / xs + 1e-9) * xs;
+		x1 = ceil(x1 / xs - 1e-9) * xs;
+		y0 = floor(y0 / ys + 1e-9) * ys;
+		y1 = ceil(y1 / ys - 1e-9) * ys;
+	}
+	p->s = s;
+	p->l = 58;
+	p->r = w - margin_right;
+	p->t = 12;
+	p->b = h - 44;
+	p->x0 = x0;
+	p->x1 = x1;
+	p->y0 = y0;
+	p->y1 = y1;
+
+	appendStringInfo(s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#FBFBFD\"/>\n",
+					 p->l, p->t, p->r - p->l, p->b - p->t);
+	for (double v = ceil(x0 / xs - 1e-9) * xs; v <= x1 + xs * 1e-9; v += xs)
+	{
+		double		x = PX(p, v);
+
+		appendStringInfo(s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+						 x, p->t, x, p->b, C_GRID);
+		SvgText(s, x, p->b + 15, "middle", C_MUTED, 11, false, TickLabel(v, xs));
+	}
+	for (double v = ceil(y0 / ys - 1e-9) * ys; v <= y1 + ys * 1e-9; v += ys)
+	{
+		double		y = PY(p, v);
+
+		appendStringInfo(s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+						 p->l, y, p->r, y, C_GRID);
+		SvgText(s, p->l - 6, y + 4, "end", C_MUTED, 11, false, TickLabel(v, ys));
+	}
+	appendStringInfo(s, "<path d=\"M%.1f %.1fV%.1fH%.1f\" fill=\"none\" stroke=\"%s\"/>\n",
+					 p->l, p->t, p->b, p->r, C_AXIS);
+	SvgText(s, (p->l + p->r) / 2, h - 8, "middle", C_INK, 12, true, xlabel);
+	appendStringInfo(s, "<text transform=\"translate(14 %.1f) rotate(-90)\" text-anchor=\"middle\" fill=\"%s\" font-size=\"12\" font-weight=\"600\">",
+					 (p->t + p->b) / 2, C_INK);
+	XmlAppend(s, ylabel);
+	appendStringInfoString(s, "</text>\n");
+}
+
+static void
+PlotBegin(Plot *p, HtmlPage *pg, int w, int h, double x0, double x1, double y0,
+		  double y1, bool nice, const char *xlabel, const char *ylabel)
+{
+	PlotBeginEx(p, pg, w, h, 14, x0, x1, y0, y1, nice, xlabel, ylabel);
+}
+
+/* PlotLine draws a polyline of n points (NaN points are skipped) */
+static void
+PlotLine(Plot *p, int n, const double *x, const double *y, const char *stroke,
+		 double width, const char *dash, bool step)
+{
+	StringInfo	s = p->s;
+	bool		first = true;
+	double		py = 0;
+
+	appendStringInfoString(s, "<path d=\"");
+	for (int i = 0; i < n; i++)
+	{
+		double		cx,
+					cy;
+
+		if (isnan(x[i]) || isnan(y[i]))
+			continue;
+		cx = PX(p, x[i]);
+		cy = PY(p, y[i]);
+		if (first)
+			appendStringInfo(s, "M%.1f %.1f", cx, cy);
+		else if (step)
+			appendStringInfo(s, "H%.1fV%.1f", cx, cy);
+		else
+			appendStringInfo(s, "L%.1f %.1f", cx, cy);
+		first = false;
+		py = cy;
+	}
+	(void) py;
+	appendStringInfo(s, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\" stroke-linejoin=\"round\"%s%s%s/>\n",
+					 stroke, width, dash ? " stroke-dasharray=\"" : "", dash ? dash : "", dash ? "\"" : "");
+}
+
+/* PlotDiagonal draws the reference line from (x0, y0) to (x1, y1) */
+static void
+PlotSegment(Plot *p, double xa, double ya, double xb, double yb, const char *stroke, const char *dash)
+{
+	appendStringInfo(p->s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.2\"%s%s%s/>\n",
+					 PX(p, xa), PY(p, ya), PX(p, xb), PY(p, yb), stroke,
+					 dash ? " stroke-dasharray=\"" : "", dash ? dash : "", dash ? "\"" : "");
+}
+
+typedef struct LegendItem
+{
+	const char *label;
+	const char *colour;
+	int			kind;			/* 0 line, 1 dashed line, 2.. marker shape + 2 */
+} LegendItem;
+
+/*
+ * PlotLegend draws a legend box: corner 0 top left, 1 bottom right (inside
+ * the plot), 2 to the right of the plot (in its right margin).
+ */
+static void
+PlotLegend(Plot *p, int n, const LegendItem *items, int corner)
+{
+	StringInfo	s = p->s;
+	double		wmax = 0,
+				h = n * 16 + 8,
+				x,
+				y;
+
+	for (int i = 0; i < n; i++)
+	{
+		double		w = pg_mbstrlen(items[i].label) * 6.2 + 34;
+
+		wmax = w > wmax ? w : wmax;
+	}
+	x = corner == 0 ? p->l + 8 : corner == 1 ? p->r - wmax - 8 : p->r + 12;
+	y = corner == 1 ? p->b - h - 8 : p->t + 8;
+	appendStringInfo(s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"4\" fill=\"#FFFFFF\" fill-opacity=\"0.92\" stroke=\"%s\"/>\n",
+					 x, y, wmax, h, C_GRID);
+	for (int i = 0; i < n; i++)
+	{
+		double		cy = y + 12 + i * 16;
+
+		if (items[i].kind <= 1)
+			appendStringInfo(s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.2\"%s/>\n",
+							 x + 6, cy, x + 24, cy, items[i].colour,
+							 items[i].kind == 1 ? " stroke-dasharray=\"5 4\"" : "");
+		else
+			Marker(s, x + 15, cy, items[i].kind - 2, items[i].colour, 4.2, 1);
+		SvgText(s, x + 30, cy + 4, "start", C_INK, 11, false, items[i].label);
+	}
+}
+
+/*
+ * HBarChart draws n horizontal bars, w pixels wide, with their labels and
+ * value texts (may be NULL).  Values may be negative: bars then diverge
+ * from zero, positive blue, negative vermilion.
+ */
+static void
+HBarChart(HtmlPage *pg, int w, int n, char **labels, const double *v, char **value_text,
+		  const char *xlabel, const char *title, const char *desc)
+{
+	StringInfo	s = &pg->s;
+	int			row = 20,
+				h = 40 + n * row;
+	double		lo = 0,
+				hi = 0,
+				left = w >= 700 ? 230 : w * 0.4,
+				right = w - 70,
+				zero;
+	int			clip = (int) ((left - 12) / 6.8);
+
+	for (int i = 0; i < n; i++)
+	{
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	if (hi - lo <= 0)
+		hi = lo + 1;
+	zero = left + (0 - lo) / (hi - lo) * (right - left);
+	SvgBegin(pg, w, h, title, desc);
+	for (int i = 0; i < n; i++)
+	{
+		double		y = 8 + i * row;
+		double		x = left + (v[i] - lo) / (hi - lo) * (right - left);
+		double		bx = x < zero ? x : zero;
+		double		bw = fabs(x - zero);
+
+		SvgText(s, left - 8, y + row * 0.62, "end", C_INK, 12, false, Clip(labels[i], clip));
+		appendStringInfo(s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"2\" fill=\"%s\"/>\n",
+						 bx, y + 3, bw < 0.8 && v[i] != 0 ? 0.8 : bw, row - 6.0,
+						 v[i] < 0 ? C_VERMIL : C_BLUE);
+		if (value_text)
+			SvgText(s, v[i] < 0 ? bx - 4 : bx + bw + 4, y + row * 0.62, v[i] < 0 ? "end" : "start",
+					C_MUTED, 11, false, value_text[i]);
+	}
+	appendStringInfo(s, "<line x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>\n",
+					 zero, zero, 8 + n * row, C_AXIS);
+	SvgText(s, w / 2.0, h - 8, "middle", C_INK, 12, true, xlabel);
+	SvgEnd(pg);
+}
+
+/* Blue returns a colour of a sequential blue scale for t in [0, 1] */
+static char *
+Blue(double t)
+{
+	/* from #F3F8FD to #0B4F8A */
+	int			r0 = 0xF3,
+				g0 = 0xF8,
+				b0 = 0xFD,
+				r1 = 0x0B,
+				g1 = 0x4F,
+				b1 = 0x8A;
+
+	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	return psprintf("#%02X%02X%02X", (int) (r0 + (r1 - r0) * t), (int) (g0 + (g1 - g0) * t),
+					(int) (b0 + (b1 - b0) * t));
+}
+
+/*
+ * ConfusionChart draws a k x k matrix: rows are actual classes, columns
+ * predicted ones; a cell's shade is its share of its row (the class's
+ * recall on the diagonal).
+ */
+static void
+ConfusionChart(HtmlPage *pg, int k, char **labels, const int64 *m, const char *title, const char *desc)
+{
+	StringInfo	s = &pg->s;
+	double		cell = k <= 2 ? 96 : k <= 4 ? 80 : k <= 10 ? 40 : 360.0 / k;
+	double		left = k <= 10 ? 120 : 90,
+				top = 44;
+	int			w = (int) (left + cell * k + 16),
+				h = (int) (top + cell * k + 30);
+	bool		text = cell >= 28;
+
+	if (w < 300)
+		w = 300;
+	SvgBegin(pg, w, h, title, desc);
+	SvgText(s, left + cell * k / 2, 14, "middle", C_INK, 12, true, "Predicted class");
+	appendStringInfo(s, "<text transform=\"translate(14 %.1f) rotate(-90)\" text-anchor=\"middle\" fill=\"%s\" font-size=\"12\" font-weight=\"600\">Actual class</text>\n",
+					 top + cell * k / 2, C_INK);
+	for (int a = 0; a < k; a++)
+	{
+		int64		row = 0;
+
+		for (int p = 0; p < k; p++)
+			row += m[a * k + p];
+		if (cell >= 12)
+		{
+			SvgText(s, left - 6, top + a * cell + cell / 2 + 4, "end", C_INK, 11, false,
+					Clip(labels[a], k <= 10 ? 14 : 8));
+			appendStringInfo(s, "<text transform=\"translate(%.1f %.1f) rotate(%d)\" text-anchor=\"%s\" fill=\"%s\" font-size=\"11\">",
+							 left + a * cell + cell / 2 + (k <= 4 ? 0 : 4), top - 6, k <= 4 ? 0 : -35,
+							 k <= 4 ? "middle" : "start", C_INK);
+			XmlAppend(s, Clip(labels[a], k <= 4 ? 16 : 8));
+			appendStringInfoString(s, "</text>\n");
+		}
+		for (int p = 0; p < k; p++)
+		{
+			double		share = row ? (double) m[a * k + p] / row : 0;
+			double		x = left + p * cell,
+						y = top + a * cell;
+
+			appendStringInfo(s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"/>\n",
+							 x, y, cell, cell, Blue(share));
+			if (text)
+			{
+				const char *ink = share > 0.5 ? "#FFFFFF" : C_INK;
+
+				SvgText(s, x + cell / 2, y + cell / 2 + (cell >= 60 ? 0 : 4), "middle", ink,
+						cell >= 60 ? 16 : 11, true, FmtCount(m[a * k + p]));
+				if (cell >= 60)
+					SvgText(s, x + cell / 2, y + cell / 2 + 17, "middle", ink, 11, false,
+							cell >= 90 ? psprintf("%s of row", FmtPct(share)) : FmtPct(share));
+			}
+		}
+	}
+	SvgEnd(pg);
+}
+
+/* ================================================================ jsonb */
+
+/* Small readers of the stored jsonb: a missing key reads as NULL / NaN. */
+
+static JsonbContainer *
+JRoot(Datum d, bool isnull)
+{
+	return isnull ? NULL : &DatumGetJsonbP(d)->root;
+}
+
+static bool
+JGet(JsonbContainer *c, const char *key, JsonbValue *out)
+{
+	if (c == NULL || !JsonContainerIsObject(c))
+		return false;
+	return getKeyJsonValueFromContainer(c, key, strlen(key), out) != NULL;
+}
+
+static double
+JValNum(const JsonbValue *v)
+{
+	if (v->type == jbvNumeric)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+	if (v->type == jbvBool)
+		return v->val.boolean ? 1 : 0;
+	return NAN;
+}
+
+static char *
+JValStr(const JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return v->val.boolean ? "true" : "false";
+		case jbvBinary:
+			return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+		default:
+			return NULL;
+	}
+}
+
+static JsonbContainer *
+JSub(JsonbContainer *c, const char *key)
+{
+	JsonbValue	v;
+
+	if (!JGet(c, key, &v) || v.type != jbvBinary)
+		return NULL;
+	return v.val.binary.data;
+}
+
+static double
+JNum(JsonbContainer *c, const char *key)
+{
+	JsonbValue	v;
+
+	return JGet(c, key, &v) ? JValNum(&v) : NAN;
+}
+
+static char *
+JStr(JsonbContainer *c, const char *key)
+{
+	JsonbValue	v;
+
+	return JGet(c, key, &v) ? JValStr(&v) : NULL;
+}
+
+static int
+JLen(JsonbContainer *c)
+{
+	return c && JsonContainerIsArray(c) ? (int) JsonContainerSize(c) : 0;
+}
+
+static JsonbContainer *
+JAt(JsonbContainer *c, int i)
+{
+	JsonbValue *v = c ? getIthJsonbValueFromContainer(c, i) : NULL;
+
+	return v && v->type == jbvBinary ? v->val.binary.data : NULL;
+}
+
+static double
+JAtNum(JsonbContainer *c, int i)
+{
+	JsonbValue *v = c ? getIthJsonbValueFromContainer(c, i) : NULL;
+
+	return v ? JValNum(v) : NAN;
+}
+
+static char *
+JAtStr(JsonbContainer *c, int i)
+{
+	JsonbValue *v = c ? getIthJsonbValueFromContainer(c, i) : NULL;
+
+	return v ? JValStr(v) : NULL;
+}
+
+/* JNums reads a numeric array (NaN for nulls); returns its length */
+static int
+JNums(JsonbContainer *c, double **out)
+{
+	int			n = JLen(c);
+
+	*out = palloc((n + 1) * sizeof(double));
+	for (int i = 0; i < n; i++)
+		(*out)[i] = JAtNum(c, i);
+	return n;
+}
+
+typedef struct JPair
+{
+	char	   *key;
+	JsonbValue	val;
+} JPair;
+
+/* JPairs lists the keys and values of an object, in stored order */
+static int
+JPairs(JsonbContainer *c, JPair **out)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n = 0,
+				cap = 8;
+	char	   *key = NULL;
+
+	*out = palloc(cap * sizeof(JPair));
+	if (c == NULL || !JsonContainerIsObject(c))
+		return 0;
+	it = JsonbIteratorInit(c);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (tok == WJB_VALUE)
+		{
+			if (n == cap)
+			{
+				cap *= 2;
+				*out = repalloc(*out, cap * sizeof(JPair));
+			}
+			(*out)[n].key = key;
+			(*out)[n].val = v;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* JCell formats a json value for a table cell */
+static char *
+JCell(const JsonbValue *v)
+{
+	if (v->type == jbvNumeric)
+		return FmtNum(JValNum(v));
+	if (v->type == jbvNull)
+		return "\xE2\x80\x93";
+	return JValStr(v);
+}
+
+/*
+ * ObjectTable renders an array of objects as a table: one column per key
+ * (in order of first appearance), one row per object.  A key named in
+ * flag_key that is true marks the row.
+ */
+static void
+ObjectTable(HtmlPage *pg, JsonbContainer *arr, const char *flag_key)
+{
+	StringInfo	s = &pg->s;
+	int			n = JLen(arr),
+				nk = 0;
+	char	  **keys = palloc(64 * sizeof(char *));
+
+	for (int i = 0; i < n; i++)
+	{
+		JPair	   *pairs;
+		int			np = JPairs(JAt(arr, i), &pairs);
+
+		for (int p = 0; p < np && nk < 64; p++)
+		{
+			bool		seen = false;
+
+			for (int q = 0; q < nk && !seen; q++)
+				seen = strcmp(keys[q], pairs[p].key) == 0;
+			if (!seen)
+				keys[nk++] = pairs[p].key;
+		}
+	}
+	appendStringInfoString(s, "<div class=\"scroll\"><table>\n<tr>");
+	for (int q = 0; q < nk; q++)
+	{
+		appendStringInfoString(s, "<th>");
+		XmlAppend(s, keys[q]);
+		appendStringInfoString(s, "</th>");
+	}
+	appendStringInfoString(s, "</tr>\n");
+	for (int i = 0; i < n; i++)
+	{
+		JsonbContainer *o = JAt(arr, i);
+		bool		flagged = flag_key && JNum(o, flag_key) == 1;
+
+		appendStringInfoString(s, "<tr>");
+		for (int q = 0; q < nk; q++)
+		{
+			JsonbValue	v;
+			bool		have = JGet(o, keys[q], &v);
+			bool		num = have && v.type == jbvNumeric;
+
+			appendStringInfoString(s, num ? "<td class=\"n\">" : "<td>");
+			if (flagged && strcmp(keys[q], flag_key) == 0)
+				appendStringInfoString(s, "<span class=\"flag\">\xE2\x9A\xA0 yes</span>");
+			else if (have)
+				XmlAppend(s, JCell(&v));
+			appendStringInfoString(s, "</td>");
+		}
+		appendStringInfoString(s, "</tr>\n");
+	}
+	appendStringInfoString(s, "</table></div>\n");
+}
+
+/* ================================================================ the model report */
+
+typedef struct Model
+{
+	int64		id;
+	char	   *name;
+	int			version;
+	char	   *task;
+	char	   *target;
+	char	   *source;
+	char	   *algorithm;
+	char	   *metric;
+	double		test_score;
+	double		baseline_score;
+	JsonbContainer *hyper;
+	JsonbContainer *features;
+	JsonbContainer *metrics;
+	JsonbContainer *baseline;
+	JsonbContainer *options;
+	int64		rows;
+	int64		test_rows;
+	double		seconds;
+	char	   *created_at;
+	char	   *created_by;
+	char	   *status;
+	char	   *reviewed_by;
+	char	   *reviewed_at;
+	char	   *review_comment;
+	JsonbContainer *diag;
+	JsonbContainer *curves;
+	int			deployed_version;	/* 0: none deployed */
+	char	   *deployed_at;
+	char	   *deployed_by;
+	char	   *deploy_reason;
+	double		budget;
+	bool		can_review;
+	bool		binary;
+	bool		multiclass;
+	bool		hib;
+	char	   *positive;
+	char	   *negative;
+} Model;
+
+static char *
+SpiText(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static double
+SpiFloat(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? NAN : DatumGetFloat8(d);
+}
+
+static int64
+SpiInt64(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+static int
+SpiInt32(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? 0 : DatumGetInt32(d);
+}
+
+static bool
+SpiBool(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/* SpiJsonb copies a jsonb column out of SPI's memory */
+static JsonbContainer *
+SpiJsonb(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	if (isnull)
+		return NULL;
+	return JRoot(PointerGetDatum(PG_DETOAST_DATUM_COPY(d)), false);
+}
+
+static const char *const model_sql =
+"SELECT m.id, m.name, m.version, m.task, m.target, m.source, m.algorithm, m.metric, "
+"       m.test_score, m.baseline_score, m.hyperparameters, m.features, m.metrics, m.baseline, "
+"       m.options, m.rows, m.test_rows, m.seconds, "
+"       to_char(m.created_at, 'YYYY-MM-DD HH24:MI TZ'), m.created_by::text, m.status, "
+"       m.reviewed_by::text, to_char(m.reviewed_at, 'YYYY-MM-DD HH24:MI TZ'), m.review_comment, "
+"       m.diagnostics, automl.has_privilege(m.name, 'review') "
+"  FROM automl.models m "
+" WHERE m.name = $1 AND m.version = coalesce($2, "
+"       (SELECT d.version FROM automl.deployments d WHERE d.name = $1 ORDER BY d.id DESC LIMIT 1), "
+"       (SELECT max(v.version) FROM automl.models v WHERE v.name = $1))";
+
+/* ReadModel loads the model row (as the caller: row-level security) */
+static void
+ReadModel(Model *m, const char *name, bool has_version, int version)
+{
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+	char		nulls[2] = {' ', has_version ? ' ' : 'n'};
+
+	v[0] = CStringGetTextDatum(name);
+	v[1] = Int32GetDatum(version);
+	if (SPI_execute_with_args(model_sql, 2, t, v, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not read the model catalog");
+	if (SPI_processed == 0)
+	{
+		if (SPI_execute_with_args("SELECT 1 FROM automl.models WHERE name = $1", 1, t, v, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "automl: could not read the model catalog");
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model \"%s\" does not exist", name),
+					 errhint("Train one with automl_train, or list models with SELECT DISTINCT name FROM automl.models.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("version %d of model \"%s\" does not exist", version, name),
+				 errhint("List its versions with SELECT version FROM automl.models WHERE name = %s;",
+						 quote_literal_cstr(name))));
+	}
+	m->id = SpiInt64(0, 1);
+	m->name = SpiText(0, 2);
+	m->version = SpiInt32(0, 3);
+	m->task = SpiText(0, 4);
+	m->target = SpiText(0, 5);
+	m->source = SpiText(0, 6);
+	m->algorithm = SpiText(0, 7);
+	m->metric = SpiText(0, 8);
+	m->test_score = SpiFloat(0, 9);
+	m->baseline_score = SpiFloat(0, 10);
+	m->hyper = SpiJsonb(0, 11);
+	m->features = SpiJsonb(0, 12);
+	m->metrics = SpiJsonb(0, 13);
+	m->baseline = SpiJsonb(0, 14);
+	m->options = SpiJsonb(0, 15);
+	m->rows = SpiInt64(0, 16);
+	m->test_rows = SpiInt64(0, 17);
+	m->seconds = SpiFloat(0, 18);
+	m->created_at = SpiText(0, 19);
+	m->created_by = SpiText(0, 20);
+	m->status = SpiText(0, 21);
+	m->reviewed_by = SpiText(0, 22);
+	m->reviewed_at = SpiText(0, 23);
+	m->review_comment = SpiText(0, 24);
+	m->diag = SpiJsonb(0, 25);
+	m->can_review = SpiBool(0, 26);
+	m->curves = JSub(m->diag, "curves");
+	m->binary = strcmp(m->task, "binary") == 0;
+	m->multiclass = strcmp(m->task, "multiclass") == 0;
+	m->hib = !(strcmp(m->metric, "rmse") == 0 || strcmp(m->metric, "mae") == 0 ||
+			   strcmp(m->metric, "log_loss") == 0);
+	m->positive = JStr(m->curves, "positive");
+	m->negative = JStr(m->curves, "negative");
+
+	/* the deployed version of the name */
+	if (SPI_execute_with_args("SELECT version, to_char(deployed_at, 'YYYY-MM-DD HH24:MI TZ'), deployed_by::text, reason "
+							  "FROM automl.deployments WHERE name = $1 ORDER BY id DESC LIMIT 1",
+							  1, t, v, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not read the deployments");
+	if (SPI_processed == 1)
+	{
+		m->deployed_version = SpiInt32(0, 1);
+		m->deployed_at = SpiText(0, 2);
+		m->deployed_by = SpiText(0, 3);
+		m->deploy_reason = SpiText(0, 4);
+	}
+
+	/* the budget the training had (the audit trail, when there is one) */
+	m->budget = NAN;
+	if (SPI_execute("SELECT to_regclass('automl.audit') IS NOT NULL", true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1 && SpiBool(0, 1))
+	{
+		Oid			t2[2] = {TEXTOID, INT4OID};
+		Datum		v2[2];
+
+		v2[0] = CStringGetTextDatum(m->name);
+		v2[1] = Int32GetDatum(m->version);
+		if (SPI_execute_with_args("SELECT (detail->>'budget_seconds')::float8 FROM automl.audit "
+								  "WHERE model = $1 AND version = $2 AND action = 'train' ORDER BY id DESC LIMIT 1",
+								  2, t2, v2, NULL, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+			m->budget = SpiFloat(0, 1);
+	}
+}
+
+/* ---------------------------------------------------------------- words */
+
+static const char *
+LearnerColour(const char *l)
+{
+	if (strcmp(l, "baseline") == 0)
+		return C_BLACK;
+	if (strcmp(l, "linear") == 0)
+		return C_BLUE;
+	if (strcmp(l, "decision_tree") == 0)
+		return C_ORANGE;
+	if (strcmp(l, "gbdt") == 0)
+		return C_GREEN;
+	if (strcmp(l, "random_forest") == 0)
+		return C_PURPLE;
+	if (strcmp(l, "extra_trees") == 0)
+		return C_SKY;
+	if (strcmp(l, "ensemble") == 0)
+		return C_VERMIL;
+	return C_GREY;
+}
+
+static int
+LearnerShape(const char *l)
+{
+	static const char *const order[] = {"baseline", "linear", "decision_tree", "gbdt",
+	"random_forest", "extra_trees", "ensemble", NULL};
+
+	for (int i = 0; order[i]; i++)
+		if (strcmp(l, order[i]) == 0)
+			return i % 6;
+	return 5;
+}
+
+static const char *
+LearnerClass(const char *l)
+{
+	static const char *const known[] = {"baseline", "linear", "decision_tree", "gbdt",
+	"random_forest", "extra_trees", "ensemble", NULL};
+
+	for (int i = 0; known[i]; i++)
+		if (strcmp(l, known[i]) == 0)
+			return known[i];
+	return "other";
+}
+
+/* B appends text in bold */
+static void
+B(StringInfo s, const char *text)
+{
+	appendStringInfoString(s, "<b>");
+	XmlAppend(s, text);
+	appendStringInfoString(s, "</b>");
+}
+
+/* the confusion matrix of the curves: k, labels, counts */
+static int
+ReadConfusion(Model *m, char ***labels, int64 **cm)
+{
+	JsonbContainer *c = JSub(m->curves, "confusion");
+	JsonbContainer *lab = JSub(c, "labels");
+	JsonbContainer *mat = JSub(c, "matrix");
+	int			k = JLen(lab);
+
+	if (k == 0 || JLen(mat) != k)
+		return 0;
+	*labels = palloc(k * sizeof(char *));
+	*cm = palloc0((Size) k * k * sizeof(int64));
+	for (int a = 0; a < k; a++)
+	{
+		JsonbContainer *row = JAt(mat, a);
+
+		(*labels)[a] = JAtStr(lab, a);
+		if ((*labels)[a] == NULL)
+			(*labels)[a] = "?";
+		for (int p = 0; p < k && p < JLen(row); p++)
+			(*cm)[a * k + p] = (int64) JAtNum(row, p);
+	}
+	return k;
+}
+
+/*
+ * Headline writes the ten-second summary: what the test score means, in
+ * words, against what guessing (the baseline) does.
+ */
+static void
+Headline(HtmlPage *pg, Model *m)
+{
+	StringInfo	s = &pg->s;
+	double		acc = JNum(m->metrics, "accuracy"),
+				bacc = JNum(m->baseline, "accuracy");
+
+	appendStringInfoString(s, "<p class=\"headline\">");
+	if (isnan(m->test_score))
+	{
+		XmlAppend(s, "No rows were held out for testing, so this version has no honest test score: ");
+		XmlAppend(s, "retrain with a test_fraction above 0 to measure it.");
+	}
+	else if (m->binary && strcmp(m->metric, "roc_auc") == 0)
+	{
+		Xf(s, "Ranks a random test row with %s = \xE2\x80\x9C%s\xE2\x80\x9D above a random one with %s = \xE2\x80\x9C%s\xE2\x80\x9D ",
+		   m->target, m->positive ? m->positive : "1", m->target, m->negative ? m->negative : "0");
+		B(s, psprintf("%s of the time", FmtPct(m->test_score)));
+		Xf(s, "; guessing does %s.", FmtPct(isnan(m->baseline_score) ? 0.5 : m->baseline_score));
+	}
+	else if (m->binary || m->multiclass)
+	{
+		char	  **labels;
+		int64	   *cm;
+		int			k = ReadConfusion(m, &labels, &cm);
+		int			major = 0;
+		int64		best = -1;
+
+		for (int a = 0; a < k; a++)
+		{
+			int64		row = 0;
+
+			for (int p = 0; p < k; p++)
+				row += cm[a * k + p];
+			if (row > best)
+			{
+				best = row;
+				major = a;
+			}
+		}
+		Xf(s, "Predicts %s correctly for ", m->target);
+		B(s, psprintf("%s of test rows", FmtPct(acc)));
+		if (k > 0)
+			Xf(s, "; always answering \xE2\x80\x9C%s\xE2\x80\x9D (the most common class) gets %s.", labels[major], FmtPct(bacc));
+		else
+			Xf(s, "; always answering the most common class gets %s.", FmtPct(bacc));
+	}
+	else
+	{
+		double		rmse = JNum(m->metrics, "rmse"),
+					mae = JNum(m->metrics, "mae"),
+					r2 = JNum(m->metrics, "r2"),
+					brmse = JNum(m->baseline, "rmse");
+
+		Xf(s, "Predicts %s within ", m->target);
+		B(s, FmtNum(rmse));
+		Xf(s, " on a typical test row (root mean squared error; the mean absolute error is %s); always predicting the average is off by %s.",
+		   FmtNum(mae), FmtNum(brmse));
+		if (!isnan(r2) && r2 > 0)
+		{
+			XmlAppend(s, " It explains ");
+			B(s, psprintf("%s of the variance", FmtPct(r2)));
+			XmlAppend(s, ".");
+		}
+	}
+	appendStringInfoString(s, "</p>\n");
+
+	/* a second sentence: the decision at 0.5, or the search's own metric */
+	if (m->binary && !isnan(m->test_score))
+	{
+		double		prec = JNum(m->metrics, "precision"),
+					rec = JNum(m->metrics, "recall");
+
+		appendStringInfoString(s, "<p>");
+		Xf(s, "When it answers \xE2\x80\x9C%s\xE2\x80\x9D (probability at least 0.5) it is right %s of the time (precision), and it finds %s of the test rows that are \xE2\x80\x9C%s\xE2\x80\x9D (recall); accuracy is %s against %s for always answering the most common class.",
+		   m->positive ? m->positive : "1", FmtPct(prec), FmtPct(rec), m->positive ? m->positive : "1",
+		   FmtPct(acc), FmtPct(bacc));
+		appendStringInfoString(s, "</p>\n");
+	}
+	if (!isnan(m->test_score) && strcmp(m->metric, "roc_auc") != 0 && strcmp(m->metric, "rmse") != 0 &&
+		strcmp(m->metric, "accuracy") != 0)
+	{
+		appendStringInfoString(s, "<p>");
+		Xf(s, "The search optimized %s: %s on the test rows against %s for the baseline (%s is better).",
+		   m->metric, FmtNum(m->test_score), FmtNum(m->baseline_score), m->hib ? "higher" : "lower");
+		appendStringInfoString(s, "</p>\n");
+	}
+}
+
+static void
+Card(StringInfo s, const char *k, const char *v, const char *d)
+{
+	appendStringInfoString(s, "<div class=\"card\"><div class=\"k\">");
+	XmlAppend(s, k);
+	appendStringInfoString(s, "</div><div class=\"v\">");
+	XmlAppend(s, v);
+	appendStringInfoString(s, "</div><div class=\"d\">");
+	XmlAppend(s, d);
+	appendStringInfoString(s, "</div></div>\n");
+}
+
+static int
+CountRole(Model *m, const char *role)
+{
+	int			n = 0;
+
+	for (int i = 0; i < JLen(m->features); i++)
+	{
+		char	   *r = JStr(JAt(m->features, i), "role");
+
+		n += r && strcmp(r, role) == 0;
+	}
+	return n;
+}
+
+static int
+CandidateCount(Model *m)
+{
+	return JLen(JSub(JSub(m->diag, "trajectory"), "trials"));
+}
+
+static void
+WriteHeader(HtmlPage *pg, Model *m)
+{
+	StringInfo	s = &pg->s;
+	bool		deployed = m->deployed_version == m->version;
+	int			n_feat = CountRole(m, "feature");
+
+	appendStringInfoString(s, "<header class=\"top\">\n<p class=\"kicker\">automl model report</p>\n<h1>");
+	XmlAppend(s, m->name);
+	appendStringInfo(s, " <span class=\"ver\">version %d</span></h1>\n<p class=\"sub\">", m->version);
+	Xf(s, "%s model of ", m->task);
+	appendStringInfoString(s, "<code>");
+	XmlAppend(s, m->target);
+	appendStringInfoString(s, "</code>");
+	Xf(s, " from %d column%s of ", n_feat, n_feat == 1 ? "" : "s");
+	appendStringInfoString(s, "<code>");
+	XmlAppend(s, Clip(m->source, 120));
+	appendStringInfoString(s, "</code>");
+	Xf(s, " \xC2\xB7 trained by %s on %s", m->created_by, m->created_at ? m->created_at : "?");
+	appendStringInfoString(s, "</p>\n<div class=\"badges\">");
+	appendStringInfo(s, "<span class=\"badge %s\">", deployed ? "good" : "");
+	if (deployed)
+		XmlAppend(s, "deployed");
+	else if (m->deployed_version > 0)
+		Xf(s, "not deployed (version %d is)", m->deployed_version);
+	else
+		XmlAppend(s, "not deployed");
+	appendStringInfoString(s, "</span>");
+	if (m->status)
+	{
+		const char *cls = strcmp(m->status, "approved") == 0 ? "good" :
+			strcmp(m->status, "pending") == 0 ? "warn" :
+			strcmp(m->status, "rejected") == 0 ? "bad" : "";
+
+		appendStringInfo(s, "<span class=\"badge %s\">", cls);
+		if (strcmp(m->status, "ready") == 0)
+			XmlAppend(s, "no approval needed");
+		else if (strcmp(m->status, "pending") == 0)
+			XmlAppend(s, "pending approval");
+		else
+			Xf(s, "%s by %s", m->status, m->reviewed_by ? m->reviewed_by : "?");
+		appendStringInfoString(s, "</span>");
+	}
+	appendStringInfoString(s, "<span class=\"badge\">");
+	XmlAppend(s, m->algorithm);
+	appendStringInfoString(s, "</span></div>\n");
+	appendStringInfoString(s, "<nav class=\"toc\"><a href=\"#summary\">Summary</a><a href=\"#performance\">Test results</a>"
+						   "<a href=\"#importance\">Features</a><a href=\"#search\">Search</a>"
+						   "<a href=\"#columns\">Preprocessing</a><a href=\"#hyperparameters\">Hyperparameters</a>");
+	if (JSub(m->diag, "bias"))
+		appendStringInfoString(s, "<a href=\"#fairness\">Fairness</a>");
+	if (JSub(m->diag, "examples"))
+		appendStringInfoString(s, "<a href=\"#examples\">Explanations</a>");
+	appendStringInfoString(s, "<a href=\"#history\">History</a></nav>\n</header>\n");
+}
+
+static void
+WriteSummary(HtmlPage *pg, Model *m)
+{
+	StringInfo	s = &pg->s;
+	int			n_feat = CountRole(m, "feature"),
+				n_drop = CountRole(m, "dropped"),
+				n_cand = CandidateCount(m);
+	char	   *lift;
+
+	SectionBegin(pg, "summary", "Summary", NULL);
+	Headline(pg, m);
+	appendStringInfoString(s, "<div class=\"cards\">\n");
+	if (isnan(m->test_score) || isnan(m->baseline_score))
+		lift = "no test split";
+	else if (m->hib && m->baseline_score < 1)
+		lift = psprintf("baseline %s \xC2\xB7 closes %s of the gap to perfect", FmtNum(m->baseline_score),
+						FmtPct((m->test_score - m->baseline_score) / (1 - m->baseline_score)));
+	else if (!m->hib && m->baseline_score > 0)
+		lift = psprintf("baseline %s \xC2\xB7 %s %s", FmtNum(m->baseline_score),
+						FmtPct(fabs(m->baseline_score - m->test_score) / m->baseline_score),
+						m->test_score <= m->baseline_score ? "lower" : "higher");
+	else
+		lift = psprintf("baseline %s", FmtNum(m->baseline_score));
+	Card(s, psprintf("Test %s", m->metric), FmtNum(m->test_score), lift);
+	Card(s, "Rows", FmtCount(m->rows + m->test_rows),
+		 psprintf("%s to train, %s held out to test", FmtCount(m->rows), FmtCount(m->test_rows)));
+	Card(s, "Training time", FmtSeconds(m->seconds),
+		 isnan(m->budget) ? psprintf("%d candidate%s compared", n_cand, n_cand == 1 ? "" : "s")
+		 : psprintf("%d candidate%s in a %s budget", n_cand, n_cand == 1 ? "" : "s", FmtSeconds(m->budget)));
+	Card(s, "Model", m->algorithm,
+		 psprintf("%d feature%s used, %d column%s dropped", n_feat, n_feat == 1 ? "" : "s",
+				  n_drop, n_drop == 1 ? "" : "s"));
+	Card(s, "Trained by", m->created_by, m->created_at ? m->created_at : "");
+	if (m->deployed_version == m->version)
+		Card(s, "State", "Deployed",
+			 psprintf("since %s by %s (%s)", m->deployed_at, m->deployed_by, m->deploy_reason));
+	else
+		Card(s, "State", "Not deployed",
+			 m->deployed_version > 0 ? psprintf("version %d is deployed", m->deployed_version)
+			 : "no version of this model is deployed");
+	if (m->status && strcmp(m->status, "ready") != 0)
+		Card(s, "Approval", m->status,
+			 m->reviewed_by ? psprintf("by %s on %s%s%s", m->reviewed_by, m->reviewed_at ? m->reviewed_at : "?",
+									   m->review_comment ? ": " : "", m->review_comment ? m->review_comment : "")
+			 : "waiting for a reviewer");
+	appendStringInfoString(s, "</div>\n");
+	SectionEnd(pg);
+}
+
+/* ---------------------------------------------------------------- test-split charts */
+
+/* Interp returns y at x on the polyline (x increasing) */
+static double
+Interp(int n, const double *x, const double *y, double at)
+{
+	for (int i = 1; i < n; i++)
+		if (x[i] >= at)
+			return x[i] == x[i - 1] ? y[i] : y[i - 1] + (y[i] - y[i - 1]) * (at - x[i - 1]) / (x[i] - x[i - 1]);
+	return n ? y[n - 1] : NAN;
+}
+
+static void
+RocChart(HtmlPage *pg, Model *m)
+{
+	JsonbContainer *roc = JSub(m->curves, "roc");
+	double	   *fpr,
+			   *tpr;
+	int			n = JNums(JSub(roc, "fpr"), &fpr);
+	double		auc = JNum(roc, "auc");
+	Plot		p;
+	LegendItem	li[2];
+	char	   *desc;
+
+	(void) JNums(JSub(roc, "tpr"), &tpr);
+	FigureBegin(pg, "ROC curve");
+	desc = psprintf("ROC curve of %s test rows: area under the curve %s. At a false positive rate of 10%% the model finds %s of the \"%s\" rows; guessing is the diagonal.",
+					FmtCount((int64) JNum(m->curves, "n")), FmtNum(auc), FmtPct(Interp(n, fpr, tpr, 0.1)),
+					m->positive ? m->positive : "1");
+	SvgBegin(pg, 440, 330, "ROC curve", desc);
+	PlotBegin(&p, pg, 440, 330, 0, 1, 0, 1, false,
+			  psprintf("False positive rate (share of \"%s\" flagged)", Clip(m->negative, 16)),
+			  psprintf("True positive rate (share of \"%s\" found)", Clip(m->positive, 16)));
+	PlotSegment(&p, 0, 0, 1, 1, C_GREY, "5 4");
+	PlotLine(&p, n, fpr, tpr, C_BLUE, 2.4, NULL, false);
+	li[0].label = psprintf("model (AUC %s)", FmtNum(auc));
+	li[0].colour = C_BLUE;
+	li[0].kind = 0;
+	li[1].label = "guessing (AUC 0.5)";
+	li[1].colour = C_GREY;
+	li[1].kind = 1;
+	PlotLegend(&p, 2, li, 1);
+	SvgEnd(pg);
+	FigureEnd(pg, "Each point is a threshold on the predicted probability; the closer the curve hugs the top left corner, the better the ranking.");
+}
+
+static void
+PrChart(HtmlPage *pg, Model *m)
+{
+	JsonbContainer *pr = JSub(m->curves, "pr");
+	double	   *rec,
+			   *prec;
+	int			n = JNums(JSub(pr, "recall"), &rec);
+	double		ap = JNum(pr, "average_precision"),
+				prev = JNum(pr, "prevalence");
+	Plot		p;
+	LegendItem	li[2];
+	double	   *x,
+			   *y;
+
+	(void) JNums(JSub(pr, "precision"), &prec);
+	FigureBegin(pg, "Precision and recall");
+	SvgBegin(pg, 440, 330, "Precision-recall curve",
+			 psprintf("Precision against recall over every threshold; average precision %s, against %s for guessing (the share of \"%s\" rows).",
+					  FmtNum(ap), FmtNum(prev), m->positive ? m->positive : "1"));
+	PlotBegin(&p, pg, 440, 330, 0, 1, 0, 1, false,
+			  psprintf("Recall (share of \"%s\" found)", Clip(m->positive, 16)),
+			  "Precision (share of flagged that are right)");
+	PlotSegment(&p, 0, prev, 1, prev, C_GREY, "5 4");
+	/* start the curve at recall 0 with the first precision */
+	x = palloc((n + 1) * sizeof(double));
+	y = palloc((n + 1) * sizeof(double));
+	x[0] = 0;
+	y[0] = n ? prec[0] : NAN;
+	memcpy(x + 1, rec, n * sizeof(double));
+	memcpy(y + 1, prec, n * sizeof(double));
+	PlotLine(&p, n + 1, x, y, C_VERMIL, 2.4, NULL, false);
+	li[0].label = psprintf("model (AP %s)", FmtNum(ap));
+	li[0].colour = C_VERMIL;
+	li[0].kind = 0;
+	li[1].label = psprintf("guessing (%s)", FmtNum(prev));
+	li[1].colour = C_GREY;
+	li[1].kind = 1;
+	PlotLegend(&p, 2, li, 1);
+	SvgEnd(pg);
+	FigureEnd(pg, "Lowering the threshold finds more positives (recall) at the cost of more false alarms (precision).");
+}
+
+static void
+ConfusionFigure(HtmlPage *pg, Model *m)
+{
+	char	  **labels;
+	int64	   *cm;
+	int			k = ReadConfusion(m, &labels, &cm);
+	int64		right = 0,
+				total = 0;
+
+	if (k == 0)
+		return;
+	for (int a = 0; a < k; a++)
+		for (int p = 0; p < k; p++)
+		{
+			total += cm[a * k + p];
+			right += a == p ? cm[a * k + p] : 0;
+		}
+	FigureBegin(pg, m->binary ? "Confusion matrix (threshold 0.5)" : "Confusion matrix");
+	ConfusionChart(pg, k, labels, cm, "Confusion matrix",
+				   psprintf("Actual against predicted class for %s test rows over %d classes; %s are on the diagonal (right).",
+							FmtCount(total), k, FmtCount(right)));
+	FigureEnd(pg, "Rows are the actual classes, columns the predicted ones; the shade is the share of the row, so the diagonal reads as each class's recall.");
+}
+
+static void
+CalibrationChart(HtmlPage *pg, Model *m)
+{
+	JsonbContainer *cal = JSub(m->curves, "calibration");
+	int			n = JLen(cal),
+				used = 0;
+	double	   *x = palloc((n + 1) * sizeof(double)),
+			   *y = palloc((n + 1) * sizeof(double));
+	double		maxgap = 0;
+	int64		maxc = 1;
+	Plot		p;
+	LegendItem	li[2];
+
+	for (int i = 0; i < n; i++)
+	{
+		JsonbContainer *b = JAt(cal, i);
+		int64		c = (int64) JNum(b, "count");
+
+		x[i] = JNum(b, "mean_predicted");
+		y[i] = JNum(b, "observed");
+		maxc = c > maxc ? c : maxc;
+		if (c > 0)
+		{
+			used++;
+			maxgap = fabs(x[i] - y[i]) > maxgap ? fabs(x[i] - y[i]) : maxgap;
+		}
+	}
+	FigureBegin(pg, "Calibration");
+	SvgBegin(pg, 440, 330, "Calibration of the predicted probabilities",
+			 psprintf("Observed share of \"%s\" against the mean predicted probability in %d bins of the test rows; the largest gap from the diagonal is %s.",
+					  m->positive ? m->positive : "1", used, FmtNum(maxgap)));
+	PlotBegin(&p, pg, 440, 330, 0, 1, 0, 1, false, "Mean predicted probability",
+			  psprintf("Observed share of \"%s\"", Clip(m->positive, 16)));
+	PlotSegment(&p, 0, 0, 1, 1, C_GREY, "5 4");
+	PlotLine(&p, n, x, y, C_GREEN, 2, NULL, false);
+	for (int i = 0; i < n; i++)
+	{
+		int64		c = (int64) JNum(JAt(cal, i), "count");
+
+		if (c > 0 && !isnan(x[i]) && !isnan(y[i]))
+			Marker(p.s, PX(&p, x[i]), PY(&p, y[i]), 0, C_GREEN, 3 + 5 * sqrt((double) c / maxc), 0.85);
+	}
+	li[0].label = "model (area = rows in bin)";
+	li[0].colour = C_GREEN;
+	li[0].kind = 2;
+	li[1].label = "perfectly calibrated";
+	li[1].colour = C_GREY;
+	li[1].kind = 1;
+	PlotLegend(&p, 2, li, 1);
+	SvgEnd(pg);
+	FigureEnd(pg, "Points on the diagonal mean a predicted 30% happens 30% of the time; above it the model is too cautious, below it too confident.");
+}
+
+static void
+ClassAucChart(HtmlPage *pg, Model *m)
+{
+	JsonbContainer *ca = JSub(m->curves, "class_auc");
+	int			n = JLen(ca);
+	char	  **labels = palloc((n + 1) * sizeof(char *));
+	char	  **txt = palloc((n + 1) * sizeof(char *));
+	double	   *v = palloc((n + 1) * sizeof(double));
+	double		lo = 1;
+	int			shown = n > 30 ? 30 : n;
+
+	for (int i = 0; i < n; i++)
+	{
+		JsonbContainer *c = JAt(ca, i);
+
+		labels[i] = psprintf("%s (%s rows)", JStr(c, "label"), FmtCount((int64) JNum(c, "support")));
+		v[i] = JNum(c, "auc");
+		txt[i] = FmtNum(v[i]);
+		if (!isnan(v[i]) && v[i] < lo)
+			lo = v[i];
+		if (isnan(v[i]))
+			v[i] = 0;
+	}
+	FigureBegin(pg, "How well each class is told apart (one-vs-rest ROC AUC)");
+	HBarChart(pg, 460, shown, labels, v, txt, "ROC AUC against the other classes (0.5 = guessing)",
+			  "One-vs-rest ROC AUC per class",
+			  psprintf("ROC AUC of each of %d classes against the others on the test rows; the lowest is %s.", n, FmtNum(lo)));
+	FigureEnd(pg, n > shown ? psprintf("The first %d of %d classes.", shown, n) : NULL);
+}
+
+static void
+ScatterChart(HtmlPage *pg, Model *m)
+{
+	JsonbContainer *sc = JSub(m->curves, "scatter");
+	JsonbContainer *sum = JSub(m->curves, "summary");
+	double	   *a,
+			   *p;
+	int			n = JNums(JSub(sc, "actual"), &a);
+	double		lo = INFINITY,
+				hi = -INFINITY;
+	Plot		pl;
+	LegendItem	li[2];
+
+	(void) JNums(JSub(sc, "predicted"), &p);
+	for (int i = 0; i < n; i++)
+	{
+		lo = fmin(lo, fmin(a[i], p[i]));
+		hi = fmax(hi, fmax(a[i], p[i]));
+	}
+	FigureBegin(pg, "Predicted against actual");
+	SvgBegin(pg, 440, 330, "Predicted against actual values",
+			 psprintf("%d test rows (a seeded sample) plotted as predicted against actual %s; RMSE %s, R\xC2\xB2 %s. Points on the diagonal are exact.",
+					  n, m->target, FmtNum(JNum(sum, "rmse")), FmtNum(JNum(sum, "r2"))));
+	PlotBegin(&pl, pg, 440, 330, lo, hi, lo, hi, true, psprintf("Actual %s", Clip(m->target, 30)),
+			  psprintf("Predicted %s", Clip(m->target, 30)));
+	PlotSegment(&pl, pl.x0, pl.x0, pl.x1, pl.x1, C_GREY, "5 4");
+	for (int i = 0; i < n; i++)
+		Marker(pl.s, PX(&pl, a[i]), PY(&pl, p[i]), 0, C_BLUE, 2.6, 0.55);
+	li[0].label = psprintf("test row (%d shown)", n);
+	li[0].colour = C_BLUE;
+	li[0].kind = 2;
+	li[1].label = "perfect prediction";
+	li[1].colour = C_GREY;
+	li[1].kind = 1;
+	PlotLegend(&pl, 2, li, 0);
+	SvgEnd(pg);
+	FigureEnd(pg, "Distance from the diagonal is the error of a row; a fan shape means the error grows with the value.");
+}
+
+static void
+ResidualChart(HtmlPage *pg, Model *m)
+{
+	JsonbContainer *res = JSub(m->curves, "residuals");
+	JsonbContainer *sum = JSub(m->curves, "summary");
+	double	   *edges,
+			   *counts;
+	int			ne = JNums(JSub(res, "edges"), &edges);
+	int			nb = JNums(JSub(res, "counts"), &counts);
+	double		maxc = 1;
+	Plot		p;
+
+	if (ne != nb + 1 || nb == 0)
+		return;
+	for (int b = 0; b < nb; b++)
+		maxc = counts[b] > maxc ? counts[b] : maxc;
+	FigureBegin(pg, "Residuals");
+	SvgBegin(pg, 440, 330, "Histogram of the residuals",
+			 psprintf("Residuals (actual minus predicted %s) of the test rows in %d bins; half lie between %s and %s, 90%% between %s and %s.",
+					  m->target, nb, FmtNum(JNum(sum, "p25")), FmtNum(JNum(sum, "p75")),
+					  FmtNum(JNum(sum, "p05")), FmtNum(JNum(sum, "p95"))));
+	PlotBegin(&p, pg, 440, 330, edges[0], edges[nb], 0, maxc, true,
+			  psprintf("Actual \xE2\x88\x92 predicted %s", Clip(m->target, 30)), "Test rows");
+	for (int b = 0; b < nb; b++)
+	{
+		double		x0 = PX(&p, edges[b]),
+					x1 = PX(&p, edges[b + 1]),
+					y = PY(&p, counts[b]);
+
+		appendStringInfo(p.s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" stroke=\"#FFFFFF\" stroke-width=\"0.8\"/>\n",
+						 x0, y, x1 - x0, p.b - y, C_SKY);
+	}
+	if (p.x0 <= 0 && p.x1 >= 0)
+		PlotSegment(&p, 0, p.y0, 0, p.y1, C_INK, "4 3");
+	SvgEnd(pg);
+	FigureEnd(pg, psprintf("Mean residual %s (0 = unbiased), standard deviation %s; the dashed line marks zero.",
+						   FmtNum(JNum(sum, "mean_residual")), FmtNum(JNum(sum, "sd_residual"))));
+}
+
+static void
+WritePerformance(HtmlPage *pg, Model *m)
+{
+	SectionBegin(pg, "performance", "How well it predicts: the test split",
+				 psprintf("Every chart here is computed on the %s test rows the search never saw, when the model was trained.",
+						  FmtCount(m->test_rows)));
+	if (m->curves == NULL || JNum(m->curves, "n") <= 0)
+	{
+		Empty(pg, m->test_rows == 0 ? "No test rows were held out, so there is nothing to chart."
+			  : "No test-split diagnostics are stored for this version (it was trained before automl 0.3.0); retrain it to get these charts.");
+		SectionEnd(pg);
+		return;
+	}
+	appendStringInfoString(&pg->s, "<div class=\"grid2\">\n");
+	if (m->binary)
+	{
+		if (JSub(m->curves, "roc"))
+			RocChart(pg, m);
+		if (JSub(m->curves, "pr"))
+			PrChart(pg, m);
+		ConfusionFigure(pg, m);
+		CalibrationChart(pg, m);
+	}
+	else if (m->multiclass)
+	{
+		ConfusionFigure(pg, m);
+		ClassAucChart(pg, m);
+	}
+	else
+	{
+		ScatterChart(pg, m);
+		ResidualChart(pg, m);
+	}
+	appendStringInfoString(&pg->s, "</div>\n");
+	SectionEnd(pg);
+}
+
+/* ---------------------------------------------------------------- importance */
+
+typedef struct Imp
+{
+	char	   *name;
+	double		v;
+	JsonbContainer *obj;
+} Imp;
+
+static int
+CmpImp(const void *a, const void *b)
+{
+	double		x = ((const Imp *) a)->v,
+				y = ((const Imp *) b)->v;
+
+	if (isnan(x) != isnan(y))
+		return isnan(x) ? 1 : -1;
+	return (x < y) - (x > y);
+}
+
+static void
+WriteImportance(HtmlPage *pg, Model *m)
+{
+	StringInfo	s = &pg->s;
+	JsonbContainer *di = JSub(m->diag, "importance");
+	JsonbContainer *dfeat = JSub(di, "features");
+	int			n = 0,
+				shown;
+	Imp		   *imp;
+	const char *what;
+	double		total = 0;
+	char	  **labels,
+			  **txt;
+	double	   *v;
+
+	SectionBegin(pg, "importance", "What drives the predictions",
+				 dfeat ? "Global importance of each source column on the test split, as stored at training time."
+				 : "How much each source column contributes to the model's splits (gain) or coefficients, summed over the columns it became.");
+	if (dfeat)
+	{
+		int			nf = JLen(dfeat);
+		bool		shap = false,
+					perm = false;
+
+		for (int i = 0; i < nf; i++)
+		{
+			shap |= !isnan(JNum(JAt(dfeat, i), "shap"));
+			perm |= !isnan(JNum(JAt(dfeat, i), "permutation"));
+		}
+		what = shap ? "shap" : perm ? "permutation" : "gain";
+		imp = palloc((nf + 1) * sizeof(Imp));
+		for (int i = 0; i < nf; i++)
+		{
+			JsonbContainer *f = JAt(dfeat, i);
+
+			imp[n].name = JStr(f, "feature");
+			imp[n].v = JNum(f, what);
+			imp[n].obj = f;
+			n++;
+		}
+	}
+	else
+	{
+		int			nf = JLen(m->features);
+
+		what = "gain";
+		imp = palloc((nf + 1) * sizeof(Imp));
+		for (int i = 0; i < nf; i++)
+		{
+			JsonbContainer *f = JAt(m->features, i);
+			char	   *role = JStr(f, "role");
+
+			if (role == NULL || strcmp(role, "feature") != 0 || isnan(JNum(f, "importance")))
+				continue;
+			imp[n].name = JStr(f, "name");
+			imp[n].v = JNum(f, "importance");
+			imp[n].obj = f;
+			n++;
+		}
+	}
+	if (n == 0)
+	{
+		Empty(pg, psprintf("The %s model stores no feature importance.", m->algorithm));
+		SectionEnd(pg);
+		return;
+	}
+	qsort(imp, n, sizeof(Imp), CmpImp);
+	for (int i = 0; i < n; i++)
+		total += isnan(imp[i].v) ? 0 : fabs(imp[i].v);
+	shown = n > 20 ? 20 : n;
+	labels = palloc(shown * sizeof(char *));
+	txt = palloc(shown * sizeof(char *));
+	v = palloc(shown * sizeof(double));
+	for (int i = 0; i < shown; i++)
+	{
+		labels[i] = imp[i].name;
+		v[i] = isnan(imp[i].v) ? 0 : imp[i].v;
+		txt[i] = strcmp(what, "gain") == 0 && total > 0 ? FmtPct(v[i] / total) : FmtNum(v[i]);
+	}
+	FigureBegin(pg, strcmp(what, "shap") == 0 ? "Mean absolute contribution (SHAP) per column"
+				: strcmp(what, "permutation") == 0 ? "Permutation importance per column"
+				: "Share of the model's gain per column");
+	HBarChart(pg, 900, shown, labels, v, txt,
+			  strcmp(what, "shap") == 0 ? psprintf("Mean |contribution| to the model output (%s)",
+												   JStr(di, "output") ? JStr(di, "output") : "model units")
+			  : strcmp(what, "permutation") == 0 ? psprintf("Drop in test %s when the column is shuffled",
+															JStr(di, "metric") ? JStr(di, "metric") : m->metric)
+			  : "Share of the total gain (or of the absolute coefficients)",
+			  "Feature importance",
+			  psprintf("Importance of the %d most important of %d columns; the first, %s, has %s.",
+					   shown, n, imp[0].name, txt[0]));
+	FigureEnd(pg, n > shown ? psprintf("The %d most important of %d columns.", shown, n) : NULL);
+
+	if (dfeat)
+	{
+		appendStringInfoString(s, "<h3>Every measure</h3>\n<div class=\"scroll\"><table>\n"
+							   "<tr><th>Column</th><th class=\"n\">Mean |SHAP|</th><th class=\"n\">Permutation</th><th class=\"n\">Gain</th></tr>\n");
+		for (int i = 0; i < n && i < 50; i++)
+		{
+			appendStringInfoString(s, "<tr><td>");
+			XmlAppend(s, imp[i].name);
+			appendStringInfoString(s, "</td><td class=\"n\">");
+			XmlAppend(s, FmtNum(JNum(imp[i].obj, "shap")));
+			appendStringInfoString(s, "</td><td class=\"n\">");
+			XmlAppend(s, FmtNum(JNum(imp[i].obj, "permutation")));
+			appendStringInfoString(s, "</td><td class=\"n\">");
+			XmlAppend(s, FmtNum(JNum(imp[i].obj, "gain")));
+			appendStringInfoString(s, "</td></tr>\n");
+		}
+		appendStringInfoString(s, "</table></div>\n");
+	}
+	SectionEnd(pg);
+}
+
+/* ---------------------------------------------------------------- search */
+
+static int
+CmpDouble(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+TrajectoryChart(HtmlPage *pg, Model *m, JsonbContainer *trials)
+{
+	int			n = JLen(trials),
+				cut = 0,
+				clipped = 0,
+				nl = 0;
+	double	   *t = palloc((n + 2) * sizeof(double)),
+			   *sc = palloc((n + 2) * sizeof(double)),
+			   *best = palloc((n + 2) * sizeof(double));
+	char	  **learner = palloc((n + 1) * sizeof(char *));
+	const char *names[16];
+	LegendItem	li[17];
+	double		tmax = 0,
+				lo = INFINITY,
+				hi = -INFINITY;
+	int			first_best = -1,
+				last_best = -1;
+	Plot		p;
+	bool		hib = JNum(JSub(m->diag, "trajectory"), "higher_is_better") == 1;
+
+	for (int i = 0; i < n; i++)
+	{
+		JsonbContainer *tr = JAt(trials, i);
+		bool		seen = false;
+
+		t[i] = JNum(tr, "seconds");
+		sc[i] = JNum(tr, "score");
+		best[i] = JNum(tr, "best");
+		learner[i] = JStr(tr, "learner");
+		if (learner[i] == NULL)
+			learner[i] = "?";
+		tmax = fmax(tmax, isnan(t[i]) ? 0 : t[i]);
+		if (isnan(sc[i]))
+			cut++;
+		else
+		{
+			lo = fmin(lo, sc[i]);
+			hi = fmax(hi, sc[i]);
+		}
+		if (!isnan(best[i]))
+		{
+			if (first_best < 0)
+				first_best = i;
+			if (last_best < 0 || best[i] != best[last_best])
+				last_best = i;
+		}
+		for (int k = 0; k < nl && !seen; k++)
+			seen = strcmp(names[k], learner[i]) == 0;
+		if (!seen && nl < 16)
+			names[nl++] = learner[i];
+	}
+	/* the best-so-far line runs on to the end of the search */
+	t[n] = tmax;
+	best[n] = n ? best[n - 1] : NAN;
+
+	/*
+	 * Keep the chart on the interesting part: a trial far worse than the
+	 * median (the baseline, a diverged configuration) is drawn on the edge.
+	 */
+	{
+		double	   *q = palloc((n + 1) * sizeof(double));
+		int			nq = 0;
+		double		med,
+					b = best[n];
+
+		for (int i = 0; i < n; i++)
+			if (!isnan(sc[i]))
+				q[nq++] = sc[i];
+		if (nq >= 4 && !isnan(b))
+		{
+			qsort(q, nq, sizeof(double), CmpDouble);
+			med = q[nq / 2];
+			if (hib && lo < b - 3 * (b - med) && b > med)
+				lo = b - 3 * (b - med);
+			else if (!hib && hi > b + 3 * (med - b) && med > b)
+				hi = b + 3 * (med - b);
+		}
+		for (int i = 0; i < n; i++)
+			clipped += !isnan(sc[i]) && (sc[i] < lo || sc[i] > hi);
+	}
+
+	FigureBegin(pg, "The search over time");
+	SvgBegin(pg, 900, 340, "Search trajectory",
+			 first_best < 0 ? psprintf("%d trials, none scored.", n)
+			 : psprintf("%d trials over %s; the best validation %s went from %s (%s, at %s) to %s (%s, at %s).",
+						n, FmtSeconds(tmax), m->metric, FmtNum(best[first_best]), learner[first_best],
+						FmtSeconds(t[first_best]), FmtNum(best[last_best]), learner[last_best],
+						FmtSeconds(t[last_best])));
+	PlotBeginEx(&p, pg, 900, 340, 150, 0, tmax > 0 ? tmax : 1, lo, hi, true,
+				"Seconds since training started (s)", psprintf("Validation %s (%s is better)", m->metric, hib ? "higher" : "lower"));
+	PlotLine(&p, n + 1, t, best, C_INK, 2, NULL, true);
+	for (int i = 0; i < n; i++)
+		if (!isnan(sc[i]) && !isnan(t[i]))
+			Marker(p.s, PX(&p, t[i]), PY(&p, sc[i]), LearnerShape(learner[i]), LearnerColour(learner[i]), 4.2, 0.9);
+	for (int k = 0; k < nl; k++)
+	{
+		li[k].label = names[k];
+		li[k].colour = LearnerColour(names[k]);
+		li[k].kind = 2 + LearnerShape(names[k]);
+	}
+	li[nl].label = "best so far";
+	li[nl].colour = C_INK;
+	li[nl].kind = 0;
+	PlotLegend(&p, nl + 1, li, 2);
+	SvgEnd(pg);
+	FigureEnd(pg, psprintf("Each point is one trial, scored by cross-validation or a validation split on the search's sample of training rows; the line is the best score so far.%s%s",
+						   cut ? psprintf(" %d trial%s cut short at the time limit %s not shown.", cut, cut == 1 ? "" : "s", cut == 1 ? "is" : "are") : "",
+						   clipped ? psprintf(" %d trial%s far worse than the rest (such as the baseline) %s drawn on the %s edge.", clipped,
+											  clipped == 1 ? "" : "s", clipped == 1 ? "is" : "are", hib ? "lower" : "upper") : ""));
+}
+
+static void
+WriteSearch(HtmlPage *pg, Model *m)
+{
+	StringInfo	s = &pg->s;
+	JsonbContainer *trials = JSub(JSub(m->diag, "trajectory"), "trials");
+	Oid			t[1] = {INT8OID};
+	Datum		v[1];
+	int64		total;
+
+	SectionBegin(pg, "search", "How it was found: the search",
+				 "Every configuration tried, in order, and the leaderboard of their validation scores. The winner was then refit on every training row and scored once on the test split.");
+	if (JLen(trials) > 0)
+		TrajectoryChart(pg, m, trials);
+	else
+		Empty(pg, "No search trajectory is stored for this version.");
+
+	appendStringInfoString(s, "<h3>Leaderboard</h3>\n");
+	if (!m->can_review)
+	{
+		Empty(pg, "The leaderboard is shown to roles with the review privilege on this model.");
+		SectionEnd(pg);
+		return;
+	}
+	v[0] = Int64GetDatum(m->id);
+	if (SPI_execute_with_args("SELECT rank, learner, score, fit_seconds, sample_rows, "
+							  "       CASE WHEN hyperparameters ? 'members' THEN "
+							  "         (SELECT string_agg(format('%s \xC3\x97 %s', x->>'learner', round((x->>'weight')::numeric, 3)), ' + ' ORDER BY o) "
+							  "            FROM jsonb_array_elements(hyperparameters->'members') WITH ORDINALITY e(x, o)) "
+							  "       ELSE (SELECT string_agg(key || ' = ' || value, ', ' ORDER BY key) FROM jsonb_each_text(hyperparameters)) END, "
+							  "       count(*) OVER () "
+							  "  FROM automl.candidates WHERE model_id = $1 ORDER BY rank LIMIT 15",
+							  1, t, v, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not read the leaderboard");
+	if (SPI_processed == 0)
+	{
+		Empty(pg, "No leaderboard rows are stored for this version.");
+		SectionEnd(pg);
+		return;
+	}
+	total = SpiInt64(0, 7);
+	appendStringInfoString(s, "<div class=\"scroll\"><table>\n<tr><th class=\"n\">Rank</th><th>Learner</th>");
+	appendStringInfoString(s, "<th class=\"n\">Validation ");
+	XmlAppend(s, m->metric);
+	appendStringInfoString(s, "</th>");
+	appendStringInfoString(s, "<th class=\"n\">Fit time</th><th class=\"n\">Rows</th><th>Hyperparameters</th></tr>\n");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		int			rank = SpiInt32(i, 1);
+		char	   *l = SpiText(i, 2);
+		char	   *hp = SpiText(i, 6);
+
+		appendStringInfo(s, "<tr%s><td class=\"n\">%d</td><td class=\"nw\"><span class=\"sw l-%s\"></span>",
+						 rank == 1 ? " class=\"win\"" : "", rank, LearnerClass(l));
+		XmlAppend(s, l);
+		appendStringInfoString(s, "</td><td class=\"n\">");
+		XmlAppend(s, isnan(SpiFloat(i, 3)) ? "cut short" : psprintf("%.4f", SpiFloat(i, 3)));
+		appendStringInfoString(s, "</td><td class=\"n\">");
+		XmlAppend(s, FmtSeconds(SpiFloat(i, 4)));
+		appendStringInfoString(s, "</td><td class=\"n\">");
+		XmlAppend(s, FmtCount(SpiInt64(i, 5)));
+		appendStringInfoString(s, "</td><td>");
+		if (hp)
+		{
+			appendStringInfoString(s, "<code>");
+			XmlAppend(s, hp);
+			appendStringInfoString(s, "</code>");
+		}
+		appendStringInfoString(s, "</td></tr>\n");
+	}
+	appendStringInfoString(s, "</table></div>\n");
+	if (total > (int64) SPI_processed)
+	{
+		appendStringInfoString(s, "<p class=\"note\">");
+		Xf(s, "The best %d of %s candidates; all are in automl.leaderboard.", (int) SPI_processed, FmtCount(total));
+		appendStringInfoString(s, "</p>\n");
+	}
+	SectionEnd(pg);
+}
+
+/* ---------------------------------------------------------------- columns */
+
+static void
+WriteColumns(HtmlPage *pg, Model *m)
+{
+	StringInfo	s = &pg->s;
+	int			n = JLen(m->features);
+
+	SectionBegin(pg, "columns", "What it reads: the preprocessing of every column",
+				 "Fitted on the training rows only and stored in the model. Trees split on numbers and categories directly; linear models standardize numbers and one-hot encode categories.");
+	if (n == 0)
+	{
+		Empty(pg, "No column profile is stored for this version.");
+		SectionEnd(pg);
+		return;
+	}
+	appendStringInfoString(s, "<div class=\"scroll\"><table>\n<tr><th>Column</th><th>Type</th><th>Role</th>"
+						   "<th class=\"n\">Missing</th><th>Profile</th><th>Encoding, or why it is not used</th></tr>\n");
+	for (int i = 0; i < n; i++)
+	{
+		JsonbContainer *f = JAt(m->features, i);
+		char	   *role = JStr(f, "role");
+		char	   *kind = JStr(f, "kind");
+		char	   *reason = JStr(f, "reason");
+		char	   *enc = JStr(f, "encoding");
+		bool		dropped = role && strcmp(role, "dropped") == 0;
+		bool		target = role && strcmp(role, "target") == 0;
+
+		appendStringInfo(s, "<tr%s><td>", dropped ? " class=\"muted\"" : "");
+		XmlAppend(s, JStr(f, "name"));
+		appendStringInfoString(s, "</td><td>");
+		XmlAppend(s, JStr(f, "type"));
+		appendStringInfoString(s, "</td><td>");
+		XmlAppend(s, target ? "target" : role);
+		appendStringInfoString(s, "</td><td class=\"n\">");
+		XmlAppend(s, FmtPct(JNum(f, "missing_rate")));
+		appendStringInfoString(s, "</td><td>");
+		if (!isnan(JNum(f, "min")))
+			Xf(s, "%s to %s, mean %s", FmtNum(JNum(f, "min")), FmtNum(JNum(f, "max")), FmtNum(JNum(f, "mean")));
+		else if (!isnan(JNum(f, "levels")))
+			Xf(s, "%s levels, %s kept", FmtCount((int64) JNum(f, "levels")), FmtCount((int64) JNum(f, "kept_levels")));
+		else if (kind)
+			XmlAppend(s, kind);
+		appendStringInfoString(s, "</td><td>");
+		if (dropped)
+			Xf(s, "dropped: %s", reason ? reason : "not used");
+		else if (target)
+			XmlAppend(s, m->binary || m->multiclass ? "the class to predict" : "the value to predict");
+		else if (enc)
+			XmlAppend(s, enc);
+		else if (kind && strcmp(kind, "numeric") == 0)
+			XmlAppend(s, "number: as is for trees; standardized, with a missing flag, for linear models");
+		appendStringInfoString(s, "</td></tr>\n");
+	}
+	appendStringInfoString(s, "</table></div>\n");
+	SectionEnd(pg);
+}
+
+/* ---------------------------------------------------------------- hyperparameters */
+
+static void
+PairsTable(HtmlPage *pg, JsonbContainer *obj, const char *kh, const char *vh)
+{
+	StringInfo	s = &pg->s;
+	JPair	   *pairs;
+	int			n = JPairs(obj, &pairs);
+
+	appendStringInfoString(s, "<table>\n<tr><th>");
+	XmlAppend(s, kh);
+	appendStringInfoString(s, "</th><th>");
+	XmlAppend(s, vh);
+	appendStringInfoString(s, "</th></tr>\n");
+	for (int i = 0; i < n; i++)
+	{
+		appendStringInfoString(s, "<tr><td><code>");
+		XmlAppend(s, pairs[i].key);
+		appendStringInfoString(s, "</code></td><td>");
+		XmlAppend(s, pairs[i].val.type == jbvNumeric ? JValStr(&pairs[i].val) : JCell(&pairs[i].val));
+		appendStringInfoString(s, "</td></tr>\n");
+	}
+	appendStringInfoString(s, "</table>\n");
+}
+
+static void
+WriteHyperparameters(HtmlPage *pg, Model *m)
+{
+	StringInfo	s = &pg->s;
+	JsonbContainer *members = JSub(m->hyper, "members");
+	JPair	   *pairs;
+
+	SectionBegin(pg, "hyperparameters", "Hyperparameters",
+				 psprintf("The configuration of the %s model that was refit on every training row.", m->algorithm));
+	if (members)
+	{
+		appendStringInfoString(s, "<table>\n<tr><th>Member</th><th class=\"n\">Weight</th><th>Hyperparameters</th></tr>\n");
+		for (int i = 0; i < JLen(members); i++)
+		{
+			JsonbContainer *mb = JAt(members, i);
+			char	   *l = JStr(mb, "learner");
+			int			np = JPairs(JSub(mb, "params"), &pairs);
+
+			appendStringInfo(s, "<tr><td class=\"nw\"><span class=\"sw l-%s\"></span>", LearnerClass(l ? l : "?"));
+			XmlAppend(s, l);
+			appendStringInfoString(s, "</td><td class=\"n\">");
+			XmlAppend(s, FmtNum(JNum(mb, "weight")));
+			appendStringInfoString(s, "</td><td><code>");
+			for (int p = 0; p < np; p++)
+				Xf(s, "%s%s = %s", p ? ", " : "", pairs[p].key, JValStr(&pairs[p].val));
+			appendStringInfoString(s, "</code></td></tr>\n");
+		}
+		appendStringInfoString(s, "</table>\n");
+	}
+	else if (JPairs(m->hyper, &pairs) > 0)
+		PairsTable(pg, m->hyper, "Parameter", "Value");
+	else
+		Empty(pg, "This learner has no hyperparameters.");
+	if (JPairs(m->options, &pairs) > 0)
+	{
+		appendStringInfoString(s, "<h3>Training options</h3>\n");
+		PairsTable(pg, m->options, "Option", "Value");
+	}
+	SectionEnd(pg);
+}
+
+/* ---------------------------------------------------------------- fairness, explanations */
+
+static void
+WriteBias(HtmlPage *pg, Model *m)
+{
+	StringInfo	s = &pg->s;
+	JsonbContainer *bias = JSub(m->diag, "bias");
+
+	if (bias == NULL)
+		return;
+	SectionBegin(pg, "fairness", "Fairness across groups",
+				 "How the model's decisions on the test split differ between the groups of each sensitive column, against its reference group.");
+	if (JLen(bias) == 0)
+		Empty(pg, "No sensitive column was analysed.");
+	for (int i = 0; i < JLen(bias); i++)
+	{
+		JsonbContainer *b = JAt(bias, i);
+
+		appendStringInfoString(s, "<h3>");
+		XmlAppend(s, JStr(b, "sensitive"));
+		if (JStr(b, "reference"))
+			Xf(s, " (reference group: %s)", JStr(b, "reference"));
+		appendStringInfoString(s, "</h3>\n");
+		ObjectTable(pg, JSub(b, "groups"), "flagged");
+	}
+	SectionEnd(pg);
+}
+
+static void
+WriteExamples(HtmlPage *pg, Model *m)
+{
+	JsonbContainer *ex = JSub(m->diag, "examples");
+	int			n = JLen(ex);
+
+	if (ex == NULL)
+		return;
+	SectionBegin(pg, "examples", "Why it predicts what it predicts: examples",
+				 "Test rows with each column's contribution to the prediction, from the average prediction (the base) to this row's.");
+	if (n == 0)
+		Empty(pg, "No examples are stored.");
+	appendStringInfoString(&pg->s, "<div class=\"grid2\">\n");
+	for (int i = 0; i < n && i < 6; i++)
+	{
+		JsonbContainer *e = JAt(ex, i);
+		JsonbContainer *c = JSub(e, "contributions");
+		int			nc = JLen(c),
+					shown;
+		Imp		   *imp = palloc((nc + 1) * sizeof(Imp));
+		char	  **labels,
+				  **txt;
+		double	   *v;
+
+		for (int k = 0; k < nc; k++)
+		{
+			JsonbContainer *ck = JAt(c, k);
+			char	   *val = JStr(ck, "value");
+
+			imp[k].name = psprintf("%s = %s", JStr(ck, "feature"), val ? Clip(val, 14) : "NULL");
+			imp[k].v = fabs(JNum(ck, "contribution"));
+			imp[k].obj = ck;
+		}
+		qsort(imp, nc, sizeof(Imp), CmpImp);
+		shown = nc > 10 ? 10 : nc;
+		labels = palloc((shown + 1) * sizeof(char *));
+		txt = palloc((shown + 1) * sizeof(char *));
+		v = palloc((shown + 1) * sizeof(double));
+		for (int k = 0; k < shown; k++)
+		{
+			labels[k] = imp[k].name;
+			v[k] = JNum(imp[k].obj, "contribution");
+			txt[k] = psprintf("%s%s", v[k] > 0 ? "+" : "", FmtNum(v[k]));
+		}
+		FigureBegin(pg, psprintf("Example %d: prediction %s (base %s)", i + 1,
+								 FmtNum(JNum(e, "prediction")), FmtNum(JNum(e, "base"))));
+		if (shown > 0)
+			HBarChart(pg, 460, shown, labels, v, txt, "Contribution to the model output",
+					  psprintf("Explanation of example %d", i + 1),
+					  psprintf("The %d largest contributions to a prediction of %s from a base of %s; the largest is %s (%s).",
+							   shown, FmtNum(JNum(e, "prediction")), FmtNum(JNum(e, "base")), labels[0], txt[0]));
+		FigureEnd(pg, nc > shown ? psprintf("The %d largest of %d contributions.", shown, nc) : NULL);
+	}
+	appendStringInfoString(&pg->s, "</div>\n");
+	SectionEnd(pg);
+}
+
+/* ---------------------------------------------------------------- history */
+
+static void
+WriteHistory(HtmlPage *pg, Model *m)
+{
+	StringInfo	s = &pg->s;
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+
+	SectionBegin(pg, "history", "History", "Deployments of this model name and the audit trail of this version, newest first.");
+	v[0] = CStringGetTextDatum(m->name);
+	v[1] = Int32GetDatum(m->version);
+	if (SPI_execute_with_args("SELECT version, to_char(deployed_at, 'YYYY-MM-DD HH24:MI TZ'), deployed_by::text, reason "
+							  "FROM automl.deployments WHERE name = $1 ORDER BY id DESC LIMIT 10",
+							  1, t, v, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not read the deployments");
+	appendStringInfoString(s, "<h3>Deployments</h3>\n");
+	if (SPI_processed == 0)
+		Empty(pg, "No version of this model has been deployed.");
+	else
+	{
+		appendStringInfoString(s, "<table>\n<tr><th>When</th><th class=\"n\">Version</th><th>By</th><th>Reason</th></tr>\n");
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			appendStringInfoString(s, "<tr><td>");
+			XmlAppend(s, SpiText(i, 2));
+			appendStringInfo(s, "</td><td class=\"n\">%d</td><td>", SpiInt32(i, 1));
+			XmlAppend(s, SpiText(i, 3));
+			appendStringInfoString(s, "</td><td>");
+			XmlAppend(s, SpiText(i, 4));
+			appendStringInfoString(s, "</td></tr>\n");
+		}
+		appendStringInfoString(s, "</table>\n");
+	}
+
+	appendStringInfoString(s, "<h3>Audit trail of this version</h3>\n");
+	if (SPI_execute("SELECT to_regclass('automl.audit') IS NOT NULL", true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1 || !SpiBool(0, 1))
+	{
+		Empty(pg, "This installation keeps no audit trail.");
+		SectionEnd(pg);
+		return;
+	}
+	if (SPI_execute_with_args("SELECT to_char(at, 'YYYY-MM-DD HH24:MI TZ'), role::text, action, detail::text "
+							  "FROM automl.audit WHERE model = $1 AND version = $2 ORDER BY id DESC LIMIT 20",
+							  2, t, v, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not read the audit trail");
+	if (SPI_processed == 0)
+		Empty(pg, "No audit rows for this version.");
+	else
+	{
+		appendStringInfoString(s, "<div class=\"scroll\"><table>\n<tr><th>When</th><th>Role</th><th>Action</th><th>Detail</th></tr>\n");
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			appendStringInfoString(s, "<tr><td>");
+			XmlAppend(s, SpiText(i, 1));
+			appendStringInfoString(s, "</td><td>");
+			XmlAppend(s, SpiText(i, 2));
+			appendStringInfoString(s, "</td><td>");
+			XmlAppend(s, SpiText(i, 3));
+			appendStringInfoString(s, "</td><td><code>");
+			XmlAppend(s, Clip(SpiText(i, 4), 200));
+			appendStringInfoString(s, "</code></td></tr>\n");
+		}
+		appendStringInfoString(s, "</table></div>\n");
+	}
+	SectionEnd(pg);
+}
+
+/* ---------------------------------------------------------------- entry */
+
+/*
+ * automl_report(model, version): the XHTML report of a model version (the
+ * deployed one by default, else the latest).  Needs use on the model.
+ */
+Datum
+automl_report(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *name;
+	Model		m;
+	HtmlPage		pg;
+	char	   *html;
+	char	   *stamp = NULL;
+	text	   *result;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	AmlGovCheck(name, AML_GOV_USE); /* 42501 unless the caller may use it */
+	memset(&m, 0, sizeof(m));
+	/*
+	 * Everything below is allocated in SPI's procedure context (SPI calls
+	 * switch back to it) and freed by SPI_finish; only the result is copied
+	 * out to the caller's context.
+	 */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ReadModel(&m, name, !PG_ARGISNULL(1), PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1));
+
+	PageBegin(&pg, psprintf("%s version %d \xE2\x80\x94 automl model report", m.name, m.version));
+	WriteHeader(&pg, &m);
+	WriteSummary(&pg, &m);
+	WritePerformance(&pg, &m);
+	WriteImportance(&pg, &m);
+	WriteSearch(&pg, &m);
+	WriteColumns(&pg, &m);
+	WriteHyperparameters(&pg, &m);
+	WriteBias(&pg, &m);
+	WriteExamples(&pg, &m);
+	WriteHistory(&pg, &m);
+
+	if (SPI_execute("SELECT 'automl ' || extversion || ', ' || to_char(now(), 'YYYY-MM-DD HH24:MI TZ') "
+					"FROM pg_catalog.pg_extension WHERE extname = 'automl'", true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+		stamp = SpiText(0, 1);
+	appendStringInfoString(&pg.s, "<footer>");
+	Xf(&pg.s, "Generated by %s from the automl catalog; every chart comes from what was stored when the model was trained.",
+	   stamp ? stamp : "automl");
+	appendStringInfoString(&pg.s, "</footer>\n");
+	html = PageEnd(&pg);
+	MemoryContextSwitchTo(caller);
+	result = cstring_to_text(html);
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
+}
