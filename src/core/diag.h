@@ -59,4 +59,10 @@ typedef struct aml_diag_input
  * Each returns AML_OK or a failure with err filled; training fails with it.
  */
 
+/*
+ * aml_diag_bias adds "bias": one table per sensitive column of the
+ * training options (nothing when there is none or no test rows).
+ */
+aml_status	aml_diag_bias(aml_json *j, const aml_diag_input *di, aml_error *err);
+
 #endif							/* AML_DIAG_H */
