@@ -369,14 +369,18 @@ aml_bias_bin_of(const double *edges, int n_edges, double x)
 
 /*
  * shortest writes the shortest decimal that reads back as v (as a float
- * when as_float).
+ * when as_float), without an exponent unless v is very large or small.
  */
 static void
 shortest(char *buf, size_t cap, double v, int as_float)
 {
+	int			plain = v == 0 || (fabs(v) >= 1e-4 && fabs(v) < 1e15);
+
 	for (int prec = 1; prec <= 17; prec++)
 	{
 		snprintf(buf, cap, "%.*g", prec, v);
+		if (plain && strchr(buf, 'e') != NULL)
+			continue;
 		if (as_float ? strtof(buf, NULL) == (float) v : strtod(buf, NULL) == v)
 			return;
 	}

@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
 #include "fmgr.h"
 #include "utils/memutils.h"
 
@@ -64,5 +65,10 @@ extern void AmlGovDeploy(const char *name, int version, int64 model_id, const ch
 
 /* model cache (predict.c) */
 extern aml_model *AmlModelLoad(const char *name, int version, int64 *model_id);
+
+/* predict.c: a row type's columns mapped by name to a model's inputs */
+typedef struct RowMapper RowMapper;
+extern RowMapper *MapperCreate(aml_model *m, TupleDesc desc, MemoryContext cxt, const char *name);
+extern void MapperConvert(const RowMapper *rm, const Datum *values, const bool *nulls, double *in);
 
 #endif							/* AUTOML_PG_H */

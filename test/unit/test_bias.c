@@ -373,6 +373,13 @@ test_bins(void)
 	CHECK(strcmp(buf, "[5, 7)") == 0);
 	aml_bias_bin_label(e, k, 3, 1, 8, 0, buf, sizeof(buf));
 	CHECK(strcmp(buf, "[7, 8]") == 0);
+	/* whole numbers without an exponent, huge ones with one */
+	e[0] = 30;
+	aml_bias_bin_label(e, 1, 1, 0, 365, 0, buf, sizeof(buf));
+	CHECK(strcmp(buf, "[30, 365]") == 0);
+	e[0] = 1e20;
+	aml_bias_bin_label(e, 1, 0, -1200000, 2, 0, buf, sizeof(buf));
+	CHECK(strcmp(buf, "[-1200000, 1e+20)") == 0);
 
 	/* ties: edges at the minimum and repeated ones are dropped */
 	CHECK(aml_bias_quantile_edges(&env, ties, 8, 4, e, &k, &err) == AML_OK);
