@@ -625,7 +625,7 @@ setup_inputs(train_ctx *c)
 		{
 			c->drop_reason[col] = (char *) reason;
 			aml_free(env, counts);
-			if (strcmp(reason, "excluded") != 0)
+			if (strcmp(reason, "excluded") != 0 && strcmp(reason, "sensitive") != 0)
 				aml_log(env, AML_LOG_NOTICE, "column \"%s\" is not used: %s", fc->name,
 						strcmp(reason, "id_like") == 0 ? "it looks like an identifier (unique per row)" :
 						strcmp(reason, "constant") == 0 ? "it has a single value" :
