@@ -5,8 +5,10 @@
  *	  whose values are worked out by hand in the comments (binary with a
  *	  missing label, threshold, the other positive class, an explicit
  *	  reference, multiclass one-vs-rest, regression), undefined values as
- *	  NaN, the minimum group size, bad options, and the quantile bins and
- *	  their labels.
+ *	  NaN, the minimum group size, bad options, the quantile bins and
+ *	  their labels, and the sensitive columns of aml_train (left out of
+ *	  the features, their tables in the diagnostics, refused when they
+ *	  cannot be compared).
  *
  *-------------------------------------------------------------------------
  */
@@ -14,6 +16,17 @@
 
 #include "aml_int.h"
 #include "harness.h"
+
+/* report_section returns a section of the report as a malloc'd string */
+static char *
+report_section(const aml_report *r, const char *section)
+{
+	size_t		n = aml_report_json(r, section, NULL, 0);
+	char	   *buf = malloc(n + 1);
+
+	aml_report_json(r, section, buf, n + 1);
+	return buf;
+}
 
 #define TOL 1e-12
 
@@ -400,6 +413,110 @@ test_bins(void)
 	CHECK(env.mem_used == 0);
 }
 
+/*
+ * A frame of 300 rows: g (categorical "a"/"b", the label's main cause), x
+ * (numeric), one (a single value), y (categorical target "n"/"p").
+ */
+static aml_frame *
+sensitive_frame(aml_env *env)
+{
+	aml_error	err;
+	aml_frame  *f = aml_frame_create(env, &err);
+
+	aml_frame_add_column(f, "g", AML_COL_CATEGORICAL, "text", 0, 0, &err);
+	aml_frame_add_column(f, "x", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_add_column(f, "one", AML_COL_NUMERIC, "int4", 1, 0, &err);
+	aml_frame_add_column(f, "y", AML_COL_CATEGORICAL, "text", 0, 0, &err);
+	aml_frame_reserve(f, 300, &err);
+	for (int i = 0; i < 300; i++)
+	{
+		int			b = i % 3 == 0;
+		double		x = (double) ((i * 37) % 100) / 100.0;
+		const char *lab = (b ? 0.6 : 0.0) + x > 0.7 ? "p" : "n";
+
+		aml_frame_set_code(f, 0, i, aml_frame_level_code(f, 0, b ? "b" : "a", 1, &err));
+		aml_frame_set_numeric(f, 1, i, x);
+		aml_frame_set_numeric(f, 2, i, 1);
+		aml_frame_set_code(f, 3, i, aml_frame_level_code(f, 3, lab, 1, &err));
+	}
+	aml_frame_set_rows(f, 300);
+	return f;
+}
+
+static void
+test_train_sensitive(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_frame  *f;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	int			sens[1] = {0};
+	char	   *diag,
+			   *feat;
+
+	aml_env_init(&env);
+	f = sensitive_frame(&env);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.manual = 1;
+	o.manual_algo = AML_ALGO_DECISION_TREE;
+	o.sensitive = sens;
+	o.n_sensitive = 1;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	if (m == NULL)
+		return;
+	/* g is not an input; its table is in the diagnostics */
+	CHECK(aml_model_n_inputs(m) == 1 && strcmp(aml_model_input_name(m, 0), "x") == 0);
+	diag = report_section(r, "diagnostics");
+	feat = report_section(r, "features");
+	CHECK(strstr(diag, "\"bias\":[{\"sensitive\":\"g\"") != NULL);
+	CHECK(strstr(diag, "\"used_as_feature\":false") != NULL);
+	CHECK(strstr(diag, "\"positive\":\"p\"") != NULL);
+	CHECK(strstr(diag, "\"group_value\":\"a\"") != NULL);
+	CHECK(strstr(diag, "\"group_value\":\"b\"") != NULL);
+	CHECK(strstr(feat, "\"role\":\"dropped\",\"reason\":\"sensitive\",\"sensitive\":true") != NULL);
+	free(diag);
+	free(feat);
+	aml_model_free(m);
+	aml_report_free(r);
+
+	/* use_sensitive: g stays an input, and says so */
+	o.use_sensitive = 1;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	if (m == NULL)
+		return;
+	CHECK(aml_model_n_inputs(m) == 2);
+	diag = report_section(r, "diagnostics");
+	CHECK(strstr(diag, "\"used_as_feature\":true") != NULL);
+	free(diag);
+	aml_model_free(m);
+	aml_report_free(r);
+
+	/* no sensitive column: no bias section */
+	o.n_sensitive = 0;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	if (m == NULL)
+		return;
+	diag = report_section(r, "diagnostics");
+	CHECK(strstr(diag, "bias") == NULL);
+	free(diag);
+	aml_model_free(m);
+	aml_report_free(r);
+
+	/* the target, and a column with one value, are refused */
+	o.n_sensitive = 1;
+	sens[0] = 3;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_EINVAL);
+	CHECK(strstr(err.msg, "is the target") != NULL);
+	sens[0] = 2;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_EINVAL);
+	CHECK(strstr(err.msg, "has a single value") != NULL);
+	CHECK(m == NULL && r == NULL);
+	aml_frame_free(f);
+}
+
 int
 main(void)
 {
@@ -410,5 +527,6 @@ main(void)
 	RUN(test_regression);
 	RUN(test_errors);
 	RUN(test_bins);
+	RUN(test_train_sensitive);
 	DONE();
 }
