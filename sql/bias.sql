@@ -284,6 +284,21 @@ SELECT f->>'name' AS name, f->>'role' AS role, f->'sensitive' AS sensitive
  WHERE m.name = 'bias_fair' AND m.version = 2 AND f->>'name' IN ('sex', 'age') ORDER BY 1;
 SELECT b->>'sensitive' AS sensitive, b->'used_as_feature' AS used_as_feature
   FROM automl.models m, jsonb_array_elements(m.diagnostics->'bias') b WHERE m.name = 'bias_fair' AND m.version = 2;
+-- option "version": version 1 reads only x, version 2 also sex and age
+SELECT group_value, rows FROM automl_bias('bias_fair', 'SELECT id, sex, x, label FROM bias_people', 'sex',
+	options => '{"version": 1}') ORDER BY group_value COLLATE "C" NULLS LAST;
+SELECT group_value, rows FROM automl_bias('bias_fair', 'SELECT id, sex, x, label FROM bias_people', 'sex',
+	options => '{"version": 2}');
+-- regression: the stored table has the regression columns
+SET client_min_messages = warning;
+SELECT model FROM automl_train('concrete', 'compressive_strength', name => 'bias_reg_fair',
+	options => '{"algorithm": "gbdt", "params": {"n_estimators": 20}, "sensitive": ["age"]}');
+RESET client_min_messages;
+SELECT b->>'sensitive' AS sensitive, b->'threshold' AS threshold, b->'positive' AS positive,
+	   count(*) AS groups, bool_and(g->'mae' <> 'null' AND g->'rmse' <> 'null') AS errors_defined,
+	   bool_and(g->'predicted_positive_rate' = 'null') AS no_rates
+  FROM automl.models m, jsonb_array_elements(m.diagnostics->'bias') b, jsonb_array_elements(b->'groups') g
+ WHERE m.name = 'bias_reg_fair' GROUP BY 1, 2, 3;
 -- multiclass: a "class" in every stored group row
 SET client_min_messages = warning;
 SELECT model FROM automl_train('penguins', 'species', name => 'bias_multi_fair',
@@ -391,7 +406,7 @@ SELECT group_value, rows FROM automl_bias('bias_bin', 'SELECT 0.5::float8 AS x, 
  ORDER BY 1;
 RESET ROLE;
 SELECT automl_drop(name) FROM (VALUES ('bias_bin'), ('bias_multi'), ('bias_reg'), ('bias_fair'),
-	('bias_multi_fair'), ('bias_unfair')) v(name);
+	('bias_reg_fair'), ('bias_multi_fair'), ('bias_unfair')) v(name);
 DROP ROLE automl_bias_outsider;
 DROP VIEW bias_people_v;
 DROP TABLE bias_people;
