@@ -230,6 +230,15 @@ typedef struct aml_train_options
 	const int  *exclude;
 	int			n_exclude;
 
+	/*
+	 * sensitive columns (indexes into the frame): left out of the features
+	 * unless use_sensitive; their bias table on the test split goes into
+	 * the diagnostics (aml_diag_bias)
+	 */
+	const int  *sensitive;
+	int			n_sensitive;
+	int			use_sensitive;
+
 	/* clock for the budget: seconds since an arbitrary origin; NULL = real */
 	double		(*clock) (void *ctx);
 } aml_train_options;
@@ -359,6 +368,110 @@ const char *aml_explain_space_name(aml_explain_space s);
 aml_status	aml_model_explain(const aml_model *m, int64_t n, const double *in,
 							  int k, double *phi, double *base, double *pred,
 							  aml_explain_space *space, aml_error *err);
+
+/* ---------------------------------------------------------------- bias */
+
+/*
+ * Bias across groups: one row per group of a sensitive column (and per
+ * class for multiclass one-vs-rest), computed from arrays so the glue and
+ * the training-time diagnostics share it.
+ *
+ * Classification: a row is predicted positive when the positive class's
+ * probability is at least the threshold (binary) or when the positive
+ * class is the most probable one (multiclass, one-vs-rest for each class).
+ * Against the reference group: disparate_impact is the ratio of predicted
+ * positive rates, the differences are group minus reference, and a group
+ * is flagged when disparate impact is outside [0.8, 1.25] (the four-fifths
+ * rule) or an odds difference (equal opportunity or average odds) exceeds
+ * 0.1 in absolute value.
+ * Regression: means of prediction, actual value and residual (actual minus
+ * prediction), MAE and RMSE; differences against the reference; a group is
+ * flagged when its MAE is outside [0.8, 1.25] times the reference's.
+ * Groups with fewer than min_rows rows are never flagged.  Undefined values
+ * (a rate with an empty denominator, label-based values without labels)
+ * are NaN.
+ */
+#define AML_BIAS_MIN_ROWS 30
+#define AML_BIAS_DI_LOW 0.8
+#define AML_BIAS_DI_HIGH 1.25
+#define AML_BIAS_ODDS_MAX 0.1
+
+typedef struct aml_bias_options
+{
+	aml_task	task;			/* BINARY, MULTICLASS or REGRESSION */
+	int			n_classes;		/* classification: the model's classes */
+	double		threshold;		/* binary: in (0, 1); default 0.5 */
+	int			positive;		/* binary: the positive class; default 1 */
+	int			cls;			/* multiclass: one class, or -1 = each */
+	int			reference;		/* reference group, -1 = the largest */
+	int64_t		min_rows;		/* default AML_BIAS_MIN_ROWS */
+} aml_bias_options;
+
+void		aml_bias_options_init(aml_bias_options *o);
+
+typedef struct aml_bias_row
+{
+	int			group;			/* group index */
+	int			cls;			/* multiclass: class index; else -1 */
+	int			is_reference;
+	int64_t		rows;
+	int64_t		labelled;		/* rows with a label */
+	double		share;			/* rows / all rows */
+	/* classification */
+	double		label_positive_rate;
+	double		predicted_positive_rate;
+	double		accuracy;
+	double		tpr;
+	double		fpr;
+	double		precision;
+	double		disparate_impact;
+	double		demographic_parity_difference;
+	double		equal_opportunity_difference;
+	double		average_odds_difference;
+	/* regression */
+	double		mean_prediction;
+	double		mean_actual;
+	double		mae;
+	double		rmse;
+	double		mean_residual;
+	double		mean_prediction_difference;
+	double		mae_difference;
+	double		rmse_difference;
+	double		mean_residual_difference;
+	int			flagged;
+} aml_bias_row;
+
+/* aml_bias_n_rows: rows of the table for n_groups groups under o. */
+int64_t		aml_bias_n_rows(const aml_bias_options *o, int n_groups);
+
+/*
+ * aml_bias_compute fills out[aml_bias_n_rows(o, n_groups)], group-major
+ * (then class), from n rows: group[i] in 0..n_groups-1, y[i] the class
+ * index or value (NaN = no label; y NULL = no labels at all) and pred the
+ * n x outputs model outputs as aml_model_predict returns them.
+ */
+aml_status	aml_bias_compute(aml_env *env, const aml_bias_options *o, int64_t n,
+							 const int32_t *group, int n_groups,
+							 const double *y, const double *pred,
+							 aml_bias_row *out, aml_error *err);
+
+/*
+ * Numeric sensitive columns are cut into bins by edges e[0] < ... <
+ * e[k-1]: bin b holds e[b-1] <= x < e[b] (bin 0: x < e[0]; bin k: x >=
+ * e[k-1]).  aml_bias_quantile_edges computes the edges of n_bins quantile
+ * bins of v (NaN skipped; ties merge bins, so fewer may result) into
+ * edges[n_bins - 1]; aml_bias_bin_of returns the bin of x;
+ * aml_bias_bin_label writes "[lo, hi)" (the last bin "[lo, hi]") with the
+ * column's min and max as the outer bounds, numbers in their shortest
+ * form (as_float: the shortest that reads back as the same float).
+ */
+aml_status	aml_bias_quantile_edges(aml_env *env, const double *v, int64_t n,
+									int n_bins, double *edges, int *n_edges,
+									aml_error *err);
+int			aml_bias_bin_of(const double *edges, int n_edges, double x);
+void		aml_bias_bin_label(const double *edges, int n_edges, int bin,
+							   double min, double max, int as_float,
+							   char *buf, size_t cap);
 
 /* ---------------------------------------------------------------- format */
 

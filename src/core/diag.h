@@ -148,4 +148,10 @@ aml_status	aml_diag_curves(aml_json *j, const aml_diag_input *di, aml_error *err
  */
 int			aml_diag_thin(const double *x, const double *y, int m, int max, int *keep);
 
+/*
+ * aml_diag_bias adds "bias": one table per sensitive column of the
+ * training options (nothing when there is none or no test rows).
+ */
+aml_status	aml_diag_bias(aml_json *j, const aml_diag_input *di, aml_error *err);
+
 #endif							/* AML_DIAG_H */

@@ -430,6 +430,66 @@ name_looks_like_id(const char *s)
 	return n > 3 && strcasecmp(s + n - 3, "_id") == 0;
 }
 
+/* is_sensitive says whether frame column col is a sensitive column */
+static int
+is_sensitive(const aml_train_options *o, int col)
+{
+	for (int s = 0; s < o->n_sensitive; s++)
+		if (o->sensitive[s] == col)
+			return 1;
+	return 0;
+}
+
+/*
+ * check_sensitive refuses sensitive columns that cannot be compared: the
+ * target, a date or timestamp, or a column whose rows (NULL included)
+ * all fall into one group.
+ */
+static aml_status
+check_sensitive(train_ctx *c)
+{
+	const aml_frame *f = c->frame;
+
+	for (int s = 0; s < c->opts->n_sensitive; s++)
+	{
+		int			col = c->opts->sensitive[s];
+		const aml_fcol *fc;
+		int			varies = 0;
+
+		if (col < 0 || col >= f->n_cols)
+			return aml_set_error(c->err, AML_EINVAL, "sensitive column index out of range");
+		fc = &f->cols[col];
+		if (col == c->opts->target_col)
+		{
+			aml_set_error(c->err, AML_EINVAL, "sensitive column \"%s\" is the target", fc->name);
+			aml_set_hint(c->err, "A sensitive column describes the rows (e.g. sex or age); the bias table compares the model's predictions across its groups.");
+			return AML_EINVAL;
+		}
+		if (fc->kind == AML_COL_DATETIME)
+		{
+			aml_set_error(c->err, AML_EINVAL, "sensitive column \"%s\" is a date or timestamp", fc->name);
+			aml_set_hint(c->err, "Pass a column derived from it, such as the year, from a query source.");
+			return AML_EINVAL;
+		}
+		for (int64_t i = 1; i < f->n_rows && !varies; i++)
+		{
+			if (fc->kind == AML_COL_CATEGORICAL)
+				varies = fc->code[i] != fc->code[0];
+			else
+				varies = isnan(fc->num[i]) != isnan(fc->num[0]) ||
+					(!isnan(fc->num[i]) && fc->num[i] != fc->num[0]);
+		}
+		if (!varies)
+		{
+			aml_set_error(c->err, AML_EINVAL, "sensitive column \"%s\" has a single value", fc->name);
+			aml_set_detail(c->err, "Every row of the source is in the same group, so there is nothing to compare.");
+			aml_set_hint(c->err, "Name a column whose values split the rows into groups, or remove it from option \"sensitive\".");
+			return AML_EINVAL;
+		}
+	}
+	return AML_OK;
+}
+
 /*
  * profile_column decides, from the training rows only, whether a column is
  * used and why not.  Returns NULL (kept) or a static reason.
@@ -443,6 +503,8 @@ profile_column(train_ctx *c, int col, int64_t *levels_count)
 	for (int e = 0; e < c->opts->n_exclude; e++)
 		if (c->opts->exclude[e] == col)
 			return "excluded";
+	if (!c->opts->use_sensitive && is_sensitive(c->opts, col))
+		return "sensitive";
 	if (fc->kind == AML_COL_CATEGORICAL)
 	{
 		int64_t		distinct = 0;
@@ -563,7 +625,7 @@ setup_inputs(train_ctx *c)
 		{
 			c->drop_reason[col] = (char *) reason;
 			aml_free(env, counts);
-			if (strcmp(reason, "excluded") != 0)
+			if (strcmp(reason, "excluded") != 0 && strcmp(reason, "sensitive") != 0)
 				aml_log(env, AML_LOG_NOTICE, "column \"%s\" is not used: %s", fc->name,
 						strcmp(reason, "id_like") == 0 ? "it looks like an identifier (unique per row)" :
 						strcmp(reason, "constant") == 0 ? "it has a single value" :
@@ -1368,6 +1430,11 @@ features_json(train_ctx *c, const double *imp_feat)
 			aml_json_key(&j, "reason");
 			aml_json_str(&j, c->drop_reason[col]);
 		}
+		if (is_sensitive(c->opts, col))
+		{
+			aml_json_key(&j, "sensitive");
+			aml_json_bool(&j, 1);
+		}
 		aml_json_key(&j, "missing_rate");
 		aml_json_num(&j, c->n_train ? round((double) miss / c->n_train * 1e6) / 1e6 : 0.0);
 		if (is_input)
@@ -1628,6 +1695,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	}
 	c.report->env = env;
 
+	if ((st = check_sensitive(&c)) != AML_OK)
+		goto fail;
 	if ((st = setup_target(&c)) != AML_OK)
 		goto fail;
 	c.metric = opts->metric && strcmp(opts->metric, "auto") != 0 ? opts->metric : aml_metric_default(c.task);
@@ -1799,6 +1868,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			st = aml_diag_importance(&j, &di, err);
 		if (st == AML_OK && opts->assess)
 			st = aml_diag_assess(&j, &di, err);
+		if (st == AML_OK)
+			st = aml_diag_bias(&j, &di, err);
 		aml_json_end_obj(&j);
 		if (st == AML_OK && j.oom)
 			st = aml_oom(env, err, 1024);

@@ -188,8 +188,11 @@ automl_assess(PG_FUNCTION_ARGS)
 	char	   *details;
 	int			target_col;
 	List	   *exclude_cols = NIL;
+	List	   *sensitive_cols = NIL;
 	int		   *excl;
 	int			n_excl = 0;
+	int		   *sens;
+	int			n_sens = 0;
 	ListCell   *lc;
 	TimestampTz start = GetCurrentTimestamp();
 	TupleDesc	rdesc;
@@ -245,7 +248,7 @@ automl_assess(PG_FUNCTION_ARGS)
 	{
 		Jsonb	   *jb = PG_GETARG_JSONB_P(5);
 
-		AmlParseOptions(jb, &a.opts);
+		AmlParseOptions(jb, &a.opts, &a.sensitive);
 		a.options_text = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
 	}
 	else
@@ -263,13 +266,19 @@ automl_assess(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	frame = AmlReadSource(&env, query, &a, cxt, &target_col, &exclude_cols);
+	frame = AmlReadSource(&env, query, &a, cxt, &target_col, &exclude_cols, &sensitive_cols);
 	excl = palloc(sizeof(int) * (list_length(exclude_cols) + 1));
 	foreach(lc, exclude_cols)
 		excl[n_excl++] = lfirst_int(lc);
 	a.opts.target_col = target_col;
 	a.opts.exclude = excl;
 	a.opts.n_exclude = n_excl;
+	/* sensitive columns are left out of the assessed features too */
+	sens = palloc(sizeof(int) * (list_length(sensitive_cols) + 1));
+	foreach(lc, sensitive_cols)
+		sens[n_sens++] = lfirst_int(lc);
+	a.opts.sensitive = sens;
+	a.opts.n_sensitive = n_sens;
 
 	st = aml_train(&env, frame, &a.opts, &model, &rep, &err);
 	if (st == AML_EINVAL)

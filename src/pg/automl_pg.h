@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
 #include "fmgr.h"
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
@@ -45,15 +46,17 @@ typedef struct AmlTrainArgs
 	double		budget;
 	char	   *metric;
 	List	   *exclude;		/* of char * */
+	List	   *sensitive;		/* of char *, option "sensitive" */
 	aml_train_options opts;
 	char	   *options_text;
 } AmlTrainArgs;
 
 /* train.c: the options jsonb, the task name, the source read into a frame */
-extern void AmlParseOptions(Jsonb *jb, aml_train_options *o);
+extern void AmlParseOptions(Jsonb *jb, aml_train_options *o, List **sensitive);
 extern aml_task AmlParseTask(const char *t);
 extern aml_frame *AmlReadSource(aml_env *env, const char *query, AmlTrainArgs *a,
-								MemoryContext keep, int *target_col, List **exclude_cols);
+								MemoryContext keep, int *target_col, List **exclude_cols,
+								List **sensitive_cols);
 
 #define AML_PREDICT_BLOCK 256
 
@@ -86,5 +89,10 @@ extern void AmlGovDeploy(const char *name, int version, int64 model_id, const ch
 
 /* model cache (predict.c) */
 extern aml_model *AmlModelLoad(const char *name, int version, int64 *model_id);
+
+/* predict.c: a row type's columns mapped by name to a model's inputs */
+typedef struct RowMapper RowMapper;
+extern RowMapper *MapperCreate(aml_model *m, TupleDesc desc, MemoryContext cxt, const char *name);
+extern void MapperConvert(const RowMapper *rm, const Datum *values, const bool *nulls, double *in);
 
 #endif							/* AUTOML_PG_H */

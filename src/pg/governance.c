@@ -1166,7 +1166,14 @@ static const char *const review_sql =
 "       top.name, top.share, "
 "       (SELECT (a.detail->>'budget_seconds')::float8 FROM automl.audit a "
 "         WHERE a.model = m.name AND a.version = m.version AND a.action = 'train' ORDER BY a.id DESC LIMIT 1), "
-"       m.reviewed_by::text, m.review_comment "
+"       m.reviewed_by::text, m.review_comment, "
+"       (SELECT string_agg(x.b->>'sensitive', ', ' ORDER BY x.o) "
+"          FROM jsonb_array_elements(m.diagnostics->'bias') WITH ORDINALITY x(b, o)), "
+"       (SELECT string_agg(format('%s = %s%s', x.b->>'sensitive', coalesce(g.g->>'group_value', 'NULL'), "
+"                                 coalesce(' (class ' || (g.g->>'class') || ')', '')), ', ' ORDER BY x.o, g.o) "
+"          FROM jsonb_array_elements(m.diagnostics->'bias') WITH ORDINALITY x(b, o), "
+"               jsonb_array_elements(x.b->'groups') WITH ORDINALITY g(g, o) "
+"         WHERE (g.g->>'flagged')::boolean) "
 "  FROM automl.models m "
 "  LEFT JOIN LATERAL ("
 "       SELECT f->>'name' AS name, "
@@ -1203,7 +1210,9 @@ ReviewBody(GovCall *c)
 			   *missing,
 			   *top,
 			   *reviewer,
-			   *comment;
+			   *comment,
+			   *bias_cols,
+			   *bias_flagged;
 	double		score,
 				base,
 				seconds,
@@ -1257,6 +1266,8 @@ ReviewBody(GovCall *c)
 	budget = GetFloat(0, 19);
 	reviewer = GetText(0, 20, &isnull);
 	comment = GetText(0, 21, &isnull);
+	bias_cols = GetText(0, 22, &isnull);
+	bias_flagged = GetText(0, 23, &isnull);
 	hib = HigherIsBetter(metric);
 
 	/* the result set lives in the per-query context */
@@ -1332,6 +1343,14 @@ ReviewBody(GovCall *c)
 	else
 		Check(&cl, "leakage", "pass", "the most important column, \"%s\", carries %.0f%% of the importance",
 			  top, top_share * 100);
+
+	/* bias across the sensitive columns named at training (test split) */
+	if (bias_cols && bias_flagged)
+		Check(&cl, "bias", "warn",
+			  "flagged on the test split (four-fifths rule, or an odds difference over 0.1): %s; see diagnostics->'bias'",
+			  bias_flagged);
+	else if (bias_cols)
+		Check(&cl, "bias", "pass", "no group of %s is flagged on the test split", bias_cols);
 
 	/* training time */
 	if (isnan(budget))

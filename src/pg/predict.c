@@ -272,7 +272,7 @@ InputRead(Oid type)
  * MapperCreate matches the model's inputs to the columns of desc by name;
  * a missing column or an incompatible type is an error.
  */
-static RowMapper *
+RowMapper *
 MapperCreate(aml_model *m, TupleDesc desc, MemoryContext cxt, const char *name)
 {
 	int			ni = aml_model_n_inputs(m);
@@ -337,7 +337,7 @@ MapperCreate(aml_model *m, TupleDesc desc, MemoryContext cxt, const char *name)
 /*
  * MapperConvert turns one deformed row into the model's raw inputs.
  */
-static void
+void
 MapperConvert(const RowMapper *rm, const Datum *values, const bool *nulls, double *in)
 {
 	aml_model  *m = rm->model;

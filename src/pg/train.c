@@ -69,7 +69,7 @@ typedef AmlTrainArgs TrainArgs;
 /* ---------------------------------------------------------------- options */
 
 static const char *const valid_options =
-"test_fraction, seed, folds, algorithm, params, algorithms, ensemble, max_rows";
+"test_fraction, seed, folds, algorithm, params, algorithms, ensemble, max_rows, sensitive, use_sensitive";
 
 static double
 JsonbNumber(const char *key, JsonbValue *v)
@@ -109,7 +109,7 @@ AlgoFromName(const char *name, const char *what)
  * unknown keys and wrong types are errors.
  */
 void
-AmlParseOptions(Jsonb *jb, aml_train_options *o)
+AmlParseOptions(Jsonb *jb, aml_train_options *o, List **sensitive)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
@@ -179,6 +179,46 @@ AmlParseOptions(Jsonb *jb, aml_train_options *o)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("option \"max_rows\" must be an integer of at least 100")));
 			o->max_rows = (int64_t) r;
+		}
+		else if (strcmp(key, "use_sensitive") == 0)
+		{
+			if (v.type != jbvBool)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"use_sensitive\" must be true or false")));
+			o->use_sensitive = v.val.boolean ? 1 : 0;
+		}
+		else if (strcmp(key, "sensitive") == 0)
+		{
+			JsonbIterator *si;
+			JsonbValue	sv;
+			JsonbIteratorToken sr;
+
+			if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"sensitive\" must be an array of column names"),
+						 errhint("For example: options => '{\"sensitive\": [\"sex\", \"age\"]}'.")));
+			si = JsonbIteratorInit(v.val.binary.data);
+			while ((sr = JsonbIteratorNext(&si, &sv, true)) != WJB_DONE)
+				if (sr == WJB_ELEM)
+				{
+					char	   *col;
+					ListCell   *lc;
+
+					if (sv.type != jbvString)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("option \"sensitive\" must be an array of column names"),
+								 errhint("For example: options => '{\"sensitive\": [\"sex\", \"age\"]}'.")));
+					col = pnstrdup(sv.val.string.val, sv.val.string.len);
+					foreach(lc, *sensitive)
+						if (strcmp((char *) lfirst(lc), col) == 0)
+							ereport(ERROR,
+									(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+									 errmsg("column \"%s\" appears more than once in option \"sensitive\"", col)));
+					*sensitive = lappend(*sensitive, col);
+				}
 		}
 		else if (strcmp(key, "algorithm") == 0)
 		{
@@ -414,7 +454,7 @@ ThrowIfFailed(aml_status st, const aml_error *err)
  */
 aml_frame *
 AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
-			  int *target_col, List **exclude_cols)
+			  int *target_col, List **exclude_cols, List **sensitive_cols)
 {
 	SPIPlanPtr	plan;
 	Portal		portal;
@@ -520,6 +560,38 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 					*target_col = cols[i].frame_col;
 				else if (excluded)
 					*exclude_cols = lappend_int(*exclude_cols, cols[i].frame_col);
+			}
+			foreach(lc, a->sensitive)
+			{
+				const char *sname = (const char *) lfirst(lc);
+				int			found = -1;
+
+				for (int i = 0; i < natts; i++)
+					if (!TupleDescAttr(desc, i)->attisdropped &&
+						strcmp(NameStr(TupleDescAttr(desc, i)->attname), sname) == 0)
+						found = i;
+				if (found < 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_UNDEFINED_COLUMN),
+							 errmsg("sensitive column \"%s\" does not exist in the source", sname),
+							 errhint("Column names are case-sensitive: pass the name as it is stored.")));
+				if (strcmp(sname, a->target) == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("sensitive column \"%s\" is the target", sname),
+							 errhint("A sensitive column describes the rows (e.g. sex or age); the bias table compares the model's predictions across its groups.")));
+				if (cols[found].read == READ_SKIP)
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("sensitive column \"%s\" has unsupported type %s", sname,
+									format_type_be(TupleDescAttr(desc, found)->atttypid)),
+							 errhint("A sensitive column must be a number, boolean, text or enum column.")));
+				if (cols[found].read == READ_DATE || cols[found].read == READ_TIMESTAMP)
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("sensitive column \"%s\" is a date or timestamp", sname),
+							 errhint("Pass a column derived from it, such as the year, from a query source.")));
+				*sensitive_cols = lappend_int(*sensitive_cols, cols[found].frame_col);
 			}
 			if (*target_col < 0)
 				ereport(ERROR,
@@ -959,8 +1031,11 @@ automl_train(PG_FUNCTION_ARGS)
 	char	   *stem;
 	int			target_col;
 	List	   *exclude_cols = NIL;
+	List	   *sensitive_cols = NIL;
 	int		   *excl;
 	int			n_excl = 0;
+	int		   *sens;
+	int			n_sens = 0;
 	ListCell   *lc;
 	TimestampTz start = GetCurrentTimestamp();
 	double		seconds;
@@ -1020,7 +1095,7 @@ automl_train(PG_FUNCTION_ARGS)
 	{
 		Jsonb	   *jb = PG_GETARG_JSONB_P(7);
 
-		AmlParseOptions(jb, &a.opts);
+		AmlParseOptions(jb, &a.opts, &a.sensitive);
 		a.options_text = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
 	}
 	else
@@ -1040,7 +1115,7 @@ automl_train(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	frame = AmlReadSource(&env, query, &a, train_cxt, &target_col, &exclude_cols);
+	frame = AmlReadSource(&env, query, &a, train_cxt, &target_col, &exclude_cols, &sensitive_cols);
 
 	excl = palloc(sizeof(int) * (list_length(exclude_cols) + 1));
 	foreach(lc, exclude_cols)
@@ -1048,6 +1123,11 @@ automl_train(PG_FUNCTION_ARGS)
 	a.opts.target_col = target_col;
 	a.opts.exclude = excl;
 	a.opts.n_exclude = n_excl;
+	sens = palloc(sizeof(int) * (list_length(sensitive_cols) + 1));
+	foreach(lc, sensitive_cols)
+		sens[n_sens++] = lfirst_int(lc);
+	a.opts.sensitive = sens;
+	a.opts.n_sensitive = n_sens;
 	AmlGovCheck(a.name, AML_GOV_TRAIN);	/* before the expensive part */
 
 	st = aml_train(&env, frame, &a.opts, &model, &rep, &err);
@@ -1113,6 +1193,7 @@ automl_scan(PG_FUNCTION_ARGS)
 	char	   *stem;
 	int			target_col;
 	List	   *exclude_cols = NIL;
+	List	   *sensitive_cols = NIL;
 	TimestampTz start = GetCurrentTimestamp();
 	TupleDesc	rdesc;
 	Datum		rv[5];
@@ -1133,7 +1214,7 @@ automl_scan(PG_FUNCTION_ARGS)
 	AmlEnvInit(&env);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	frame = AmlReadSource(&env, query, &a, cxt, &target_col, &exclude_cols);
+	frame = AmlReadSource(&env, query, &a, cxt, &target_col, &exclude_cols, &sensitive_cols);
 	SPI_finish();
 	rows = aml_frame_rows(frame);
 	cols = aml_frame_cols(frame);
