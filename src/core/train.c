@@ -1040,6 +1040,9 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	res->score = score;
 	res->seconds = aml_now() - t0;
 	res->cost = trial_cost(spec.algo, &spec.params, n);
+	/* a trial cut before its first fit still had its sample */
+	if (fit_rows == 0)
+		fit_rows = n;
 	if ((st = report_add(c, &spec, res->was_cut ? NAN : score, res->seconds, fit_rows)) != AML_OK)
 	{
 		aml_free(env, oof);

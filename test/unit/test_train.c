@@ -241,6 +241,12 @@ test_same_seed_same_model(void)
 	aml_train_options_init(&o);
 	o.target_col = 3;
 	o.seed = 99;
+	/*
+	 * a budget that never binds: the search then ends by convergence, so
+	 * the model depends on the data and the seed only, not on how busy
+	 * the machine is (sanitizers and a loaded machine stretch the trials)
+	 */
+	o.budget_seconds = 3600;
 	CHECK(aml_train(&env, f, &o, &a, &ra, &err) == AML_OK);
 	CHECK(aml_train(&env, f, &o, &b, &rb, &err) == AML_OK);
 	if (a && b)
