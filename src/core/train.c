@@ -20,6 +20,7 @@
 #include "diag.h"
 #include "model.h"
 #include "search.h"
+#include "tree.h"
 
 #define MAX_CLASSES			100
 #define AUTO_CLASS_LIMIT	20	/* integer targets with at most this many
@@ -1259,19 +1260,42 @@ json_params(aml_json *j, const aml_params *p)
 	aml_json_end_obj(j);
 }
 
+/*
+ * metrics_json writes the test metrics of n predictions and, for a model m
+ * that is one forest fitted with bootstrap, its out-of-bag estimate in the
+ * search metric ("oob_score", "oob_metric", "oob_rows").  With no test
+ * rows it returns NULL unless there is an out-of-bag estimate.
+ */
 static char *
-metrics_json(train_ctx *c, int64_t n, const double *y, const double *pred)
+metrics_json(train_ctx *c, int64_t n, const double *y, const double *pred,
+			 const aml_model *m)
 {
 	const char *const *names = c->task == AML_TASK_BINARY ? binary_metrics :
 		c->task == AML_TASK_MULTICLASS ? multi_metrics : reg_metrics;
 	aml_json	j;
+	double		oob = NAN;
+	int64_t		oob_rows = 0;
 
+	if (m && m->n_members == 1)
+		oob = aml_tree_learner_oob(m->members[0].ops->algo, m->members[0].state,
+								   c->metric, &oob_rows);
+	if (n == 0 && !isfinite(oob))
+		return NULL;
 	aml_json_init(&j, c->env);
 	aml_json_begin_obj(&j);
-	for (int i = 0; names[i]; i++)
+	for (int i = 0; n > 0 && names[i]; i++)
 	{
 		aml_json_key(&j, names[i]);
 		aml_json_num(&j, aml_metric_compute(names[i], c->task, c->n_classes, n, y, pred));
+	}
+	if (isfinite(oob))
+	{
+		aml_json_key(&j, "oob_score");
+		aml_json_num(&j, oob);
+		aml_json_key(&j, "oob_metric");
+		aml_json_str(&j, c->metric);
+		aml_json_key(&j, "oob_rows");
+		aml_json_int(&j, oob_rows);
 	}
 	aml_json_end_obj(&j);
 	return json_take(&j);
@@ -1735,7 +1759,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			ytest[r] = c.y[c.test_idx[r]];
 		aml_model_predict(m, nt, raw, pred, scratch);
 		c.report->test_score = aml_metric_compute(c.metric, c.task, c.n_classes, nt, ytest, pred);
-		c.report->metrics_json = metrics_json(&c, nt, ytest, pred);
+		c.report->metrics_json = metrics_json(&c, nt, ytest, pred, m);
 
 		memset(&bs, 0, sizeof(bs));
 		bs.algo = AML_ALGO_BASELINE;
@@ -1743,7 +1767,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			goto fail;
 		aml_baseline_ops.predict(base_state, &c.ds, c.test_idx, nt, bpred);
 		c.report->baseline_score = aml_metric_compute(c.metric, c.task, c.n_classes, nt, ytest, bpred);
-		c.report->baseline_json = metrics_json(&c, nt, ytest, bpred);
+		c.report->baseline_json = metrics_json(&c, nt, ytest, bpred, NULL);
 		if (!c.report->metrics_json || !c.report->baseline_json)
 		{
 			st = aml_oom(env, err, 1024);
@@ -1754,6 +1778,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	{
 		c.report->test_score = NAN;
 		c.report->baseline_score = NAN;
+		/* no test rows: a forest's out-of-bag estimate is its only score */
+		c.report->metrics_json = metrics_json(&c, 0, NULL, NULL, m);
 	}
 
 	/* diagnostics on the test split: every section writer adds its keys */

@@ -3433,3 +3433,15 @@ aml_tree_learner_pack(aml_algo algo, const void *state)
 			return NULL;
 	}
 }
+
+/* aml_tree_learner_oob returns the out-of-bag estimate of a fitted forest. */
+double
+aml_tree_learner_oob(aml_algo algo, const void *state, const char *metric,
+					 int64_t *rows)
+{
+	if (algo == AML_ALGO_RANDOM_FOREST || algo == AML_ALGO_EXTRA_TREES)
+		return aml_forest_oob(state, metric, rows);
+	if (rows)
+		*rows = 0;
+	return NAN;
+}

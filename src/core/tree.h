@@ -171,6 +171,16 @@ void		aml_tree_pack_importance(const aml_tree_pack *p, int n_feat,
  */
 const aml_tree_pack *aml_tree_learner_pack(aml_algo algo, const void *state);
 
+/*
+ * aml_tree_learner_oob returns the out-of-bag estimate of a metric (a
+ * name of aml_metric_compute) of a random forest or extra trees just
+ * fitted with bootstrap, and the training rows it covers in *rows (may be
+ * NULL); NaN for other learners, without bootstrap, for a model read
+ * back (the estimate is not serialized) or a metric of another task.
+ */
+double		aml_tree_learner_oob(aml_algo algo, const void *state,
+								 const char *metric, int64_t *rows);
+
 /* ---------------------------------------------------------------- binning */
 
 /*
@@ -337,5 +347,6 @@ int			aml_gbdt_train_loss(const void *state, const double **loss);
 /* per-learner pack accessors (see aml_tree_learner_pack) */
 const aml_tree_pack *aml_gbdt_pack(const void *state);
 const aml_tree_pack *aml_forest_pack(const void *state);
+double		aml_forest_oob(const void *state, const char *metric, int64_t *rows);
 
 #endif							/* AML_TREE_H */

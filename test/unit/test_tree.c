@@ -1362,6 +1362,151 @@ test_forest_accuracy(void)
 	}
 }
 
+/*
+ * noisy_problem fills t (4 features) with a nonlinear signal and label
+ * noise for a task: rows 0..n/2-1 train, the rest are the holdout.
+ */
+static void
+noisy_problem(tds *t, aml_task task, uint64_t seed)
+{
+	aml_rng		rng;
+
+	aml_rng_seed(&rng, seed);
+	for (int64_t i = 0; i < t->ds.n_rows; i++)
+	{
+		double		x[4],
+					z;
+
+		for (int j = 0; j < 4; j++)
+		{
+			x[j] = aml_rng_uniform(&rng) * 2 - 1;
+			t->cols[j][i] = (float) x[j];
+		}
+		if (aml_rng_uniform(&rng) < 0.05)
+			t->cols[3][i] = NAN;
+		z = 1.5 * x[0] + (x[1] * x[1] - 0.33) * 2 + (x[2] > 0.3 ? 0.8 : 0);
+		if (task == AML_TASK_REGRESSION)
+			t->y[i] = z + (aml_rng_uniform(&rng) - 0.5) * 2.0;
+		else
+		{
+			z += (aml_rng_uniform(&rng) - 0.5) * 3.0;
+			t->y[i] = task == AML_TASK_BINARY ? (z > 0) : z < -0.5 ? 0 : z < 0.7 ? 1 : 2;
+		}
+	}
+}
+
+/*
+ * test_forest_oob checks the out-of-bag estimate of a bootstrap forest is
+ * close to the score on unseen rows of the same distribution (and well
+ * below the in-sample score), covers the training rows, does not depend
+ * on the thread count, and is absent without bootstrap or after a read.
+ */
+static void
+test_forest_oob(void)
+{
+	aml_task	tasks[3] = {AML_TASK_BINARY, AML_TASK_MULTICLASS, AML_TASK_REGRESSION};
+	const char *metric[3] = {"roc_auc", "accuracy", "r2"};
+	double		tol[3] = {0.02, 0.03, 0.04};
+	int			n = 6000,
+				half = 3000;
+
+	for (int ti = 0; ti < 3; ti++)
+		for (int oi = 0; oi < 2; oi++)
+		{
+			const aml_learner_ops *ops = oi ? &aml_extra_trees_ops : &aml_forest_ops;
+			aml_env		env;
+			aml_error	err;
+			aml_params	p;
+			tds			t;
+			void	   *st = NULL,
+					   *st2 = NULL;
+			int			nc = nclasses_of(tasks[ti]);
+			int			K = aml_task_outputs(tasks[ti], nc);
+			int64_t		tr[3000],
+						te[3000],
+						rows = 0,
+						rows2 = 0;
+			double	   *out = malloc((size_t) half * K * sizeof(double));
+			double	   *yt = malloc((size_t) half * sizeof(double));
+			double		oob,
+						oob2,
+						hold,
+						insample;
+			aml_fit_input in;
+
+			aml_env_init(&env);
+			tds_init(&t, n, 4);
+			noisy_problem(&t, tasks[ti], 300 + ti);
+			for (int i = 0; i < half; i++)
+			{
+				tr[i] = i;
+				te[i] = half + i;
+			}
+			memset(&p, 0, sizeof(p));
+			aml_params_set(&p, "n_estimators", 60);
+			aml_params_set(&p, "min_samples_leaf", 3);
+			aml_params_set(&p, "bootstrap", 1);
+			in = fit_in(&t, tasks[ti], nc, 0);
+			in.rows = tr;
+			in.n_rows = half;
+			env.n_threads = 2;
+			CHECK(ops->fit(&env, &in, &p, &st, &err) == AML_OK);
+			oob = aml_tree_learner_oob(ops->algo, st, metric[ti], &rows);
+			/* 60 trees leave nearly every row out at least once */
+			CHECK(rows >= half - 5 && rows <= half);
+
+			ops->predict(st, &t.ds, te, half, out);
+			for (int i = 0; i < half; i++)
+				yt[i] = t.y[te[i]];
+			hold = aml_metric_compute(metric[ti], tasks[ti], nc, half, yt, out);
+			ops->predict(st, &t.ds, tr, half, out);
+			for (int i = 0; i < half; i++)
+				yt[i] = t.y[tr[i]];
+			insample = aml_metric_compute(metric[ti], tasks[ti], nc, half, yt, out);
+			CHECK(isfinite(oob) && isfinite(hold));
+			CHECK_NEAR(oob, hold, tol[ti]);
+			/* the estimate is not the (optimistic) in-sample score */
+			CHECK(insample > oob + 0.05);
+			/* other metrics of the task exist; those of other tasks do not */
+			CHECK(isfinite(aml_tree_learner_oob(ops->algo, st, tasks[ti] == AML_TASK_REGRESSION ?
+												"rmse" : "log_loss", NULL)));
+			CHECK(isnan(aml_tree_learner_oob(ops->algo, st, tasks[ti] == AML_TASK_REGRESSION ?
+											 "roc_auc" : "rmse", NULL)));
+			CHECK(isnan(aml_tree_learner_oob(ops->algo, st, "no_such_metric", NULL)));
+			CHECK(isnan(aml_tree_learner_oob(AML_ALGO_GBDT, st, metric[ti], NULL)));
+
+			/* one thread: the same estimate, bit for bit */
+			env.n_threads = 1;
+			CHECK(ops->fit(&env, &in, &p, &st2, &err) == AML_OK);
+			oob2 = aml_tree_learner_oob(ops->algo, st2, metric[ti], &rows2);
+			CHECK(memcmp(&oob, &oob2, sizeof(double)) == 0 && rows == rows2);
+			ops->free_state(&env, st2);
+
+			/* a forest read back has no estimate */
+			{
+				size_t		len;
+				uint8_t    *buf = serialize(ops, st, &len);
+				aml_rbuf	rb = {buf, len, 0, 0};
+
+				CHECK(ops->read(&env, &rb, &t.ds, tasks[ti], nc, &st2, &err) == AML_OK);
+				CHECK(isnan(aml_tree_learner_oob(ops->algo, st2, metric[ti], &rows2)) && rows2 == 0);
+				ops->free_state(&env, st2);
+				free(buf);
+			}
+			ops->free_state(&env, st);
+
+			/* no bootstrap: no estimate */
+			aml_params_set(&p, "bootstrap", 0);
+			CHECK(ops->fit(&env, &in, &p, &st, &err) == AML_OK);
+			CHECK(isnan(aml_tree_learner_oob(ops->algo, st, metric[ti], &rows)) && rows == 0);
+			ops->free_state(&env, st);
+			CHECK(env.mem_used == 0);
+			free(out);
+			free(yt);
+			tds_free(&t);
+		}
+}
+
 /* test_ensemble_params checks gbdt and forest parameter messages. */
 static void
 test_ensemble_params(void)
@@ -1490,6 +1635,7 @@ main(void)
 	RUN(test_threads_identical);
 	RUN(test_ensembles_roundtrip);
 	RUN(test_forest_accuracy);
+	RUN(test_forest_oob);
 	RUN(test_ensemble_params);
 	RUN(test_ensemble_cancel);
 	RUN(test_ensemble_budget);
