@@ -1344,7 +1344,10 @@ ensemble_json(aml_env *env, const aml_model *m)
 /*
  * features_json describes every source column: its kind, whether it is
  * used and why not, missing rate and basic statistics over the training
- * rows, and the chosen learner's importance folded per column.
+ * rows, and the chosen learner's importance folded per column: split gain
+ * (imp_feat) and, for tree learners, the share of splits ("importance_count":
+ * each tree member's counts normalized to sum 1, weighted by the member,
+ * and normalized again over the tree members).
  */
 static char *
 features_json(train_ctx *c, const double *imp_feat)
@@ -1353,6 +1356,30 @@ features_json(train_ctx *c, const double *imp_feat)
 	aml_model  *m = c->model;
 	aml_json	j;
 	int			input = 0;
+	double	   *cnt_feat = aml_calloc(c->env, (size_t) (m->n_feat ? m->n_feat : 1) * 2,
+									  sizeof(double));
+	double		tree_weight = 0;
+
+	if (cnt_feat == NULL)
+		return NULL;
+	for (int e = 0; e < m->n_members; e++)
+	{
+		const aml_tree_pack *tp = aml_tree_learner_pack(m->members[e].ops->algo,
+														m->members[e].state);
+		double	   *tmp = cnt_feat + (m->n_feat ? m->n_feat : 1);
+		double		sum = 0;
+
+		if (tp == NULL)
+			continue;
+		memset(tmp, 0, (size_t) m->n_feat * sizeof(double));
+		aml_tree_pack_split_counts(tp, m->n_feat, tmp);
+		for (int k = 0; k < m->n_feat; k++)
+			sum += tmp[k];
+		for (int k = 0; k < m->n_feat && sum > 0; k++)
+			cnt_feat[k] += m->members[e].weight * tmp[k] / sum;
+		if (sum > 0)
+			tree_weight += m->members[e].weight;
+	}
 
 	aml_json_init(&j, c->env);
 	aml_json_begin_arr(&j);
@@ -1441,11 +1468,21 @@ features_json(train_ctx *c, const double *imp_feat)
 				aml_json_key(&j, "importance");
 				aml_json_num(&j, round(s * 1e6) / 1e6);
 			}
+			if (tree_weight > 0)
+			{
+				double		s = 0;
+
+				for (int p = 0; p < in->n_feat; p++)
+					s += cnt_feat[in->feat_start + p];
+				aml_json_key(&j, "importance_count");
+				aml_json_num(&j, round(s / tree_weight * 1e6) / 1e6);
+			}
 			input++;
 		}
 		aml_json_end_obj(&j);
 	}
 	aml_json_end_arr(&j);
+	aml_free(c->env, cnt_feat);
 	if (j.oom)
 	{
 		aml_json_free(&j);

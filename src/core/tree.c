@@ -654,6 +654,15 @@ aml_tree_pack_importance(const aml_tree_pack *p, int n_feat, double *imp)
 			imp[p->feat[i]] += p->gain[i];
 }
 
+/* aml_tree_pack_split_counts adds one per internal node to its feature. */
+void
+aml_tree_pack_split_counts(const aml_tree_pack *p, int n_feat, double *cnt)
+{
+	for (int i = 0; i < p->n_nodes; i++)
+		if (p->feat[i] >= 0 && p->feat[i] < n_feat)
+			cnt[p->feat[i]] += 1.0;
+}
+
 /*
  * Pack layout (little-endian):
  *	 u32 n_feat | i32 n_levels[n_feat] | u32 n_out | u32 n_trees |

@@ -163,6 +163,9 @@ aml_status	aml_tree_pack_read(aml_env *env, aml_rbuf *b,
 /* aml_tree_pack_importance adds split gain per feature into imp[n_feat]. */
 void		aml_tree_pack_importance(const aml_tree_pack *p, int n_feat,
 									 double *imp);
+/* aml_tree_pack_split_counts adds the number of splits per feature into cnt. */
+void		aml_tree_pack_split_counts(const aml_tree_pack *p, int n_feat,
+									   double *cnt);
 
 /*
  * aml_tree_learner_pack returns the pack inside a fitted tree learner's
