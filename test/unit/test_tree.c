@@ -1129,6 +1129,66 @@ test_gbdt_early_stopping(void)
 }
 
 /*
+ * test_gbdt_splits checks the boosting path of the grower on the known
+ * problems of the CART tests: one round of gbdt finds the categorical
+ * grouping {1, 3, 6} and sends missing values to the side they resemble,
+ * and split counts add one per internal node.
+ */
+static void
+test_gbdt_splits(void)
+{
+	for (int side = 0; side < 2; side++)
+	{
+		aml_env		env;
+		aml_error	err;
+		aml_params	p;
+		tds			t;
+		void	   *st = NULL;
+		const aml_tree_pack *pk;
+		double		cnt[2] = {0, 0};
+		uint32_t	bits;
+
+		aml_env_init(&env);
+		tds_init(&t, 500, 2);
+		tds_cat(&t, 0, 8);
+		for (int i = 0; i < 500; i++)
+		{
+			int			c = i % 8;
+
+			t.cols[0][i] = i >= 400 ? NAN : (float) c;
+			t.cols[1][i] = (float) (i % 5);
+			t.y[i] = i >= 400 ? (side ? 10.0 : 0.0) :
+				(c == 1 || c == 3 || c == 6) ? 10.0 : 0.0;
+		}
+		memset(&p, 0, sizeof(p));
+		aml_params_set(&p, "n_estimators", 1);
+		aml_params_set(&p, "learning_rate", 1);
+		aml_params_set(&p, "max_leaves", 2);
+		aml_params_set(&p, "reg_lambda", 0);
+		aml_params_set(&p, "min_child_samples", 1);
+		CHECK(fit_ops(&aml_gbdt_ops, &env, &t, AML_TASK_REGRESSION, 0, &p, &st, &err) == AML_OK);
+		pk = aml_gbdt_pack(st);
+		CHECK(pk->n_trees == 1 && pk->n_nodes == 3);
+		CHECK(pk->feat[0] == 0 && (pk->flags[0] & AML_TREE_CATEGORICAL));
+		bits = pk->cat_bits[pk->cat_off[0]] & 0xFFu;
+		CHECK(bits == 0x4A || bits == (0xFFu & ~0x4Au));
+		/* missing rows (y = 10 when side = 1) go with {1, 3, 6} */
+		CHECK(((pk->flags[0] & AML_TREE_DEFAULT_LEFT) != 0) == ((bits == 0x4A) == (side == 1)));
+		{
+			double		out[500];
+
+			aml_gbdt_ops.predict(st, &t.ds, NULL, 500, out);
+			for (int i = 0; i < 500; i++)
+				CHECK_NEAR(out[i], t.y[i], 1e-9);
+		}
+		aml_tree_pack_split_counts(pk, 2, cnt);
+		CHECK(cnt[0] == 1 && cnt[1] == 0);
+		aml_gbdt_ops.free_state(&env, st);
+		CHECK(env.mem_used == 0);
+		tds_free(&t);
+	}
+}
+/*
  * test_gbdt_huber checks Huber loss is robust where squared error is not:
  * with 15% of the training targets thrown far off (mostly upwards), its
  * model is closer to the clean signal (MAE on clean holdout rows); its
@@ -1727,6 +1787,7 @@ main(void)
 	RUN(test_gbdt_accuracy);
 	RUN(test_gbdt_early_stopping);
 	RUN(test_gbdt_huber);
+	RUN(test_gbdt_splits);
 	RUN(test_threads_identical);
 	RUN(test_ensembles_roundtrip);
 	RUN(test_forest_accuracy);
