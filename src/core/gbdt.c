@@ -598,14 +598,17 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	Fv = aml_malloc(env, ((size_t) nv * nk + 1) * sizeof(double));
 	g = aml_malloc(env, (size_t) n * nk * sizeof(double));
 	h = aml_malloc(env, (size_t) n * nk * sizeof(double));
-	rows = aml_malloc(env, n * sizeof(int32_t));
+	/* positions of a row subsample: only when there is one */
+	if (subsample < 1.0)
+		rows = aml_malloc(env, n * sizeof(int32_t));
 	bl = aml_malloc(env, (n / GRAD_BLOCK + 1) * sizeof(double));
 	bw = aml_malloc(env, (n / GRAD_BLOCK + 1) * sizeof(double));
 	mask = aml_malloc(env, ds->n_feat + 1);
 	ftmp = aml_malloc(env, (ds->n_feat + 1) * sizeof(int));
 	if (in->rows == NULL)
 		ident = aml_malloc(env, n * sizeof(int64_t));
-	if (!m->base || !m->loss || !F || !Fv || !g || !h || !rows || !bl || !bw || !mask ||
+	if (!m->base || !m->loss || !F || !Fv || !g || !h || (subsample < 1.0 && !rows) ||
+		!bl || !bw || !mask ||
 		!ftmp || (in->rows == NULL && ident == NULL))
 	{
 		st = aml_oom(env, err, (size_t) n * nk * 3 * sizeof(double));

@@ -154,21 +154,27 @@ fi
 # ---------------------------------------------------------------- end to end
 # sample_private PIDFILE OUT waits for a backend pid in PIDFILE, then samples
 # its RssAnon and private memory (smaps_rollup Private_Clean + Private_Dirty,
-# kB) every 50 ms until PIDFILE.done exists, and writes the two peaks to OUT.
-# Bash builtins only: the sampling forks nothing but the sleep.
+# kB) every 50 ms until PIDFILE.done exists, and writes the two peaks to OUT;
+# with BENCH_MEM_TRACE=FILE it also appends "seconds RssAnon private" lines
+# to FILE.  Bash builtins only: the sampling forks nothing but the sleep.
 sample_private() {
-	local pidf=$1 out=$2 pid="" anon=0 priv=0 k v p
+	local pidf=$1 out=$2 pid="" anon=0 priv=0 k v p a t0=$EPOCHREALTIME
 	while [ ! -s "$pidf" ] && [ ! -e "$pidf.done" ]; do sleep 0.05; done
 	read -r pid <"$pidf" || true
 	while [ -n "$pid" ] && [ ! -e "$pidf.done" ] && [ -r "/proc/$pid/status" ]; do
+		a=0
 		while read -r k v _; do
-			if [ "$k" = RssAnon: ] && [ "$v" -gt "$anon" ]; then anon=$v; fi
+			if [ "$k" = RssAnon: ]; then a=$v; fi
 		done <"/proc/$pid/status" 2>/dev/null || true
+		if [ "$a" -gt "$anon" ]; then anon=$a; fi
 		p=0
 		while read -r k v _; do
 			case $k in Private_Clean: | Private_Dirty:) p=$((p + v)) ;; esac
 		done <"/proc/$pid/smaps_rollup" 2>/dev/null || true
 		if [ "$p" -gt "$priv" ]; then priv=$p; fi
+		if [ -n "${BENCH_MEM_TRACE:-}" ]; then
+			echo "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') $a $p" >>"$BENCH_MEM_TRACE"
+		fi
 		sleep 0.05
 	done
 	echo "$anon $priv" >"$out"
