@@ -2944,7 +2944,7 @@ aml_tree_params_check(const char *algo, const aml_tree_param *spec, int n_spec,
 		{
 			size_t		len;
 
-			snprintf(buf, buflen, "unknown parameter \"%.32s\" for algorithm \"%s\"; valid parameters are ",
+			snprintf(buf, buflen, "unknown parameter \"%.32s\" for algorithm \"%s\" (valid parameters: ",
 					 p->name[i], algo);
 			for (int k = 0; k < n_spec; k++)
 			{
@@ -2953,6 +2953,9 @@ aml_tree_params_check(const char *algo, const aml_tree_param *spec, int n_spec,
 					break;
 				snprintf(buf + len, buflen - len, "%s%s", k ? ", " : "", spec[k].name);
 			}
+			len = strlen(buf);
+			if (len + 1 < buflen)
+				snprintf(buf + len, buflen - len, ")");
 			return buf;
 		}
 		if (isnan(v) || v < s->lo || v > s->hi || (s->lo_open && v <= s->lo))

@@ -1688,6 +1688,14 @@ test_ensemble_params(void)
 	aml_params_set(&p, "learning_rate", 0.1);
 	m = aml_extra_trees_ops.check_params(&p, buf, sizeof(buf));
 	CHECK(m && strncmp(m, "unknown parameter \"learning_rate\" for algorithm \"extra_trees\"", 61) == 0);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_features", 0.5);
+	/* the glue's buffer, 512 bytes, holds the whole list */
+	m = aml_gbdt_ops.check_params(&p, (char[512]) {0}, 512);
+	CHECK(m && strcmp(m, "unknown parameter \"max_features\" for algorithm \"gbdt\" (valid parameters: "
+					  "n_estimators, learning_rate, max_leaves, max_depth, max_bins, min_child_samples, "
+					  "min_child_weight, reg_lambda, min_split_gain, subsample, colsample, "
+					  "early_stopping_rounds, huber_delta)") == 0);
 	CHECK(strcmp(aml_gbdt_ops.name, "gbdt") == 0 && aml_gbdt_ops.algo == AML_ALGO_GBDT);
 	CHECK(strcmp(aml_forest_ops.name, "random_forest") == 0);
 	CHECK(strcmp(aml_extra_trees_ops.name, "extra_trees") == 0);
