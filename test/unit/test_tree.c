@@ -1729,6 +1729,53 @@ test_ensemble_cancel(void)
 		}
 }
 
+/*
+ * test_oob_cancel checks a cancel during the out-of-bag pass (the last
+ * cancel checks of a bootstrap forest's fit) stops it without leaks.
+ */
+static void
+test_oob_cancel(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *st = NULL;
+	int			left = 1 << 30;
+	int			total;
+
+	tds_init(&t, 20000, 3);
+	mixed(&t, 21);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "n_estimators", 3);
+	aml_params_set(&p, "max_depth", 3);
+	/* count the checks of a whole fit (one thread: the count is fixed) */
+	aml_env_init(&env);
+	env.n_threads = 1;
+	env.should_cancel = cancel_after;
+	env.ctx = &left;
+	CHECK(fit_ops(&aml_forest_ops, &env, &t, AML_TASK_MULTICLASS, 3, &p, &st, &err) == AML_OK);
+	CHECK(isfinite(aml_tree_learner_oob(AML_ALGO_RANDOM_FOREST, st, "accuracy", NULL)));
+	aml_forest_ops.free_state(&env, st);
+	total = (1 << 30) - left;
+	/* the pass polls once per block of rows (and once per chunk of trees) */
+	CHECK(total > 5);
+	for (int k = total - 5; k < total; k++)
+	{
+		aml_env_init(&env);
+		env.n_threads = 1;
+		env.should_cancel = cancel_after;
+		left = k;
+		env.ctx = &left;
+		st = NULL;
+		CHECK(fit_ops(&aml_forest_ops, &env, &t, AML_TASK_MULTICLASS, 3, &p, &st, &err) == AML_ECANCELED);
+		if (st)
+			aml_forest_ops.free_state(&env, st);
+		CHECK(st == NULL && env.mem_used == 0);
+	}
+	tds_free(&t);
+}
+
 /* test_ensemble_budget checks small budgets fail cleanly with threads. */
 static void
 test_ensemble_budget(void)
@@ -1802,6 +1849,7 @@ main(void)
 	RUN(test_forest_oob);
 	RUN(test_ensemble_params);
 	RUN(test_ensemble_cancel);
+	RUN(test_oob_cancel);
 	RUN(test_ensemble_budget);
 	DONE();
 }
