@@ -16,10 +16,11 @@
  * depend on env->n_threads.  Workers poll aml_canceled only; the calling
  * thread (worker 0) asks aml_check_cancel between node expansions.
  *
- * Out-of-bag estimate: with bootstrap on, a fit also scores every
- * training row with the trees whose sample left it out and keeps the
- * metrics of those averaged predictions (not serialized: a forest read
- * back has none).  The bootstrap samples are drawn again from the trees'
+ * Out-of-bag estimate: with bootstrap on and no validation rows (the
+ * search's fits have a validation fold; the final fit has none), a fit
+ * also scores every training row with the trees whose sample left it out
+ * and keeps the metrics of those averaged predictions (not serialized: a
+ * forest read back has none).  The bootstrap samples are drawn again from the trees'
  * streams, a chunk of trees at a time (one bit per row and tree), and the
  * rows are scored in fixed blocks adding the trees in index order, so the
  * estimate does not depend on the thread count either.
@@ -594,7 +595,9 @@ forest_fit_common(aml_env *env, const aml_fit_input *in, const aml_params *param
 	bins = NULL;
 	for (int j = 0; j < N_OOB_METRICS; j++)
 		m->oob[j] = NAN;
-	if (job.bootstrap && (st = forest_oob(env, pool, in, n, m, err)) != AML_OK)
+	/* a fit given validation rows is scored on them: no estimate needed */
+	if (job.bootstrap && in->n_valid == 0 &&
+		(st = forest_oob(env, pool, in, n, m, err)) != AML_OK)
 		goto done;
 	*state = m;
 	m = NULL;

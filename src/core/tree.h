@@ -177,9 +177,10 @@ const aml_tree_pack *aml_tree_learner_pack(aml_algo algo, const void *state);
 /*
  * aml_tree_learner_oob returns the out-of-bag estimate of a metric (a
  * name of aml_metric_compute) of a random forest or extra trees just
- * fitted with bootstrap, and the training rows it covers in *rows (may be
- * NULL); NaN for other learners, without bootstrap, for a model read
- * back (the estimate is not serialized) or a metric of another task.
+ * fitted with bootstrap and without validation rows, and the training
+ * rows it covers in *rows (may be NULL); NaN for other learners, without
+ * bootstrap, for a model read back (the estimate is not serialized) or a
+ * metric of another task.
  */
 double		aml_tree_learner_oob(aml_algo algo, const void *state,
 								 const char *metric, int64_t *rows);

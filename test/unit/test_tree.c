@@ -1649,6 +1649,15 @@ test_forest_oob(void)
 			}
 			ops->free_state(&env, st);
 
+			/* validation rows given (the search's fits): no estimate */
+			in.valid_rows = te;
+			in.n_valid = 100;
+			CHECK(ops->fit(&env, &in, &p, &st, &err) == AML_OK);
+			CHECK(isnan(aml_tree_learner_oob(ops->algo, st, metric[ti], &rows)) && rows == 0);
+			ops->free_state(&env, st);
+			in.valid_rows = NULL;
+			in.n_valid = 0;
+
 			/* no bootstrap: no estimate */
 			aml_params_set(&p, "bootstrap", 0);
 			CHECK(ops->fit(&env, &in, &p, &st, &err) == AML_OK);
