@@ -16,9 +16,29 @@
  * depend on env->n_threads.  Workers poll aml_canceled only; the calling
  * thread (worker 0) asks aml_check_cancel between node expansions.
  *
+ * Out-of-bag estimate: with bootstrap on and no validation rows (the
+ * search's fits have a validation fold; the final fit has none), a fit
+ * also scores every training row with the trees whose sample left it out
+ * and keeps the metrics of those averaged predictions (not serialized: a
+ * forest read back has none).  The bootstrap samples are drawn again from the trees'
+ * streams, a chunk of trees at a time (one bit per row and tree), and the
+ * rows are scored in fixed blocks adding the trees in index order, so the
+ * estimate does not depend on the thread count either.
+ *
  *-------------------------------------------------------------------------
  */
 #include "tree.h"
+
+/* metrics the out-of-bag estimate is computed in (those of the task) */
+static const char *const oob_metric_names[] = {
+	"roc_auc", "pr_auc", "log_loss", "accuracy", "f1", "precision", "recall",
+	"f1_macro", "balanced_accuracy", "rmse", "mae", "r2"
+};
+#define N_OOB_METRICS ((int) (sizeof(oob_metric_names) / sizeof(oob_metric_names[0])))
+
+/* rows scored per out-of-bag task, and the bit budget of one tree chunk */
+#define OOB_BLOCK 4096
+#define OOB_CHUNK_BITS ((int64_t) 64 * 1024 * 1024)
 
 /* A fitted forest. */
 typedef struct forest_model
@@ -27,6 +47,9 @@ typedef struct forest_model
 	int			n_classes;
 	int			n_outputs;
 	aml_tree_pack pack;			/* n_out = n_outputs, every out_off 0 */
+	/* out-of-bag estimate of a fit (not serialized); oob_rows 0 = none */
+	int64_t		oob_rows;		/* rows left out by at least one tree */
+	double		oob[N_OOB_METRICS]; /* NaN where not defined */
 } forest_model;
 
 static const aml_tree_param forest_params[] = {
@@ -119,9 +142,18 @@ typedef struct forest_job
 	int			failed;			/* atomic: stop taking trees */
 } forest_job;
 
+/* tree_rng_seed seeds the random stream of tree t. */
+static void
+tree_rng_seed(aml_rng *rng, uint64_t seed, int t)
+{
+	aml_rng_seed(rng, seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t) (t + 1)));
+}
+
 /*
  * forest_tree_task grows tree `task` on its bootstrap sample (or all
  * rows) with its own random stream, in the worker's grower and pack.
+ * The sample is the first n draws of the stream (oob_bits_task draws it
+ * again: keep the two in step).
  */
 static void
 forest_tree_task(void *arg, int task, int worker)
@@ -142,7 +174,7 @@ forest_tree_task(void *arg, int task, int worker)
 		st = aml_set_error(&w->err, AML_ECANCELED, "canceling automl training");
 		goto fail;
 	}
-	aml_rng_seed(&rng, in->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t) (task + 1)));
+	tree_rng_seed(&rng, in->seed, task);
 	memset(&gd, 0, sizeof(gd));
 	if (job->bootstrap)
 	{
@@ -211,6 +243,209 @@ fail:
 		w->fail_st = st;
 	}
 	__atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
+}
+
+/* Shared state of the out-of-bag pass over one chunk of trees. */
+typedef struct oob_job
+{
+	aml_env    *env;
+	const aml_fit_input *in;
+	const aml_tree_pack *pack;
+	int64_t		n;
+	int			K;
+	int			t0;				/* first tree of the chunk */
+	int64_t		words;			/* 64-bit words per tree and row set */
+	uint64_t   *inbag;			/* chunk trees x words: bit set = in the sample */
+	uint8_t    *no_oob;			/* per chunk tree: grown on every row */
+	double	   *sum;			/* n x K: summed outputs of out-of-bag trees */
+	int32_t    *cnt;			/* n: out-of-bag trees of each row */
+	int64_t    *idx;			/* per worker: OOB_BLOCK dataset rows */
+	int32_t    *pos;			/* per worker: OOB_BLOCK positions */
+	double	   *tmp;			/* per worker: OOB_BLOCK x K outputs */
+	int			nt;				/* trees in the chunk */
+} oob_job;
+
+/*
+ * oob_bits_task draws the bootstrap sample of tree t0 + task again (the
+ * same draws as forest_tree_task) and marks its rows in the chunk's bits;
+ * a sample of zero total weight made the tree use every row.
+ */
+static void
+oob_bits_task(void *arg, int task, int worker)
+{
+	oob_job    *job = arg;
+	const aml_fit_input *in = job->in;
+	uint64_t   *bits = job->inbag + (size_t) task * job->words;
+	int64_t		n = job->n;
+	aml_rng		rng;
+
+	(void) worker;
+	memset(bits, 0, (size_t) job->words * sizeof(uint64_t));
+	tree_rng_seed(&rng, in->seed, job->t0 + task);
+	for (int64_t i = 0; i < n; i++)
+	{
+		uint64_t	j = aml_rng_below(&rng, (uint64_t) n);
+
+		bits[j >> 6] |= UINT64_C(1) << (j & 63);
+	}
+	job->no_oob[task] = 0;
+	if (in->w)
+	{
+		int			positive = 0;
+
+		for (int64_t i = 0; i < n && !positive; i++)
+			if ((bits[i >> 6] >> (i & 63)) & 1)
+				positive = in->w[in->rows ? in->rows[i] : i] > 0;
+		job->no_oob[task] = !positive;
+	}
+}
+
+/*
+ * oob_score_task adds, for one block of positions, the outputs of every
+ * chunk tree that left the row out, tree by tree in index order.
+ */
+static void
+oob_score_task(void *arg, int task, int worker)
+{
+	oob_job    *job = arg;
+	const aml_fit_input *in = job->in;
+	int			K = job->K;
+	int64_t		b0 = (int64_t) task * OOB_BLOCK;
+	int64_t		b1 = job->n - b0 < OOB_BLOCK ? job->n : b0 + OOB_BLOCK;
+	int64_t    *idx = job->idx + (size_t) worker * OOB_BLOCK;
+	int32_t    *pos = job->pos + (size_t) worker * OOB_BLOCK;
+	double	   *tmp = job->tmp + (size_t) worker * OOB_BLOCK * K;
+
+	if (worker == 0 ? aml_check_cancel(job->env) : aml_canceled(job->env))
+		return;
+	for (int c = 0; c < job->nt; c++)
+	{
+		const uint64_t *bits = job->inbag + (size_t) c * job->words;
+		int64_t		k = 0;
+
+		if (job->no_oob[c])
+			continue;
+		for (int64_t i = b0; i < b1; i++)
+			if (!((bits[i >> 6] >> (i & 63)) & 1))
+			{
+				idx[k] = in->rows ? in->rows[i] : i;
+				pos[k++] = (int32_t) i;
+			}
+		if (k == 0)
+			continue;
+		memset(tmp, 0, (size_t) k * K * sizeof(double));
+		aml_tree_pack_add_tree(job->pack, job->t0 + c, in->ds, idx, k, tmp, K);
+		for (int64_t j = 0; j < k; j++)
+		{
+			double	   *s = job->sum + (size_t) pos[j] * K;
+
+			for (int q = 0; q < K; q++)
+				s[q] += tmp[(size_t) j * K + q];
+			job->cnt[pos[j]]++;
+		}
+	}
+}
+
+/*
+ * forest_oob computes the out-of-bag estimate of a bootstrap forest just
+ * grown on in (n positions): every row's outputs averaged over the trees
+ * that left it out, and the task's metrics of those averages over the
+ * rows that have any (rows in every sample are skipped).
+ */
+static aml_status
+forest_oob(aml_env *env, aml_tpool *pool, const aml_fit_input *in, int64_t n,
+		   forest_model *m, aml_error *err)
+{
+	oob_job		job;
+	int			nw = aml_tpool_size(pool);
+	int			T = m->pack.n_trees;
+	int			chunk;
+	int64_t		no = 0;
+	double	   *yo = NULL;
+	aml_status	st = AML_OK;
+
+	memset(&job, 0, sizeof(job));
+	job.env = env;
+	job.in = in;
+	job.pack = &m->pack;
+	job.n = n;
+	job.K = m->n_outputs;
+	job.words = (n + 63) / 64;
+	chunk = (int) (OOB_CHUNK_BITS / (job.words * 64));
+	chunk = chunk < 1 ? 1 : chunk > T ? T : chunk;
+	job.inbag = aml_malloc(env, (size_t) chunk * job.words * sizeof(uint64_t));
+	job.no_oob = aml_malloc(env, (size_t) chunk);
+	job.sum = aml_calloc(env, (size_t) n * job.K, sizeof(double));
+	job.cnt = aml_calloc(env, (size_t) n, sizeof(int32_t));
+	job.idx = aml_malloc(env, (size_t) nw * OOB_BLOCK * sizeof(int64_t));
+	job.pos = aml_malloc(env, (size_t) nw * OOB_BLOCK * sizeof(int32_t));
+	job.tmp = aml_malloc(env, (size_t) nw * OOB_BLOCK * job.K * sizeof(double));
+	yo = aml_malloc(env, (size_t) n * sizeof(double));
+	if (!job.inbag || !job.no_oob || !job.sum || !job.cnt || !job.idx ||
+		!job.pos || !job.tmp || !yo)
+	{
+		st = aml_oom(env, err, (size_t) n * (job.K + 2) * sizeof(double));
+		goto done;
+	}
+	for (job.t0 = 0; job.t0 < T; job.t0 += chunk)
+	{
+		job.nt = T - job.t0 < chunk ? T - job.t0 : chunk;
+		aml_tpool_run(pool, oob_bits_task, &job, job.nt);
+		aml_tpool_run(pool, oob_score_task, &job,
+					  (int) ((n + OOB_BLOCK - 1) / OOB_BLOCK));
+		if (aml_canceled(env) || aml_check_cancel(env))
+		{
+			st = aml_set_error(err, AML_ECANCELED, "canceling automl training");
+			goto done;
+		}
+	}
+
+	/* averages of the rows with out-of-bag trees, compacted in place */
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (job.cnt[i] == 0)
+			continue;
+		for (int q = 0; q < job.K; q++)
+			job.sum[(size_t) no * job.K + q] =
+				job.sum[(size_t) i * job.K + q] * T / job.cnt[i];
+		yo[no++] = in->y[in->rows ? in->rows[i] : i];
+	}
+	aml_tree_fix_probs(m->task, job.K, no, job.sum);
+	m->oob_rows = no;
+	for (int j = 0; j < N_OOB_METRICS; j++)
+		m->oob[j] = no > 0 && aml_metric_valid(oob_metric_names[j], m->task) ?
+			aml_metric_compute(oob_metric_names[j], m->task, m->n_classes, no,
+							   yo, job.sum) : NAN;
+
+done:
+	aml_free(env, job.inbag);
+	aml_free(env, job.no_oob);
+	aml_free(env, job.sum);
+	aml_free(env, job.cnt);
+	aml_free(env, job.idx);
+	aml_free(env, job.pos);
+	aml_free(env, job.tmp);
+	aml_free(env, yo);
+	return st;
+}
+
+/* free_workers releases the workers' growers, packs and buffers. */
+static void
+free_workers(aml_env *env, forest_job *job, int nw)
+{
+	for (int i = 0; job->w && i < nw; i++)
+	{
+		forest_worker *w = &job->w[i];
+
+		aml_grower_free(w->gr);
+		aml_tree_pack_free(env, &w->pack);
+		aml_free(env, w->g);
+		aml_free(env, w->h);
+		aml_free(env, w->rows);
+		aml_free(env, w->mult);
+	}
+	aml_free(env, job->w);
+	job->w = NULL;
 }
 
 /* forest_fit_common grows the trees of a random forest or extra trees. */
@@ -353,22 +588,22 @@ forest_fit_common(aml_env *env, const aml_fit_input *in, const aml_params *param
 			goto done;
 		}
 	(void) aml_tree_pack_finish(env, &m->pack);
+
+	/* the growing memory goes before the out-of-bag pass needs its own */
+	free_workers(env, &job, nw);
+	aml_tree_bins_free(env, bins);
+	bins = NULL;
+	for (int j = 0; j < N_OOB_METRICS; j++)
+		m->oob[j] = NAN;
+	/* a fit given validation rows is scored on them: no estimate needed */
+	if (job.bootstrap && in->n_valid == 0 &&
+		(st = forest_oob(env, pool, in, n, m, err)) != AML_OK)
+		goto done;
 	*state = m;
 	m = NULL;
 
 done:
-	for (int i = 0; job.w && i < nw; i++)
-	{
-		forest_worker *w = &job.w[i];
-
-		aml_grower_free(w->gr);
-		aml_tree_pack_free(env, &w->pack);
-		aml_free(env, w->g);
-		aml_free(env, w->h);
-		aml_free(env, w->rows);
-		aml_free(env, w->mult);
-	}
-	aml_free(env, job.w);
+	free_workers(env, &job, nw);
 	aml_free(env, job.tree_worker);
 	aml_free(env, job.tree_index);
 	aml_free(env, cls);
@@ -438,6 +673,8 @@ forest_read(aml_env *env, aml_rbuf *b, const aml_dataset *schema, aml_task task,
 	m->task = task;
 	m->n_classes = n_classes;
 	m->n_outputs = n_out;
+	for (int j = 0; j < N_OOB_METRICS; j++)
+		m->oob[j] = NAN;
 	st = aml_tree_pack_read(env, b, schema, n_out, n_out, &m->pack, err);
 	if (st != AML_OK)
 	{
@@ -462,6 +699,26 @@ const aml_tree_pack *
 aml_forest_pack(const void *state)
 {
 	return &((const forest_model *) state)->pack;
+}
+
+/*
+ * aml_forest_oob returns the out-of-bag estimate of a metric for a forest
+ * fitted with bootstrap (the rows it covers in *rows), or NaN: no
+ * bootstrap, a forest read back, a metric of another task.
+ */
+double
+aml_forest_oob(const void *state, const char *metric, int64_t *rows)
+{
+	const forest_model *m = state;
+
+	if (rows)
+		*rows = m ? m->oob_rows : 0;
+	if (m == NULL || metric == NULL || m->oob_rows == 0)
+		return NAN;
+	for (int j = 0; j < N_OOB_METRICS; j++)
+		if (strcmp(oob_metric_names[j], metric) == 0)
+			return m->oob[j];
+	return NAN;
 }
 
 const aml_learner_ops aml_forest_ops = {

@@ -2,9 +2,10 @@
  *
  * gbdt.c
  *	  Gradient boosted trees on the histogram tree engine: binary logloss,
- *	  multiclass softmax (one tree per class per round) and L2 regression,
- *	  with shrinkage, row and column subsampling per round, and early
- *	  stopping on validation rows.
+ *	  multiclass softmax (one tree per class per round), L2 regression and
+ *	  Huber regression (robust to outlying targets), with shrinkage, row
+ *	  and column subsampling per round, and early stopping on validation
+ *	  rows.
  *
  * Every tree is grown on (g, h) with K = 1 and its leaf values -G/(H +
  * lambda) are multiplied by the learning rate.  The raw score of output k
@@ -14,6 +15,12 @@
  * rows were subsampled), so a training row's final score is bit-identical
  * to its prediction.
  *
+ * Huber loss with delta d: r^2 / 2 for a residual |r| <= d, d (|r| - d / 2)
+ * beyond, so an outlier pulls with a gradient of at most d.  Its hessian
+ * is 0 beyond d; every row gets hessian 1 (weight w) instead, so a leaf
+ * value is the shrunk mean of the clipped residuals (as LightGBM does).
+ * The initial score is the weighted median of the target.
+ *
  * Threads: binning and histograms fan out over features, score updates
  * and the gradient pass (which also yields the training loss of the
  * previous round) over fixed blocks of rows; every task writes only its
@@ -22,6 +29,8 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stdlib.h>
+
 #include "explain.h"
 #include "tree.h"
 
@@ -42,6 +51,13 @@ typedef struct gbdt_model
 	double	   *loss;			/* training loss per round (fit only) */
 } gbdt_model;
 
+/* The loss being boosted: the task's, or Huber with delta > 0. */
+typedef struct gbdt_loss
+{
+	aml_task	task;
+	double		delta;			/* Huber delta (regression); 0 = squared error */
+} gbdt_loss;
+
 static const aml_tree_param gbdt_params[] = {
 	{"n_estimators", 1, 100000, 100, 1, 0},
 	{"learning_rate", 0, 1, 0.1, 0, 1},
@@ -55,6 +71,7 @@ static const aml_tree_param gbdt_params[] = {
 	{"subsample", 0, 1, 1.0, 0, 1},
 	{"colsample", 0, 1, 1.0, 0, 1},
 	{"early_stopping_rounds", 0, 1e6, 0, 1, 0},
+	{"huber_delta", 0, 1e15, 0, 0, 0},
 };
 #define N_GBDT_PARAMS ((int) (sizeof(gbdt_params) / sizeof(gbdt_params[0])))
 
@@ -71,7 +88,9 @@ gp_value(const aml_params *p, const char *name)
  * unlimited), max_depth 0..64 (0 = unlimited), max_bins 2..255,
  * min_child_samples 1..1e6 (20), min_child_weight 0..1e6 (1e-3),
  * reg_lambda 0..1e6 (1), min_split_gain 0..1e6 (0), subsample and
- * colsample (0, 1] (1), early_stopping_rounds 0..1e6 (0 = off).
+ * colsample (0, 1] (1), early_stopping_rounds 0..1e6 (0 = off),
+ * huber_delta 0..1e15 (0 = squared error; > 0: Huber loss with that
+ * delta in target units, regression only).
  */
 static const char *
 gbdt_check_params(const aml_params *p, char *buf, size_t buflen)
@@ -93,15 +112,26 @@ gbdt_free_state(aml_env *env, void *state)
 	aml_free(env, m);
 }
 
+/* huber returns the Huber loss of residual r with delta d. */
+static inline double
+huber(double r, double d)
+{
+	double		a = fabs(r);
+
+	return a <= d ? 0.5 * r * r : d * (a - 0.5 * d);
+}
+
 /*
  * row_loss returns the loss of one row's raw scores f[0..nk) for label y:
- * squared error, logloss or softmax cross-entropy.
+ * squared error or Huber, logloss or softmax cross-entropy.
  */
 static double
-row_loss(aml_task task, int nk, const double *f, double y)
+row_loss(const gbdt_loss *L, int nk, const double *f, double y)
 {
+	aml_task	task = L->task;
+
 	if (task == AML_TASK_REGRESSION)
-		return (y - f[0]) * (y - f[0]);
+		return L->delta > 0 ? huber(y - f[0], L->delta) : (y - f[0]) * (y - f[0]);
 	if (task == AML_TASK_BINARY)
 	{
 		/* log(1 + e^-z) for the true class, computed stably */
@@ -125,8 +155,8 @@ row_loss(aml_task task, int nk, const double *f, double y)
 
 /* mean_loss returns the weighted mean loss over rows idx[0..n). */
 static double
-mean_loss(const aml_fit_input *in, const int64_t *idx, int64_t n, int nk,
-		  const double *F)
+mean_loss(const aml_fit_input *in, const gbdt_loss *L, const int64_t *idx,
+		  int64_t n, int nk, const double *F)
 {
 	double		sl = 0,
 				sw = 0;
@@ -136,7 +166,7 @@ mean_loss(const aml_fit_input *in, const int64_t *idx, int64_t n, int nk,
 		int64_t		r = idx ? idx[i] : i;
 		double		w = in->w ? in->w[r] : 1.0;
 
-		sl += w * row_loss(in->task, nk, F + (size_t) i * nk, in->y[r]);
+		sl += w * row_loss(L, nk, F + (size_t) i * nk, in->y[r]);
 		sw += w;
 	}
 	return sw > 0 ? sl / sw : 0;
@@ -151,6 +181,7 @@ mean_loss(const aml_fit_input *in, const int64_t *idx, int64_t n, int nk,
 typedef struct grad_job
 {
 	const aml_fit_input *in;
+	double		delta;			/* Huber delta, 0 = squared error */
 	int64_t		n;
 	int			nk;
 	const double *F;
@@ -184,7 +215,19 @@ grad_task(void *arg, int task, int worker)
 		double		y = in->y[r];
 		const double *f = job->F + (size_t) i * nk;
 
-		if (in->task == AML_TASK_REGRESSION)
+		if (in->task == AML_TASK_REGRESSION && job->delta > 0)
+		{
+			double		r = f[0] - y;
+			double		d = job->delta;
+
+			if (g)
+			{
+				g[i] = w * (r > d ? d : r < -d ? -d : r);
+				h[i] = w;
+			}
+			sl += w * huber(r, d);
+		}
+		else if (in->task == AML_TASK_REGRESSION)
 		{
 			if (g)
 			{
@@ -241,8 +284,9 @@ grad_task(void *arg, int task, int worker)
  * training loss of F; bl and bw hold one double per block.
  */
 static double
-grad_pass(aml_tpool *pool, const aml_fit_input *in, int64_t n, int nk,
-		  const double *F, double *g, double *h, double *bl, double *bw)
+grad_pass(aml_tpool *pool, const aml_fit_input *in, const gbdt_loss *L,
+		  int64_t n, int nk, const double *F, double *g, double *h,
+		  double *bl, double *bw)
 {
 	grad_job	job;
 	int			nb = (int) ((n + GRAD_BLOCK - 1) / GRAD_BLOCK);
@@ -250,6 +294,7 @@ grad_pass(aml_tpool *pool, const aml_fit_input *in, int64_t n, int nk,
 				sw = 0;
 
 	job.in = in;
+	job.delta = L->delta;
 	job.n = n;
 	job.nk = nk;
 	job.F = F;
@@ -347,6 +392,61 @@ base_scores(const aml_fit_input *in, int64_t n, int nk, double *base)
 	}
 }
 
+/* One (target, weight) pair of the weighted median. */
+typedef struct yw_pair
+{
+	double		y;
+	double		w;
+} yw_pair;
+
+/* cmp_yw orders pairs by target. */
+static int
+cmp_yw(const void *a, const void *b)
+{
+	double		x = ((const yw_pair *) a)->y,
+				y = ((const yw_pair *) b)->y;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * weighted_median sets *med to the weighted median of the training
+ * targets: the smallest target whose cumulative weight reaches half the
+ * total (the Huber loss's initial score).
+ */
+static aml_status
+weighted_median(aml_env *env, const aml_fit_input *in, int64_t n, double *med,
+				aml_error *err)
+{
+	yw_pair    *p = aml_malloc(env, (size_t) n * sizeof(yw_pair));
+	double		sw = 0,
+				acc = 0;
+
+	if (p == NULL)
+		return aml_oom(env, err, (size_t) n * sizeof(yw_pair));
+	for (int64_t i = 0; i < n; i++)
+	{
+		int64_t		r = in->rows ? in->rows[i] : i;
+
+		p[i].y = in->y[r];
+		p[i].w = in->w ? in->w[r] : 1.0;
+		sw += p[i].w;
+	}
+	qsort(p, (size_t) n, sizeof(yw_pair), cmp_yw);
+	*med = p[n - 1].y;
+	for (int64_t i = 0; i < n; i++)
+	{
+		acc += p[i].w;
+		if (acc >= 0.5 * sw)
+		{
+			*med = p[i].y;
+			break;
+		}
+	}
+	aml_free(env, p);
+	return AML_OK;
+}
+
 /*
  * sample_rows picks round(frac * n) positions (at least 1) in ascending
  * order by sequential sampling; returns the count.
@@ -420,6 +520,8 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	int		   *ftmp = NULL;
 	aml_grow_params gp;
 	aml_rng		rng;
+	gbdt_loss	L;
+	double		median = 0;
 	int64_t		n = 0;
 	int64_t		nv = 0;
 	int			nk,
@@ -442,6 +544,16 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	subsample = gp_value(params, "subsample");
 	colsample = gp_value(params, "colsample");
 	esr = (int) gp_value(params, "early_stopping_rounds");
+	L.task = in->task;
+	L.delta = gp_value(params, "huber_delta");
+	if (L.delta > 0 && in->task != AML_TASK_REGRESSION)
+	{
+		aml_set_error(err, AML_EINVAL, "parameter \"huber_delta\" applies to regression only");
+		aml_set_detail(err, "The task is %s; Huber loss is a loss of regression targets.",
+					   aml_task_name(in->task));
+		aml_set_hint(err, "Leave huber_delta out (or 0) for classification.");
+		return AML_EINVAL;
+	}
 	if (esr > 0 && in->valid_rows && in->n_valid > 0)
 	{
 		nv = in->n_valid;
@@ -464,6 +576,8 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	gp.lambda = gp_value(params, "reg_lambda");
 	gp.min_split_gain = gp_value(params, "min_split_gain");
 
+	if (L.delta > 0 && (st = weighted_median(env, in, n, &median, err)) != AML_OK)
+		return st;
 	pool = aml_tpool_create(env, env->n_threads);
 	st = aml_tree_bins_build(env, ds, in->rows, n, (int) gp_value(params, "max_bins"),
 							 in->seed, pool, &bins, err);
@@ -485,14 +599,17 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	Fv = aml_malloc(env, ((size_t) nv * nk + 1) * sizeof(double));
 	g = aml_malloc(env, (size_t) n * nk * sizeof(double));
 	h = aml_malloc(env, (size_t) n * nk * sizeof(double));
-	rows = aml_malloc(env, n * sizeof(int32_t));
+	/* positions of a row subsample: only when there is one */
+	if (subsample < 1.0)
+		rows = aml_malloc(env, n * sizeof(int32_t));
 	bl = aml_malloc(env, (n / GRAD_BLOCK + 1) * sizeof(double));
 	bw = aml_malloc(env, (n / GRAD_BLOCK + 1) * sizeof(double));
 	mask = aml_malloc(env, ds->n_feat + 1);
 	ftmp = aml_malloc(env, (ds->n_feat + 1) * sizeof(int));
 	if (in->rows == NULL)
 		ident = aml_malloc(env, n * sizeof(int64_t));
-	if (!m->base || !m->loss || !F || !Fv || !g || !h || !rows || !bl || !bw || !mask ||
+	if (!m->base || !m->loss || !F || !Fv || !g || !h || (subsample < 1.0 && !rows) ||
+		!bl || !bw || !mask ||
 		!ftmp || (in->rows == NULL && ident == NULL))
 	{
 		st = aml_oom(env, err, (size_t) n * nk * 3 * sizeof(double));
@@ -503,6 +620,8 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 			ident[i] = i;
 	trows = in->rows ? in->rows : ident;
 	base_scores(in, n, nk, m->base);
+	if (L.delta > 0)
+		m->base[0] = median;
 	for (int64_t i = 0; i < n; i++)
 		memcpy(F + (size_t) i * nk, m->base, nk * sizeof(double));
 	for (int64_t i = 0; i < nv; i++)
@@ -524,7 +643,7 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 		}
 		/* the gradients of this round and the loss after the last one */
 		{
-			double		tl = grad_pass(pool, in, n, nk, F, g, h, bl, bw);
+			double		tl = grad_pass(pool, in, &L, n, nk, F, g, h, bl, bw);
 
 			if (round > 0)
 				m->loss[round - 1] = tl;
@@ -562,7 +681,7 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 		m->n_loss = round + 1;
 		if (nv > 0)
 		{
-			double		vl = mean_loss(in, in->valid_rows, nv, nk, Fv);
+			double		vl = mean_loss(in, &L, in->valid_rows, nv, nk, Fv);
 
 			if (vl < best_loss)
 			{
@@ -574,7 +693,7 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 		}
 	}
 	if (m->n_loss > 0)
-		m->loss[m->n_loss - 1] = grad_pass(pool, in, n, nk, F, NULL, NULL, bl, bw);
+		m->loss[m->n_loss - 1] = grad_pass(pool, in, &L, n, nk, F, NULL, NULL, bl, bw);
 	if (nv > 0 && best_round >= 0 && (best_round + 1) * nk < m->pack.n_trees)
 	{
 		aml_tree_pack_truncate(&m->pack, (best_round + 1) * nk);

@@ -20,6 +20,7 @@
 #include "diag.h"
 #include "model.h"
 #include "search.h"
+#include "tree.h"
 
 #define MAX_CLASSES			100
 #define AUTO_CLASS_LIMIT	20	/* integer targets with at most this many
@@ -1330,19 +1331,42 @@ json_params(aml_json *j, const aml_params *p)
 	aml_json_end_obj(j);
 }
 
+/*
+ * metrics_json writes the test metrics of n predictions and, for a model m
+ * that is one forest fitted with bootstrap, its out-of-bag estimate in the
+ * search metric ("oob_score", "oob_metric", "oob_rows").  With no test
+ * rows it returns NULL unless there is an out-of-bag estimate.
+ */
 static char *
-metrics_json(train_ctx *c, int64_t n, const double *y, const double *pred)
+metrics_json(train_ctx *c, int64_t n, const double *y, const double *pred,
+			 const aml_model *m)
 {
 	const char *const *names = c->task == AML_TASK_BINARY ? binary_metrics :
 		c->task == AML_TASK_MULTICLASS ? multi_metrics : reg_metrics;
 	aml_json	j;
+	double		oob = NAN;
+	int64_t		oob_rows = 0;
 
+	if (m && m->n_members == 1)
+		oob = aml_tree_learner_oob(m->members[0].ops->algo, m->members[0].state,
+								   c->metric, &oob_rows);
+	if (n == 0 && !isfinite(oob))
+		return NULL;
 	aml_json_init(&j, c->env);
 	aml_json_begin_obj(&j);
-	for (int i = 0; names[i]; i++)
+	for (int i = 0; n > 0 && names[i]; i++)
 	{
 		aml_json_key(&j, names[i]);
 		aml_json_num(&j, aml_metric_compute(names[i], c->task, c->n_classes, n, y, pred));
+	}
+	if (isfinite(oob))
+	{
+		aml_json_key(&j, "oob_score");
+		aml_json_num(&j, oob);
+		aml_json_key(&j, "oob_metric");
+		aml_json_str(&j, c->metric);
+		aml_json_key(&j, "oob_rows");
+		aml_json_int(&j, oob_rows);
 	}
 	aml_json_end_obj(&j);
 	return json_take(&j);
@@ -1391,7 +1415,10 @@ ensemble_json(aml_env *env, const aml_model *m)
 /*
  * features_json describes every source column: its kind, whether it is
  * used and why not, missing rate and basic statistics over the training
- * rows, and the chosen learner's importance folded per column.
+ * rows, and the chosen learner's importance folded per column: split gain
+ * (imp_feat) and, for tree learners, the share of splits ("importance_count":
+ * each tree member's counts normalized to sum 1, weighted by the member,
+ * and normalized again over the tree members).
  */
 static char *
 features_json(train_ctx *c, const double *imp_feat)
@@ -1400,6 +1427,30 @@ features_json(train_ctx *c, const double *imp_feat)
 	aml_model  *m = c->model;
 	aml_json	j;
 	int			input = 0;
+	double	   *cnt_feat = aml_calloc(c->env, (size_t) (m->n_feat ? m->n_feat : 1) * 2,
+									  sizeof(double));
+	double		tree_weight = 0;
+
+	if (cnt_feat == NULL)
+		return NULL;
+	for (int e = 0; e < m->n_members; e++)
+	{
+		const aml_tree_pack *tp = aml_tree_learner_pack(m->members[e].ops->algo,
+														m->members[e].state);
+		double	   *tmp = cnt_feat + (m->n_feat ? m->n_feat : 1);
+		double		sum = 0;
+
+		if (tp == NULL)
+			continue;
+		memset(tmp, 0, (size_t) m->n_feat * sizeof(double));
+		aml_tree_pack_split_counts(tp, m->n_feat, tmp);
+		for (int k = 0; k < m->n_feat; k++)
+			sum += tmp[k];
+		for (int k = 0; k < m->n_feat && sum > 0; k++)
+			cnt_feat[k] += m->members[e].weight * tmp[k] / sum;
+		if (sum > 0)
+			tree_weight += m->members[e].weight;
+	}
 
 	aml_json_init(&j, c->env);
 	aml_json_begin_arr(&j);
@@ -1493,11 +1544,21 @@ features_json(train_ctx *c, const double *imp_feat)
 				aml_json_key(&j, "importance");
 				aml_json_num(&j, round(s * 1e6) / 1e6);
 			}
+			if (tree_weight > 0)
+			{
+				double		s = 0;
+
+				for (int p = 0; p < in->n_feat; p++)
+					s += cnt_feat[in->feat_start + p];
+				aml_json_key(&j, "importance_count");
+				aml_json_num(&j, round(s / tree_weight * 1e6) / 1e6);
+			}
 			input++;
 		}
 		aml_json_end_obj(&j);
 	}
 	aml_json_end_arr(&j);
+	aml_free(c->env, cnt_feat);
 	if (j.oom)
 	{
 		aml_json_free(&j);
@@ -1813,7 +1874,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			ytest[r] = c.y[c.test_idx[r]];
 		aml_model_predict(m, nt, raw, pred, scratch);
 		c.report->test_score = aml_metric_compute(c.metric, c.task, c.n_classes, nt, ytest, pred);
-		c.report->metrics_json = metrics_json(&c, nt, ytest, pred);
+		c.report->metrics_json = metrics_json(&c, nt, ytest, pred, m);
 
 		memset(&bs, 0, sizeof(bs));
 		bs.algo = AML_ALGO_BASELINE;
@@ -1821,7 +1882,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			goto fail;
 		aml_baseline_ops.predict(base_state, &c.ds, c.test_idx, nt, bpred);
 		c.report->baseline_score = aml_metric_compute(c.metric, c.task, c.n_classes, nt, ytest, bpred);
-		c.report->baseline_json = metrics_json(&c, nt, ytest, bpred);
+		c.report->baseline_json = metrics_json(&c, nt, ytest, bpred, NULL);
 		if (!c.report->metrics_json || !c.report->baseline_json)
 		{
 			st = aml_oom(env, err, 1024);
@@ -1832,6 +1893,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	{
 		c.report->test_score = NAN;
 		c.report->baseline_score = NAN;
+		/* no test rows: a forest's out-of-bag estimate is its only score */
+		c.report->metrics_json = metrics_json(&c, 0, NULL, NULL, m);
 	}
 
 	/* diagnostics on the test split: every section writer adds its keys */

@@ -654,6 +654,15 @@ aml_tree_pack_importance(const aml_tree_pack *p, int n_feat, double *imp)
 			imp[p->feat[i]] += p->gain[i];
 }
 
+/* aml_tree_pack_split_counts adds one per internal node to its feature. */
+void
+aml_tree_pack_split_counts(const aml_tree_pack *p, int n_feat, double *cnt)
+{
+	for (int i = 0; i < p->n_nodes; i++)
+		if (p->feat[i] >= 0 && p->feat[i] < n_feat)
+			cnt[p->feat[i]] += 1.0;
+}
+
 /*
  * Pack layout (little-endian):
  *	 u32 n_feat | i32 n_levels[n_feat] | u32 n_out | u32 n_trees |
@@ -2935,7 +2944,7 @@ aml_tree_params_check(const char *algo, const aml_tree_param *spec, int n_spec,
 		{
 			size_t		len;
 
-			snprintf(buf, buflen, "unknown parameter \"%.32s\" for algorithm \"%s\"; valid parameters are ",
+			snprintf(buf, buflen, "unknown parameter \"%.32s\" for algorithm \"%s\" (valid parameters: ",
 					 p->name[i], algo);
 			for (int k = 0; k < n_spec; k++)
 			{
@@ -2944,6 +2953,9 @@ aml_tree_params_check(const char *algo, const aml_tree_param *spec, int n_spec,
 					break;
 				snprintf(buf + len, buflen - len, "%s%s", k ? ", " : "", spec[k].name);
 			}
+			len = strlen(buf);
+			if (len + 1 < buflen)
+				snprintf(buf + len, buflen - len, ")");
 			return buf;
 		}
 		if (isnan(v) || v < s->lo || v > s->hi || (s->lo_open && v <= s->lo))
@@ -3432,4 +3444,16 @@ aml_tree_learner_pack(aml_algo algo, const void *state)
 		default:
 			return NULL;
 	}
+}
+
+/* aml_tree_learner_oob returns the out-of-bag estimate of a fitted forest. */
+double
+aml_tree_learner_oob(aml_algo algo, const void *state, const char *metric,
+					 int64_t *rows)
+{
+	if (algo == AML_ALGO_RANDOM_FOREST || algo == AML_ALGO_EXTRA_TREES)
+		return aml_forest_oob(state, metric, rows);
+	if (rows)
+		*rows = 0;
+	return NAN;
 }

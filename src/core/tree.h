@@ -163,6 +163,9 @@ aml_status	aml_tree_pack_read(aml_env *env, aml_rbuf *b,
 /* aml_tree_pack_importance adds split gain per feature into imp[n_feat]. */
 void		aml_tree_pack_importance(const aml_tree_pack *p, int n_feat,
 									 double *imp);
+/* aml_tree_pack_split_counts adds the number of splits per feature into cnt. */
+void		aml_tree_pack_split_counts(const aml_tree_pack *p, int n_feat,
+									   double *cnt);
 
 /*
  * aml_tree_learner_pack returns the pack inside a fitted tree learner's
@@ -170,6 +173,17 @@ void		aml_tree_pack_importance(const aml_tree_pack *p, int n_feat,
  * algorithms.  For TreeSHAP and inspection.
  */
 const aml_tree_pack *aml_tree_learner_pack(aml_algo algo, const void *state);
+
+/*
+ * aml_tree_learner_oob returns the out-of-bag estimate of a metric (a
+ * name of aml_metric_compute) of a random forest or extra trees just
+ * fitted with bootstrap and without validation rows, and the training
+ * rows it covers in *rows (may be NULL); NaN for other learners, without
+ * bootstrap, for a model read back (the estimate is not serialized) or a
+ * metric of another task.
+ */
+double		aml_tree_learner_oob(aml_algo algo, const void *state,
+								 const char *metric, int64_t *rows);
 
 /* ---------------------------------------------------------------- binning */
 
@@ -337,5 +351,6 @@ int			aml_gbdt_train_loss(const void *state, const double **loss);
 /* per-learner pack accessors (see aml_tree_learner_pack) */
 const aml_tree_pack *aml_gbdt_pack(const void *state);
 const aml_tree_pack *aml_forest_pack(const void *state);
+double		aml_forest_oob(const void *state, const char *metric, int64_t *rows);
 
 #endif							/* AML_TREE_H */

@@ -16,7 +16,10 @@
 #              (reading the table included; test_fraction 0, the training
 #              rows chosen by WHERE split = 'train'), test AUC from
 #              automl_predict_proba over the test rows, and the training
-#              backend's peak memory (VmHWM of pg_backend_pid())
+#              backend's peak memory: VmHWM of pg_backend_pid() (which
+#              counts the shared buffers the scan touched) and its peak
+#              private memory (RssAnon, and smaps_rollup's Private_Clean +
+#              Private_Dirty, sampled every 50 ms while automl_train runs)
 #
 # and prints one table: times (medians), ratios automl / peer, test AUCs.
 #
@@ -149,6 +152,34 @@ if part core && has random_forest; then
 fi
 
 # ---------------------------------------------------------------- end to end
+# sample_private PIDFILE OUT waits for a backend pid in PIDFILE, then samples
+# its RssAnon and private memory (smaps_rollup Private_Clean + Private_Dirty,
+# kB) every 50 ms until PIDFILE.done exists, and writes the two peaks to OUT;
+# with BENCH_MEM_TRACE=FILE it also appends "seconds RssAnon private" lines
+# to FILE.  Bash builtins only: the sampling forks nothing but the sleep.
+sample_private() {
+	local pidf=$1 out=$2 pid="" anon=0 priv=0 k v p a t0=$EPOCHREALTIME
+	while [ ! -s "$pidf" ] && [ ! -e "$pidf.done" ]; do sleep 0.05; done
+	read -r pid <"$pidf" || true
+	while [ -n "$pid" ] && [ ! -e "$pidf.done" ] && [ -r "/proc/$pid/status" ]; do
+		a=0
+		while read -r k v _; do
+			if [ "$k" = RssAnon: ]; then a=$v; fi
+		done <"/proc/$pid/status" 2>/dev/null || true
+		if [ "$a" -gt "$anon" ]; then anon=$a; fi
+		p=0
+		while read -r k v _; do
+			case $k in Private_Clean: | Private_Dirty:) p=$((p + v)) ;; esac
+		done <"/proc/$pid/smaps_rollup" 2>/dev/null || true
+		if [ "$p" -gt "$priv" ]; then priv=$p; fi
+		if [ -n "${BENCH_MEM_TRACE:-}" ]; then
+			echo "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') $a $p" >>"$BENCH_MEM_TRACE"
+		fi
+		sleep 0.05
+	done
+	echo "$anon $priv" >"$out"
+}
+
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 if part e2e; then
@@ -182,7 +213,7 @@ if part e2e; then
 			random_forest) params=$RF_PARAMS ;;
 			*) echo "error: unknown learner $learner" >&2; exit 1 ;;
 		esac
-		walls="" hwms="" aucs="" preds=""
+		walls="" hwms="" anons="" privs="" aucs="" preds=""
 		for ((rep = 1; rep <= BENCH_E2E_REPS; rep++)); do
 			name="bt_${learner}_$rep"
 			if [ "$BENCH_BUILD" = 1 ] &&
@@ -190,10 +221,17 @@ if part e2e; then
 				automl_log "the installed automl.so is not this tree's: installing it again"
 				make install PG_CONFIG="$AUTOML_PG_CONFIG" >>"$AUTOML_TMP/build.log" 2>&1
 			fi
+			pidf="$AUTOML_TMP/pid.$learner.$rep"
+			rm -f "$pidf" "$pidf.done" "$pidf.peak"
+			sample_private "$pidf" "$pidf.peak" &
+			sampler=$!
 			out=$("${PSQL[@]}" <<-EOF
 				SET automl.threads = $BENCH_THREADS;
 				SET client_min_messages = warning;
 				SELECT pg_backend_pid() AS pid \\gset
+				\\setenv BENCH_BACKEND_PID :pid
+				\\! echo "\$BENCH_BACKEND_PID" >'$pidf'
+				SELECT pg_sleep(0.2);
 				SELECT clock_timestamp() AS t0 \\gset
 				SELECT seconds FROM automl_train('SELECT y, $cols FROM bench_trees WHERE split = ''train''',
 					'y', name => '$name', budget => '10 hours',
@@ -204,18 +242,23 @@ if part e2e; then
 				\\echo :wall :hwm :shm :seconds
 			EOF
 			)
-			read -r wall hwm shm secs <<<"$out"
+			touch "$pidf.done"
+			wait "$sampler"
+			read -r anon priv <"$pidf.peak"
+			read -r wall hwm shm secs <<<"$(tail -n 1 <<<"$out")"
 			t0=$(date +%s.%N)
 			"${PSQL[@]}" -c "\\copy (SELECT y, automl_predict_proba('$name', t) FROM bench_trees t WHERE split = 'test') TO '$AUTOML_TMP/pred.csv' WITH (FORMAT csv)"
 			t1=$(date +%s.%N)
 			pred=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 			auc=$("$PY" "$PYBENCH" auc "$AUTOML_TMP/pred.csv")
-			echo "e2e $learner rep $rep: automl_train ${wall} s (core ${secs} s), backend VmHWM $((hwm / 1024)) MB (RssShmem $((shm / 1024)) MB at the end), SQL scoring of the test rows $pred s, test AUC $auc" >&2
-			walls+=" $wall" hwms+=" $hwm" preds+=" $pred"
+			echo "e2e $learner rep $rep: automl_train ${wall} s (core ${secs} s), backend VmHWM $((hwm / 1024)) MB (RssShmem $((shm / 1024)) MB at the end), peak RssAnon $((anon / 1024)) MB, peak private $((priv / 1024)) MB, SQL scoring of the test rows $pred s, test AUC $auc" >&2
+			walls+=" $wall" hwms+=" $hwm" anons+=" $anon" privs+=" $priv" preds+=" $pred"
 			aucs=$auc
 		done
 		R[e2e_${learner}_fit]=$(echo "$walls" | median)
 		R[e2e_${learner}_hwm_mb]=$(echo "$hwms" | median | awk '{ printf "%.0f", $1 / 1024 }')
+		R[e2e_${learner}_anon_mb]=$(echo "$anons" | median | awk '{ printf "%.0f", $1 / 1024 }')
+		R[e2e_${learner}_priv_mb]=$(echo "$privs" | median | awk '{ printf "%.0f", $1 / 1024 }')
 		R[e2e_${learner}_sqlpred]=$(echo "$preds" | median)
 		R[e2e_${learner}_auc]=$aucs
 	done
@@ -250,10 +293,13 @@ if has random_forest; then
 	row "random_forest predict all, core" "$(v rf_predict)" "$(v core_random_forest_predict)" "" ""
 fi
 echo "peers: XGBoost $("$PY" -c 'import xgboost; print(xgboost.__version__)'), scikit-learn $("$PY" -c 'import sklearn; print(sklearn.__version__)'); ratio = automl / peer (targets: gbdt e2e <= 1.0, forest <= 0.5, predict <= 1.0)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "-" }'; }
 for learner in $BENCH_LEARNERS; do
 	if [ -n "$(v e2e_${learner}_hwm_mb)" ]; then
-		echo "$learner: training backend peak memory (VmHWM) $(v e2e_${learner}_hwm_mb) MB vs float32 feature matrix $f32_mb MB" \
-			"(ratio $(awk -v a="$(v e2e_${learner}_hwm_mb)" -v b="$f32_mb" 'BEGIN { printf "%.2f", a / b }'), target <= 1.5);" \
+		echo "$learner: training backend peak memory vs the float32 feature matrix ($f32_mb MB; target <= 1.5x):" \
+			"private (smaps_rollup) $(v e2e_${learner}_priv_mb) MB = $(ratio "$(v e2e_${learner}_priv_mb)" "$f32_mb")x," \
+			"RssAnon $(v e2e_${learner}_anon_mb) MB = $(ratio "$(v e2e_${learner}_anon_mb)" "$f32_mb")x," \
+			"VmHWM (with shared buffers) $(v e2e_${learner}_hwm_mb) MB = $(ratio "$(v e2e_${learner}_hwm_mb)" "$f32_mb")x;" \
 			"core accounted peak $(v core_${learner}_peak_mb) MB; SQL scoring of the test rows $(v e2e_${learner}_sqlpred) s"
 	fi
 done

@@ -1128,6 +1128,160 @@ test_gbdt_early_stopping(void)
 	tds_free(&t);
 }
 
+/*
+ * test_gbdt_splits checks the boosting path of the grower on the known
+ * problems of the CART tests: one round of gbdt finds the categorical
+ * grouping {1, 3, 6} and sends missing values to the side they resemble,
+ * and split counts add one per internal node.
+ */
+static void
+test_gbdt_splits(void)
+{
+	for (int side = 0; side < 2; side++)
+	{
+		aml_env		env;
+		aml_error	err;
+		aml_params	p;
+		tds			t;
+		void	   *st = NULL;
+		const aml_tree_pack *pk;
+		double		cnt[2] = {0, 0};
+		uint32_t	bits;
+
+		aml_env_init(&env);
+		tds_init(&t, 500, 2);
+		tds_cat(&t, 0, 8);
+		for (int i = 0; i < 500; i++)
+		{
+			int			c = i % 8;
+
+			t.cols[0][i] = i >= 400 ? NAN : (float) c;
+			t.cols[1][i] = (float) (i % 5);
+			t.y[i] = i >= 400 ? (side ? 10.0 : 0.0) :
+				(c == 1 || c == 3 || c == 6) ? 10.0 : 0.0;
+		}
+		memset(&p, 0, sizeof(p));
+		aml_params_set(&p, "n_estimators", 1);
+		aml_params_set(&p, "learning_rate", 1);
+		aml_params_set(&p, "max_leaves", 2);
+		aml_params_set(&p, "reg_lambda", 0);
+		aml_params_set(&p, "min_child_samples", 1);
+		CHECK(fit_ops(&aml_gbdt_ops, &env, &t, AML_TASK_REGRESSION, 0, &p, &st, &err) == AML_OK);
+		pk = aml_gbdt_pack(st);
+		CHECK(pk->n_trees == 1 && pk->n_nodes == 3);
+		CHECK(pk->feat[0] == 0 && (pk->flags[0] & AML_TREE_CATEGORICAL));
+		bits = pk->cat_bits[pk->cat_off[0]] & 0xFFu;
+		CHECK(bits == 0x4A || bits == (0xFFu & ~0x4Au));
+		/* missing rows (y = 10 when side = 1) go with {1, 3, 6} */
+		CHECK(((pk->flags[0] & AML_TREE_DEFAULT_LEFT) != 0) == ((bits == 0x4A) == (side == 1)));
+		{
+			double		out[500];
+
+			aml_gbdt_ops.predict(st, &t.ds, NULL, 500, out);
+			for (int i = 0; i < 500; i++)
+				CHECK_NEAR(out[i], t.y[i], 1e-9);
+		}
+		aml_tree_pack_split_counts(pk, 2, cnt);
+		CHECK(cnt[0] == 1 && cnt[1] == 0);
+		aml_gbdt_ops.free_state(&env, st);
+		CHECK(env.mem_used == 0);
+		tds_free(&t);
+	}
+}
+/*
+ * test_gbdt_huber checks Huber loss is robust where squared error is not:
+ * with 15% of the training targets thrown far off (mostly upwards), its
+ * model is closer to the clean signal (MAE on clean holdout rows); its
+ * training loss falls every round; it is refused for classification.
+ */
+static void
+test_gbdt_huber(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	aml_rng		rng;
+	int			n = 4000,
+				half = 2000;
+	int64_t		tr[2000],
+				te[2000];
+	double		mae[2];
+	double	   *out = malloc(half * sizeof(double));
+	aml_fit_input in;
+
+	aml_env_init(&env);
+	aml_rng_seed(&rng, 909);
+	tds_init(&t, n, 3);
+	for (int i = 0; i < n; i++)
+	{
+		double		x0 = aml_rng_uniform(&rng),
+					x1 = aml_rng_uniform(&rng);
+
+		t.cols[0][i] = (float) x0;
+		t.cols[1][i] = (float) x1;
+		t.cols[2][i] = (float) aml_rng_uniform(&rng);
+		t.y[i] = 3 * x0 + sin(6 * x1) + (aml_rng_uniform(&rng) - 0.5) * 0.2;
+		if (i < half && aml_rng_uniform(&rng) < 0.15)
+			t.y[i] += (aml_rng_uniform(&rng) < 0.8 ? 1 : -1) * (20 + 40 * aml_rng_uniform(&rng));
+		if (i < half)
+			tr[i] = i;
+		else
+			te[i - half] = i;
+	}
+	in = fit_in(&t, AML_TASK_REGRESSION, 0, 0);
+	in.rows = tr;
+	in.n_rows = half;
+	for (int hub = 0; hub < 2; hub++)
+	{
+		void	   *st = NULL;
+		const double *loss;
+		int			nr;
+
+		memset(&p, 0, sizeof(p));
+		aml_params_set(&p, "n_estimators", 100);
+		aml_params_set(&p, "min_child_samples", 10);
+		if (hub)
+			aml_params_set(&p, "huber_delta", 1.0);
+		CHECK(aml_gbdt_ops.check_params(&p, (char[256]) {0}, 256) == NULL);
+		CHECK(aml_gbdt_ops.fit(&env, &in, &p, &st, &err) == AML_OK);
+		nr = aml_gbdt_train_loss(st, &loss);
+		CHECK(nr == 100);
+		for (int r = 1; r < nr; r++)
+			CHECK(loss[r] <= loss[r - 1]);
+		aml_gbdt_ops.predict(st, &t.ds, te, half, out);
+		mae[hub] = 0;
+		for (int i = 0; i < half; i++)
+			mae[hub] += fabs(out[i] - t.y[te[i]]) / half;
+		aml_gbdt_ops.free_state(&env, st);
+	}
+	/* squared error chases the outliers; Huber stays near the signal */
+	CHECK(mae[1] < 0.5 * mae[0]);
+	CHECK(mae[1] < 0.35);
+
+	/* the parameter's range, and the task it applies to */
+	{
+		char		buf[256];
+		const char *msg;
+		void	   *st = NULL;
+
+		memset(&p, 0, sizeof(p));
+		aml_params_set(&p, "huber_delta", -1);
+		msg = aml_gbdt_ops.check_params(&p, buf, sizeof(buf));
+		CHECK(msg && strcmp(msg, "parameter \"huber_delta\" must be between 0 and 1e+15") == 0);
+		aml_params_set(&p, "huber_delta", 2);
+		for (int i = 0; i < n; i++)
+			t.y[i] = t.cols[0][i] > 0.5;
+		in.task = AML_TASK_BINARY;
+		in.n_classes = 2;
+		CHECK(aml_gbdt_ops.fit(&env, &in, &p, &st, &err) == AML_EINVAL);
+		CHECK(st == NULL && strcmp(err.msg, "parameter \"huber_delta\" applies to regression only") == 0);
+	}
+	CHECK(env.mem_used == 0);
+	free(out);
+	tds_free(&t);
+}
+
 /* serialize_fit fits a learner with n_threads and returns its bytes. */
 static uint8_t *
 serialize_fit(const aml_learner_ops *ops, tds *t, aml_task task,
@@ -1362,6 +1516,160 @@ test_forest_accuracy(void)
 	}
 }
 
+/*
+ * noisy_problem fills t (4 features) with a nonlinear signal and label
+ * noise for a task: rows 0..n/2-1 train, the rest are the holdout.
+ */
+static void
+noisy_problem(tds *t, aml_task task, uint64_t seed)
+{
+	aml_rng		rng;
+
+	aml_rng_seed(&rng, seed);
+	for (int64_t i = 0; i < t->ds.n_rows; i++)
+	{
+		double		x[4],
+					z;
+
+		for (int j = 0; j < 4; j++)
+		{
+			x[j] = aml_rng_uniform(&rng) * 2 - 1;
+			t->cols[j][i] = (float) x[j];
+		}
+		if (aml_rng_uniform(&rng) < 0.05)
+			t->cols[3][i] = NAN;
+		z = 1.5 * x[0] + (x[1] * x[1] - 0.33) * 2 + (x[2] > 0.3 ? 0.8 : 0);
+		if (task == AML_TASK_REGRESSION)
+			t->y[i] = z + (aml_rng_uniform(&rng) - 0.5) * 2.0;
+		else
+		{
+			z += (aml_rng_uniform(&rng) - 0.5) * 3.0;
+			t->y[i] = task == AML_TASK_BINARY ? (z > 0) : z < -0.5 ? 0 : z < 0.7 ? 1 : 2;
+		}
+	}
+}
+
+/*
+ * test_forest_oob checks the out-of-bag estimate of a bootstrap forest is
+ * close to the score on unseen rows of the same distribution (and well
+ * below the in-sample score), covers the training rows, does not depend
+ * on the thread count, and is absent without bootstrap or after a read.
+ */
+static void
+test_forest_oob(void)
+{
+	aml_task	tasks[3] = {AML_TASK_BINARY, AML_TASK_MULTICLASS, AML_TASK_REGRESSION};
+	const char *metric[3] = {"roc_auc", "accuracy", "r2"};
+	double		tol[3] = {0.02, 0.03, 0.04};
+	int			n = 6000,
+				half = 3000;
+
+	for (int ti = 0; ti < 3; ti++)
+		for (int oi = 0; oi < 2; oi++)
+		{
+			const aml_learner_ops *ops = oi ? &aml_extra_trees_ops : &aml_forest_ops;
+			aml_env		env;
+			aml_error	err;
+			aml_params	p;
+			tds			t;
+			void	   *st = NULL,
+					   *st2 = NULL;
+			int			nc = nclasses_of(tasks[ti]);
+			int			K = aml_task_outputs(tasks[ti], nc);
+			int64_t		tr[3000],
+						te[3000],
+						rows = 0,
+						rows2 = 0;
+			double	   *out = malloc((size_t) half * K * sizeof(double));
+			double	   *yt = malloc((size_t) half * sizeof(double));
+			double		oob,
+						oob2,
+						hold,
+						insample;
+			aml_fit_input in;
+
+			aml_env_init(&env);
+			tds_init(&t, n, 4);
+			noisy_problem(&t, tasks[ti], 300 + ti);
+			for (int i = 0; i < half; i++)
+			{
+				tr[i] = i;
+				te[i] = half + i;
+			}
+			memset(&p, 0, sizeof(p));
+			aml_params_set(&p, "n_estimators", 60);
+			aml_params_set(&p, "min_samples_leaf", 3);
+			aml_params_set(&p, "bootstrap", 1);
+			in = fit_in(&t, tasks[ti], nc, 0);
+			in.rows = tr;
+			in.n_rows = half;
+			env.n_threads = 2;
+			CHECK(ops->fit(&env, &in, &p, &st, &err) == AML_OK);
+			oob = aml_tree_learner_oob(ops->algo, st, metric[ti], &rows);
+			/* 60 trees leave nearly every row out at least once */
+			CHECK(rows >= half - 5 && rows <= half);
+
+			ops->predict(st, &t.ds, te, half, out);
+			for (int i = 0; i < half; i++)
+				yt[i] = t.y[te[i]];
+			hold = aml_metric_compute(metric[ti], tasks[ti], nc, half, yt, out);
+			ops->predict(st, &t.ds, tr, half, out);
+			for (int i = 0; i < half; i++)
+				yt[i] = t.y[tr[i]];
+			insample = aml_metric_compute(metric[ti], tasks[ti], nc, half, yt, out);
+			CHECK(isfinite(oob) && isfinite(hold));
+			CHECK_NEAR(oob, hold, tol[ti]);
+			/* the estimate is not the (optimistic) in-sample score */
+			CHECK(insample > oob + 0.05);
+			/* other metrics of the task exist; those of other tasks do not */
+			CHECK(isfinite(aml_tree_learner_oob(ops->algo, st, tasks[ti] == AML_TASK_REGRESSION ?
+												"rmse" : "log_loss", NULL)));
+			CHECK(isnan(aml_tree_learner_oob(ops->algo, st, tasks[ti] == AML_TASK_REGRESSION ?
+											 "roc_auc" : "rmse", NULL)));
+			CHECK(isnan(aml_tree_learner_oob(ops->algo, st, "no_such_metric", NULL)));
+			CHECK(isnan(aml_tree_learner_oob(AML_ALGO_GBDT, st, metric[ti], NULL)));
+
+			/* one thread: the same estimate, bit for bit */
+			env.n_threads = 1;
+			CHECK(ops->fit(&env, &in, &p, &st2, &err) == AML_OK);
+			oob2 = aml_tree_learner_oob(ops->algo, st2, metric[ti], &rows2);
+			CHECK(memcmp(&oob, &oob2, sizeof(double)) == 0 && rows == rows2);
+			ops->free_state(&env, st2);
+
+			/* a forest read back has no estimate */
+			{
+				size_t		len;
+				uint8_t    *buf = serialize(ops, st, &len);
+				aml_rbuf	rb = {buf, len, 0, 0};
+
+				CHECK(ops->read(&env, &rb, &t.ds, tasks[ti], nc, &st2, &err) == AML_OK);
+				CHECK(isnan(aml_tree_learner_oob(ops->algo, st2, metric[ti], &rows2)) && rows2 == 0);
+				ops->free_state(&env, st2);
+				free(buf);
+			}
+			ops->free_state(&env, st);
+
+			/* validation rows given (the search's fits): no estimate */
+			in.valid_rows = te;
+			in.n_valid = 100;
+			CHECK(ops->fit(&env, &in, &p, &st, &err) == AML_OK);
+			CHECK(isnan(aml_tree_learner_oob(ops->algo, st, metric[ti], &rows)) && rows == 0);
+			ops->free_state(&env, st);
+			in.valid_rows = NULL;
+			in.n_valid = 0;
+
+			/* no bootstrap: no estimate */
+			aml_params_set(&p, "bootstrap", 0);
+			CHECK(ops->fit(&env, &in, &p, &st, &err) == AML_OK);
+			CHECK(isnan(aml_tree_learner_oob(ops->algo, st, metric[ti], &rows)) && rows == 0);
+			ops->free_state(&env, st);
+			CHECK(env.mem_used == 0);
+			free(out);
+			free(yt);
+			tds_free(&t);
+		}
+}
+
 /* test_ensemble_params checks gbdt and forest parameter messages. */
 static void
 test_ensemble_params(void)
@@ -1389,6 +1697,14 @@ test_ensemble_params(void)
 	aml_params_set(&p, "learning_rate", 0.1);
 	m = aml_extra_trees_ops.check_params(&p, buf, sizeof(buf));
 	CHECK(m && strncmp(m, "unknown parameter \"learning_rate\" for algorithm \"extra_trees\"", 61) == 0);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_features", 0.5);
+	/* the glue's buffer, 512 bytes, holds the whole list */
+	m = aml_gbdt_ops.check_params(&p, (char[512]) {0}, 512);
+	CHECK(m && strcmp(m, "unknown parameter \"max_features\" for algorithm \"gbdt\" (valid parameters: "
+					  "n_estimators, learning_rate, max_leaves, max_depth, max_bins, min_child_samples, "
+					  "min_child_weight, reg_lambda, min_split_gain, subsample, colsample, "
+					  "early_stopping_rounds, huber_delta)") == 0);
 	CHECK(strcmp(aml_gbdt_ops.name, "gbdt") == 0 && aml_gbdt_ops.algo == AML_ALGO_GBDT);
 	CHECK(strcmp(aml_forest_ops.name, "random_forest") == 0);
 	CHECK(strcmp(aml_extra_trees_ops.name, "extra_trees") == 0);
@@ -1420,6 +1736,53 @@ test_ensemble_cancel(void)
 			CHECK(env.mem_used == 0);
 			tds_free(&t);
 		}
+}
+
+/*
+ * test_oob_cancel checks a cancel during the out-of-bag pass (the last
+ * cancel checks of a bootstrap forest's fit) stops it without leaks.
+ */
+static void
+test_oob_cancel(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *st = NULL;
+	int			left = 1 << 30;
+	int			total;
+
+	tds_init(&t, 20000, 3);
+	mixed(&t, 21);
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "n_estimators", 3);
+	aml_params_set(&p, "max_depth", 3);
+	/* count the checks of a whole fit (one thread: the count is fixed) */
+	aml_env_init(&env);
+	env.n_threads = 1;
+	env.should_cancel = cancel_after;
+	env.ctx = &left;
+	CHECK(fit_ops(&aml_forest_ops, &env, &t, AML_TASK_MULTICLASS, 3, &p, &st, &err) == AML_OK);
+	CHECK(isfinite(aml_tree_learner_oob(AML_ALGO_RANDOM_FOREST, st, "accuracy", NULL)));
+	aml_forest_ops.free_state(&env, st);
+	total = (1 << 30) - left;
+	/* the pass polls once per block of rows (and once per chunk of trees) */
+	CHECK(total > 5);
+	for (int k = total - 5; k < total; k++)
+	{
+		aml_env_init(&env);
+		env.n_threads = 1;
+		env.should_cancel = cancel_after;
+		left = k;
+		env.ctx = &left;
+		st = NULL;
+		CHECK(fit_ops(&aml_forest_ops, &env, &t, AML_TASK_MULTICLASS, 3, &p, &st, &err) == AML_ECANCELED);
+		if (st)
+			aml_forest_ops.free_state(&env, st);
+		CHECK(st == NULL && env.mem_used == 0);
+	}
+	tds_free(&t);
 }
 
 /* test_ensemble_budget checks small budgets fail cleanly with threads. */
@@ -1487,11 +1850,15 @@ main(void)
 	RUN(test_gbdt_loss);
 	RUN(test_gbdt_accuracy);
 	RUN(test_gbdt_early_stopping);
+	RUN(test_gbdt_huber);
+	RUN(test_gbdt_splits);
 	RUN(test_threads_identical);
 	RUN(test_ensembles_roundtrip);
 	RUN(test_forest_accuracy);
+	RUN(test_forest_oob);
 	RUN(test_ensemble_params);
 	RUN(test_ensemble_cancel);
+	RUN(test_oob_cancel);
 	RUN(test_ensemble_budget);
 	DONE();
 }
