@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * train.c
- *	  aml_train: target and task, test split, preprocessing fit on the
- *	  training rows, candidate evaluation by cross-validation or a
- *	  validation split under the time budget, refit of the winner, and the
- *	  report (leaderboard, metrics, column profile).
+ *	  aml_train: target and task, test split (stratified at random, or the
+ *	  latest rows of a time column), preprocessing fit on the training
+ *	  rows, candidate evaluation by cross-validation or a validation split
+ *	  (forward in time with a time column) under the time budget, refit of
+ *	  the winner, and the report (leaderboard, metrics, column profile).
  *
  * Only the calling thread runs here; learners may start workers.
  *
