@@ -226,6 +226,19 @@ typedef struct aml_train_options
 	 */
 	int			assess;
 
+	/*
+	 * time-ordered split: the name of a date, timestamp or numeric column
+	 * of the frame (not the target), or NULL for the random split.  The
+	 * test split is then the latest test_fraction of the labelled rows in
+	 * that column's order (ties in a seeded random order; rows where it is
+	 * missing always train), and the search validates forward in time: the
+	 * training rows in time order form folds + 1 blocks, fold k fits on
+	 * blocks before k and validates on block k (k = 1..folds); above the
+	 * cross-validation size, one split: the latest fifth of the training
+	 * rows.  The column stays a feature unless excluded.
+	 */
+	const char *time_column;
+
 	/* columns the caller excluded (indexes into the frame), already noticed */
 	const int  *exclude;
 	int			n_exclude;

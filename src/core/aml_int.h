@@ -76,6 +76,36 @@ uint64_t	aml_rng_below(aml_rng *r, uint64_t n);
 /* Fisher-Yates shuffle of n int64 */
 void		aml_rng_shuffle(aml_rng *r, int64_t *a, int64_t n);
 
+/* ---------------------------------------------------------------- split */
+
+/* part[] values of aml_split_time besides the training blocks 0..n-1 */
+#define AML_PART_TEST		(-1)
+#define AML_PART_UNLABELLED (-2)
+
+/*
+ * aml_split_time divides n rows in time order (train.c): rows whose y is
+ * NaN get AML_PART_UNLABELLED; of the labelled rows, the latest
+ * round(test_fraction x labelled) with a time t (NaN = none) get
+ * AML_PART_TEST; the other rows with a time, in time order, are dealt into
+ * n_blocks contiguous blocks 0..n_blocks-1 of near-equal size; training
+ * rows without a time go to block 0 (always fitted, never validated).
+ * Equal times are ordered by a seeded shuffle.  *n_no_time receives the
+ * count of labelled rows without a time.
+ */
+aml_status	aml_split_time(aml_env *env, int64_t n, const double *y, const double *t,
+						   double test_fraction, int n_blocks, uint64_t seed,
+						   int *part, int64_t *n_no_time, aml_error *err);
+
+/*
+ * aml_fold_rows picks fold k's rows out of the training rows sub[0..n):
+ * validation rows are those with part == k; fitting rows are every other
+ * row (random split) or only the rows of earlier blocks (time_ordered:
+ * 0 <= part < k).  Both lists keep sub's order.
+ */
+void		aml_fold_rows(const int *part, int time_ordered, int k,
+						  const int64_t *sub, int64_t n, int64_t *fit,
+						  int64_t *n_fit, int64_t *val, int64_t *n_val);
+
 /* ---------------------------------------------------------------- dataset */
 
 typedef enum aml_feat_kind

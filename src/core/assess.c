@@ -112,6 +112,7 @@ typedef struct assess_ctx
 	double		slope;
 	int			budget_short;	/* some check was skipped or cut */
 	double		lift;
+	char		tmp[320];		/* scratch for one phrase */
 } assess_ctx;
 
 /* ---------------------------------------------------------------- small */
@@ -867,6 +868,108 @@ done:
 	return st;
 }
 
+/* ---------------------------------------------------------------- split */
+
+/* time_value is row i's value of the column ordering a time split. */
+static double
+time_value(const aml_fcol *fc, int64_t i)
+{
+	return fc->kind == AML_COL_DATETIME ? fc->dt[i] : (double) fc->num[i];
+}
+
+/*
+ * fmt_time writes a time-split column's value as the user typed it: a date,
+ * a timestamp (seconds since 2000-01-01) or a number.
+ */
+static const char *
+fmt_time(char *buf, size_t cap, const aml_fcol *fc, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, cap, "none");
+	else if (fc->kind != AML_COL_DATETIME)
+		snprintf(buf, cap, "%.10g", v);
+	else
+	{
+		double		sod = v - floor(v / 86400.0) * 86400.0;
+
+		snprintf(buf, cap, "%04d-%02d-%02d",
+				 (int) aml_dt_part_value(v, AML_DT_YEAR), (int) aml_dt_part_value(v, AML_DT_MONTH),
+				 (int) aml_dt_part_value(v, AML_DT_DAY));
+		if (fc->has_time)
+			snprintf(buf + strlen(buf), cap - strlen(buf), " %02d:%02d:%02d",
+					 (int) (sod / 3600), (int) fmod(sod / 60, 60), (int) fmod(sod, 60));
+	}
+	return buf;
+}
+
+/* time_split_col is the frame column ordering the split, or NULL. */
+static const aml_fcol *
+time_split_col(const assess_ctx *a)
+{
+	int			tc = a->di->report->time_col;
+
+	return tc >= 0 ? &a->f->cols[tc] : NULL;
+}
+
+/*
+ * json_split writes "split": how the rows were divided into training and
+ * test rows, and how the search validated.
+ */
+static void
+json_split(assess_ctx *a, aml_json *j)
+{
+	const aml_diag_input *di = a->di;
+	const aml_fcol *tc = time_split_col(a);
+	int			folds = di->report->val_folds;
+	char		buf[64];
+
+	aml_json_key(j, "split");
+	aml_json_begin_obj(j);
+	aml_json_key(j, "kind");
+	aml_json_str(j, tc ? "time" : di->task == AML_TASK_REGRESSION ? "random" : "stratified");
+	aml_json_key(j, "test_fraction");
+	aml_json_num(j, di->opts->test_fraction);
+	aml_json_key(j, "train_rows");
+	aml_json_int(j, di->n_train);
+	aml_json_key(j, "test_rows");
+	aml_json_int(j, di->n);
+	if (tc)
+	{
+		double		lo = INFINITY,
+					hi = -INFINITY;
+
+		for (int64_t r = 0; r < di->n; r++)
+		{
+			lo = fmin(lo, time_value(tc, di->rows[r]));
+			hi = fmax(hi, time_value(tc, di->rows[r]));
+		}
+		aml_json_key(j, "time_column");
+		aml_json_str(j, tc->name);
+		aml_json_key(j, "test_from");
+		aml_json_str(j, fmt_time(buf, sizeof(buf), tc, lo));
+		aml_json_key(j, "test_to");
+		aml_json_str(j, fmt_time(buf, sizeof(buf), tc, hi));
+		aml_json_key(j, "rows_without_time");
+		aml_json_int(j, di->report->time_missing);
+		aml_json_key(j, "validation");
+		if (folds > 1)
+			snprintf(a->tmp, sizeof(a->tmp), "forward in time: the training rows in \"%s\" order form %d blocks; each of %d folds fits on the blocks before it and validates on the next", tc->name, folds + 1, folds);
+		else
+			snprintf(a->tmp, sizeof(a->tmp), "one split forward in time: fit on the earlier training rows, validate on the latest fifth");
+		aml_json_str(j, a->tmp);
+	}
+	else
+	{
+		aml_json_key(j, "validation");
+		if (folds > 1)
+			snprintf(a->tmp, sizeof(a->tmp), "%d-fold cross-validation", folds);
+		else
+			snprintf(a->tmp, sizeof(a->tmp), "one random validation split (a fifth of the training rows)");
+		aml_json_str(j, a->tmp);
+	}
+	aml_json_end_obj(j);
+}
+
 /* ---------------------------------------------------------------- sentences */
 
 /*
@@ -905,8 +1008,12 @@ explain(assess_ctx *a, aml_verdict v, double score, double base)
 					(long long) n_test);
 		return;
 	}
-	msg_add(a, &a->reasons, "On %lld held-out rows the best model (%s) reaches %s %s (95%% interval %s to %s); %s gives %s.",
-			(long long) n_test, algo, metric, fmt_score(s1, sizeof(s1), metric, score),
+	if (time_split_col(a))
+		snprintf(a->tmp, sizeof(a->tmp), " (the latest by \"%s\")", time_split_col(a)->name);
+	else
+		a->tmp[0] = '\0';
+	msg_add(a, &a->reasons, "On %lld held-out rows%s the best model (%s) reaches %s %s (95%% interval %s to %s); %s gives %s.",
+			(long long) n_test, a->tmp, algo, metric, fmt_score(s1, sizeof(s1), metric, score),
 			fmt_score(s2, sizeof(s2), metric, a->iv[0]), fmt_score(s3, sizeof(s3), metric, a->iv[1]),
 			what, fmt_score(s4, sizeof(s4), metric, base));
 	switch (v)
@@ -985,10 +1092,13 @@ warn(assess_ctx *a)
 		if (ci->high_card)
 			msg_add(a, &a->warnings, "Column \"%s\" has %lld distinct values; those seen fewer than %d times (%lld rows) are pooled into \"other\".",
 					fc->name, (long long) ci->distinct, RARE_COUNT, (long long) ci->rare_rows);
-		if (ci->input >= 0 && fc->kind == AML_COL_DATETIME)
-			msg_add(a, &a->warnings, "Column \"%s\" is a %s: the test split is random, so the model learns from rows dated after some it is tested on. If \"%s\" drifts over time, the score is optimistic for future rows.",
-					fc->name, fc->has_time ? "timestamp" : "date", a->target);
+		if (ci->input >= 0 && fc->kind == AML_COL_DATETIME && time_split_col(a) == NULL)
+			msg_add(a, &a->warnings, "Column \"%s\" is a %s: the test split is random, so the model learns from rows dated after some it is tested on. If \"%s\" drifts over time, the score is optimistic for future rows; options => '{\"time_column\": \"%s\"}' tests on the latest rows instead.",
+					fc->name, fc->has_time ? "timestamp" : "date", a->target, fc->name);
 	}
+	if (time_split_col(a) && di->report->time_missing > 0)
+		msg_add(a, &a->warnings, "%lld rows have no \"%s\": they are always trained on, never tested or validated.",
+				(long long) di->report->time_missing, time_split_col(a)->name);
 	if (a->usable > 0 && (double) a->duplicates >= DUPLICATE_WARN * (double) a->usable)
 		msg_add(a, &a->warnings, "%lld rows (%.0f%%) repeat another row in every used column and the target: copies on both sides of the split flatter the test score.",
 				(long long) a->duplicates, 100.0 * (double) a->duplicates / (double) a->usable);
@@ -1068,6 +1178,8 @@ write_json(assess_ctx *a, aml_json *j, aml_verdict v, double score, double base)
 	aml_json_key(j, "candidates");
 	aml_json_int(j, aml_report_n_candidates(di->report));
 	aml_json_end_obj(j);
+
+	json_split(a, j);
 
 	aml_json_key(j, "interval");
 	aml_json_begin_obj(j);

@@ -146,6 +146,10 @@ struct aml_report
 	double		baseline_score;
 	int64_t		train_rows;
 	int64_t		test_rows;
+	/* how the rows were split (train.c) */
+	int			time_col;		/* frame column ordering the split, -1 = none */
+	int64_t		time_missing;	/* labelled rows without a time (trained on) */
+	int			val_folds;		/* validation folds; 1 = one validation split */
 	int			n_cands;
 	int			cap_cands;
 	aml_candidate *cands;

@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * train.c
- *	  aml_train: target and task, test split, preprocessing fit on the
- *	  training rows, candidate evaluation by cross-validation or a
- *	  validation split under the time budget, refit of the winner, and the
- *	  report (leaderboard, metrics, column profile).
+ *	  aml_train: target and task, test split (stratified at random, or the
+ *	  latest rows of a time column), preprocessing fit on the training
+ *	  rows, candidate evaluation by cross-validation or a validation split
+ *	  (forward in time with a time column) under the time budget, refit of
+ *	  the winner, and the report (leaderboard, metrics, column profile).
  *
  * Only the calling thread runs here; learners may start workers.
  *
@@ -44,10 +45,15 @@ typedef struct train_ctx
 	int64_t		n_train;
 	int64_t    *test_idx;
 	int64_t		n_test;
-	/* fold id of each training position (CV) or 0/1 (1 = validation) */
+	/*
+	 * fold id of each frame row: -1 test; random split: 0..n_folds-1 (CV)
+	 * or 0 = validation (holdout); time-ordered: the row's block in time
+	 * order (aml_split_time), validated forward
+	 */
 	int		   *fold_of;
 	int			n_folds;
 	int			holdout;
+	int			time_col;		/* frame column ordering the split, or -1 */
 	/* feature dataset over all frame rows */
 	aml_dataset ds;
 	float	  **owned_cols;		/* columns this file allocated, or NULL */
@@ -331,9 +337,162 @@ setup_target(train_ctx *c)
 
 /* ---------------------------------------------------------------- split */
 
+typedef struct time_key
+{
+	double		t;
+	int64_t		pos;			/* place in a seeded shuffle: breaks ties */
+	int64_t		row;
+} time_key;
+
+static int
+cmp_time_key(const void *a, const void *b)
+{
+	const time_key *x = a,
+			   *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/*
+ * aml_split_time deals rows into the test split (the latest labelled rows)
+ * and training blocks in time order; see aml_int.h.
+ */
+aml_status
+aml_split_time(aml_env *env, int64_t n, const double *y, const double *t,
+			   double test_fraction, int n_blocks, uint64_t seed,
+			   int *part, int64_t *n_no_time, aml_error *err)
+{
+	int64_t    *order = aml_malloc(env, (size_t) (n ? n : 1) * sizeof(int64_t));
+	time_key   *keys = aml_malloc(env, (size_t) (n ? n : 1) * sizeof(time_key));
+	int64_t		labelled = 0,
+				nt = 0,
+				ntest,
+				ntrain;
+	aml_rng		rng;
+
+	*n_no_time = 0;
+	if (order == NULL || keys == NULL)
+	{
+		aml_free(env, order);
+		aml_free(env, keys);
+		return aml_oom(env, err, (size_t) n * 32);
+	}
+	if (n_blocks < 1)
+		n_blocks = 1;
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (isnan(y[i]))
+			part[i] = AML_PART_UNLABELLED;
+		else
+		{
+			labelled++;
+			if (isnan(t[i]))
+			{
+				part[i] = 0;	/* trains in every fold, never validates */
+				(*n_no_time)++;
+			}
+			else
+				order[nt++] = i;
+		}
+	}
+	aml_rng_seed(&rng, seed ^ 0x71e5eedULL);
+	aml_rng_shuffle(&rng, order, nt);
+	for (int64_t k = 0; k < nt; k++)
+	{
+		keys[k].t = t[order[k]];
+		keys[k].pos = k;
+		keys[k].row = order[k];
+	}
+	qsort(keys, (size_t) nt, sizeof(time_key), cmp_time_key);
+	ntest = (int64_t) floor(test_fraction * (double) labelled + 0.5);
+	if (test_fraction > 0 && ntest == 0 && labelled >= 2)
+		ntest = 1;
+	if (ntest > nt)
+		ntest = nt;
+	ntrain = nt - ntest;
+	for (int64_t k = 0; k < nt; k++)
+		part[keys[k].row] = k >= ntrain ? AML_PART_TEST :
+			(int) ((k * (int64_t) n_blocks) / ntrain);
+	aml_free(env, order);
+	aml_free(env, keys);
+	return AML_OK;
+}
+
+/*
+ * aml_fold_rows splits the training rows sub[] into fold k's fitting and
+ * validation rows; see aml_int.h.
+ */
+void
+aml_fold_rows(const int *part, int time_ordered, int k, const int64_t *sub,
+			  int64_t n, int64_t *fit, int64_t *n_fit, int64_t *val, int64_t *n_val)
+{
+	int64_t		nf = 0,
+				nv = 0;
+
+	for (int64_t r = 0; r < n; r++)
+	{
+		int64_t		i = sub[r];
+		int			p = part[i];
+
+		if (p == k)
+			val[nv++] = i;
+		else if (!time_ordered || (p >= 0 && p < k))
+			fit[nf++] = i;
+	}
+	*n_fit = nf;
+	*n_val = nv;
+}
+
+/*
+ * split_time_rows is split_rows for a time-ordered split: the latest
+ * labelled rows are the test split, the training rows form n_folds blocks
+ * in time order.
+ */
+static aml_status
+split_time_rows(train_ctx *c)
+{
+	aml_env    *env = c->env;
+	const aml_fcol *fc = &c->frame->cols[c->time_col];
+	int64_t		n = c->frame->n_rows;
+	double	   *t = aml_malloc(env, (size_t) (n ? n : 1) * sizeof(double));
+	int64_t		dated = 0;
+	aml_status	st;
+
+	if (t == NULL)
+		return aml_oom(env, c->err, (size_t) n * 8);
+	for (int64_t i = 0; i < n; i++)
+	{
+		t[i] = fc->kind == AML_COL_DATETIME ? fc->dt[i] : (double) fc->num[i];
+		dated += !isnan(t[i]) && !isnan(c->y[i]);
+	}
+	if (dated == 0)
+	{
+		aml_free(env, t);
+		aml_set_error(c->err, AML_EINVAL, "time column \"%s\" is NULL in every row with a target", fc->name);
+		aml_set_hint(c->err, "Order the split by a column that has values, or leave out the \"time_column\" option.");
+		return AML_EINVAL;
+	}
+	st = aml_split_time(env, n, c->y, t, c->opts->test_fraction, c->n_folds, c->opts->seed,
+						c->fold_of, &c->report->time_missing, c->err);
+	aml_free(env, t);
+	if (st != AML_OK)
+		return st;
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (c->fold_of[i] == AML_PART_TEST)
+			c->test_idx[c->n_test++] = i;
+		else if (c->fold_of[i] >= 0)
+			c->train_idx[c->n_train++] = i;
+	}
+	return AML_OK;
+}
+
 /*
  * split_rows shuffles the labelled rows (per class for classification) and
- * deals them into parts: part[i] = -1 for test, else fold 0..k-1.
+ * deals them into parts: part[i] = -1 for test, else fold 0..k-1; with a
+ * time column, split_time_rows orders them instead.
  */
 static aml_status
 split_rows(train_ctx *c)
@@ -359,6 +518,16 @@ split_rows(train_ctx *c)
 	}
 	c->n_train = c->n_test = 0;
 
+	if (c->time_col >= 0)
+	{
+		aml_status	st = split_time_rows(c);
+
+		aml_free(env, order);
+		order = NULL;
+		if (st != AML_OK)
+			return st;
+		strata = 0;				/* no shuffled strata below */
+	}
 	for (int s = 0; s < strata; s++)
 	{
 		int64_t		cnt = 0;
@@ -863,8 +1032,16 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 	double	   *pred = oof ? oof : aml_malloc(env, (size_t) (n_sub + 1) * c->n_out * sizeof(double));
 	double	   *yv = yv_out ? yv_out : aml_malloc(env, (size_t) (n_sub + 1) * sizeof(double));
 	int64_t		n_scored = 0;
-	int			folds = c->holdout ? 1 : c->n_folds;
+	int			k0 = 0,
+				k1 = c->holdout ? 1 : c->n_folds;
 	aml_status	st = AML_OK;
+
+	/* time-ordered: validate blocks 1..n_folds-1 (or the last), fit on earlier */
+	if (c->time_col >= 0)
+	{
+		k0 = c->holdout ? c->n_folds - 1 : 1;
+		k1 = c->n_folds;
+	}
 
 	*score = NAN;
 	*fit_rows_out = 0;
@@ -873,21 +1050,14 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 		st = aml_oom(env, c->err, (size_t) n_sub * 32);
 		goto done;
 	}
-	for (int k = 0; k < folds; k++)
+	for (int k = k0; k < k1; k++)
 	{
 		int64_t		nf = 0,
 					nv = 0;
 		void	   *state = NULL;
 
-		for (int64_t r = 0; r < n_sub; r++)
-		{
-			int64_t		i = sub[r];
-
-			if (c->fold_of[i] == k)
-				val_rows[nv++] = i;
-			else
-				fit_rows[nf++] = i;
-		}
+		aml_fold_rows(c->fold_of, c->time_col >= 0, k, sub, n_sub, fit_rows, &nf,
+					  val_rows, &nv);
 		if (nv == 0 || nf == 0)
 			continue;
 		st = fit_one(c, s, fit_rows, nf, val_rows, nv, &state);
@@ -1744,11 +1914,35 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	if (frame->n_rows == 0)
 	{
 		aml_set_error(err, AML_EINVAL, "source has no rows");
-		aml_set_hint(err, "automl_train needs a table, view or query that returns rows.");
+		aml_set_hint(err, "%s needs a table, view or query that returns rows.",
+					 opts->assess ? "automl_assess" : "automl_train");
 		return AML_EINVAL;
 	}
 	if (!(opts->test_fraction >= 0.0 && opts->test_fraction < 0.9))
 		return aml_set_error(err, AML_EINVAL, "test_fraction must be at least 0 and less than 0.9");
+	c.time_col = -1;
+	if (opts->time_column)
+	{
+		for (int j = 0; j < frame->n_cols && c.time_col < 0; j++)
+			if (strcmp(frame->cols[j].name, opts->time_column) == 0)
+				c.time_col = j;
+		if (c.time_col < 0)
+			return aml_set_error(err, AML_EINVAL, "time column \"%s\" does not exist in the source",
+								 opts->time_column);
+		if (c.time_col == opts->target_col)
+		{
+			aml_set_error(err, AML_EINVAL, "time column \"%s\" is the target", opts->time_column);
+			aml_set_hint(err, "Order the split by another column, such as the date each row was recorded.");
+			return AML_EINVAL;
+		}
+		if (frame->cols[c.time_col].kind == AML_COL_CATEGORICAL)
+		{
+			aml_set_error(err, AML_EINVAL, "time column \"%s\" is not a date, timestamp or number",
+						  opts->time_column);
+			aml_set_hint(err, "Cast it in a query source, e.g. SELECT *, col::date AS col_date FROM ..., and order by that.");
+			return AML_EINVAL;
+		}
+	}
 
 	c.report = aml_calloc(env, 1, sizeof(aml_report));
 	c.model = m = aml_model_alloc(env);
@@ -1778,6 +1972,11 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			labelled += !isnan(c.y[i]);
 		c.holdout = (double) labelled * (1.0 - opts->test_fraction) > CV_MAX_ROWS;
 		c.n_folds = c.holdout ? 5 : (opts->folds >= 2 ? opts->folds : 5);
+		/* forward in time: folds + 1 blocks, the first is only fitted on */
+		if (c.time_col >= 0 && !c.holdout)
+			c.n_folds++;
+		c.report->time_col = c.time_col;
+		c.report->val_folds = c.holdout ? 1 : (c.time_col >= 0 ? c.n_folds - 1 : c.n_folds);
 	}
 	if ((st = split_rows(&c)) != AML_OK)
 		goto fail;

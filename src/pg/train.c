@@ -69,7 +69,7 @@ typedef AmlTrainArgs TrainArgs;
 /* ---------------------------------------------------------------- options */
 
 static const char *const valid_options =
-"test_fraction, seed, folds, algorithm, params, algorithms, ensemble, max_rows, sensitive, use_sensitive";
+"test_fraction, seed, folds, algorithm, params, algorithms, ensemble, max_rows, sensitive, use_sensitive, time_column";
 
 static double
 JsonbNumber(const char *key, JsonbValue *v)
@@ -220,6 +220,8 @@ AmlParseOptions(Jsonb *jb, aml_train_options *o, List **sensitive)
 					*sensitive = lappend(*sensitive, col);
 				}
 		}
+		else if (strcmp(key, "time_column") == 0)
+			o->time_column = JsonbString(key, &v);
 		else if (strcmp(key, "algorithm") == 0)
 		{
 			o->manual = 1;
@@ -470,6 +472,8 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 	int64		target_nan = 0;
 	Datum	   *values = NULL;
 	bool	   *isnulls = NULL;
+	const char *time_name = a->opts.time_column;
+	bool		time_found = false;
 
 	memset(&err, 0, sizeof(err));
 	frame = aml_frame_create(env, &err);
@@ -536,6 +540,26 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 								 errmsg("target column \"%s\" cannot be excluded", aname)));
 				}
+				if (time_name && strcmp(aname, time_name) == 0)
+				{
+					if (time_found)
+						ereport(ERROR,
+								(errcode(ERRCODE_AMBIGUOUS_COLUMN),
+								 errmsg("time column \"%s\" appears more than once in the source", aname)));
+					time_found = true;
+					if (strcmp(aname, a->target) == 0)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("time column \"%s\" is the target", aname),
+								 errhint("Order the split by another column, such as the date each row was recorded.")));
+					if (cols[i].read == READ_SKIP || kind == AML_COL_CATEGORICAL)
+						ereport(ERROR,
+								(errcode(ERRCODE_DATATYPE_MISMATCH),
+								 errmsg("time column \"%s\" has type %s, which cannot order the split", aname,
+										format_type_be(att->atttypid)),
+								 errhint("Use a date, timestamp or numeric column, or cast this one in a query source, e.g. SELECT *, %s::date AS %s FROM ...",
+										 quote_identifier(aname), quote_identifier(psprintf("%s_date", aname)))));
+				}
 				if (cols[i].read == READ_SKIP)
 				{
 					if (!excluded)
@@ -598,6 +622,11 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
 						 errmsg("target column \"%s\" does not exist in the source", a->target),
 						 errhint("Target names are case-sensitive: pass the column name as it is stored.")));
+			if (time_name && !time_found)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("time column \"%s\" does not exist in the source", time_name),
+						 errhint("Option \"time_column\" names a date, timestamp or numeric column of the source; names are case-sensitive.")));
 			foreach(lc, a->exclude)
 			{
 				bool		found = false;
@@ -776,7 +805,8 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("source has no rows"),
-				 errhint("automl_train needs a table, view or query that returns rows.")));
+				 errhint("%s needs a table, view or query that returns rows.",
+						 a->opts.assess ? "automl_assess" : "automl_train")));
 	return frame;
 }
 

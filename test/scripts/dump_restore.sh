@@ -1,7 +1,7 @@
 #!/bin/bash
 # dump_restore.sh: checks that automl's catalog (models, leaderboard,
-# deployments and the sequences) survives pg_dump and restore, and that a
-# restored model scores exactly as before.  Expects PGHOST/PGPORT/PGUSER
+# deployments, governance, assessments and the sequences) survives pg_dump
+# and restore, and that a restored model scores exactly as before.  Expects PGHOST/PGPORT/PGUSER
 # of a running cluster with automl installed; run from the repository root.
 set -euo pipefail
 
@@ -18,7 +18,10 @@ snapshot() {
 			   (SELECT count(*) FROM automl.shares) || ', policies ' ||
 			   (SELECT count(*) FROM automl.policies) || ', audit ' ||
 			   (SELECT md5(string_agg(action || ':' || model || ':' || coalesce(version, 0), ',' ORDER BY id)) FROM automl.audit) || ', statuses ' ||
-			   (SELECT string_agg(status, ',' ORDER BY id) FROM automl.models)"
+			   (SELECT string_agg(status, ',' ORDER BY id) FROM automl.models) || ', assessments ' ||
+			   (SELECT count(*) FROM automl.assessments) || ' ' ||
+			   (SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM automl.assessments a) || ', last assessment id ' ||
+			   (SELECT last_value FROM automl.assessments_id_seq)"
 }
 
 for db in automl_dump_src automl_dump_dst; do
@@ -37,4 +40,4 @@ for db in automl_dump_src automl_dump_dst; do
 	psql_q -d postgres -c "DROP DATABASE $db"
 done
 psql_q -d postgres -c "DROP ROLE IF EXISTS automl_dump_reviewer"
-[ "$before" = "$after" ]
+[ -n "$before" ] && [ "$before" = "$after" ]

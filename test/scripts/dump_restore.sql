@@ -18,3 +18,6 @@ DO $$ BEGIN
 END $$;
 SELECT automl_share('concrete_compressive_strength', 'automl_dump_reviewer', 'review');
 SELECT automl_set_policy('concrete_compressive_strength', true);
+-- an assessment (ordered by a numeric column with option time_column)
+SELECT verdict IS NOT NULL AS assessed FROM automl_assess('concrete', 'compressive_strength', '3 seconds',
+	options => '{"algorithms": ["linear"], "time_column": "age"}');
