@@ -793,7 +793,114 @@ typedef struct Imp
 	char	   *name;
 	double		v;
 	JsonbContainer *obj;
+	double		gain;			/* the catalog's features[].importance */
 } Imp;
+
+/* CatalogGain returns the gain importance the catalog stores for a column */
+static double
+CatalogGain(Model *m, const char *name)
+{
+	for (int i = 0; i < JLen(m->features) && name; i++)
+	{
+		JsonbContainer *f = JAt(m->features, i);
+		char	   *fn = JStr(f, "name");
+
+		if (fn && strcmp(fn, name) == 0)
+			return JNum(f, "importance");
+	}
+	return NAN;
+}
+
+/*
+ * MeasureGrid draws the importance measures side by side: one row per
+ * column (in imp's order), one panel per measure, each panel's bars scaled
+ * to its own largest value (the measures have different units).
+ */
+static void
+MeasureGrid(HtmlPage *pg, Model *m, int n, Imp *imp, const char *output, const char *metric)
+{
+	StringInfo	s = &pg->s;
+	const char *head[3] = {"Mean |contribution|", "Permutation", "Gain"};
+	char	   *unit[3];
+	double		left = 210,
+				gap = 18,
+				pw = (900 - left - 10 - 2 * gap) / 3,
+				top = 44,
+				row = 20;
+	int			h = (int) (top + n * row + 12);
+
+	unit[0] = psprintf("to the %s", output ? output : "model output");
+	unit[1] = psprintf("drop in test %s", metric);
+	unit[2] = "share of the total";
+	SvgBegin(pg, 900, h, "Feature importance, three measures",
+			 psprintf("For the %d most important columns: mean absolute contribution (SHAP), permutation importance and gain share; %s leads with a mean contribution of %s.",
+					  n, imp[0].name, FmtNum(JNum(imp[0].obj, "shap"))));
+	for (int k = 0; k < 3; k++)
+	{
+		double		x0 = left + k * (pw + gap),
+					lo = 0,
+					hi = 0,
+					total = 0,
+					zero;
+		double		bar = pw - 54;	/* room for the value text */
+
+		for (int i = 0; i < n; i++)
+		{
+			double		v = k == 0 ? JNum(imp[i].obj, "shap") : k == 1 ? JNum(imp[i].obj, "permutation") : imp[i].gain;
+
+			if (isnan(v))
+				continue;
+			lo = fmin(lo, v);
+			hi = fmax(hi, v);
+			total += fabs(v);
+		}
+		if (k == 2)
+		{
+			/* gain sums over every column, not only the ones shown */
+			total = 0;
+			for (int i = 0; i < JLen(m->features); i++)
+			{
+				double		g = JNum(JAt(m->features, i), "importance");
+
+				total += isnan(g) ? 0 : fabs(g);
+			}
+		}
+		if (hi - lo <= 0)
+			hi = lo + 1;
+		zero = x0 + (lo < 0 ? 40 : 0) + (0 - lo) / (hi - lo) * (bar - (lo < 0 ? 40 : 0));
+		SvgText(s, x0, 16, "start", C_INK, 12, true, head[k]);
+		SvgText(s, x0, 31, "start", C_MUTED, 11, false, unit[k]);
+		appendStringInfo(s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+						 zero, top - 4, zero, top + n * row, C_AXIS);
+		for (int i = 0; i < n; i++)
+		{
+			double		v = k == 0 ? JNum(imp[i].obj, "shap") : k == 1 ? JNum(imp[i].obj, "permutation") : imp[i].gain;
+			double		y = top + i * row;
+			double		x,
+						bx,
+						bw;
+			char	   *txt;
+
+			if (k == 0)
+				SvgText(s, left - 10, y + row * 0.62, "end", C_INK, 12, false, Clip(imp[i].name, 28));
+			if (isnan(v))
+			{
+				SvgText(s, zero + 4, y + row * 0.62, "start", C_MUTED, 11, false, "\xE2\x80\x93");
+				continue;
+			}
+			x = zero + v / (hi - lo) * (bar - (lo < 0 ? 40 : 0));
+			bx = fmin(x, zero);
+			bw = fabs(x - zero);
+			appendStringInfo(s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"2\" fill=\"%s\"/>\n",
+							 bx, y + 3, bw < 0.8 && v != 0 ? 0.8 : bw, row - 6.0,
+							 v < 0 ? C_VERMIL : k == 0 ? C_BLUE : k == 1 ? C_GREEN : C_ORANGE);
+			txt = k == 2 && total > 0 ? FmtPct(v / total) : FmtNum(v);
+			SvgText(s, v < 0 ? bx - 3 : bx + bw + 4, y + row * 0.62, v < 0 ? "end" : "start",
+					C_MUTED, 10, false, txt);
+		}
+	}
+	SvgEnd(pg);
+}
 
 static int
 CmpImp(const void *a, const void *b)
@@ -844,6 +951,7 @@ WriteImportance(HtmlPage *pg, Model *m)
 			imp[n].name = JStr(f, "feature");
 			imp[n].v = JNum(f, what);
 			imp[n].obj = f;
+			imp[n].gain = CatalogGain(m, imp[n].name);
 			n++;
 		}
 	}
@@ -863,6 +971,7 @@ WriteImportance(HtmlPage *pg, Model *m)
 			imp[n].name = JStr(f, "name");
 			imp[n].v = JNum(f, "importance");
 			imp[n].obj = f;
+			imp[n].gain = imp[n].v;
 			n++;
 		}
 	}
@@ -885,19 +994,33 @@ WriteImportance(HtmlPage *pg, Model *m)
 		v[i] = isnan(imp[i].v) ? 0 : imp[i].v;
 		txt[i] = strcmp(what, "gain") == 0 && total > 0 ? FmtPct(v[i] / total) : FmtNum(v[i]);
 	}
-	FigureBegin(pg, strcmp(what, "shap") == 0 ? "Mean absolute contribution (SHAP) per column"
-				: strcmp(what, "permutation") == 0 ? "Permutation importance per column"
-				: "Share of the model's gain per column");
-	HBarChart(pg, 900, shown, labels, v, txt,
-			  strcmp(what, "shap") == 0 ? psprintf("Mean |contribution| to the model output (%s)",
-												   JStr(di, "output") ? JStr(di, "output") : "model units")
-			  : strcmp(what, "permutation") == 0 ? psprintf("Drop in test %s when the column is shuffled",
-															JStr(di, "metric") ? JStr(di, "metric") : m->metric)
-			  : "Share of the total gain (or of the absolute coefficients)",
-			  "Feature importance",
-			  psprintf("Importance of the %d most important of %d columns; the first, %s, has %s.",
-					   shown, n, imp[0].name, txt[0]));
-	FigureEnd(pg, n > shown ? psprintf("The %d most important of %d columns.", shown, n) : NULL);
+	if (dfeat)
+	{
+		FigureBegin(pg, "Three measures of importance per column");
+		MeasureGrid(pg, m, shown, imp, JStr(di, "output"), JStr(di, "metric") ? JStr(di, "metric") : m->metric);
+		FigureEnd(pg, psprintf("Mean |contribution|: how far the column moves a prediction on average (TreeSHAP or exact linear contributions, %s test rows). "
+							   "Permutation: how much the test %s drops when the column is shuffled (%s rows, %s repeats; near zero or negative means the model does not need it). "
+							   "Gain: the column's share of the model's split gain or absolute coefficients.%s",
+							   FmtNum(JNum(di, "shap_rows")), JStr(di, "metric") ? JStr(di, "metric") : m->metric,
+							   FmtNum(JNum(di, "permutation_rows")), FmtNum(JNum(di, "permutation_repeats")),
+							   n > shown ? psprintf(" The %d most important of %d columns, by mean |contribution|.", shown, n) : ""));
+	}
+	else
+	{
+		FigureBegin(pg, strcmp(what, "shap") == 0 ? "Mean absolute contribution (SHAP) per column"
+					: strcmp(what, "permutation") == 0 ? "Permutation importance per column"
+					: "Share of the model's gain per column");
+		HBarChart(pg, 900, shown, labels, v, txt,
+				  strcmp(what, "shap") == 0 ? psprintf("Mean |contribution| to the model output (%s)",
+													   JStr(di, "output") ? JStr(di, "output") : "model units")
+				  : strcmp(what, "permutation") == 0 ? psprintf("Drop in test %s when the column is shuffled",
+																JStr(di, "metric") ? JStr(di, "metric") : m->metric)
+				  : "Share of the total gain (or of the absolute coefficients)",
+				  "Feature importance",
+				  psprintf("Importance of the %d most important of %d columns; the first, %s, has %s.",
+						   shown, n, imp[0].name, txt[0]));
+		FigureEnd(pg, n > shown ? psprintf("The %d most important of %d columns.", shown, n) : NULL);
+	}
 
 	if (dfeat)
 	{
@@ -912,7 +1035,7 @@ WriteImportance(HtmlPage *pg, Model *m)
 			appendStringInfoString(s, "</td><td class=\"n\">");
 			XmlAppend(s, FmtNum(JNum(imp[i].obj, "permutation")));
 			appendStringInfoString(s, "</td><td class=\"n\">");
-			XmlAppend(s, FmtNum(JNum(imp[i].obj, "gain")));
+			XmlAppend(s, FmtNum(imp[i].gain));
 			appendStringInfoString(s, "</td></tr>\n");
 		}
 		appendStringInfoString(s, "</table></div>\n");
@@ -1124,6 +1247,47 @@ WriteSearch(HtmlPage *pg, Model *m)
 
 /* ---------------------------------------------------------------- columns */
 
+/*
+ * WriteLearning shows the learning curve of the latest assessment of the
+ * model's source and target the caller may see, when there is one.
+ */
+static void
+WriteLearning(HtmlPage *pg, Model *m)
+{
+	Oid			t[2] = {TEXTOID, TEXTOID};
+	Datum		v[2];
+	int64		id;
+	char	   *when,
+			   *metric;
+	double		baseline;
+	JsonbContainer *lc;
+
+	if (SPI_execute("SELECT to_regclass('automl.assessments') IS NOT NULL", true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1 || !SpiBool(0, 1))
+		return;
+	v[0] = CStringGetTextDatum(m->source);
+	v[1] = CStringGetTextDatum(m->target);
+	if (SPI_execute_with_args("SELECT id, to_char(created_at, 'YYYY-MM-DD HH24:MI TZ'), metric, baseline, "
+							  "details->'learning_curve' FROM automl.assessments "
+							  "WHERE source = $1 AND target = $2 AND details ? 'learning_curve' "
+							  "ORDER BY id DESC LIMIT 1", 2, t, v, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not read the assessments");
+	if (SPI_processed == 0)
+		return;
+	id = SpiInt64(0, 1);
+	when = SpiText(0, 2);
+	metric = SpiText(0, 3);
+	baseline = SpiFloat(0, 4);
+	lc = SpiJsonb(0, 5);
+	if (JLen(JSub(lc, "points")) == 0)
+		return;
+	SectionBegin(pg, "learning", "Would more data help?",
+				 psprintf("From assessment " INT64_FORMAT " of the same table and target (%s; see automl_report_assessment(" INT64_FORMAT ")): the best configuration of that search refit on growing shares of its training rows.",
+						  id, when ? when : "?", id));
+	LearningCurveChart(pg, lc, metric, baseline);
+	SectionEnd(pg);
+}
+
 static void
 WriteColumns(HtmlPage *pg, Model *m)
 {
@@ -1274,6 +1438,33 @@ WriteBias(HtmlPage *pg, Model *m)
 	SectionEnd(pg);
 }
 
+/*
+ * ExampleCaption names an explained row: which one (the highest, median or
+ * lowest prediction of the test split) and what was predicted, from what.
+ */
+static char *
+ExampleCaption(Model *m, JsonbContainer *e, int i)
+{
+	char	   *row = JStr(e, "row");
+	char	   *cls = JStr(e, "class");
+	char	   *output = JStr(e, "output");
+	const char *which;
+	char	   *what;
+
+	which = row == NULL ? psprintf("Example %d", i + 1) :
+		strcmp(row, "highest") == 0 ? "Highest prediction" :
+		strcmp(row, "median") == 0 ? "Median prediction" :
+		strcmp(row, "lowest") == 0 ? "Lowest prediction" : row;
+	if (cls && output && strcmp(output, "probability") == 0)
+		what = psprintf("P(%s = %s)", m->target, cls);
+	else if (cls)
+		what = psprintf("%s for %s = %s", output ? output : "output", m->target, cls);
+	else
+		what = psprintf("predicted %s", m->target);
+	return psprintf("%s: %s = %s (average %s)", which, what, FmtNum(JNum(e, "prediction")),
+					FmtNum(JNum(e, "base")));
+}
+
 static void
 WriteExamples(HtmlPage *pg, Model *m)
 {
@@ -1283,7 +1474,7 @@ WriteExamples(HtmlPage *pg, Model *m)
 	if (ex == NULL)
 		return;
 	SectionBegin(pg, "examples", "Why it predicts what it predicts: examples",
-				 "Test rows with each column's contribution to the prediction, from the average prediction (the base) to this row's.");
+				 "Three test rows (the highest, median and lowest prediction) with the columns that moved each prediction away from the average prediction over the training rows: blue bars push it up, vermilion bars down.");
 	if (n == 0)
 		Empty(pg, "No examples are stored.");
 	appendStringInfoString(&pg->s, "<div class=\"grid2\">\n");
@@ -1318,8 +1509,7 @@ WriteExamples(HtmlPage *pg, Model *m)
 			v[k] = JNum(imp[k].obj, "contribution");
 			txt[k] = psprintf("%s%s", v[k] > 0 ? "+" : "", FmtNum(v[k]));
 		}
-		FigureBegin(pg, psprintf("Example %d: prediction %s (base %s)", i + 1,
-								 FmtNum(JNum(e, "prediction")), FmtNum(JNum(e, "base"))));
+		FigureBegin(pg, ExampleCaption(m, e, i));
 		if (shown > 0)
 			HBarChart(pg, 460, shown, labels, v, txt, "Contribution to the model output",
 					  psprintf("Explanation of example %d", i + 1),
@@ -1439,6 +1629,7 @@ automl_report(PG_FUNCTION_ARGS)
 	WritePerformance(&pg, &m);
 	WriteImportance(&pg, &m);
 	WriteSearch(&pg, &m);
+	WriteLearning(&pg, &m);
 	WriteColumns(&pg, &m);
 	WriteHyperparameters(&pg, &m);
 	WriteBias(&pg, &m);

@@ -612,6 +612,7 @@ HBarChart(HtmlPage *pg, int w, int n, char **labels, const double *v, char **val
 				hi = 0,
 				left = w >= 700 ? 230 : w * 0.4,
 				right = w - 70,
+				bl,
 				zero;
 	int			clip = (int) ((left - 12) / 6.8);
 
@@ -622,12 +623,14 @@ HBarChart(HtmlPage *pg, int w, int n, char **labels, const double *v, char **val
 	}
 	if (hi - lo <= 0)
 		hi = lo + 1;
-	zero = left + (0 - lo) / (hi - lo) * (right - left);
+	/* negative bars keep room on their left for their value texts */
+	bl = lo < 0 && value_text ? left + 58 : left;
+	zero = bl + (0 - lo) / (hi - lo) * (right - bl);
 	SvgBegin(pg, w, h, title, desc);
 	for (int i = 0; i < n; i++)
 	{
 		double		y = 8 + i * row;
-		double		x = left + (v[i] - lo) / (hi - lo) * (right - left);
+		double		x = bl + (v[i] - lo) / (hi - lo) * (right - bl);
 		double		bx = x < zero ? x : zero;
 		double		bw = fabs(x - zero);
 

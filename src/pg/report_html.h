@@ -130,6 +130,10 @@ extern int SpiInt32(int row, int col);
 extern bool SpiBool(int row, int col);
 extern JsonbContainer *SpiJsonb(int row, int col);
 
+/* report_assess.c: the learning curve of an assessment, for both reports */
+extern void LearningCurveChart(HtmlPage *pg, JsonbContainer *lc, const char *metric,
+							   double baseline);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif
