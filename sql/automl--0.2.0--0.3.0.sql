@@ -169,3 +169,11 @@ AS 'MODULE_PATHNAME', 'automl_report'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION automl_report(text, integer)
 	IS 'a self-contained HTML report of a model version (default: the deployed one, else the latest): summary, test-split charts, importance, search, preprocessing';
+
+-- The same kind of page for one assessment the caller may see.
+CREATE OR REPLACE FUNCTION automl_report_assessment(id bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'automl_report_assessment'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION automl_report_assessment(bigint)
+	IS 'a self-contained HTML report of one assessment (automl.assessments): verdict and reasons, score against the baseline with its interval, learning curve, leakage check, data readiness, warnings, thresholds';

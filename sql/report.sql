@@ -123,25 +123,28 @@ SELECT c.well_formed, c.charts,
 -- as the extension owner, in the formats of the explanations and bias
 -- features): global importance, bias tables, explanation examples
 UPDATE automl.models SET diagnostics = diagnostics || $j${
-  "importance": {"output": "log_odds", "metric": "roc_auc", "features": [
-	{"feature": "total_day_minutes", "shap": 0.42, "permutation": 0.051, "gain": 0.3},
-	{"feature": "international_plan", "shap": 0.31, "permutation": 0.034, "gain": 0.2},
-	{"feature": "state <x>", "shap": 0.05, "permutation": 0.001, "gain": 0.1}]},
+  "importance": {"output": "probability", "class": "yes", "metric": "roc_auc", "shap_rows": 50,
+	"permutation_rows": 1000, "permutation_repeats": 3, "features": [
+	{"feature": "total_day_minutes", "shap": 0.042, "permutation": 0.051},
+	{"feature": "international_plan", "shap": 0.031, "permutation": 0.034},
+	{"feature": "state", "shap": 0.005, "permutation": -0.001}]},
   "bias": [{"sensitive": "area_code", "reference": "area_code_415", "groups": [
 	{"group_value": "area_code_408", "rows": 250, "disparate_impact": 0.72, "flagged": true},
 	{"group_value": "area <510> & co", "rows": 245, "disparate_impact": 1.02, "flagged": false}]}],
-  "examples": [{"prediction": 0.83, "base": 0.14, "contributions": [
-	{"feature": "total_day_minutes", "value": "301.2", "contribution": 1.9},
-	{"feature": "voice_mail_plan", "value": "no", "contribution": 0.4},
-	{"feature": "number_vmail_messages", "value": null, "contribution": -0.2}]}]
+  "examples": [{"row": "highest", "class": "yes", "output": "probability", "prediction": 0.83,
+	"base": 0.14, "contributions": [
+	{"feature": "total_day_minutes", "value": 301.2, "contribution": 0.52},
+	{"feature": "voice_mail_plan", "value": "no", "contribution": 0.21},
+	{"feature": "number_vmail_messages", "value": null, "contribution": -0.04}]}]
 }$j$ WHERE name = 'rep_churn_gbdt';
 SELECT c.well_formed, c.charts,
-	   position('Mean absolute contribution (SHAP) per column' IN r) > 0 AS shap_bars,
+	   position('Three measures of importance per column' IN r) > 0 AS measure_panels,
 	   position('<td class="n">0.051</td>' IN r) > 0 AS permutation_column,
+	   substring(r FROM '<h3>Every measure</h3>.*?</table>') !~ '<td class="n">\u2013</td></tr>' AS gain_from_catalog,
 	   position('Fairness across groups' IN r) > 0 AS bias_section,
 	   position('<span class="flag">' IN r) > 0 AS flagged_group,
 	   position('area &lt;510&gt; &amp; co' IN r) > 0 AS escaped_group,
-	   position('Example 1: prediction 0.83 (base 0.14)' IN r) > 0 AS example
+	   position('Highest prediction: P(churn = yes) = 0.83 (average 0.14)' IN r) > 0 AS example
   FROM automl_report('rep_churn_gbdt') r, LATERAL pg_temp.report_checks(r) c;
 
 -- a 100-column model renders in well under a second
