@@ -48,7 +48,7 @@ AS $$
 		   r.method
 	  FROM r
 	 ORDER BY r.ord, 3, r.feature
-$$ LANGUAGE sql STABLE;
+$$ LANGUAGE sql STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION automl_importance(text, integer)
 	IS 'global importance per source column: mean |contribution|, permutation, split gain';
 

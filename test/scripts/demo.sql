@@ -38,3 +38,19 @@ SELECT churn AS actual,
   FROM customers c
  GROUP BY 1, 2
  ORDER BY 1, 2;
+
+\echo
+\echo '== 6. Why: the three columns that moved one customer''s prediction most'
+\echo
+SELECT e ->> 'output' AS output, round((e ->> 'base')::numeric, 3) AS base,
+       round((e ->> 'prediction')::numeric, 3) AS prediction,
+       q ->> 'feature' AS feature, q ->> 'value' AS value,
+       round((q ->> 'contribution')::numeric, 3) AS contribution
+  FROM (SELECT automl_explain('customers_churn', c, 3) AS e FROM customers c WHERE churn = 'yes' LIMIT 1) s,
+       jsonb_array_elements(e -> 'contributions') q;
+
+\echo
+\echo '== 7. What matters overall (stored at training time, test rows)'
+\echo
+SELECT method, feature, round(importance::numeric, 4) AS importance
+  FROM automl_importance('customers_churn') WHERE rank <= 3 ORDER BY method, rank;
