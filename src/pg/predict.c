@@ -30,6 +30,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/plancache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "utils/tuplestore.h"
@@ -623,6 +624,7 @@ typedef struct BatchDest
 	MemoryContext block_cxt;	/* reset after every block */
 	Tuplestorestate *store;
 	TupleDesc	rdesc;
+	TupleDesc	desc;			/* the source's rows, as mapped */
 	RowMapper  *rm;
 	int			last_att;		/* attributes to deform */
 	int			id_att;			/* 0-based, or -1 */
@@ -641,14 +643,16 @@ typedef struct BatchDest
 } BatchDest;
 
 /*
- * BatchStartup maps the source's columns to the model's inputs (a missing
+ * BatchMap maps the source's columns to the model's inputs (a missing
  * column is an error even when the source has no rows) and finds the id.
  */
 static void
-BatchStartup(DestReceiver *self, int operation, TupleDesc desc)
+BatchMap(BatchDest *bd, TupleDesc desc)
 {
-	BatchDest  *bd = (BatchDest *) self;
+	MemoryContext old = MemoryContextSwitchTo(bd->cxt);
 
+	bd->desc = CreateTupleDescCopy(desc);
+	MemoryContextSwitchTo(old);
 	bd->rm = MapperCreate(bd->m, desc, bd->cxt, bd->name);
 	bd->last_att = 0;
 	for (int i = 0; i < bd->ni; i++)
@@ -675,6 +679,19 @@ BatchStartup(DestReceiver *self, int operation, TupleDesc desc)
 		getTypeOutputInfo(TupleDescAttr(desc, bd->id_att)->atttypid, &fn, &isvarlena);
 		fmgr_info_cxt(fn, &bd->id_out, bd->cxt);
 	}
+}
+
+/*
+ * BatchStartup checks that the executor's rows are those mapped before the
+ * run (they are, unless the plan was rebuilt in between).
+ */
+static void
+BatchStartup(DestReceiver *self, int operation, TupleDesc desc)
+{
+	BatchDest  *bd = (BatchDest *) self;
+
+	if (bd->desc == NULL || !equalTupleDescs(desc, bd->desc))
+		BatchMap(bd, desc);
 }
 
 /*
@@ -836,6 +853,8 @@ automl_predict_batch(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("source query must return rows")));
+	/* map the columns before the run, so that errors name no statement */
+	BatchMap(&bd, ((CachedPlanSource *) linitial(SPI_plan_get_plan_sources(plan)))->resultDesc);
 	memset(&opts, 0, sizeof(opts));
 	opts.read_only = true;
 	opts.dest = &bd.pub;
