@@ -78,6 +78,40 @@ SELECT bool_and(b.prediction = r.prediction AND abs(b.probability - r.p) < 1e-12
 		  FROM customers c) r USING (i);
 SELECT id IS NULL AS no_id, round(prediction::float8) >= 0 AS value, probability IS NULL AS no_probability
   FROM automl_predict_batch('concrete_compressive_strength', 'concrete') LIMIT 1;
+SELECT bool_and(b.prediction = r.prediction) AS regression_batch_equals_per_row, count(*) AS rows
+  FROM (SELECT row_number() OVER () AS i, * FROM automl_predict_batch('concrete_compressive_strength', 'SELECT * FROM concrete ORDER BY cement, water, age, fine_aggregate')) b
+  JOIN (SELECT row_number() OVER (ORDER BY cement, water, age, fine_aggregate) AS i, automl_predict('concrete_compressive_strength', c) AS prediction
+		  FROM concrete c) r USING (i);
+SELECT bool_and(b.prediction = r.prediction AND b.probability = r.p) AS multiclass_batch_equals_per_row, count(*) AS rows
+  FROM (SELECT row_number() OVER () AS i, * FROM automl_predict_batch('penguins_species', 'SELECT * FROM penguins ORDER BY island, year, bill_length_mm, body_mass_g')) b
+  JOIN (SELECT row_number() OVER (ORDER BY island, year, bill_length_mm, body_mass_g) AS i, automl_predict('penguins_species', p) AS prediction,
+			   automl_predict_proba('penguins_species', p) AS p
+		  FROM penguins p) r USING (i);
+-- ids of any type come back as their text (char(n) keeps its padding, long
+-- compressed text is read whole); a NULL id is NULL
+CREATE TEMP TABLE batch_ids AS
+SELECT row_number() OVER (ORDER BY state, account_length, total_day_minutes) AS i, c.*,
+	   nullif(account_length, 100) AS k_int, state::varchar(10) AS k_varchar, state::char(4) AS k_char,
+	   date '2024-01-01' + account_length AS k_date, (total_day_minutes / 7)::numeric(10, 3) AS k_numeric,
+	   CASE WHEN churn = 'no' THEN repeat(state, 2000) END AS k_text
+  FROM customers c;
+SELECT k.col AS id_column, bool_and(b.id IS NOT DISTINCT FROM k.expected) AS same_text, count(b.id) AS ids, count(*) AS rows
+  FROM (SELECT 'k_int' AS col UNION ALL SELECT 'k_varchar' UNION ALL SELECT 'k_char' UNION ALL SELECT 'k_date'
+		UNION ALL SELECT 'k_numeric' UNION ALL SELECT 'k_text') c,
+	   LATERAL (SELECT row_number() OVER () AS i, id FROM automl_predict_batch('customers_churn', 'SELECT * FROM batch_ids ORDER BY i', id => c.col)) b,
+	   LATERAL (SELECT c.col, CASE c.col WHEN 'k_int' THEN t.k_int::text WHEN 'k_varchar' THEN t.k_varchar::text
+					WHEN 'k_char' THEN t.k_char::text || repeat(' ', 4 - length(t.k_char)) WHEN 'k_date' THEN t.k_date::text
+					WHEN 'k_numeric' THEN t.k_numeric::text ELSE t.k_text END AS expected
+			  FROM batch_ids t WHERE t.i = b.i) k
+ GROUP BY k.col ORDER BY k.col;
+-- a view is a source like a table
+CREATE TEMP VIEW churned AS SELECT * FROM customers WHERE churn = 'yes';
+SELECT count(*) = (SELECT count(*) FROM churned) AS all_rows,
+	   abs(sum(CASE WHEN prediction = 'yes' THEN probability ELSE 1 - probability END)
+		   - (SELECT sum(automl_predict_proba('customers_churn', v)) FROM churned v)) < 1e-9 AS same_sum
+  FROM automl_predict_batch('customers_churn', 'churned');
+-- a source without every column the model needs is an error, even with no rows
+SELECT * FROM automl_predict_batch('customers_churn', 'SELECT state, churn FROM customers WHERE false');
 
 -- parallel workers score the same as one process
 SET parallel_setup_cost = 0;

@@ -18,6 +18,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "executor/tuptable.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -29,6 +30,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/plancache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "utils/tuplestore.h"
@@ -606,44 +608,199 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 
 /* ---------------------------------------------------------------- batch */
 
-#define BATCH_FETCH 10000
+/*
+ * BatchDest receives the source query's rows straight from the executor's
+ * slot: no tuple is copied and only the attributes up to the last one the
+ * model or the id needs are deformed.  Rows are converted into a block of
+ * raw inputs; each full block is scored and appended to the result.
+ */
+typedef struct BatchDest
+{
+	DestReceiver pub;
+	aml_model  *m;
+	const char *name;			/* the model's name, for errors */
+	const char *id_col;			/* NULL: no id column */
+	MemoryContext cxt;			/* lives as long as the call */
+	MemoryContext block_cxt;	/* reset after every block */
+	Tuplestorestate *store;
+	TupleDesc	rdesc;
+	TupleDesc	desc;			/* the source's rows, as mapped */
+	RowMapper  *rm;
+	int			last_att;		/* attributes to deform */
+	int			id_att;			/* 0-based, or -1 */
+	bool		id_copy;		/* id's datum is already its text */
+	FmgrInfo	id_out;
+	int			ni,
+				no;
+	bool		binary;
+	int			n;				/* rows in the block */
+	double	   *in,
+			   *out;
+	void	   *scratch;
+	Datum	   *ids;
+	bool	   *id_nulls;
+	Datum	   *labels;			/* per class: its label as text */
+} BatchDest;
+
+/*
+ * BatchMap maps the source's columns to the model's inputs (a missing
+ * column is an error even when the source has no rows) and finds the id.
+ */
+static void
+BatchMap(BatchDest *bd, TupleDesc desc)
+{
+	MemoryContext old = MemoryContextSwitchTo(bd->cxt);
+
+	bd->desc = CreateTupleDescCopy(desc);
+	MemoryContextSwitchTo(old);
+	bd->rm = MapperCreate(bd->m, desc, bd->cxt, bd->name);
+	bd->last_att = 0;
+	for (int i = 0; i < bd->ni; i++)
+		bd->last_att = Max(bd->last_att, bd->rm->attno[i] + 1);
+	bd->id_att = -1;
+	if (bd->id_col)
+	{
+		Oid			type;
+		Oid			fn;
+		bool		isvarlena;
+
+		for (int a = 0; a < desc->natts; a++)
+			if (!TupleDescAttr(desc, a)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(desc, a)->attname), bd->id_col) == 0)
+				bd->id_att = a;
+		if (bd->id_att < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("id column \"%s\" does not exist in the source", bd->id_col)));
+		bd->last_att = Max(bd->last_att, bd->id_att + 1);
+		type = getBaseType(TupleDescAttr(desc, bd->id_att)->atttypid);
+		/* text and varchar print as they are stored */
+		bd->id_copy = (type == TEXTOID || type == VARCHAROID);
+		getTypeOutputInfo(TupleDescAttr(desc, bd->id_att)->atttypid, &fn, &isvarlena);
+		fmgr_info_cxt(fn, &bd->id_out, bd->cxt);
+	}
+}
+
+/*
+ * BatchStartup checks that the executor's rows are those mapped before the
+ * run (they are, unless the plan was rebuilt in between).
+ */
+static void
+BatchStartup(DestReceiver *self, int operation, TupleDesc desc)
+{
+	BatchDest  *bd = (BatchDest *) self;
+
+	if (bd->desc == NULL || !equalTupleDescs(desc, bd->desc))
+		BatchMap(bd, desc);
+}
+
+/*
+ * BatchFlush scores the rows of the block and appends one result row each.
+ */
+static void
+BatchFlush(BatchDest *bd)
+{
+	MemoryContext old;
+
+	if (bd->n == 0)
+		return;
+	CHECK_FOR_INTERRUPTS();
+	aml_model_predict(bd->m, bd->n, bd->in, bd->out, bd->scratch);
+	old = MemoryContextSwitchTo(bd->block_cxt);
+	for (int r = 0; r < bd->n; r++)
+	{
+		Datum		rv[3];
+		bool		rn[3];
+		const double *o = bd->out + (size_t) r * bd->no;
+		int			k = aml_model_decide(bd->m, o);
+
+		rv[0] = bd->ids[r];
+		rn[0] = bd->id_nulls[r];
+		if (k < 0)
+		{
+			rv[1] = PointerGetDatum(cstring_to_text(float8out_internal(o[0])));
+			rn[1] = false;
+			rv[2] = (Datum) 0;
+			rn[2] = true;
+		}
+		else
+		{
+			rv[1] = bd->labels[k];
+			rn[1] = false;
+			rv[2] = Float8GetDatum(bd->binary ? (k == 1 ? o[0] : 1.0 - o[0]) : o[k]);
+			rn[2] = false;
+		}
+		tuplestore_putvalues(bd->store, bd->rdesc, rv, rn);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(bd->block_cxt);
+	bd->n = 0;
+}
+
+/*
+ * BatchReceive converts one row of the source into the block's raw inputs
+ * and keeps its id; a full block is scored.
+ */
+static bool
+BatchReceive(TupleTableSlot *slot, DestReceiver *self)
+{
+	BatchDest  *bd = (BatchDest *) self;
+	MemoryContext old;
+	int			r = bd->n;
+
+	if (bd->last_att > 0)
+		slot_getsomeattrs(slot, bd->last_att);
+	old = MemoryContextSwitchTo(bd->block_cxt);
+	MapperConvert(bd->rm, slot->tts_values, slot->tts_isnull, bd->in + (size_t) r * bd->ni);
+	bd->id_nulls[r] = bd->id_att < 0 || slot->tts_isnull[bd->id_att];
+	if (bd->id_nulls[r])
+		bd->ids[r] = (Datum) 0;
+	else if (bd->id_copy)
+		bd->ids[r] = PointerGetDatum(PG_DETOAST_DATUM_COPY(slot->tts_values[bd->id_att]));
+	else
+		bd->ids[r] = CStringGetTextDatum(OutputFunctionCall(&bd->id_out, slot->tts_values[bd->id_att]));
+	MemoryContextSwitchTo(old);
+	if (++bd->n == AML_PREDICT_BLOCK)
+		BatchFlush(bd);
+	return true;
+}
+
+/* BatchShutdown scores the last, partial block. */
+static void
+BatchShutdown(DestReceiver *self)
+{
+	BatchFlush((BatchDest *) self);
+}
+
+static void
+BatchDestroy(DestReceiver *self)
+{
+}
 
 /*
  * automl_predict_batch(model, source, id) scores every row of a table, view
  * or query in blocks, returning (id, prediction, probability) rows: the id
  * column's text (NULL when no id is named), the label or value, and the
- * probability of the predicted class (NULL for regression).
+ * probability of the predicted class (NULL for regression).  The source
+ * runs with the caller's privileges and its rows go straight from the
+ * executor into BatchDest.
  */
 Datum
 automl_predict_batch(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	rdesc;
-	Tuplestorestate *store;
 	MemoryContext per_query,
-				old,
-				block_cxt;
+				old;
 	char	   *name;
 	char	   *source;
-	char	   *id_col = NULL;
 	char	   *query;
 	char	   *stem;
 	int64		model_id;
-	aml_model  *m;
 	SPIPlanPtr	plan;
-	Portal		portal;
-	RowMapper  *rm = NULL;
-	TupleDesc	desc = NULL;
-	int			id_att = -1;
-	FmgrInfo	id_out;
-	int			ni,
-				no;
-	double	   *in,
-			   *out;
-	void	   *scratch;
-	Datum	   *values = NULL;
-	bool	   *nulls = NULL;
-	char	  **ids;
+	SPIExecuteOptions opts;
+	BatchDest	bd;
+	int			ret;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
 		ereport(ERROR,
@@ -653,28 +810,41 @@ automl_predict_batch(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("model and source must not be NULL")));
+	memset(&bd, 0, sizeof(bd));
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	source = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (!PG_ARGISNULL(2))
-		id_col = text_to_cstring(PG_GETARG_TEXT_PP(2));
+		bd.id_col = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "automl_predict_batch must return a composite type");
 
 	per_query = rsinfo->econtext->ecxt_per_query_memory;
 	old = MemoryContextSwitchTo(per_query);
-	rdesc = CreateTupleDescCopy(rdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
+	bd.rdesc = CreateTupleDescCopy(rdesc);
+	bd.store = tuplestore_begin_heap(true, false, work_mem);
 	MemoryContextSwitchTo(old);
 
-	m = AmlModelLoad(name, 0, &model_id);
-	ni = aml_model_n_inputs(m);
-	no = aml_model_n_outputs(m);
+	bd.m = AmlModelLoad(name, 0, &model_id);
+	bd.name = name;
+	bd.ni = aml_model_n_inputs(bd.m);
+	bd.no = aml_model_n_outputs(bd.m);
+	bd.binary = aml_model_task(bd.m) == AML_TASK_BINARY;
+	bd.cxt = CurrentMemoryContext;
 	query = AmlResolveSource(source, &stem);
-	in = palloc(sizeof(double) * AML_PREDICT_BLOCK * (ni + 1));
-	out = palloc(sizeof(double) * AML_PREDICT_BLOCK * no);
-	ids = palloc0(sizeof(char *) * AML_PREDICT_BLOCK);
-	scratch = palloc(aml_model_scratch_size(m));
-	block_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl batch block", ALLOCSET_DEFAULT_SIZES);
+	bd.in = palloc(sizeof(double) * AML_PREDICT_BLOCK * (bd.ni + 1));
+	bd.out = palloc(sizeof(double) * AML_PREDICT_BLOCK * bd.no);
+	bd.ids = palloc0(sizeof(Datum) * AML_PREDICT_BLOCK);
+	bd.id_nulls = palloc0(sizeof(bool) * AML_PREDICT_BLOCK);
+	bd.scratch = palloc(aml_model_scratch_size(bd.m));
+	bd.labels = palloc0(sizeof(Datum) * (aml_model_n_classes(bd.m) + 1));
+	for (int c = 0; c < aml_model_n_classes(bd.m); c++)
+		bd.labels[c] = CStringGetTextDatum(aml_model_class_label(bd.m, c));
+	bd.block_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl batch block", ALLOCSET_DEFAULT_SIZES);
+	bd.pub.receiveSlot = BatchReceive;
+	bd.pub.rStartup = BatchStartup;
+	bd.pub.rShutdown = BatchShutdown;
+	bd.pub.rDestroy = BatchDestroy;
+	bd.pub.mydest = DestTuplestore;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -683,88 +853,20 @@ automl_predict_batch(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("source query must return rows")));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	for (;;)
-	{
-		uint64		nrows;
-
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, BATCH_FETCH);
-		nrows = SPI_processed;
-		if (desc == NULL)
-		{
-			desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-			rm = MapperCreate(m, desc, CurrentMemoryContext, name);
-			values = palloc(sizeof(Datum) * (desc->natts + 1));
-			nulls = palloc(sizeof(bool) * (desc->natts + 1));
-			if (id_col)
-			{
-				for (int a = 0; a < desc->natts; a++)
-					if (!TupleDescAttr(desc, a)->attisdropped &&
-						strcmp(NameStr(TupleDescAttr(desc, a)->attname), id_col) == 0)
-						id_att = a;
-				if (id_att < 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_UNDEFINED_COLUMN),
-							 errmsg("id column \"%s\" does not exist in the source", id_col)));
-				{
-					Oid			fn;
-					bool		isvarlena;
-
-					getTypeOutputInfo(TupleDescAttr(desc, id_att)->atttypid, &fn, &isvarlena);
-					fmgr_info(fn, &id_out);
-				}
-			}
-		}
-		if (nrows == 0)
-			break;
-		for (uint64 start = 0; start < nrows; start += AML_PREDICT_BLOCK)
-		{
-			int			b = (int) Min((uint64) AML_PREDICT_BLOCK, nrows - start);
-
-			old = MemoryContextSwitchTo(block_cxt);
-			for (int r = 0; r < b; r++)
-			{
-				heap_deform_tuple(SPI_tuptable->vals[start + r], desc, values, nulls);
-				MapperConvert(rm, values, nulls, in + (size_t) r * ni);
-				ids[r] = (id_att >= 0 && !nulls[id_att]) ? OutputFunctionCall(&id_out, values[id_att]) : NULL;
-			}
-			aml_model_predict(m, b, in, out, scratch);
-			MemoryContextSwitchTo(per_query);
-			for (int r = 0; r < b; r++)
-			{
-				Datum		rv[3];
-				bool		rn[3] = {false, false, false};
-				const double *o = out + (size_t) r * no;
-				int			k = aml_model_decide(m, o);
-
-				rv[0] = ids[r] ? CStringGetTextDatum(ids[r]) : (Datum) 0;
-				rn[0] = ids[r] == NULL;
-				if (k < 0)
-				{
-					rv[1] = DirectFunctionCall1(textin, DirectFunctionCall1(float8out, Float8GetDatum(o[0])));
-					rn[2] = true;
-					rv[2] = (Datum) 0;
-				}
-				else
-				{
-					rv[1] = CStringGetTextDatum(aml_model_class_label(m, k));
-					rv[2] = Float8GetDatum(aml_model_task(m) == AML_TASK_BINARY ? (k == 1 ? o[0] : 1.0 - o[0]) : o[k]);
-				}
-				tuplestore_putvalues(store, rdesc, rv, rn);
-			}
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(block_cxt);
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
+	/* map the columns before the run, so that errors name no statement */
+	BatchMap(&bd, ((CachedPlanSource *) linitial(SPI_plan_get_plan_sources(plan)))->resultDesc);
+	memset(&opts, 0, sizeof(opts));
+	opts.read_only = true;
+	opts.dest = &bd.pub;
+	ret = SPI_execute_plan_extended(plan, &opts);
+	if (ret < 0)
+		elog(ERROR, "automl: could not run the source query: %s", SPI_result_code_string(ret));
 	SPI_finish();
-	MemoryContextDelete(block_cxt);
+	MemoryContextDelete(bd.block_cxt);
 
 	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = rdesc;
+	rsinfo->setResult = bd.store;
+	rsinfo->setDesc = bd.rdesc;
 	return (Datum) 0;
 }
 
