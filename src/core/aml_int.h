@@ -43,6 +43,10 @@ void		aml_set_hint(aml_error *err, const char *fmt,...)
 /* aml_oom fills err for a failed allocation of `bytes` and returns ENOMEM. */
 aml_status	aml_oom(aml_env *env, aml_error *err, size_t bytes);
 
+/* qsort comparators of plain doubles (NaN-free) and int64 values, ascending */
+int			aml_cmp_double(const void *a, const void *b);
+int			aml_cmp_i64(const void *a, const void *b);
+
 /* aml_log formats a message and passes it to env->log (calling thread only). */
 void		aml_log(aml_env *env, aml_log_level level, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));

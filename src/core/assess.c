@@ -162,24 +162,6 @@ msg_free(aml_env *env, msg_list *l)
 	aml_free(env, l->s);
 }
 
-static int
-cmp_dbl(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t		x = *(const int64_t *) a,
-				y = *(const int64_t *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* round6 keeps six decimals: details stay readable and stable */
 static double
 round6(double v)
@@ -367,18 +349,18 @@ aml_assess_bootstrap(aml_env *env, const char *metric, aml_task task,
 	{
 		int			kl = 0;
 
-		qsort(sv, (size_t) k, sizeof(double), cmp_dbl);
+		qsort(sv, (size_t) k, sizeof(double), aml_cmp_double);
 		out[0] = percentile(sv, k, 0.025);
 		out[1] = percentile(sv, k, 0.975);
 		if (base_pred)
 		{
-			qsort(bv, (size_t) k, sizeof(double), cmp_dbl);
+			qsort(bv, (size_t) k, sizeof(double), aml_cmp_double);
 			out[2] = percentile(bv, k, 0.025);
 			out[3] = percentile(bv, k, 0.975);
 			for (int i = 0; i < k; i++)
 				if (isfinite(lv[i]))
 					lv[kl++] = lv[i];
-			qsort(lv, (size_t) kl, sizeof(double), cmp_dbl);
+			qsort(lv, (size_t) kl, sizeof(double), aml_cmp_double);
 			out[4] = percentile(lv, kl, 0.025);
 			out[5] = percentile(lv, kl, 0.975);
 		}
@@ -557,7 +539,7 @@ readiness(assess_ctx *a)
 					vals[m2++] = v;
 			}
 			nonmissing = m2;
-			qsort(vals, (size_t) m2, sizeof(double), cmp_dbl);
+			qsort(vals, (size_t) m2, sizeof(double), aml_cmp_double);
 			for (int64_t i = 0; i < m2; i++)
 				ci->distinct += i == 0 || vals[i] != vals[i - 1];
 		}
@@ -655,7 +637,7 @@ sample_train(assess_ctx *a, const int64_t *perm, int64_t k)
 	if (s == NULL)
 		return NULL;
 	memcpy(s, perm, (size_t) k * sizeof(int64_t));
-	qsort(s, (size_t) k, sizeof(int64_t), cmp_i64);
+	qsort(s, (size_t) k, sizeof(int64_t), aml_cmp_i64);
 	return s;
 }
 

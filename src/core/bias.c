@@ -308,15 +308,6 @@ aml_bias_compute(aml_env *env, const aml_bias_options *o, int64_t n,
 
 /* ---------------------------------------------------------------- bins */
 
-static int
-cmp_dbl(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 aml_status
 aml_bias_quantile_edges(aml_env *env, const double *v, int64_t n, int n_bins,
 						double *edges, int *n_edges, aml_error *err)
@@ -334,7 +325,7 @@ aml_bias_quantile_edges(aml_env *env, const double *v, int64_t n, int n_bins,
 	for (int64_t i = 0; i < n; i++)
 		if (!isnan(v[i]))
 			s[m++] = v[i];
-	qsort(s, (size_t) m, sizeof(double), cmp_dbl);
+	qsort(s, (size_t) m, sizeof(double), aml_cmp_double);
 	for (int b = 1; b < n_bins && m > 0; b++)
 	{
 		double		e = s[(int64_t) ((double) b * (double) m / n_bins)];

@@ -443,24 +443,6 @@ curves_multiclass(aml_json *j, aml_env *env, const aml_model *model, int k,
 
 /* ---------------------------------------------------------------- regression */
 
-static int
-cmp_dbl(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t		x = *(const int64_t *) a,
-				y = *(const int64_t *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* quantile of sorted v[0..n) by linear interpolation */
 static double
 quantile(const double *v, int64_t n, double q)
@@ -512,7 +494,7 @@ curves_regression(aml_json *j, aml_env *env, uint64_t seed, int64_t n,
 		idx[i] = idx[r];
 		idx[r] = t;
 	}
-	qsort(idx, (size_t) k, sizeof(int64_t), cmp_i64);
+	qsort(idx, (size_t) k, sizeof(int64_t), aml_cmp_i64);
 	aml_json_key(j, "scatter");
 	aml_json_begin_obj(j);
 	aml_json_key(j, "seed");
@@ -548,7 +530,7 @@ curves_regression(aml_json *j, aml_env *env, uint64_t seed, int64_t n,
 		var += (res[i] - mean) * (res[i] - mean);
 		sst += (y[i] - sumy / (double) n) * (y[i] - sumy / (double) n);
 	}
-	qsort(res, (size_t) n, sizeof(double), cmp_dbl);
+	qsort(res, (size_t) n, sizeof(double), aml_cmp_double);
 
 	/* histogram: about sqrt(n) bins, at most 30, over [min, max] */
 	bins = (int) ceil(sqrt((double) n));

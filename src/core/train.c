@@ -90,24 +90,6 @@ aml_train_options_init(aml_train_options *o)
 
 /* ---------------------------------------------------------------- target */
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t		x = *(const int64_t *) a,
-				y = *(const int64_t *) b;
-
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 typedef struct label_sort
 {
 	const char *s;
@@ -236,7 +218,7 @@ setup_target(train_ctx *c)
 			else
 				v[m++] = t;
 		}
-		qsort(v, (size_t) m, sizeof(double), cmp_double);
+		qsort(v, (size_t) m, sizeof(double), aml_cmp_double);
 		for (int64_t i = 0; i < m; i++)
 			if (i == 0 || v[i] != v[i - 1])
 				distinct++;
@@ -267,7 +249,7 @@ setup_target(train_ctx *c)
 			for (int64_t i = 0; i < n; i++)
 				if (!isnan(c->y[i]))
 				{
-					double	   *hit = bsearch(&c->y[i], v, (size_t) k, sizeof(double), cmp_double);
+					double	   *hit = bsearch(&c->y[i], v, (size_t) k, sizeof(double), aml_cmp_double);
 
 					c->y[i] = (double) (hit - v);
 				}
@@ -558,8 +540,8 @@ split_rows(train_ctx *c)
 	aml_free(env, order);
 	(void) m;
 	/* index lists in row order: results must not depend on strata order */
-	qsort(c->train_idx, (size_t) c->n_train, sizeof(int64_t), cmp_i64);
-	qsort(c->test_idx, (size_t) c->n_test, sizeof(int64_t), cmp_i64);
+	qsort(c->train_idx, (size_t) c->n_train, sizeof(int64_t), aml_cmp_i64);
+	qsort(c->test_idx, (size_t) c->n_test, sizeof(int64_t), aml_cmp_i64);
 	if (c->n_train < 2)
 	{
 		aml_set_error(c->err, AML_EINVAL, "too few rows to train a model");
@@ -741,7 +723,7 @@ profile_column(train_ctx *c, int col, int64_t *levels_count)
 				if (!isnan(x))
 					v[m++] = x;
 			}
-			qsort(v, (size_t) m, sizeof(double), cmp_double);
+			qsort(v, (size_t) m, sizeof(double), aml_cmp_double);
 			for (int64_t i = 1; i < m && unique; i++)
 				unique = v[i] != v[i - 1];
 			aml_free(c->env, v);
@@ -1112,15 +1094,6 @@ typedef struct search_state
 	double		best;
 } search_state;
 
-static int
-cmp_i64_sort(const void *a, const void *b)
-{
-	int64_t		x = *(const int64_t *) a,
-				y = *(const int64_t *) b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * trial_cost is the deterministic cost model of a trial (rows x model
  * size): it makes the search's choices reproducible under a real clock.
@@ -1182,7 +1155,7 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 		spec.params = *req->params;
 	memcpy(ss->sub, n == c->n_train ? c->train_idx : ss->perm, (size_t) n * sizeof(int64_t));
 	if (n != c->n_train)
-		qsort(ss->sub, (size_t) n, sizeof(int64_t), cmp_i64_sort);
+		qsort(ss->sub, (size_t) n, sizeof(int64_t), aml_cmp_i64);
 	if (full && c->opts->ensemble && req->algo != AML_ALGO_BASELINE)
 	{
 		oof = aml_malloc(env, (size_t) n * c->n_out * sizeof(double));

@@ -736,3 +736,21 @@ aml_crc32c(uint32_t crc, const void *data, size_t len)
 		crc = crc_table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
 	return ~crc;
 }
+
+int
+aml_cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+int
+aml_cmp_i64(const void *a, const void *b)
+{
+	int64_t		x = *(const int64_t *) a,
+				y = *(const int64_t *) b;
+
+	return (x > y) - (x < y);
+}

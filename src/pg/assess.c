@@ -189,11 +189,6 @@ automl_assess(PG_FUNCTION_ARGS)
 	int			target_col;
 	List	   *exclude_cols = NIL;
 	List	   *sensitive_cols = NIL;
-	int		   *excl;
-	int			n_excl = 0;
-	int		   *sens;
-	int			n_sens = 0;
-	ListCell   *lc;
 	TimestampTz start = GetCurrentTimestamp();
 	TupleDesc	rdesc;
 	HeapTuple	tup;
@@ -267,18 +262,8 @@ automl_assess(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	frame = AmlReadSource(&env, query, &a, cxt, &target_col, &exclude_cols, &sensitive_cols);
-	excl = palloc(sizeof(int) * (list_length(exclude_cols) + 1));
-	foreach(lc, exclude_cols)
-		excl[n_excl++] = lfirst_int(lc);
-	a.opts.target_col = target_col;
-	a.opts.exclude = excl;
-	a.opts.n_exclude = n_excl;
 	/* sensitive columns are left out of the assessed features too */
-	sens = palloc(sizeof(int) * (list_length(sensitive_cols) + 1));
-	foreach(lc, sensitive_cols)
-		sens[n_sens++] = lfirst_int(lc);
-	a.opts.sensitive = sens;
-	a.opts.n_sensitive = n_sens;
+	AmlSetColumns(&a.opts, target_col, exclude_cols, sensitive_cols);
 
 	st = aml_train(&env, frame, &a.opts, &model, &rep, &err);
 	if (st == AML_EINVAL)

@@ -54,6 +54,8 @@ typedef struct AmlTrainArgs
 /* train.c: the options jsonb, the task name, the source read into a frame */
 extern void AmlParseOptions(Jsonb *jb, aml_train_options *o, List **sensitive);
 extern aml_task AmlParseTask(const char *t);
+extern void AmlSetColumns(aml_train_options *o, int target_col, List *exclude_cols,
+						  List *sensitive_cols);
 extern aml_frame *AmlReadSource(aml_env *env, const char *query, AmlTrainArgs *a,
 								MemoryContext keep, int *target_col, List **exclude_cols,
 								List **sensitive_cols);

@@ -77,6 +77,7 @@ extern char *FmtCount(int64 v);
 extern char *FmtPct(double share);
 extern char *FmtSeconds(double s);
 extern void PageBegin(HtmlPage *pg, const char *title);
+extern void PageFooter(HtmlPage *pg, const char *what);
 extern char *PageEnd(HtmlPage *pg);
 extern void SectionBegin(HtmlPage *pg, const char *id, const char *title, const char *lead);
 extern void SectionEnd(HtmlPage *pg);

@@ -451,6 +451,31 @@ ThrowIfFailed(aml_status st, const aml_error *err)
 }
 
 /*
+ * AmlSetColumns puts the frame columns AmlReadSource resolved (target,
+ * excluded, sensitive) into the training options.
+ */
+void
+AmlSetColumns(aml_train_options *o, int target_col, List *exclude_cols,
+			  List *sensitive_cols)
+{
+	int		   *excl = palloc(sizeof(int) * (list_length(exclude_cols) + 1));
+	int		   *sens = palloc(sizeof(int) * (list_length(sensitive_cols) + 1));
+	int			n_excl = 0,
+				n_sens = 0;
+	ListCell   *lc;
+
+	foreach(lc, exclude_cols)
+		excl[n_excl++] = lfirst_int(lc);
+	foreach(lc, sensitive_cols)
+		sens[n_sens++] = lfirst_int(lc);
+	o->target_col = target_col;
+	o->exclude = excl;
+	o->n_exclude = n_excl;
+	o->sensitive = sens;
+	o->n_sensitive = n_sens;
+}
+
+/*
  * AmlReadSource runs the query through a cursor and fills a new frame; the
  * target column and the excluded names are checked against the columns.
  */
@@ -1062,11 +1087,6 @@ automl_train(PG_FUNCTION_ARGS)
 	int			target_col;
 	List	   *exclude_cols = NIL;
 	List	   *sensitive_cols = NIL;
-	int		   *excl;
-	int			n_excl = 0;
-	int		   *sens;
-	int			n_sens = 0;
-	ListCell   *lc;
 	TimestampTz start = GetCurrentTimestamp();
 	double		seconds;
 	volatile int version = 0;
@@ -1147,17 +1167,7 @@ automl_train(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	frame = AmlReadSource(&env, query, &a, train_cxt, &target_col, &exclude_cols, &sensitive_cols);
 
-	excl = palloc(sizeof(int) * (list_length(exclude_cols) + 1));
-	foreach(lc, exclude_cols)
-		excl[n_excl++] = lfirst_int(lc);
-	a.opts.target_col = target_col;
-	a.opts.exclude = excl;
-	a.opts.n_exclude = n_excl;
-	sens = palloc(sizeof(int) * (list_length(sensitive_cols) + 1));
-	foreach(lc, sensitive_cols)
-		sens[n_sens++] = lfirst_int(lc);
-	a.opts.sensitive = sens;
-	a.opts.n_sensitive = n_sens;
+	AmlSetColumns(&a.opts, target_col, exclude_cols, sensitive_cols);
 	AmlGovCheck(a.name, AML_GOV_TRAIN);	/* before the expensive part */
 
 	st = aml_train(&env, frame, &a.opts, &model, &rep, &err);
