@@ -514,6 +514,19 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("source query must return rows")));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+
+	/*
+	 * A query's row estimate sizes the frame as a table's reltuples does:
+	 * growing it by doubling would leave the copies' pages behind in the
+	 * heap.  A wrong estimate only costs a regrowth.
+	 */
+	if (source_reltuples <= 0)
+	{
+		PlannedStmt *ps = PortalGetPrimaryStmt(portal);
+
+		if (ps && ps->planTree && ps->planTree->plan_rows > 0)
+			source_reltuples = ps->planTree->plan_rows;
+	}
 	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl batch", ALLOCSET_DEFAULT_SIZES);
 	*target_col = -1;
 	initStringInfo(&skipped);
@@ -678,10 +691,21 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 
 			/* the planner's row estimate sizes the frame; grow when it is wrong */
 			if (cap == 0 && source_reltuples > 0)
+			{
 				cap = Max((int64) (source_reltuples * 1.02) + 16, (int64) SPI_processed);
+				st = aml_frame_reserve(frame, cap, &err);
+				/* an estimate beyond automl.work_mem may still be wrong */
+				if (st == AML_ENOMEM)
+				{
+					cap = Max((int64) FETCH_BATCH, (int64) SPI_processed);
+					st = aml_frame_reserve(frame, cap, &err);
+				}
+			}
 			else
+			{
 				cap = Max(cap * 2, row + (int64) SPI_processed);
-			st = aml_frame_reserve(frame, cap, &err);
+				st = aml_frame_reserve(frame, cap, &err);
+			}
 			ThrowIfFailed(st, &err);
 		}
 		old = MemoryContextSwitchTo(batch_cxt);
