@@ -96,7 +96,7 @@ void		aml_rng_shuffle(aml_rng *r, int64_t *a, int64_t n);
  * Equal times are ordered by a seeded shuffle.  *n_no_time receives the
  * count of labelled rows without a time.
  */
-aml_status	aml_split_time(aml_env *env, int64_t n, const double *y, const double *t,
+aml_status	aml_split_time(aml_env *env, int64_t n, const float *y, const double *t,
 						   double test_fraction, int n_blocks, uint64_t seed,
 						   int *part, int64_t *n_no_time, aml_error *err);
 
@@ -144,7 +144,7 @@ typedef struct aml_dataset
 typedef struct aml_fit_input
 {
 	const aml_dataset *ds;
-	const double *y;
+	const float *y;
 	const double *w;
 	const int64_t *rows;
 	int64_t		n_rows;

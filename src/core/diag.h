@@ -36,7 +36,13 @@ typedef struct aml_diag_input
 	/* the test split */
 	int64_t		n;
 	const int64_t *rows;		/* frame row of each test row */
-	const double *raw;			/* n x model->n_inputs raw inputs */
+	/*
+	 * raw_rows writes the raw inputs of test positions pos[0..n) into out
+	 * (n x model->n_inputs), as aml_model_predict takes them; the test
+	 * split is never materialized whole.
+	 */
+	void		(*raw_rows) (const void *ctx, const int64_t *pos, int64_t n, double *out);
+	const void *raw_ctx;
 	const double *y;			/* target: class index or value */
 	const double *pred;			/* n x n_out model outputs */
 	const double *base_pred;	/* n x n_out baseline outputs */
@@ -44,7 +50,7 @@ typedef struct aml_diag_input
 	int64_t		n_train;
 	const int64_t *train_rows;
 	double		seconds;		/* training so far */
-	const double *frame_y;		/* target of every frame row (class index or
+	const float *frame_y;		/* target of every frame row (class index or
 								 * value; NaN = none), for refits */
 } aml_diag_input;
 

@@ -909,7 +909,8 @@ aml_diag_importance(aml_json *j, const aml_diag_input *di, aml_error *err)
 			   *out = NULL,
 			   *yv = NULL,
 			   *shap = NULL,
-			   *perm = NULL;
+			   *perm = NULL,
+			   *col = NULL;
 	void	   *scratch = NULL;
 	double		base = 0.0,
 				full;
@@ -928,9 +929,10 @@ aml_diag_importance(aml_json *j, const aml_diag_input *di, aml_error *err)
 	yv = aml_malloc(env, (size_t) IMP_PERM_ROWS * sizeof(double));
 	shap = aml_calloc(env, (size_t) ni, sizeof(double));
 	perm = aml_calloc(env, (size_t) ni, sizeof(double));
+	col = aml_malloc(env, (size_t) IMP_PERM_ROWS * sizeof(double));
 	ord = aml_malloc(env, (size_t) ni * sizeof(imp_ord));
 	scratch = aml_malloc(env, aml_model_scratch_size(m));
-	if (!pos || !raw || !phi || !pred || !out || !yv || !shap || !perm || !ord || !scratch)
+	if (!pos || !raw || !phi || !pred || !out || !yv || !shap || !perm || !col || !ord || !scratch)
 	{
 		st = aml_oom(env, err, (size_t) IMP_PERM_ROWS * ni * sizeof(double));
 		goto done;
@@ -944,8 +946,7 @@ aml_diag_importance(aml_json *j, const aml_diag_input *di, aml_error *err)
 
 		ns = stride_rows(di->n, cap, pos);
 	}
-	for (int64_t r = 0; r < ns; r++)
-		memcpy(raw + r * ni, di->raw + pos[r] * ni, (size_t) ni * sizeof(double));
+	di->raw_rows(di->raw_ctx, pos, ns, raw);
 	for (int k = 0; k < nk; k++)
 	{
 		st = aml_model_explain(m, ns, raw, k + k1, phi, &base, pred, &sp, err);
@@ -958,11 +959,9 @@ aml_diag_importance(aml_json *j, const aml_diag_input *di, aml_error *err)
 
 	/* permutation importance: the metric's drop with one column shuffled */
 	np = stride_rows(di->n, IMP_PERM_ROWS, pos);
+	di->raw_rows(di->raw_ctx, pos, np, raw);
 	for (int64_t r = 0; r < np; r++)
-	{
-		memcpy(raw + r * ni, di->raw + pos[r] * ni, (size_t) ni * sizeof(double));
 		yv[r] = di->y[pos[r]];
-	}
 	aml_model_predict(m, np, raw, out, scratch);
 	full = aml_metric_compute(di->metric, di->task, di->n_classes, np, yv, out);
 	for (int i = 0; i < ni; i++)
@@ -971,6 +970,9 @@ aml_diag_importance(aml_json *j, const aml_diag_input *di, aml_error *err)
 		{
 			double		s;
 
+			if (rep == 0)
+				for (int64_t r = 0; r < np; r++)
+					col[r] = raw[r * ni + i];
 			aml_rng_seed(&rng, di->opts->seed * 1000003ULL + (uint64_t) i * 7919ULL + (uint64_t) rep);
 			/* Fisher-Yates on column i only */
 			for (int64_t r = np - 1; r > 0; r--)
@@ -988,7 +990,7 @@ aml_diag_importance(aml_json *j, const aml_diag_input *di, aml_error *err)
 		}
 		/* restore the column */
 		for (int64_t r = 0; r < np; r++)
-			raw[r * ni + i] = di->raw[pos[r] * ni + i];
+			raw[r * ni + i] = col[r];
 		if (aml_check_cancel(env))
 		{
 			st = aml_set_error(err, AML_ECANCELED, "canceling automl training");
@@ -1059,9 +1061,11 @@ aml_diag_importance(aml_json *j, const aml_diag_input *di, aml_error *err)
 		aml_json_begin_arr(j);
 		for (int e = 0; e < IMP_EXAMPLES && e < n; e++)
 		{
-			const double *row = di->raw + pick[e] * ni;
+			const double *row = raw;
 			int			k = di->task == AML_TASK_MULTICLASS ?
 				aml_model_decide(m, di->pred + pick[e] * no) : k1;
+
+			di->raw_rows(di->raw_ctx, &pick[e], 1, raw);
 
 			st = aml_model_explain(m, 1, row, k, phi, &base, pred, &sp, err);
 			if (st != AML_OK)
@@ -1116,6 +1120,7 @@ done:
 	aml_free(env, yv);
 	aml_free(env, shap);
 	aml_free(env, perm);
+	aml_free(env, col);
 	aml_free(env, ord);
 	aml_free(env, scratch);
 	return st;

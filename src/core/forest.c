@@ -116,8 +116,8 @@ typedef struct forest_worker
 {
 	aml_grower *gr;
 	aml_tree_pack pack;			/* trees this worker grew */
-	double	   *g;
-	double	   *h;
+	float	   *g;				/* gradients and weights of the tree (float, */
+	float	   *h;				/* as the grower reads them) */
 	int32_t    *rows;
 	int32_t    *mult;
 	aml_error	err;
@@ -194,10 +194,10 @@ forest_tree_task(void *arg, int task, int worker)
 		int64_t		r = in->rows ? in->rows[i] : i;
 		double		wt = (in->w ? in->w[r] : 1.0) * (job->bootstrap ? w->mult[i] : 1);
 
-		w->h[i] = wt;
+		w->h[i] = (float) wt;
 		if (job->K == 1)
-			w->g[i] = in->task == AML_TASK_BINARY ? (in->y[r] >= 1 ? -wt : 0.0)
-				: -wt * (in->y[r] - job->offset);
+			w->g[i] = (float) (in->task == AML_TASK_BINARY ? (in->y[r] >= 1 ? -wt : 0.0)
+							   : -wt * (in->y[r] - job->offset));
 	}
 	/* a bootstrap sample of zero total weight cannot make a tree */
 	if (job->bootstrap && in->w)
@@ -215,10 +215,10 @@ forest_tree_task(void *arg, int task, int worker)
 				int64_t		r = in->rows ? in->rows[i] : i;
 				double		wt = in->w[r];
 
-				w->h[i] = wt;
+				w->h[i] = (float) wt;
 				if (job->K == 1)
-					w->g[i] = in->task == AML_TASK_BINARY ? (in->y[r] >= 1 ? -wt : 0.0)
-						: -wt * (in->y[r] - job->offset);
+					w->g[i] = (float) (in->task == AML_TASK_BINARY ? (in->y[r] >= 1 ? -wt : 0.0)
+									   : -wt * (in->y[r] - job->offset));
 			}
 		}
 	}
@@ -230,6 +230,9 @@ forest_tree_task(void *arg, int task, int worker)
 	st = aml_grower_grow(w->gr, &gd, &w->pack, 0, worker == 0, &w->err);
 	if (st != AML_OK)
 		goto fail;
+	if (in->task == AML_TASK_REGRESSION)
+		aml_grower_leaf_means(w->gr, &w->pack, w->pack.n_trees - 1, in->y, in->rows,
+							  w->h, job->offset);
 	aml_tree_finish_values(&w->pack, first, in->task, job->offset,
 						   1.0 / job->n_trees);
 	job->tree_worker[task] = worker;
@@ -542,8 +545,8 @@ forest_fit_common(aml_env *env, const aml_fit_input *in, const aml_params *param
 		forest_worker *w = &job.w[i];
 
 		w->fail_tree = -1;
-		w->g = aml_malloc(env, n * sizeof(double));
-		w->h = aml_malloc(env, n * sizeof(double));
+		w->g = aml_malloc(env, n * sizeof(float));
+		w->h = aml_malloc(env, n * sizeof(float));
 		w->rows = aml_malloc(env, n * sizeof(int32_t));
 		w->mult = aml_malloc(env, n * sizeof(int32_t));
 		if (!w->g || !w->h || !w->rows || !w->mult ||

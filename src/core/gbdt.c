@@ -126,7 +126,7 @@ huber(double r, double d)
  * squared error or Huber, logloss or softmax cross-entropy.
  */
 static double
-row_loss(const gbdt_loss *L, int nk, const double *f, double y)
+row_loss(const gbdt_loss *L, int nk, const float *f, double y)
 {
 	aml_task	task = L->task;
 
@@ -156,7 +156,7 @@ row_loss(const gbdt_loss *L, int nk, const double *f, double y)
 /* mean_loss returns the weighted mean loss over rows idx[0..n). */
 static double
 mean_loss(const aml_fit_input *in, const gbdt_loss *L, const int64_t *idx,
-		  int64_t n, int nk, const double *F)
+		  int64_t n, int nk, const float *F)
 {
 	double		sl = 0,
 				sw = 0;
@@ -184,9 +184,9 @@ typedef struct grad_job
 	double		delta;			/* Huber delta, 0 = squared error */
 	int64_t		n;
 	int			nk;
-	const double *F;
-	double	   *g;				/* NULL: the loss only */
-	double	   *h;
+	const float *F;				/* raw scores: float, as XGBoost keeps them */
+	float	   *g;				/* NULL: the loss only */
+	float	   *h;
 	double	   *bl;				/* per block: weighted loss sum */
 	double	   *bw;				/* per block: weight sum */
 } grad_job;
@@ -202,8 +202,8 @@ grad_task(void *arg, int task, int worker)
 	int64_t		b0 = (int64_t) task * GRAD_BLOCK;
 	int64_t		b1 = n - b0 < GRAD_BLOCK ? n : b0 + GRAD_BLOCK;
 	double		cf = nk > 1 ? (double) nk / (nk - 1) : 1.0;
-	double	   *g = job->g;
-	double	   *h = job->h;
+	float	   *g = job->g;
+	float	   *h = job->h;
 	double		sl = 0,
 				sw = 0;
 
@@ -213,7 +213,7 @@ grad_task(void *arg, int task, int worker)
 		int64_t		r = in->rows ? in->rows[i] : i;
 		double		w = in->w ? in->w[r] : 1.0;
 		double		y = in->y[r];
-		const double *f = job->F + (size_t) i * nk;
+		const float *f = job->F + (size_t) i * nk;
 
 		if (in->task == AML_TASK_REGRESSION && job->delta > 0)
 		{
@@ -222,8 +222,8 @@ grad_task(void *arg, int task, int worker)
 
 			if (g)
 			{
-				g[i] = w * (r > d ? d : r < -d ? -d : r);
-				h[i] = w;
+				g[i] = (float) (w * (r > d ? d : r < -d ? -d : r));
+				h[i] = (float) w;
 			}
 			sl += w * huber(r, d);
 		}
@@ -231,8 +231,8 @@ grad_task(void *arg, int task, int worker)
 		{
 			if (g)
 			{
-				g[i] = w * (f[0] - y);
-				h[i] = w;
+				g[i] = (float) (w * (f[0] - y));
+				h[i] = (float) w;
 			}
 			sl += w * ((y - f[0]) * (y - f[0]));
 		}
@@ -247,8 +247,8 @@ grad_task(void *arg, int task, int worker)
 				double		p = f[0] >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 				double		hh = p * (1 - p);
 
-				g[i] = w * (p - (y >= 1 ? 1.0 : 0.0));
-				h[i] = w * (hh > MIN_HESS ? hh : MIN_HESS);
+				g[i] = (float) (w * (p - (y >= 1 ? 1.0 : 0.0)));
+				h[i] = (float) (w * (hh > MIN_HESS ? hh : MIN_HESS));
 			}
 			sl += w * (z > 0 ? log1p(e) : -z + log1p(e));
 		}
@@ -268,8 +268,8 @@ grad_task(void *arg, int task, int worker)
 					double		p = exp(f[k] - mx) / s;
 					double		hh = cf * p * (1 - p);
 
-					g[(size_t) k * n + i] = w * (p - ((int) y == k ? 1.0 : 0.0));
-					h[(size_t) k * n + i] = w * (hh > MIN_HESS ? hh : MIN_HESS);
+					g[(size_t) k * n + i] = (float) (w * (p - ((int) y == k ? 1.0 : 0.0)));
+					h[(size_t) k * n + i] = (float) (w * (hh > MIN_HESS ? hh : MIN_HESS));
 				}
 			sl += w * (log(s) + mx - f[(int) y]);
 		}
@@ -285,7 +285,7 @@ grad_task(void *arg, int task, int worker)
  */
 static double
 grad_pass(aml_tpool *pool, const aml_fit_input *in, const gbdt_loss *L,
-		  int64_t n, int nk, const double *F, double *g, double *h,
+		  int64_t n, int nk, const float *F, float *g, float *h,
 		  double *bl, double *bw)
 {
 	grad_job	job;
@@ -319,7 +319,7 @@ typedef struct score_job
 	const aml_dataset *ds;
 	const int64_t *idx;
 	int64_t		n;
-	double	   *F;
+	float	   *F;
 	int			nk;
 } score_job;
 
@@ -331,16 +331,27 @@ score_task(void *arg, int task, int worker)
 	int64_t		b0 = (int64_t) task * SCORE_BLOCK;
 	int64_t		bn = job->n - b0 < SCORE_BLOCK ? job->n - b0 : SCORE_BLOCK;
 
+	const aml_tree_pack *p = job->pack;
+	int			K = p->n_out;
+	int			off = p->out_off[job->t];
+
 	(void) worker;
-	aml_tree_pack_add_tree(job->pack, job->t, job->ds, job->idx + b0, bn,
-						   job->F + (size_t) b0 * job->nk, job->nk);
+	for (int64_t i = b0; i < b0 + bn; i++)
+	{
+		int32_t		leaf = aml_tree_pack_leaf(p, job->t, job->ds, job->idx ? job->idx[i] : i);
+		const double *v = p->value + (size_t) leaf * K;
+		float	   *o = job->F + (size_t) i * job->nk + off;
+
+		for (int k = 0; k < K; k++)
+			o[k] += (float) v[k];
+	}
 }
 
 /* add_tree_scores adds tree t of pack into F (rows idx[0..n)) in parallel. */
 static void
 add_tree_scores(aml_tpool *pool, const aml_tree_pack *pack, int t,
 				const aml_dataset *ds, const int64_t *idx, int64_t n,
-				double *F, int nk)
+				float *F, int nk)
 {
 	score_job	job;
 
@@ -507,12 +518,12 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	aml_tree_bins *bins = NULL;
 	aml_grower *gr = NULL;
 	aml_tpool  *pool = NULL;
-	double	   *F = NULL,
+	double	   *bl = NULL,
+			   *bw = NULL;
+	float	   *F = NULL,
 			   *Fv = NULL,
 			   *g = NULL,
-			   *h = NULL,
-			   *bl = NULL,
-			   *bw = NULL;
+			   *h = NULL;
 	int32_t    *rows = NULL;
 	int64_t    *ident = NULL;
 	const int64_t *trows;
@@ -595,10 +606,11 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	m->nk = nk;
 	m->base = aml_malloc(env, nk * sizeof(double));
 	m->loss = aml_malloc(env, (size_t) n_est * sizeof(double));
-	F = aml_malloc(env, (size_t) n * nk * sizeof(double));
-	Fv = aml_malloc(env, ((size_t) nv * nk + 1) * sizeof(double));
-	g = aml_malloc(env, (size_t) n * nk * sizeof(double));
-	h = aml_malloc(env, (size_t) n * nk * sizeof(double));
+	F = aml_malloc(env, (size_t) n * nk * sizeof(float));
+	Fv = aml_malloc(env, ((size_t) nv * nk + 1) * sizeof(float));
+	/* float gradients: the histograms sum them in double */
+	g = aml_malloc(env, (size_t) n * nk * sizeof(float));
+	h = aml_malloc(env, (size_t) n * nk * sizeof(float));
 	/* positions of a row subsample: only when there is one */
 	if (subsample < 1.0)
 		rows = aml_malloc(env, n * sizeof(int32_t));
@@ -606,11 +618,12 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	bw = aml_malloc(env, (n / GRAD_BLOCK + 1) * sizeof(double));
 	mask = aml_malloc(env, ds->n_feat + 1);
 	ftmp = aml_malloc(env, (ds->n_feat + 1) * sizeof(int));
-	if (in->rows == NULL)
+	/* row numbers for rescoring a subsampled round's tree */
+	if (in->rows == NULL && subsample < 1.0)
 		ident = aml_malloc(env, n * sizeof(int64_t));
 	if (!m->base || !m->loss || !F || !Fv || !g || !h || (subsample < 1.0 && !rows) ||
 		!bl || !bw || !mask ||
-		!ftmp || (in->rows == NULL && ident == NULL))
+		!ftmp || (in->rows == NULL && subsample < 1.0 && ident == NULL))
 	{
 		st = aml_oom(env, err, (size_t) n * nk * 3 * sizeof(double));
 		goto done;
@@ -623,9 +636,11 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	if (L.delta > 0)
 		m->base[0] = median;
 	for (int64_t i = 0; i < n; i++)
-		memcpy(F + (size_t) i * nk, m->base, nk * sizeof(double));
+		for (int k = 0; k < nk; k++)
+			F[(size_t) i * nk + k] = (float) m->base[k];
 	for (int64_t i = 0; i < nv; i++)
-		memcpy(Fv + (size_t) i * nk, m->base, nk * sizeof(double));
+		for (int k = 0; k < nk; k++)
+			Fv[(size_t) i * nk + k] = (float) m->base[k];
 
 	st = aml_grower_create(env, bins, 1, &gp, pool, &gr, err);
 	if (st != AML_OK)

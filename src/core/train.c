@@ -24,6 +24,7 @@
 #include "tree.h"
 
 #define MAX_CLASSES			100
+#define TEST_BLOCK			4096	/* test rows scored at a time */
 #define AUTO_CLASS_LIMIT	20	/* integer targets with at most this many
 								 * distinct values are classes */
 #define MIN_LEVEL_COUNT		3	/* rarer categories pool into "other" */
@@ -40,7 +41,8 @@ typedef struct train_ctx
 	int			n_classes;
 	int			n_out;
 	char	  **labels;			/* class labels (classification) */
-	double	   *y;				/* per frame row; NaN = no target */
+	float	   *y;				/* per frame row; NaN = no target (float as
+								 * the frame's target column: nothing lost) */
 	int64_t    *train_idx;
 	int64_t		n_train;
 	int64_t    *test_idx;
@@ -128,7 +130,7 @@ setup_target(train_ctx *c)
 	int64_t		missing = 0;
 	aml_task	want = c->opts->task;
 
-	c->y = aml_malloc(env, (size_t) n * sizeof(double));
+	c->y = aml_malloc(env, (size_t) n * sizeof(float));
 	if (c->y == NULL)
 		return aml_oom(env, c->err, (size_t) n * sizeof(double));
 
@@ -194,7 +196,7 @@ setup_target(train_ctx *c)
 				remap[ls[i].code] = i;
 			}
 			for (int64_t i = 0; i < n; i++)
-				c->y[i] = tc->code[i] >= 0 ? (double) remap[tc->code[i]] : NAN;
+				c->y[i] = tc->code[i] >= 0 ? (float) remap[tc->code[i]] : NAN;
 		}
 		aml_free(env, ls);
 		aml_free(env, remap);
@@ -212,7 +214,7 @@ setup_target(train_ctx *c)
 		{
 			double		t = tc->num[i];
 
-			c->y[i] = t;
+			c->y[i] = tc->num[i];
 			if (isnan(t))
 				missing++;
 			else
@@ -249,9 +251,10 @@ setup_target(train_ctx *c)
 			for (int64_t i = 0; i < n; i++)
 				if (!isnan(c->y[i]))
 				{
-					double	   *hit = bsearch(&c->y[i], v, (size_t) k, sizeof(double), aml_cmp_double);
+					double		yi = c->y[i];
+					double	   *hit = bsearch(&yi, v, (size_t) k, sizeof(double), aml_cmp_double);
 
-					c->y[i] = (double) (hit - v);
+					c->y[i] = (float) (hit - v);
 				}
 		}
 		else if (!classify && distinct < 2 && m > 0)
@@ -342,7 +345,7 @@ cmp_time_key(const void *a, const void *b)
  * and training blocks in time order; see aml_int.h.
  */
 aml_status
-aml_split_time(aml_env *env, int64_t n, const double *y, const double *t,
+aml_split_time(aml_env *env, int64_t n, const float *y, const double *t,
 			   double test_fraction, int n_blocks, uint64_t seed,
 			   int *part, int64_t *n_no_time, aml_error *err)
 {
@@ -938,6 +941,16 @@ raw_inputs(const train_ctx *c, const int64_t *idx, int64_t n, double *out)
 			}
 			out[r * m->n_inputs + i] = v;
 		}
+}
+
+/* test_raw_rows is aml_diag_input.raw_rows: inputs of test positions. */
+static void
+test_raw_rows(const void *ctx, const int64_t *pos, int64_t n, double *out)
+{
+	const train_ctx *c = ctx;
+
+	for (int64_t r = 0; r < n; r++)
+		raw_inputs(c, &c->test_idx[pos[r]], 1, out + r * c->model->n_inputs);
 }
 
 /* ---------------------------------------------------------------- search */
@@ -1999,6 +2012,10 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	else if ((st = run_search(&c, specs, weights, &n_members)) != AML_OK)
 		goto fail;
 
+	/* the folds are done with: their memory goes before the refit */
+	aml_free(env, c.fold_of);
+	c.fold_of = NULL;
+
 	/* refit the chosen configuration(s) on every training row */
 	m->members = aml_calloc(env, (size_t) n_members, sizeof(aml_member));
 	if (m->members == NULL)
@@ -2031,7 +2048,9 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		int64_t		nt = c.n_test;
 		cand_spec	bs;
 
-		raw = aml_malloc(env, (size_t) nt * (m->n_inputs ? m->n_inputs : 1) * sizeof(double));
+		/* the test rows are scored in blocks: a double copy of them all
+		 * would outweigh the training data */
+		raw = aml_malloc(env, (size_t) TEST_BLOCK * (m->n_inputs ? m->n_inputs : 1) * sizeof(double));
 		pred = aml_malloc(env, (size_t) nt * c.n_out * sizeof(double));
 		bpred = aml_malloc(env, (size_t) nt * c.n_out * sizeof(double));
 		ytest = aml_malloc(env, (size_t) nt * sizeof(double));
@@ -2041,10 +2060,15 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			st = aml_oom(env, err, (size_t) nt * 64);
 			goto fail;
 		}
-		raw_inputs(&c, c.test_idx, nt, raw);
+		for (int64_t b0 = 0; b0 < nt; b0 += TEST_BLOCK)
+		{
+			int64_t		bn = nt - b0 < TEST_BLOCK ? nt - b0 : TEST_BLOCK;
+
+			raw_inputs(&c, c.test_idx + b0, bn, raw);
+			aml_model_predict(m, bn, raw, pred + (size_t) b0 * c.n_out, scratch);
+		}
 		for (int64_t r = 0; r < nt; r++)
 			ytest[r] = c.y[c.test_idx[r]];
-		aml_model_predict(m, nt, raw, pred, scratch);
 		c.report->test_score = aml_metric_compute(c.metric, c.task, c.n_classes, nt, ytest, pred);
 		c.report->metrics_json = metrics_json(&c, nt, ytest, pred, m);
 
@@ -2088,7 +2112,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		di.higher_is_better = c.hib;
 		di.n = c.n_test;
 		di.rows = c.test_idx;
-		di.raw = raw;
+		di.raw_rows = test_raw_rows;
+		di.raw_ctx = &c;
 		di.y = ytest;
 		di.pred = pred;
 		di.base_pred = bpred;

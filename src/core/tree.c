@@ -50,6 +50,7 @@
 #define BIN_SAMPLE_ROWS 200000
 #define MAX_CAT_LEVELS 65535
 #define HIST_POOL_BYTES ((size_t) 16 * 1024 * 1024)
+#define HIST_POOL_MIN_BYTES ((size_t) 4 * 1024 * 1024)
 #define GAIN_REL_EPS 1e-12
 #define PREDICT_BLOCK 128
 #define PAR_HIST_MIN_WORK 65536	/* rows x features worth a parallel build */
@@ -409,6 +410,12 @@ aml_tree_pack_add_tree(const aml_tree_pack *p, int t, const aml_dataset *ds,
 		for (int k = 0; k < K; k++)
 			o[k] += v[k];
 	}
+}
+
+int32_t
+aml_tree_pack_leaf(const aml_tree_pack *p, int t, const aml_dataset *ds, int64_t row)
+{
+	return pack_leaf(p, p->root[t], ds, row);
 }
 
 /*
@@ -1310,7 +1317,9 @@ struct aml_grower
 	aml_grow_params gp;
 	int64_t		n;
 	int32_t    *part;
-	int32_t    *tmp;
+	int32_t    *tmp;			/* the right rows of a partition: oh_buf's
+								 * memory, free between a node's gather and
+								 * the next one */
 	/* histogram pool */
 	size_t		hist_len;		/* doubles per histogram */
 	int			max_slots;
@@ -1332,9 +1341,17 @@ struct aml_grower
 	double	   *tot;			/* S */
 	double	   *sumL;			/* K + 1: left child's G, H */
 	double	   *sumR;			/* K + 1 */
-	double	   *og;				/* ordered gradients of a node: n * K */
-	double	   *oh;				/* ordered hessians: n */
-	int32_t    *ocls;			/* ordered one-hot outputs: n */
+	/*
+	 * A node's gradients in the order of its rows: og / oh / ocls point
+	 * into the gathered copies below, or at the tree's own arrays when the
+	 * node's rows are all rows in order (the root of an unsampled tree).
+	 */
+	const float *og;			/* n * K */
+	const float *oh;			/* n */
+	const int32_t *ocls;		/* n */
+	float	   *og_buf;
+	float	   *oh_buf;
+	int32_t    *ocls_buf;
 	int		   *cat_order;		/* max_cat */
 	struct cat_item *items;	/* max_cat */
 	uint32_t   *best_bits;		/* words of the widest categorical feature */
@@ -1350,9 +1367,10 @@ struct aml_grower
 	uint32_t   *ckey;			/* DIRECT_SMALL sort keys */
 	aml_tpool  *pool;			/* parallel histograms, or NULL */
 	/* the current tree's data */
-	const double *g;
+	const float *g;
 	const int32_t *cls;
-	const double *h;
+	const float *h;
+	int			part_identity;	/* the root's rows are 0..n-1 in order */
 	const uint8_t *feat_mask;
 	aml_rng    *rng;
 };
@@ -1367,7 +1385,6 @@ aml_grower_free(aml_grower *gr)
 		return;
 	env = gr->env;
 	aml_free(env, gr->part);
-	aml_free(env, gr->tmp);
 	if (gr->slot)
 		for (int s = 0; s < gr->max_slots; s++)
 			aml_free(env, gr->slot[s]);
@@ -1382,9 +1399,9 @@ aml_grower_free(aml_grower *gr)
 	aml_free(env, gr->tot);
 	aml_free(env, gr->sumL);
 	aml_free(env, gr->sumR);
-	aml_free(env, gr->og);
-	aml_free(env, gr->oh);
-	aml_free(env, gr->ocls);
+	aml_free(env, gr->og_buf);
+	aml_free(env, gr->oh_buf);
+	aml_free(env, gr->ocls_buf);
 	aml_free(env, gr->cat_order);
 	aml_free(env, gr->items);
 	aml_free(env, gr->best_bits);
@@ -1399,7 +1416,8 @@ aml_grower_free(aml_grower *gr)
 
 /*
  * aml_grower_create allocates a grower for K outputs over binned data.
- * The histogram pool holds at most HIST_POOL_BYTES (and never fewer than
+ * The histogram pool holds at most HIST_POOL_BYTES, or a sixteenth of the
+ * bins when that is more than HIST_POOL_MIN_BYTES (and never fewer than
  * three histograms); slots are allocated on first use.
  */
 aml_status
@@ -1438,6 +1456,20 @@ aml_grower_create(aml_env *env, const aml_tree_bins *bins, int K,
 
 		if (env->mem_budget && env->mem_budget / 4 < pool)
 			pool = env->mem_budget / 4;
+
+		/*
+		 * On large data the pool stays small next to the bins (a sixteenth of
+		 * them): the leaves that lose their histogram are those split last,
+		 * which a tree with a leaf limit mostly never splits.
+		 */
+		{
+			size_t		cap = (size_t) bins->n * (size_t) F / 16;
+
+			if (cap < HIST_POOL_MIN_BYTES)
+				cap = HIST_POOL_MIN_BYTES;
+			if (pool > cap)
+				pool = cap;
+		}
 		ms = pool / hist_bytes;
 		if (gp->max_leaves > 0 && ms > (size_t) gp->max_leaves + 1)
 			ms = (size_t) gp->max_leaves + 1;
@@ -1450,7 +1482,6 @@ aml_grower_create(aml_env *env, const aml_tree_bins *bins, int K,
 	gr->cat_w = cat_words(max_cat);
 	gr->cap_node = 64;
 	gr->part = aml_malloc(env, (gr->n + 1) * sizeof(int32_t));
-	gr->tmp = aml_malloc(env, (gr->n + 1) * sizeof(int32_t));
 	gr->slot = aml_calloc(env, gr->max_slots, sizeof(double *));
 	gr->slot_owner = aml_malloc(env, gr->max_slots * sizeof(int));
 	gr->node = aml_malloc(env, gr->cap_node * sizeof(gnode));
@@ -1461,7 +1492,8 @@ aml_grower_create(aml_env *env, const aml_tree_bins *bins, int K,
 	gr->tot = aml_malloc(env, gr->S * sizeof(double));
 	gr->sumL = aml_malloc(env, gr->S * sizeof(double));
 	gr->sumR = aml_malloc(env, gr->S * sizeof(double));
-	gr->oh = aml_malloc(env, (gr->n + 1) * sizeof(double));
+	gr->oh_buf = aml_malloc(env, (gr->n + 1) * sizeof(float));
+	gr->tmp = (int32_t *) (void *) gr->oh_buf;
 
 	gr->cat_order = aml_malloc(env, max_cat * sizeof(int));
 	gr->items = aml_malloc(env, max_cat * sizeof(*gr->items));
@@ -1480,9 +1512,9 @@ aml_grower_create(aml_env *env, const aml_tree_bins *bins, int K,
 	gr->cmap = aml_malloc(env, (DIRECT_SMALL + 1) * sizeof(int));
 	gr->ckey = aml_malloc(env, (DIRECT_SMALL + 1) * sizeof(uint32_t));
 	if (!gr->fh || !gr->chist || !gr->cmap || !gr->ckey ||
-		!gr->used || !gr->part || !gr->tmp || !gr->slot || !gr->slot_owner || !gr->node ||
+		!gr->used || !gr->part || !gr->slot || !gr->slot_owner || !gr->node ||
 		!gr->nodeG || !gr->heap || !gr->acc || !gr->lst || !gr->tot ||
-		!gr->sumL || !gr->sumR || !gr->oh ||
+		!gr->sumL || !gr->sumR || !gr->oh_buf ||
 		!gr->cat_order || !gr->items || !gr->best_bits || !gr->feat_list)
 	{
 		aml_grower_free(gr);
@@ -1714,8 +1746,8 @@ hist_build_feature(const aml_grower *gr, double *hist, int j,
 	int			S = gr->S;
 	double	   *hf = hist + (size_t) bins->off[j] * S;
 	const int32_t *part = gr->part + begin;
-	const double *oh = gr->oh;
-	const double *og = gr->og;
+	const float *oh = gr->oh;
+	const float *og = gr->og;
 	const int32_t *ocls = gr->ocls;
 	int64_t		len = end - begin;
 
@@ -1779,25 +1811,38 @@ hist_build_feature(const aml_grower *gr, double *hist, int j,
 	}
 }
 
-/* gather_node copies a node's gradients into og / oh / ocls in row order. */
+/*
+ * gather_node copies a node's gradients into og / oh / ocls in row order;
+ * a node holding every row in order reads the tree's arrays in place.
+ */
 static void
 gather_node(aml_grower *gr, int64_t begin, int64_t end)
 {
 	int			K = gr->K;
 
+	if (begin == 0 && end == gr->n && gr->part_identity)
+	{
+		gr->og = gr->g;
+		gr->oh = gr->h;
+		gr->ocls = gr->cls;
+		return;
+	}
 	for (int64_t i = begin; i < end; i++)
 	{
 		int32_t		r = gr->part[i];
 
-		gr->oh[i - begin] = gr->h[r];
+		gr->oh_buf[i - begin] = gr->h[r];
 		if (gr->cls)
-			gr->ocls[i - begin] = gr->cls[r];
+			gr->ocls_buf[i - begin] = gr->cls[r];
 		else if (K == 1)
-			gr->og[i - begin] = gr->g[r];
+			gr->og_buf[i - begin] = gr->g[r];
 		else
-			memcpy(gr->og + (size_t) (i - begin) * K, gr->g + (size_t) r * K,
-				   K * sizeof(double));
+			memcpy(gr->og_buf + (size_t) (i - begin) * K, gr->g + (size_t) r * K,
+				   K * sizeof(float));
 	}
+	gr->og = gr->og_buf;
+	gr->oh = gr->oh_buf;
+	gr->ocls = gr->ocls_buf;
 }
 
 /* One parallel histogram build. */
@@ -1829,8 +1874,8 @@ hist_build_group(const aml_grower *gr, double *hist, const int *f, int q,
 {
 	const aml_tree_bins *bins = gr->bins;
 	const int32_t *part = gr->part + begin;
-	const double *og = gr->og;
-	const double *oh = gr->oh;
+	const float *og = gr->og;
+	const float *oh = gr->oh;
 	int64_t		len = end - begin;
 	const uint8_t *col[HIST_GROUP];
 	double	   *hf[HIST_GROUP];
@@ -2402,8 +2447,8 @@ direct_feature(aml_grower *gr, const gnode *nd, int j, split_cand *best)
 		memset(hf, 0, (size_t) (nb + 1) * S * sizeof(double));
 		if (!wide && K == 1 && gr->cls == NULL)
 		{
-			const double *og = gr->og;
-			const double *oh = gr->oh;
+			const float *og = gr->og;
+			const float *oh = gr->oh;
 
 			for (int64_t i = 0; i < m; i++)
 			{
@@ -2832,16 +2877,17 @@ aml_grower_grow(aml_grower *gr, const aml_grow_data *d, aml_tree_pack *pack,
 	 */
 	gr->direct = gr->rng != NULL &&
 		(gr->gp.feat_frac_node < 1.0 || gr->gp.random_split);
-	if (gr->cls == NULL && gr->og == NULL)
-		gr->og = aml_malloc(env, ((size_t) gr->n * gr->K + 1) * sizeof(double));
-	if (gr->cls != NULL && gr->ocls == NULL)
-		gr->ocls = aml_malloc(env, (gr->n + 1) * sizeof(int32_t));
-	if (gr->cls ? gr->ocls == NULL : gr->og == NULL)
+	if (gr->cls == NULL && gr->og_buf == NULL)
+		gr->og_buf = aml_malloc(env, ((size_t) gr->n * gr->K + 1) * sizeof(float));
+	if (gr->cls != NULL && gr->ocls_buf == NULL)
+		gr->ocls_buf = aml_malloc(env, (gr->n + 1) * sizeof(int32_t));
+	if (gr->cls ? gr->ocls_buf == NULL : gr->og_buf == NULL)
 		return aml_oom(env, err, (size_t) gr->n * gr->K * sizeof(double));
 	gr->n_used = 0;
 	for (int j = 0; j < gr->bins->n_feat; j++)
 		if (feat_used(gr, j))
 			gr->used[gr->n_used++] = j;
+	gr->part_identity = d->rows == NULL;
 	if (d->rows)
 		memcpy(gr->part, d->rows, n_root * sizeof(int32_t));
 	else
@@ -2893,13 +2939,43 @@ aml_grower_grow(aml_grower *gr, const aml_grow_data *d, aml_tree_pack *pack,
 	return AML_OK;
 }
 
+void
+aml_grower_leaf_means(const aml_grower *gr, aml_tree_pack *p, int t,
+					  const float *y, const int64_t *rows, const float *h,
+					  double offset)
+{
+	int32_t		base = p->root[t];
+
+	if (p->n_out != 1 || gr->gp.lambda != 0)
+		return;
+	for (int i = 0; i < gr->n_node; i++)
+	{
+		const gnode *nd = &gr->node[i];
+		double		sw = 0,
+					sy = 0;
+
+		if (nd->left >= 0)
+			continue;
+		for (int64_t j = nd->begin; j < nd->end; j++)
+		{
+			int32_t		pos = gr->part[j];
+			int64_t		r = rows ? rows[pos] : pos;
+
+			sw += h[pos];
+			sy += h[pos] * ((double) y[r] - offset);
+		}
+		if (sw > 0)
+			p->value[base + i] = sy / sw;
+	}
+}
+
 /*
  * aml_grower_add_leaves adds each leaf's values to the positions of its
  * rows, leaf by leaf (each position gets exactly one addition).
  */
 void
 aml_grower_add_leaves(const aml_grower *gr, const aml_tree_pack *p, int t,
-					  double *out, int stride)
+					  float *out, int stride)
 {
 	int32_t		base = p->root[t];
 	int			K = p->n_out;
@@ -2914,10 +2990,10 @@ aml_grower_add_leaves(const aml_grower *gr, const aml_tree_pack *p, int t,
 			continue;
 		for (int64_t j = nd->begin; j < nd->end; j++)
 		{
-			double	   *o = out + (size_t) gr->part[j] * stride + off;
+			float	   *o = out + (size_t) gr->part[j] * stride + off;
 
 			for (int k = 0; k < K; k++)
-				o[k] += v[k];
+				o[k] += (float) v[k];
 		}
 	}
 }
@@ -3237,8 +3313,8 @@ tree_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	aml_tree_bins *bins = NULL;
 	aml_grower *gr = NULL;
 	aml_tpool  *pool = NULL;
-	double	   *g = NULL;
-	double	   *h = NULL;
+	float	   *g = NULL;
+	float	   *h = NULL;
 	int32_t    *cls = NULL;
 	aml_grow_params gp;
 	aml_grow_data gd;
@@ -3265,11 +3341,11 @@ tree_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	if (st != AML_OK)
 		goto done;
 
-	h = aml_malloc(env, n * sizeof(double));
+	h = aml_malloc(env, n * sizeof(float));
 	if (K > 1)
 		cls = aml_malloc(env, n * sizeof(int32_t));
 	else
-		g = aml_malloc(env, n * sizeof(double));
+		g = aml_malloc(env, n * sizeof(float));
 	m = aml_calloc(env, 1, sizeof(*m));
 	if (h == NULL || (K > 1 ? cls == NULL : g == NULL) || m == NULL ||
 		aml_tree_pack_init(env, &m->pack, ds, K))
@@ -3301,13 +3377,13 @@ tree_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 		int64_t		r = in->rows ? in->rows[i] : i;
 		double		w = in->w ? in->w[r] : 1.0;
 
-		h[i] = w;
+		h[i] = (float) w;
 		if (K > 1)
 			cls[i] = (int32_t) in->y[r];
 		else if (in->task == AML_TASK_BINARY)
-			g[i] = in->y[r] >= 1 ? -w : 0.0;
+			g[i] = in->y[r] >= 1 ? (float) -w : 0.0f;
 		else
-			g[i] = -w * (in->y[r] - offset);
+			g[i] = (float) (-w * (in->y[r] - offset));
 	}
 
 	st = aml_grower_create(env, bins, K, &gp, pool, &gr, err);
@@ -3320,6 +3396,8 @@ tree_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	st = aml_grower_grow(gr, &gd, &m->pack, 0, 1, err);
 	if (st != AML_OK)
 		goto done;
+	if (in->task == AML_TASK_REGRESSION)
+		aml_grower_leaf_means(gr, &m->pack, m->pack.n_trees - 1, in->y, in->rows, h, offset);
 	aml_tree_finish_values(&m->pack, 0, in->task, offset, 1.0);
 	(void) aml_tree_pack_finish(env, &m->pack);
 	*state = m;

@@ -147,6 +147,10 @@ void		aml_tree_pack_add_tree(const aml_tree_pack *p, int t,
 								   const aml_dataset *ds, const int64_t *idx,
 								   int64_t n, double *out, int n_outputs);
 
+/* aml_tree_pack_leaf returns the leaf of tree t that dataset row row reaches. */
+int32_t		aml_tree_pack_leaf(const aml_tree_pack *p, int t,
+							   const aml_dataset *ds, int64_t row);
+
 /* aml_tree_pack_write serializes a pack (layout in tree.c). */
 void		aml_tree_pack_write(const aml_tree_pack *p, aml_wbuf *b);
 
@@ -241,9 +245,9 @@ void		aml_grow_params_init(aml_grow_params *gp);
  */
 typedef struct aml_grow_data
 {
-	const double *g;
+	const float *g;
 	const int32_t *cls;
-	const double *h;
+	const float *h;
 	const int32_t *rows;
 	int64_t		n_rows;
 	const uint8_t *feat_mask;
@@ -278,7 +282,18 @@ aml_status	aml_grower_grow(aml_grower *gr, const aml_grow_data *d,
  * partition (the same leaves a walk on the raw features reaches).
  */
 void		aml_grower_add_leaves(const aml_grower *gr, const aml_tree_pack *p,
-								  int t, double *out, int stride);
+								  int t, float *out, int stride);
+
+/*
+ * aml_grower_leaf_means sets the leaves of tree t (the tree this grower grew
+ * last, one output, no regularization) to the exact weighted mean of
+ * y[row] - offset over their positions, in double: the grower's sums of
+ * float gradients are close, a regression tree's leaves should be exact.
+ * Position i is dataset row rows[i] (rows NULL: row i) with weight h[i].
+ */
+void		aml_grower_leaf_means(const aml_grower *gr, aml_tree_pack *p, int t,
+								  const float *y, const int64_t *rows,
+								  const float *h, double offset);
 
 /* ---------------------------------------------------------------- learners */
 

@@ -56,7 +56,7 @@ typedef struct bench_data
 	int64_t		n;
 	int			F;
 	float	  **col;
-	double	   *y;
+	float	   *y;
 	uint8_t    *is_test;
 } bench_data;
 
@@ -116,7 +116,7 @@ load_csv(const char *path, bench_data *d)
 	d->col = malloc(F * sizeof(float *));
 	for (int j = 0; j < F; j++)
 		d->col[j] = malloc((cap + 1) * sizeof(float));
-	d->y = malloc((cap + 1) * sizeof(double));
+	d->y = malloc((cap + 1) * sizeof(float));
 	d->is_test = malloc(cap + 1);
 	while (*p && n < cap)
 	{
@@ -124,7 +124,7 @@ load_csv(const char *path, bench_data *d)
 		p++;
 		d->is_test[n] = (uint8_t) strtol(p, &p, 10);
 		p++;
-		d->y[n] = (double) strtol(p, &p, 10);
+		d->y[n] = (float) strtol(p, &p, 10);
 		for (int j = 0; j < F; j++)
 		{
 			if (*p != ',')

@@ -23,7 +23,7 @@ typedef struct edata
 	const float *ccols[NF];
 	aml_feat_kind kind[NF];
 	int			nl[NF];
-	double	   *y;
+	float	   *y;
 } edata;
 
 static uint64_t
@@ -57,7 +57,7 @@ edata_init(edata *d, int64_t n, uint64_t seed, aml_task task)
 	d->ds.col = d->ccols;
 	d->ds.kind = d->kind;
 	d->ds.n_levels = d->nl;
-	d->y = calloc(n, sizeof(double));
+	d->y = calloc(n, sizeof(float));
 	for (int64_t i = 0; i < n; i++)
 	{
 		double		f = 0;

@@ -57,16 +57,27 @@ tds_free(tds *t)
 }
 
 /*
- * fit_input fills a fit input for all rows of t.
+ * fit_input fills a fit input for all rows of t.  Learners read labels as
+ * float (as training stores them): y is copied into one of a ring of
+ * buffers that stay reachable until exit.
  */
 static aml_fit_input
 fit_input(const tds *t, const double *y, const double *w, aml_task task, int ncls)
 {
+	static float *ybuf[16];
+	static int	ynext;
 	aml_fit_input in;
+	float	   *fy = realloc(ybuf[ynext], (size_t) (t->ds.n_rows + 1) * sizeof(float));
 
+	if (fy == NULL)
+		abort();
+	ybuf[ynext] = fy;
+	ynext = (ynext + 1) % 16;
+	for (int64_t i = 0; i < t->ds.n_rows; i++)
+		fy[i] = (float) y[i];
 	memset(&in, 0, sizeof(in));
 	in.ds = &t->ds;
-	in.y = y;
+	in.y = fy;
 	in.w = w;
 	in.n_rows = t->ds.n_rows;
 	in.task = task;
@@ -142,7 +153,9 @@ solve_small(int n, double *A, double *b, double *x)
 }
 
 /*
- * make_regression fills two numeric features and y = 2 x1 - 3 x2 + 1.
+ * make_regression fills two numeric features and y = 2 x1 - 3 x2 + 1.  The
+ * features are multiples of 1/64, so y is exact in float (the learners read
+ * labels as float).
  */
 static void
 make_regression(tds *t, double *y, int64_t n, uint64_t seed)
@@ -153,8 +166,8 @@ make_regression(tds *t, double *y, int64_t n, uint64_t seed)
 	tds_init(t, n, 2);
 	for (int64_t i = 0; i < n; i++)
 	{
-		t->cols[0][i] = (float) (aml_rng_uniform(&rng) * 10.0 - 3.0);
-		t->cols[1][i] = (float) (aml_rng_uniform(&rng) * 4.0 + 100.0);
+		t->cols[0][i] = (float) (round(aml_rng_uniform(&rng) * 640.0) / 64.0 - 3.0);
+		t->cols[1][i] = (float) (round(aml_rng_uniform(&rng) * 256.0) / 64.0 + 100.0);
 		y[i] = 2.0 * t->cols[0][i] - 3.0 * t->cols[1][i] + 1.0;
 	}
 }
@@ -920,7 +933,8 @@ test_cancel_and_errors(void)
 	aml_error	err;
 	tds			t;
 	double		y[60],
-				yc[60];
+				yc[60],
+				wc[60];
 	aml_params	p = params_with(1.0, 0);
 	aml_fit_input in;
 	void	   *st = NULL;
@@ -950,10 +964,13 @@ test_cancel_and_errors(void)
 		CHECK(env.mem_used == 0);
 	}
 	aml_env_init(&env);
-	/* overflowing target */
+	/* overflowing weighted target (labels are float, weights double) */
 	for (int i = 0; i < 60; i++)
-		yc[i] = 1e308;
-	in = fit_input(&t, yc, NULL, AML_TASK_REGRESSION, 0);
+	{
+		yc[i] = 1e38;
+		wc[i] = 1e300;
+	}
+	in = fit_input(&t, yc, wc, AML_TASK_REGRESSION, 0);
 	CHECK(aml_linear_ops.fit(&env, &in, &p, &st, &err) == AML_ENUMERIC);
 	CHECK(st == NULL);
 	/* invalid labels and weights */

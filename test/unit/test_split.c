@@ -19,11 +19,11 @@
 
 /* times with ties (50 distinct days), some missing; some rows unlabelled */
 static void
-make_rows(double *y, double *t)
+make_rows(float *y, double *t)
 {
 	for (int i = 0; i < N; i++)
 	{
-		y[i] = i % 10 == 9 ? NAN : (double) (i % 3);
+		y[i] = i % 10 == 9 ? NAN : (float) (i % 3);
 		t[i] = i % 13 == 0 ? NAN : (double) ((i * 37) % 50) * 86400.0;
 	}
 }
@@ -33,8 +33,8 @@ test_test_rows_are_latest(void)
 {
 	aml_env		env;
 	aml_error	err;
-	double		y[N],
-				t[N];
+	float		y[N];
+	double		t[N];
 	int			part[N],
 				again[N],
 				other[N];
@@ -113,8 +113,8 @@ test_blocks_in_time_order(void)
 {
 	aml_env		env;
 	aml_error	err;
-	double		y[N],
-				t[N];
+	float		y[N];
+	double		t[N];
 	int			part[N];
 	int64_t		no_time,
 				size[6] = {0},
@@ -144,8 +144,8 @@ test_folds_validate_forward(void)
 {
 	aml_env		env;
 	aml_error	err;
-	double		y[N],
-				t[N];
+	float		y[N];
+	double		t[N];
 	int			part[N];
 	int64_t		no_time,
 				train[N],

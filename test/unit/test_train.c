@@ -172,6 +172,21 @@ test_regression_and_manual(void)
 	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_EINVAL);
 	CHECK(strstr(err.msg, "nonsense") != NULL);
 	aml_frame_free(f);
+
+	/* a test split of several scoring blocks (4,096 rows each) */
+	f = make_frame(&env, 10000, 2);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.test_fraction = 0.5;
+	o.manual = 1;
+	o.manual_algo = AML_ALGO_LINEAR;
+	aml_params_set(&o.manual_params, "alpha", 0.001);
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(r && aml_report_test_rows(r) == 5000);
+	CHECK(r && aml_report_test_score(r) < 0.5 * aml_report_baseline_score(r));
+	aml_model_free(m);
+	aml_report_free(r);
+	aml_frame_free(f);
 }
 
 static int	cancel_calls = 0;
