@@ -1,0 +1,590 @@
+/*-------------------------------------------------------------------------
+ *
+ * treeqs.c
+ *	  Bitvector traversal of tree packs whose trees have at most 64 leaves
+ *	  (the idea of QuickScorer, Lucchese et al., SIGIR 2015).
+ *
+ * Instead of walking every tree node by node (a chain of dependent loads
+ * and hard-to-predict branches), a row is scored feature by feature.
+ * Number each tree's leaves left to right; an internal node whose test
+ * fails for the row (the row goes right) rules out every leaf of its left
+ * subtree, so its "mask" clears those bits.  AND-ing the masks of all the
+ * failing nodes into a per-tree word that starts all ones leaves the exit
+ * leaf as the lowest set bit: every leaf left of it sits in the left
+ * subtree of a failing node on its path, and the exit leaf itself is in
+ * no failing node's left subtree.
+ *
+ * The failing nodes are found without walking: a numeric node fails when
+ * thr < x, so each feature keeps its numeric nodes sorted by threshold
+ * and a row's value scans them from the smallest until a threshold is >=
+ * x (a +Inf sentinel ends the scan).  A missing value (NaN or +-Inf)
+ * fails exactly the nodes that send missing values right, kept in a
+ * second list per feature.  Categorical nodes are few; each is tested as
+ * the walk would test it.  Trees are grouped QS_GROUP at a time so that
+ * the per-tree words fit on the stack.
+ *
+ * The result is the leaf the walk reaches, so scores are bit-identical to
+ * the walk's (leaf values are added per row in tree order either way).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdlib.h>
+
+#include "tree.h"
+
+#define QS_GROUP 256			/* trees per group (stack words) */
+#define QS_MAX_LEAVES 64
+#define QS_MAX_CAT_ENTRIES (1 << 22)	/* per-code entries (64 MB) at most */
+
+/* a numeric node (sorted by thr) or a node failing on a missing value */
+typedef struct qs_ent
+{
+	uint64_t	mask;
+	float		thr;
+	int32_t		tree;			/* tree within its group */
+} qs_ent;
+
+/* a categorical node while building */
+typedef struct qs_cat
+{
+	uint64_t	mask;
+	int32_t		tree;
+	int32_t		cat_off;		/* bitset of the codes that go left */
+	int32_t		n_levels;
+	int16_t		dl;				/* missing / unseen codes go left */
+	int16_t		swap;			/* the right child comes first */
+} qs_cat;
+
+struct aml_tree_qs
+{
+	int			n_groups;
+	int32_t    *group_t0;		/* n_groups + 1: first tree of each group */
+	int32_t    *group_f0;		/* n_groups + 1: first (group, feature) entry */
+	int32_t    *gf_feat;		/* per (group, feature): the feature */
+	int32_t    *gf_num;			/* per (group, feature) + 1: offsets in num */
+	int32_t    *gf_miss;		/* ... in miss */
+	int32_t    *gf_cat;			/* ... in cat (while building) */
+	int32_t    *gf_nl;			/* per (group, feature): levels, 0 = no
+								 * categorical node */
+	int32_t    *gf_code;		/* ... where its n_levels + 2 offsets in
+								 * code_off start */
+	qs_ent	   *num;
+	qs_ent	   *miss;
+	qs_cat	   *cat;			/* while building */
+	int32_t    *code_off;		/* per code (n_levels = missing or unseen):
+								 * its failing nodes in cent */
+	qs_ent	   *cent;
+	int32_t    *leaf_base;		/* n_trees: first leaf of the tree in leaf_node */
+	int32_t    *leaf_node;		/* leaves, left to right within each tree */
+};
+
+/* qs_ent_cmp orders numeric nodes by threshold, then tree (determinism). */
+static int
+qs_ent_cmp(const void *a, const void *b)
+{
+	const qs_ent *x = a,
+			   *y = b;
+
+	if (x->thr != y->thr)
+		return x->thr < y->thr ? -1 : 1;
+	if (x->tree != y->tree)
+		return x->tree < y->tree ? -1 : 1;
+	return x->mask < y->mask ? -1 : x->mask > y->mask;
+}
+
+/* aml_tree_qs_free releases a bitvector layout (NULL is fine). */
+void
+aml_tree_qs_free(aml_env *env, aml_tree_qs *qs)
+{
+	if (qs == NULL)
+		return;
+	aml_free(env, qs->group_t0);
+	aml_free(env, qs->group_f0);
+	aml_free(env, qs->gf_feat);
+	aml_free(env, qs->gf_num);
+	aml_free(env, qs->gf_miss);
+	aml_free(env, qs->gf_cat);
+	aml_free(env, qs->num);
+	aml_free(env, qs->miss);
+	aml_free(env, qs->cat);
+	aml_free(env, qs->gf_nl);
+	aml_free(env, qs->gf_code);
+	aml_free(env, qs->code_off);
+	aml_free(env, qs->cent);
+	aml_free(env, qs->leaf_base);
+	aml_free(env, qs->leaf_node);
+	aml_free(env, qs);
+}
+
+/*
+ * qs_shape checks that every tree of p is a proper binary tree (each node
+ * but the root has exactly one parent; children come after their parent,
+ * which pack_check guarantees for packs read back) of at most
+ * QS_MAX_LEAVES leaves, and fills per node its leaf count (cnt) and the
+ * ordinal of its leftmost leaf within the tree (first).  0, or -1 when a
+ * tree does not qualify.
+ */
+static int
+qs_shape(const aml_tree_pack *p, int32_t *cnt, int32_t *first, uint8_t *swap)
+{
+	for (int i = 0; i < p->n_nodes; i++)
+		cnt[i] = 0;
+	/* count parents first (cnt as a scratch counter) */
+	for (int t = 0; t < p->n_trees; t++)
+	{
+		int32_t		lo = p->root[t],
+					hi = p->root[t + 1];
+
+		for (int32_t i = lo; i < hi; i++)
+			if (p->feat[i] >= 0)
+			{
+				if (p->left[i] <= i || p->left[i] >= hi ||
+					p->right[i] <= i || p->right[i] >= hi || p->left[i] == p->right[i])
+					return -1;
+				cnt[p->left[i]]++;
+				cnt[p->right[i]]++;
+			}
+		if (cnt[lo] != 0)
+			return -1;
+		for (int32_t i = lo + 1; i < hi; i++)
+			if (cnt[i] != 1)
+				return -1;
+	}
+	for (int t = 0; t < p->n_trees; t++)
+	{
+		int32_t		lo = p->root[t],
+					hi = p->root[t + 1];
+
+		for (int32_t i = hi - 1; i >= lo; i--)
+			cnt[i] = p->feat[i] < 0 ? 1 : cnt[p->left[i]] + cnt[p->right[i]];
+		if (cnt[lo] > QS_MAX_LEAVES)
+			return -1;
+		first[lo] = 0;
+		for (int32_t i = lo; i < hi; i++)
+			if (p->feat[i] >= 0)
+			{
+				int32_t		a = swap[i] ? p->right[i] : p->left[i];
+				int32_t		b = swap[i] ? p->left[i] : p->right[i];
+
+				first[a] = first[i];
+				first[b] = first[i] + cnt[a];
+			}
+	}
+	return 0;
+}
+
+/*
+ * qs_swaps decides which child of each node comes first in the leaf order:
+ * the left one, except at a categorical node that sends more codes
+ * (counting missing as one) right, so that a code's list of failing nodes
+ * (those sending it to the second child) stays short.
+ */
+static void
+qs_swaps(const aml_tree_pack *p, uint8_t *swap)
+{
+	for (int32_t i = 0; i < p->n_nodes; i++)
+	{
+		int			f = p->feat[i];
+		int32_t		left = 0,
+					nl;
+
+		swap[i] = 0;
+		if (f < 0 || !(p->flags[i] & AML_TREE_CATEGORICAL))
+			continue;
+		nl = p->n_levels[f];
+		for (int32_t c = 0; c < nl; c++)
+			left += (p->cat_bits[p->cat_off[i] + (c >> 5)] >> (c & 31)) & 1;
+		left += (p->flags[i] & AML_TREE_DEFAULT_LEFT) != 0;
+		swap[i] = left < nl + 1 - left;
+	}
+}
+
+/*
+ * qs_mask is the mask of internal node i: the leaves of its first child's
+ * subtree cleared.
+ */
+static uint64_t
+qs_mask(const aml_tree_pack *p, const int32_t *cnt, const int32_t *first,
+		const uint8_t *swap, int32_t i)
+{
+	int32_t		a = swap[i] ? p->right[i] : p->left[i];
+	uint64_t	bits = (((uint64_t) 1 << cnt[a]) - 1) << first[a];	/* cnt[a] <= 63 */
+
+	return ~bits;
+}
+
+/*
+ * qs_code_fails says whether code c (n_levels: missing) fails categorical
+ * node n, that is goes to its second child.
+ */
+static inline int
+qs_code_fails(const aml_tree_pack *p, const qs_cat *n, int32_t c)
+{
+	int			left;
+
+	if (c >= n->n_levels)
+		left = n->dl;
+	else
+		left = (p->cat_bits[n->cat_off + (c >> 5)] >> (c & 31)) & 1;
+	return left == n->swap;
+}
+
+/*
+ * qs_cat_codes turns the categorical nodes of each (group, feature) into
+ * one list per code of the nodes that code fails (the code n_levels
+ * standing for missing, unseen and malformed codes), so that scoring a
+ * row is a lookup.  0; 1 when the lists would exceed QS_MAX_CAT_ENTRIES
+ * (the pack is then walked); -1 when out of memory.
+ */
+static int
+qs_cat_codes(aml_env *env, const aml_tree_pack *p, aml_tree_qs *qs)
+{
+	int			n_gf = qs->group_f0[qs->n_groups];
+	int64_t		n_off = 0,
+				n_ent = 0;
+
+	qs->gf_nl = aml_calloc(env, n_gf + 1, sizeof(int32_t));
+	qs->gf_code = aml_calloc(env, n_gf + 1, sizeof(int32_t));
+	if (qs->gf_nl == NULL || qs->gf_code == NULL)
+		return -1;
+	for (int k = 0; k < n_gf; k++)
+	{
+		int32_t		a = qs->gf_cat[k],
+					b = qs->gf_cat[k + 1];
+
+		if (a == b)
+			continue;
+		qs->gf_nl[k] = qs->cat[a].n_levels;
+		qs->gf_code[k] = (int32_t) n_off;
+		n_off += qs->gf_nl[k] + 2;
+		for (int32_t i = a; i < b; i++)
+			for (int32_t c = 0; c <= qs->gf_nl[k]; c++)
+				n_ent += qs_code_fails(p, &qs->cat[i], c);
+		if (n_ent > QS_MAX_CAT_ENTRIES || n_off > QS_MAX_CAT_ENTRIES)
+			return 1;
+	}
+	qs->code_off = aml_malloc(env, sizeof(int32_t) * (n_off + 1));
+	qs->cent = aml_malloc(env, sizeof(qs_ent) * (n_ent + 1));
+	if (qs->code_off == NULL || qs->cent == NULL)
+		return -1;
+	n_ent = 0;
+	for (int k = 0; k < n_gf; k++)
+	{
+		int32_t		a = qs->gf_cat[k],
+					b = qs->gf_cat[k + 1];
+		int32_t    *off = qs->code_off + qs->gf_code[k];
+
+		if (a == b)
+			continue;
+		for (int32_t c = 0; c <= qs->gf_nl[k]; c++)
+		{
+			off[c] = (int32_t) n_ent;
+			for (int32_t i = a; i < b; i++)
+				if (qs_code_fails(p, &qs->cat[i], c))
+				{
+					qs->cent[n_ent].mask = qs->cat[i].mask;
+					qs->cent[n_ent].thr = 0;
+					qs->cent[n_ent].tree = qs->cat[i].tree;
+					n_ent++;
+				}
+		}
+		off[qs->gf_nl[k] + 1] = (int32_t) n_ent;
+	}
+	aml_free(env, qs->cat);
+	qs->cat = NULL;
+	return 0;
+}
+
+/*
+ * aml_tree_qs_build builds the bitvector layout of a complete pack into
+ * *out: NULL (and 0) when some tree has more than QS_MAX_LEAVES leaves or
+ * is not a proper tree; -1 when out of memory.
+ */
+int
+aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
+{
+	int			F = p->n_feat;
+	int32_t    *cnt = NULL,
+			   *first = NULL,
+			   *fn = NULL,
+			   *fm = NULL,
+			   *fc = NULL;
+	uint8_t    *swap = NULL;
+	aml_tree_qs *qs = NULL;
+	int64_t		n_int = 0,
+				n_leaves = 0;
+	int			n_gf = 0;
+	int			rc = -1;
+
+	*out = NULL;
+	if (p->n_trees < 1 || F < 1)
+		return 0;
+	cnt = aml_malloc(env, sizeof(int32_t) * p->n_nodes);
+	first = aml_malloc(env, sizeof(int32_t) * p->n_nodes);
+	swap = aml_malloc(env, p->n_nodes);
+	fn = aml_calloc(env, F, sizeof(int32_t));
+	fm = aml_calloc(env, F, sizeof(int32_t));
+	fc = aml_calloc(env, F, sizeof(int32_t));
+	if (cnt == NULL || first == NULL || swap == NULL || fn == NULL || fm == NULL || fc == NULL)
+		goto done;
+	qs_swaps(p, swap);
+	if (qs_shape(p, cnt, first, swap) != 0)
+	{
+		rc = 0;
+		goto done;
+	}
+	qs = aml_calloc(env, 1, sizeof(aml_tree_qs));
+	if (qs == NULL)
+		goto done;
+	qs->n_groups = (p->n_trees + QS_GROUP - 1) / QS_GROUP;
+
+	/* the (group, feature) pairs in use and the sizes of their lists */
+	for (int g = 0; g < qs->n_groups; g++)
+	{
+		int			t1 = (g + 1) * QS_GROUP < p->n_trees ? (g + 1) * QS_GROUP : p->n_trees;
+		for (int j = 0; j < F; j++)
+			fn[j] = 0;
+		for (int32_t i = p->root[g * QS_GROUP]; i < p->root[t1]; i++)
+			if (p->feat[i] >= 0)
+				fn[p->feat[i]] = 1;
+		for (int j = 0; j < F; j++)
+			n_gf += fn[j];
+	}
+	for (int i = 0; i < p->n_nodes; i++)
+	{
+		if (p->feat[i] >= 0)
+			n_int++;
+		else
+			n_leaves++;
+	}
+	qs->group_t0 = aml_malloc(env, sizeof(int32_t) * (qs->n_groups + 1));
+	qs->group_f0 = aml_malloc(env, sizeof(int32_t) * (qs->n_groups + 1));
+	qs->gf_feat = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
+	qs->gf_num = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
+	qs->gf_miss = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
+	qs->gf_cat = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
+	/* one +Inf sentinel per numeric list */
+	qs->num = aml_malloc(env, sizeof(qs_ent) * (n_int + n_gf + 1));
+	qs->miss = aml_malloc(env, sizeof(qs_ent) * (n_int + 1));
+	qs->cat = aml_malloc(env, sizeof(qs_cat) * (n_int + 1));
+	qs->leaf_base = aml_malloc(env, sizeof(int32_t) * p->n_trees);
+	qs->leaf_node = aml_malloc(env, sizeof(int32_t) * (n_leaves + 1));
+	if (qs->group_t0 == NULL || qs->group_f0 == NULL || qs->gf_feat == NULL ||
+		qs->gf_num == NULL || qs->gf_miss == NULL || qs->gf_cat == NULL ||
+		qs->num == NULL || qs->miss == NULL || qs->cat == NULL ||
+		qs->leaf_base == NULL || qs->leaf_node == NULL)
+		goto done;
+
+	/* leaves left to right */
+	{
+		int32_t		base = 0;
+
+		for (int t = 0; t < p->n_trees; t++)
+		{
+			qs->leaf_base[t] = base;
+			for (int32_t i = p->root[t]; i < p->root[t + 1]; i++)
+				if (p->feat[i] < 0)
+					qs->leaf_node[base + first[i]] = i;
+			base += cnt[p->root[t]];
+		}
+	}
+
+	/* per group: per feature, the three lists */
+	{
+		int			gf = 0,
+					nn = 0,
+					nm = 0,
+					nc = 0;
+
+		for (int g = 0; g < qs->n_groups; g++)
+		{
+			int			t0 = g * QS_GROUP;
+			int			t1 = t0 + QS_GROUP < p->n_trees ? t0 + QS_GROUP : p->n_trees;
+
+			qs->group_t0[g] = t0;
+			qs->group_f0[g] = gf;
+			for (int j = 0; j < F; j++)
+				fn[j] = fm[j] = fc[j] = 0;
+			for (int32_t i = p->root[t0]; i < p->root[t1]; i++)
+			{
+				int			f = p->feat[i];
+
+				if (f < 0)
+					continue;
+				if (p->flags[i] & AML_TREE_CATEGORICAL)
+					fc[f]++;
+				else
+				{
+					fn[f]++;
+					if (!(p->flags[i] & AML_TREE_DEFAULT_LEFT))
+						fm[f]++;
+				}
+			}
+			/* fn/fm/fc become each feature's write positions */
+			for (int j = 0; j < F; j++)
+			{
+				int			a = fn[j],
+							b = fm[j],
+							c = fc[j];
+
+				if (a + c == 0)
+				{
+					fn[j] = -1;
+					continue;
+				}
+				qs->gf_feat[gf] = j;
+				qs->gf_num[gf] = nn;
+				qs->gf_miss[gf] = nm;
+				qs->gf_cat[gf] = nc;
+				fn[j] = nn;
+				fm[j] = nm;
+				fc[j] = nc;
+				nn += a + 1;
+				nm += b;
+				nc += c;
+				/* the sentinel */
+				qs->num[nn - 1].thr = INFINITY;
+				qs->num[nn - 1].mask = ~(uint64_t) 0;
+				qs->num[nn - 1].tree = 0;
+				gf++;
+			}
+			for (int t = t0; t < t1; t++)
+				for (int32_t i = p->root[t]; i < p->root[t + 1]; i++)
+				{
+					int			f = p->feat[i];
+					uint64_t	mask;
+
+					if (f < 0)
+						continue;
+					mask = qs_mask(p, cnt, first, swap, i);
+					if (p->flags[i] & AML_TREE_CATEGORICAL)
+					{
+						qs_cat	   *c = &qs->cat[fc[f]++];
+
+						c->mask = mask;
+						c->tree = t - t0;
+						c->cat_off = p->cat_off[i];
+						c->n_levels = p->n_levels[f];
+						c->dl = (p->flags[i] & AML_TREE_DEFAULT_LEFT) != 0;
+						c->swap = swap[i];
+						continue;
+					}
+					qs->num[fn[f]].mask = mask;
+					qs->num[fn[f]].thr = p->thr[i];
+					qs->num[fn[f]].tree = t - t0;
+					fn[f]++;
+					if (!(p->flags[i] & AML_TREE_DEFAULT_LEFT))
+					{
+						qs->miss[fm[f]].mask = mask;
+						qs->miss[fm[f]].thr = 0;
+						qs->miss[fm[f]].tree = t - t0;
+						fm[f]++;
+					}
+				}
+			for (int k = qs->group_f0[g]; k < gf; k++)
+			{
+				int32_t		a = qs->gf_num[k];
+				int32_t		b = k + 1 < gf ? qs->gf_num[k + 1] : nn;
+
+				/* without the sentinel at b - 1 */
+				qsort(qs->num + a, b - 1 - a, sizeof(qs_ent), qs_ent_cmp);
+			}
+		}
+		qs->group_t0[qs->n_groups] = p->n_trees;
+		qs->group_f0[qs->n_groups] = gf;
+		qs->gf_num[gf] = nn;
+		qs->gf_miss[gf] = nm;
+		qs->gf_cat[gf] = nc;
+	}
+	rc = qs_cat_codes(env, p, qs);
+	if (rc != 0)
+	{
+		rc = rc < 0 ? -1 : 0;
+		goto done;
+	}
+	*out = qs;
+	qs = NULL;
+	rc = 0;
+done:
+	aml_tree_qs_free(env, qs);
+	aml_free(env, cnt);
+	aml_free(env, first);
+	aml_free(env, swap);
+	aml_free(env, fn);
+	aml_free(env, fm);
+	aml_free(env, fc);
+	return rc;
+}
+
+/*
+ * aml_tree_qs_add adds every tree's leaf values for rows idx[] (NULL =
+ * 0..n-1) into out (n x n_outputs, not cleared), like aml_tree_pack_add.
+ * p->qs must be the pack's current layout.
+ */
+void
+aml_tree_qs_add(const aml_tree_pack *p, const aml_dataset *ds,
+				const int64_t *idx, int64_t n, double *out, int n_outputs)
+{
+	const aml_tree_qs *qs = p->qs;
+	const float *const *col = ds->col;
+	int			K = p->n_out;
+	uint64_t	w[QS_GROUP];
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		int64_t		row = idx ? idx[i] : i;
+		double	   *o = out + (size_t) i * n_outputs;
+
+		for (int g = 0; g < qs->n_groups; g++)
+		{
+			int			t0 = qs->group_t0[g];
+			int			nt = qs->group_t0[g + 1] - t0;
+
+			for (int t = 0; t < nt; t++)
+				w[t] = ~(uint64_t) 0;
+			for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
+			{
+				float		x = col[qs->gf_feat[k]][row];
+
+				if (isfinite(x))
+				{
+					const qs_ent *e = qs->num + qs->gf_num[k];
+
+					while (e->thr < x)
+					{
+						w[e->tree] &= e->mask;
+						e++;
+					}
+				}
+				else
+				{
+					const qs_ent *e = qs->miss + qs->gf_miss[k];
+					const qs_ent *end = qs->miss + qs->gf_miss[k + 1];
+
+					for (; e < end; e++)
+						w[e->tree] &= e->mask;
+				}
+				if (qs->gf_nl[k] > 0)
+				{
+					int32_t		L = qs->gf_nl[k];
+					int32_t		c = x >= 0.0f && x < (float) L && x == (float) (int32_t) x ? (int32_t) x : L;
+					const int32_t *off = qs->code_off + qs->gf_code[k] + c;
+					const qs_ent *e = qs->cent + off[0];
+					const qs_ent *end = qs->cent + off[1];
+
+					for (; e < end; e++)
+						w[e->tree] &= e->mask;
+				}
+			}
+			for (int t = 0; t < nt; t++)
+			{
+				int32_t		leaf = qs->leaf_node[qs->leaf_base[t0 + t] + __builtin_ctzll(w[t])];
+				const double *v = p->value + (size_t) leaf * K;
+				double	   *dst = o + p->out_off[t0 + t];
+
+				for (int k = 0; k < K; k++)
+					dst[k] += v[k];
+			}
+		}
+	}
+}
