@@ -61,7 +61,11 @@ struct aml_tree_qs
 	int32_t    *group_t0;		/* n_groups + 1: first tree of each group */
 	int32_t    *group_f0;		/* n_groups + 1: first (group, feature) entry */
 	int32_t    *gf_feat;		/* per (group, feature): the feature */
-	int32_t    *gf_num;			/* per (group, feature) + 1: offsets in num */
+	int32_t    *gf_num;			/* per (group, feature) + 1: its ascending
+								 * list in num (nodes whose left child
+								 * comes first, failing when thr < x) */
+	int32_t    *gf_numd;		/* its descending list in num (right child
+								 * first, failing when thr >= x) */
 	int32_t    *gf_miss;		/* ... in miss */
 	int32_t    *gf_cat;			/* ... in cat (while building) */
 	int32_t    *gf_nl;			/* per (group, feature): levels, 0 = no
@@ -74,8 +78,10 @@ struct aml_tree_qs
 	int32_t    *code_off;		/* per code (n_levels = missing or unseen):
 								 * its failing nodes in cent */
 	qs_ent	   *cent;
-	int32_t    *leaf_base;		/* n_trees: first leaf of the tree in leaf_node */
-	int32_t    *leaf_node;		/* leaves, left to right within each tree */
+	int			one_out;		/* one output, every tree adds into it */
+	int32_t    *leaf_base;		/* n_trees: first leaf of the tree */
+	double	   *leaf_val;		/* leaves' values (n_out each) in the
+								 * order of the bits within each tree */
 };
 
 /* qs_ent_cmp orders numeric nodes by threshold, then tree (determinism). */
@@ -112,7 +118,8 @@ aml_tree_qs_free(aml_env *env, aml_tree_qs *qs)
 	aml_free(env, qs->code_off);
 	aml_free(env, qs->cent);
 	aml_free(env, qs->leaf_base);
-	aml_free(env, qs->leaf_node);
+	aml_free(env, qs->leaf_val);
+	aml_free(env, qs->gf_numd);
 	aml_free(env, qs);
 }
 
@@ -174,10 +181,10 @@ qs_shape(const aml_tree_pack *p, int32_t *cnt, int32_t *first, uint8_t *swap)
 }
 
 /*
- * qs_swaps decides which child of each node comes first in the leaf order:
- * the left one, except at a categorical node that sends more codes
- * (counting missing as one) right, so that a code's list of failing nodes
- * (those sending it to the second child) stays short.
+ * qs_swaps decides which child of each node comes first in the leaf order,
+ * so that a row fails (goes to the second child of) few nodes: at a
+ * numeric node the child that more training rows reached (cover), at a
+ * categorical node the side more codes go to (missing counting as one).
  */
 static void
 qs_swaps(const aml_tree_pack *p, uint8_t *swap)
@@ -189,8 +196,13 @@ qs_swaps(const aml_tree_pack *p, uint8_t *swap)
 					nl;
 
 		swap[i] = 0;
-		if (f < 0 || !(p->flags[i] & AML_TREE_CATEGORICAL))
+		if (f < 0)
 			continue;
+		if (!(p->flags[i] & AML_TREE_CATEGORICAL))
+		{
+			swap[i] = p->cover[p->right[i]] > p->cover[p->left[i]];
+			continue;
+		}
 		nl = p->n_levels[f];
 		for (int32_t c = 0; c < nl; c++)
 			left += (p->cat_bits[p->cat_off[i] + (c >> 5)] >> (c & 31)) & 1;
@@ -295,6 +307,20 @@ qs_cat_codes(aml_env *env, const aml_tree_pack *p, aml_tree_qs *qs)
 	return 0;
 }
 
+/* qs_sort_desc orders the segment's entries by decreasing threshold. */
+static void
+qs_sort_desc(qs_ent *e, int32_t n)
+{
+	qsort(e, n, sizeof(qs_ent), qs_ent_cmp);
+	for (int32_t i = 0, j = n - 1; i < j; i++, j--)
+	{
+		qs_ent		t = e[i];
+
+		e[i] = e[j];
+		e[j] = t;
+	}
+}
+
 /*
  * aml_tree_qs_build builds the bitvector layout of a complete pack into
  * *out: NULL (and 0) when some tree has more than QS_MAX_LEAVES leaves or
@@ -304,9 +330,11 @@ int
 aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 {
 	int			F = p->n_feat;
+	int			K = p->n_out;
 	int32_t    *cnt = NULL,
 			   *first = NULL,
-			   *fn = NULL,
+			   *fa = NULL,
+			   *fd = NULL,
 			   *fm = NULL,
 			   *fc = NULL;
 	uint8_t    *swap = NULL;
@@ -322,10 +350,12 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 	cnt = aml_malloc(env, sizeof(int32_t) * p->n_nodes);
 	first = aml_malloc(env, sizeof(int32_t) * p->n_nodes);
 	swap = aml_malloc(env, p->n_nodes);
-	fn = aml_calloc(env, F, sizeof(int32_t));
+	fa = aml_calloc(env, F, sizeof(int32_t));
+	fd = aml_calloc(env, F, sizeof(int32_t));
 	fm = aml_calloc(env, F, sizeof(int32_t));
 	fc = aml_calloc(env, F, sizeof(int32_t));
-	if (cnt == NULL || first == NULL || swap == NULL || fn == NULL || fm == NULL || fc == NULL)
+	if (cnt == NULL || first == NULL || swap == NULL || fa == NULL ||
+		fd == NULL || fm == NULL || fc == NULL)
 		goto done;
 	qs_swaps(p, swap);
 	if (qs_shape(p, cnt, first, swap) != 0)
@@ -337,18 +367,23 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 	if (qs == NULL)
 		goto done;
 	qs->n_groups = (p->n_trees + QS_GROUP - 1) / QS_GROUP;
+	qs->one_out = K == 1;
+	for (int t = 0; t < p->n_trees; t++)
+		if (p->out_off[t] != 0)
+			qs->one_out = 0;
 
-	/* the (group, feature) pairs in use and the sizes of their lists */
+	/* the (group, feature) pairs in use */
 	for (int g = 0; g < qs->n_groups; g++)
 	{
 		int			t1 = (g + 1) * QS_GROUP < p->n_trees ? (g + 1) * QS_GROUP : p->n_trees;
+
 		for (int j = 0; j < F; j++)
-			fn[j] = 0;
+			fa[j] = 0;
 		for (int32_t i = p->root[g * QS_GROUP]; i < p->root[t1]; i++)
 			if (p->feat[i] >= 0)
-				fn[p->feat[i]] = 1;
+				fa[p->feat[i]] = 1;
 		for (int j = 0; j < F; j++)
-			n_gf += fn[j];
+			n_gf += fa[j];
 	}
 	for (int i = 0; i < p->n_nodes; i++)
 	{
@@ -361,21 +396,22 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 	qs->group_f0 = aml_malloc(env, sizeof(int32_t) * (qs->n_groups + 1));
 	qs->gf_feat = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
 	qs->gf_num = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
+	qs->gf_numd = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
 	qs->gf_miss = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
 	qs->gf_cat = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
-	/* one +Inf sentinel per numeric list */
-	qs->num = aml_malloc(env, sizeof(qs_ent) * (n_int + n_gf + 1));
+	/* two sentinels per (group, feature) */
+	qs->num = aml_malloc(env, sizeof(qs_ent) * (n_int + 2 * n_gf + 1));
 	qs->miss = aml_malloc(env, sizeof(qs_ent) * (n_int + 1));
 	qs->cat = aml_malloc(env, sizeof(qs_cat) * (n_int + 1));
 	qs->leaf_base = aml_malloc(env, sizeof(int32_t) * p->n_trees);
-	qs->leaf_node = aml_malloc(env, sizeof(int32_t) * (n_leaves + 1));
+	qs->leaf_val = aml_malloc(env, sizeof(double) * (n_leaves * K + 1));
 	if (qs->group_t0 == NULL || qs->group_f0 == NULL || qs->gf_feat == NULL ||
-		qs->gf_num == NULL || qs->gf_miss == NULL || qs->gf_cat == NULL ||
-		qs->num == NULL || qs->miss == NULL || qs->cat == NULL ||
-		qs->leaf_base == NULL || qs->leaf_node == NULL)
+		qs->gf_num == NULL || qs->gf_numd == NULL || qs->gf_miss == NULL ||
+		qs->gf_cat == NULL || qs->num == NULL || qs->miss == NULL ||
+		qs->cat == NULL || qs->leaf_base == NULL || qs->leaf_val == NULL)
 		goto done;
 
-	/* leaves left to right */
+	/* leaf values, leaves in the order of the bits */
 	{
 		int32_t		base = 0;
 
@@ -384,12 +420,13 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 			qs->leaf_base[t] = base;
 			for (int32_t i = p->root[t]; i < p->root[t + 1]; i++)
 				if (p->feat[i] < 0)
-					qs->leaf_node[base + first[i]] = i;
+					memcpy(qs->leaf_val + (size_t) (base + first[i]) * K,
+						   p->value + (size_t) i * K, sizeof(double) * K);
 			base += cnt[p->root[t]];
 		}
 	}
 
-	/* per group: per feature, the three lists */
+	/* per group and feature: the numeric lists, missing list, categorical nodes */
 	{
 		int			gf = 0,
 					nn = 0,
@@ -404,10 +441,11 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 			qs->group_t0[g] = t0;
 			qs->group_f0[g] = gf;
 			for (int j = 0; j < F; j++)
-				fn[j] = fm[j] = fc[j] = 0;
+				fa[j] = fd[j] = fm[j] = fc[j] = 0;
 			for (int32_t i = p->root[t0]; i < p->root[t1]; i++)
 			{
 				int			f = p->feat[i];
+				int			dl = (p->flags[i] & AML_TREE_DEFAULT_LEFT) != 0;
 
 				if (f < 0)
 					continue;
@@ -415,84 +453,88 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 					fc[f]++;
 				else
 				{
-					fn[f]++;
-					if (!(p->flags[i] & AML_TREE_DEFAULT_LEFT))
+					if (swap[i])
+						fd[f]++;
+					else
+						fa[f]++;
+					/* missing fails the nodes it sends to the second child */
+					if (dl == swap[i])
 						fm[f]++;
 				}
 			}
-			/* fn/fm/fc become each feature's write positions */
+			/* the counts become each feature's write positions */
 			for (int j = 0; j < F; j++)
 			{
-				int			a = fn[j],
-							b = fm[j],
+				int			a = fa[j],
+							d = fd[j],
+							m = fm[j],
 							c = fc[j];
 
-				if (a + c == 0)
-				{
-					fn[j] = -1;
+				if (a + d + c == 0)
 					continue;
-				}
 				qs->gf_feat[gf] = j;
 				qs->gf_num[gf] = nn;
+				qs->gf_numd[gf] = nn + a + 1;
 				qs->gf_miss[gf] = nm;
 				qs->gf_cat[gf] = nc;
-				fn[j] = nn;
+				fa[j] = nn;
+				fd[j] = nn + a + 1;
 				fm[j] = nm;
 				fc[j] = nc;
-				nn += a + 1;
-				nm += b;
+				/* the sentinels end the scans */
+				qs->num[nn + a].thr = INFINITY;
+				qs->num[nn + a + 1 + d].thr = -INFINITY;
+				nn += a + d + 2;
+				nm += m;
 				nc += c;
-				/* the sentinel */
-				qs->num[nn - 1].thr = INFINITY;
-				qs->num[nn - 1].mask = ~(uint64_t) 0;
-				qs->num[nn - 1].tree = 0;
 				gf++;
 			}
 			for (int t = t0; t < t1; t++)
 				for (int32_t i = p->root[t]; i < p->root[t + 1]; i++)
 				{
 					int			f = p->feat[i];
-					uint64_t	mask;
+					int			dl = (p->flags[i] & AML_TREE_DEFAULT_LEFT) != 0;
+					qs_ent		e;
 
 					if (f < 0)
 						continue;
-					mask = qs_mask(p, cnt, first, swap, i);
+					e.mask = qs_mask(p, cnt, first, swap, i);
+					e.thr = p->thr[i];
+					e.tree = t - t0;
 					if (p->flags[i] & AML_TREE_CATEGORICAL)
 					{
 						qs_cat	   *c = &qs->cat[fc[f]++];
 
-						c->mask = mask;
-						c->tree = t - t0;
+						c->mask = e.mask;
+						c->tree = e.tree;
 						c->cat_off = p->cat_off[i];
 						c->n_levels = p->n_levels[f];
-						c->dl = (p->flags[i] & AML_TREE_DEFAULT_LEFT) != 0;
+						c->dl = dl;
 						c->swap = swap[i];
 						continue;
 					}
-					qs->num[fn[f]].mask = mask;
-					qs->num[fn[f]].thr = p->thr[i];
-					qs->num[fn[f]].tree = t - t0;
-					fn[f]++;
-					if (!(p->flags[i] & AML_TREE_DEFAULT_LEFT))
-					{
-						qs->miss[fm[f]].mask = mask;
-						qs->miss[fm[f]].thr = 0;
-						qs->miss[fm[f]].tree = t - t0;
-						fm[f]++;
-					}
+					if (swap[i])
+						qs->num[fd[f]++] = e;
+					else
+						qs->num[fa[f]++] = e;
+					if (dl == swap[i])
+						qs->miss[fm[f]++] = e;
 				}
 			for (int k = qs->group_f0[g]; k < gf; k++)
 			{
-				int32_t		a = qs->gf_num[k];
-				int32_t		b = k + 1 < gf ? qs->gf_num[k + 1] : nn;
+				int32_t		a = qs->gf_num[k],
+							d = qs->gf_numd[k],
+							end = k + 1 < gf ? qs->gf_num[k + 1] : nn;
 
-				/* without the sentinel at b - 1 */
-				qsort(qs->num + a, b - 1 - a, sizeof(qs_ent), qs_ent_cmp);
+				/* ascending without the +Inf sentinel, descending without -Inf */
+				qsort(qs->num + a, d - 1 - a, sizeof(qs_ent), qs_ent_cmp);
+				qs_sort_desc(qs->num + d, end - 1 - d);
 			}
 		}
 		qs->group_t0[qs->n_groups] = p->n_trees;
 		qs->group_f0[qs->n_groups] = gf;
 		qs->gf_num[gf] = nn;
+		qs->gf_numd[gf] = nn;
 		qs->gf_miss[gf] = nm;
 		qs->gf_cat[gf] = nc;
 	}
@@ -510,7 +552,8 @@ done:
 	aml_free(env, cnt);
 	aml_free(env, first);
 	aml_free(env, swap);
-	aml_free(env, fn);
+	aml_free(env, fa);
+	aml_free(env, fd);
 	aml_free(env, fm);
 	aml_free(env, fc);
 	return rc;
@@ -539,6 +582,7 @@ aml_tree_qs_add(const aml_tree_pack *p, const aml_dataset *ds,
 		{
 			int			t0 = qs->group_t0[g];
 			int			nt = qs->group_t0[g + 1] - t0;
+			const int32_t *base = qs->leaf_base + t0;
 
 			for (int t = 0; t < nt; t++)
 				w[t] = ~(uint64_t) 0;
@@ -548,13 +592,12 @@ aml_tree_qs_add(const aml_tree_pack *p, const aml_dataset *ds,
 
 				if (isfinite(x))
 				{
-					const qs_ent *e = qs->num + qs->gf_num[k];
+					const qs_ent *e;
 
-					while (e->thr < x)
-					{
+					for (e = qs->num + qs->gf_num[k]; e->thr < x; e++)
 						w[e->tree] &= e->mask;
-						e++;
-					}
+					for (e = qs->num + qs->gf_numd[k]; e->thr >= x; e++)
+						w[e->tree] &= e->mask;
 				}
 				else
 				{
@@ -576,15 +619,24 @@ aml_tree_qs_add(const aml_tree_pack *p, const aml_dataset *ds,
 						w[e->tree] &= e->mask;
 				}
 			}
-			for (int t = 0; t < nt; t++)
+			/* leaf values in tree order, as the walk adds them */
+			if (qs->one_out)
 			{
-				int32_t		leaf = qs->leaf_node[qs->leaf_base[t0 + t] + __builtin_ctzll(w[t])];
-				const double *v = p->value + (size_t) leaf * K;
-				double	   *dst = o + p->out_off[t0 + t];
+				double		s = o[0];
 
-				for (int k = 0; k < K; k++)
-					dst[k] += v[k];
+				for (int t = 0; t < nt; t++)
+					s += qs->leaf_val[base[t] + __builtin_ctzll(w[t])];
+				o[0] = s;
 			}
+			else
+				for (int t = 0; t < nt; t++)
+				{
+					const double *v = qs->leaf_val + (size_t) (base[t] + __builtin_ctzll(w[t])) * K;
+					double	   *dst = o + p->out_off[t0 + t];
+
+					for (int k = 0; k < K; k++)
+						dst[k] += v[k];
+				}
 		}
 	}
 }
