@@ -560,6 +560,195 @@ done:
 }
 
 /*
+ * qs_leaves adds the leaf values of group g's trees, whose words are
+ * w[t * stride], into the row's outputs o in tree order.
+ */
+static inline void
+qs_leaves(const aml_tree_pack *p, const aml_tree_qs *qs, int g,
+		  const uint64_t *w, size_t stride, double *o)
+{
+	int			t0 = qs->group_t0[g];
+	int			nt = qs->group_t0[g + 1] - t0;
+	const int32_t *base = qs->leaf_base + t0;
+	int			K = p->n_out;
+
+	if (qs->one_out)
+	{
+		double		s = o[0];
+
+		for (int t = 0; t < nt; t++)
+			s += qs->leaf_val[base[t] + __builtin_ctzll(w[t * stride])];
+		o[0] = s;
+		return;
+	}
+	for (int t = 0; t < nt; t++)
+	{
+		const double *v = qs->leaf_val + (size_t) (base[t] + __builtin_ctzll(w[t * stride])) * K;
+		double	   *dst = o + p->out_off[t0 + t];
+
+		for (int k = 0; k < K; k++)
+			dst[k] += v[k];
+	}
+}
+
+/*
+ * qs_codes returns the list of group feature k's categorical nodes that
+ * code x fails, in [*e, *end).
+ */
+static inline void
+qs_codes(const aml_tree_qs *qs, int k, float x, const qs_ent **e, const qs_ent **end)
+{
+	int32_t		L = qs->gf_nl[k];
+	int32_t		c = x >= 0.0f && x < (float) L && x == (float) (int32_t) x ? (int32_t) x : L;
+	const int32_t *off = qs->code_off + qs->gf_code[k] + c;
+
+	*e = qs->cent + off[0];
+	*end = qs->cent + off[1];
+}
+
+/* qs_row scores one row (dataset row `row`) into o. */
+static void
+qs_row(const aml_tree_pack *p, const aml_dataset *ds, int64_t row, double *o)
+{
+	const aml_tree_qs *qs = p->qs;
+	const float *const *col = ds->col;
+	uint64_t	w[QS_GROUP];
+
+	for (int g = 0; g < qs->n_groups; g++)
+	{
+		int			nt = qs->group_t0[g + 1] - qs->group_t0[g];
+
+		for (int t = 0; t < nt; t++)
+			w[t] = ~(uint64_t) 0;
+		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
+		{
+			float		x = col[qs->gf_feat[k]][row];
+			const qs_ent *e,
+					   *end;
+
+			if (isfinite(x))
+			{
+				for (e = qs->num + qs->gf_num[k]; e->thr < x; e++)
+					w[e->tree] &= e->mask;
+				for (e = qs->num + qs->gf_numd[k]; e->thr >= x; e++)
+					w[e->tree] &= e->mask;
+			}
+			else
+				for (e = qs->miss + qs->gf_miss[k], end = qs->miss + qs->gf_miss[k + 1]; e < end; e++)
+					w[e->tree] &= e->mask;
+			if (qs->gf_nl[k] > 0)
+				for (qs_codes(qs, k, x, &e, &end); e < end; e++)
+					w[e->tree] &= e->mask;
+		}
+		qs_leaves(p, qs, g, w, 1, o);
+	}
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#define QS_LANES 8
+
+/*
+ * qs_lanes scores QS_LANES rows at once (rows[q] into o[q]): the words of
+ * the rows sit side by side (two AVX2 registers per tree), and each
+ * numeric node is tested for all the rows with vector compares, scanning
+ * a feature's lists as far as the largest (smallest) finite value of the
+ * rows needs; a missing value compares false with every threshold.
+ * Missing values and categorical codes then fail their lists per row as
+ * in qs_row.  Compiled for AVX2, called only when the CPU has it.
+ */
+__attribute__((target("avx2")))
+static void
+qs_lanes(const aml_tree_pack *p, const aml_dataset *ds, const int64_t *rows,
+		 double *const *o)
+{
+	const aml_tree_qs *qs = p->qs;
+	const float *const *col = ds->col;
+	uint64_t	w[QS_GROUP * QS_LANES] __attribute__((aligned(32)));
+
+	for (int g = 0; g < qs->n_groups; g++)
+	{
+		int			nt = qs->group_t0[g + 1] - qs->group_t0[g];
+
+		for (int t = 0; t < nt * QS_LANES; t++)
+			w[t] = ~(uint64_t) 0;
+		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
+		{
+			const float *c = col[qs->gf_feat[k]];
+			double		xs[QS_LANES];
+			double		lo = INFINITY,
+						hi = -INFINITY;
+			int			missing = 0;
+			__m256d		x0,
+						x1;
+			const qs_ent *e,
+					   *end;
+
+			for (int q = 0; q < QS_LANES; q++)
+			{
+				float		v = c[rows[q]];
+
+				if (isfinite(v))
+				{
+					xs[q] = v;
+					lo = v < lo ? v : lo;
+					hi = v > hi ? v : hi;
+				}
+				else
+				{
+					xs[q] = NAN;
+					missing = 1;
+				}
+			}
+			x0 = _mm256_loadu_pd(xs);
+			x1 = _mm256_loadu_pd(xs + 4);
+			for (e = qs->num + qs->gf_num[k]; e->thr < hi; e++)
+			{
+				__m256d		tv = _mm256_set1_pd(e->thr);
+				__m256i		mv = _mm256_set1_epi64x((int64_t) e->mask);
+				__m256i    *wt = (__m256i *) (w + e->tree * QS_LANES);
+
+				/* w &= mask | ~(thr < x) */
+				_mm256_store_si256(wt, _mm256_andnot_si256(_mm256_andnot_si256(mv, _mm256_castpd_si256(_mm256_cmp_pd(tv, x0, _CMP_LT_OQ))),
+														   _mm256_load_si256(wt)));
+				_mm256_store_si256(wt + 1, _mm256_andnot_si256(_mm256_andnot_si256(mv, _mm256_castpd_si256(_mm256_cmp_pd(tv, x1, _CMP_LT_OQ))),
+															   _mm256_load_si256(wt + 1)));
+			}
+			for (e = qs->num + qs->gf_numd[k]; e->thr >= lo; e++)
+			{
+				__m256d		tv = _mm256_set1_pd(e->thr);
+				__m256i		mv = _mm256_set1_epi64x((int64_t) e->mask);
+				__m256i    *wt = (__m256i *) (w + e->tree * QS_LANES);
+
+				/* w &= mask | ~(thr >= x) */
+				_mm256_store_si256(wt, _mm256_andnot_si256(_mm256_andnot_si256(mv, _mm256_castpd_si256(_mm256_cmp_pd(tv, x0, _CMP_GE_OQ))),
+														   _mm256_load_si256(wt)));
+				_mm256_store_si256(wt + 1, _mm256_andnot_si256(_mm256_andnot_si256(mv, _mm256_castpd_si256(_mm256_cmp_pd(tv, x1, _CMP_GE_OQ))),
+															   _mm256_load_si256(wt + 1)));
+			}
+			if (missing || qs->gf_nl[k] > 0)
+			{
+				uint64_t   *wl = w;
+
+				for (int q = 0; q < QS_LANES; q++)
+				{
+					if (!isfinite(c[rows[q]]))
+						for (e = qs->miss + qs->gf_miss[k], end = qs->miss + qs->gf_miss[k + 1]; e < end; e++)
+							wl[e->tree * QS_LANES + q] &= e->mask;
+					if (qs->gf_nl[k] > 0)
+						for (qs_codes(qs, k, c[rows[q]], &e, &end); e < end; e++)
+							wl[e->tree * QS_LANES + q] &= e->mask;
+				}
+			}
+		}
+		for (int q = 0; q < QS_LANES; q++)
+			qs_leaves(p, qs, g, w + q, QS_LANES, o[q]);
+	}
+}
+#endif
+
+/*
  * aml_tree_qs_add adds every tree's leaf values for rows idx[] (NULL =
  * 0..n-1) into out (n x n_outputs, not cleared), like aml_tree_pack_add.
  * p->qs must be the pack's current layout.
@@ -568,75 +757,23 @@ void
 aml_tree_qs_add(const aml_tree_pack *p, const aml_dataset *ds,
 				const int64_t *idx, int64_t n, double *out, int n_outputs)
 {
-	const aml_tree_qs *qs = p->qs;
-	const float *const *col = ds->col;
-	int			K = p->n_out;
-	uint64_t	w[QS_GROUP];
+	int64_t		i = 0;
 
-	for (int64_t i = 0; i < n; i++)
-	{
-		int64_t		row = idx ? idx[i] : i;
-		double	   *o = out + (size_t) i * n_outputs;
-
-		for (int g = 0; g < qs->n_groups; g++)
+#ifdef QS_LANES
+	if (n >= QS_LANES && __builtin_cpu_supports("avx2"))
+		for (; i + QS_LANES <= n; i += QS_LANES)
 		{
-			int			t0 = qs->group_t0[g];
-			int			nt = qs->group_t0[g + 1] - t0;
-			const int32_t *base = qs->leaf_base + t0;
+			int64_t		rows[QS_LANES];
+			double	   *o[QS_LANES];
 
-			for (int t = 0; t < nt; t++)
-				w[t] = ~(uint64_t) 0;
-			for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
+			for (int q = 0; q < QS_LANES; q++)
 			{
-				float		x = col[qs->gf_feat[k]][row];
-
-				if (isfinite(x))
-				{
-					const qs_ent *e;
-
-					for (e = qs->num + qs->gf_num[k]; e->thr < x; e++)
-						w[e->tree] &= e->mask;
-					for (e = qs->num + qs->gf_numd[k]; e->thr >= x; e++)
-						w[e->tree] &= e->mask;
-				}
-				else
-				{
-					const qs_ent *e = qs->miss + qs->gf_miss[k];
-					const qs_ent *end = qs->miss + qs->gf_miss[k + 1];
-
-					for (; e < end; e++)
-						w[e->tree] &= e->mask;
-				}
-				if (qs->gf_nl[k] > 0)
-				{
-					int32_t		L = qs->gf_nl[k];
-					int32_t		c = x >= 0.0f && x < (float) L && x == (float) (int32_t) x ? (int32_t) x : L;
-					const int32_t *off = qs->code_off + qs->gf_code[k] + c;
-					const qs_ent *e = qs->cent + off[0];
-					const qs_ent *end = qs->cent + off[1];
-
-					for (; e < end; e++)
-						w[e->tree] &= e->mask;
-				}
+				rows[q] = idx ? idx[i + q] : i + q;
+				o[q] = out + (size_t) (i + q) * n_outputs;
 			}
-			/* leaf values in tree order, as the walk adds them */
-			if (qs->one_out)
-			{
-				double		s = o[0];
-
-				for (int t = 0; t < nt; t++)
-					s += qs->leaf_val[base[t] + __builtin_ctzll(w[t])];
-				o[0] = s;
-			}
-			else
-				for (int t = 0; t < nt; t++)
-				{
-					const double *v = qs->leaf_val + (size_t) (base[t] + __builtin_ctzll(w[t])) * K;
-					double	   *dst = o + p->out_off[t0 + t];
-
-					for (int k = 0; k < K; k++)
-						dst[k] += v[k];
-				}
+			qs_lanes(p, ds, rows, o);
 		}
-	}
+#endif
+	for (; i < n; i++)
+		qs_row(p, ds, idx ? idx[i] : i, out + (size_t) i * n_outputs);
 }
