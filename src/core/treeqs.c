@@ -294,6 +294,12 @@ qs_cat_codes(aml_env *env, const aml_tree_pack *p, aml_tree_qs *qs)
 			for (int32_t i = a; i < b; i++)
 				if (qs_code_fails(p, &qs->cat[i], c))
 				{
+					/* nodes are in tree order: one entry per tree */
+					if (n_ent > off[c] && qs->cent[n_ent - 1].tree == qs->cat[i].tree)
+					{
+						qs->cent[n_ent - 1].mask &= qs->cat[i].mask;
+						continue;
+					}
 					qs->cent[n_ent].mask = qs->cat[i].mask;
 					qs->cent[n_ent].thr = 0;
 					qs->cent[n_ent].tree = qs->cat[i].tree;
@@ -336,7 +342,8 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 			   *fa = NULL,
 			   *fd = NULL,
 			   *fm = NULL,
-			   *fc = NULL;
+			   *fc = NULL,
+			   *fgf = NULL;
 	uint8_t    *swap = NULL;
 	aml_tree_qs *qs = NULL;
 	int64_t		n_int = 0,
@@ -354,8 +361,9 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 	fd = aml_calloc(env, F, sizeof(int32_t));
 	fm = aml_calloc(env, F, sizeof(int32_t));
 	fc = aml_calloc(env, F, sizeof(int32_t));
+	fgf = aml_calloc(env, F, sizeof(int32_t));
 	if (cnt == NULL || first == NULL || swap == NULL || fa == NULL ||
-		fd == NULL || fm == NULL || fc == NULL)
+		fd == NULL || fm == NULL || fc == NULL || fgf == NULL)
 		goto done;
 	qs_swaps(p, swap);
 	if (qs_shape(p, cnt, first, swap) != 0)
@@ -437,6 +445,7 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 		{
 			int			t0 = g * QS_GROUP;
 			int			t1 = t0 + QS_GROUP < p->n_trees ? t0 + QS_GROUP : p->n_trees;
+			int			nm0 = nm;
 
 			qs->group_t0[g] = t0;
 			qs->group_f0[g] = gf;
@@ -473,6 +482,7 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 				if (a + d + c == 0)
 					continue;
 				qs->gf_feat[gf] = j;
+				fgf[j] = gf;
 				qs->gf_num[gf] = nn;
 				qs->gf_numd[gf] = nn + a + 1;
 				qs->gf_miss[gf] = nm;
@@ -517,9 +527,25 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 						qs->num[fd[f]++] = e;
 					else
 						qs->num[fa[f]++] = e;
+					/* nodes come in tree order: one entry per tree */
 					if (dl == swap[i])
-						qs->miss[fm[f]++] = e;
+					{
+						if (fm[f] > qs->gf_miss[fgf[f]] && qs->miss[fm[f] - 1].tree == e.tree)
+							qs->miss[fm[f] - 1].mask &= e.mask;
+						else
+							qs->miss[fm[f]++] = e;
+					}
 				}
+			/* close the gaps merging left in the missing lists */
+			nm = nm0;
+			for (int k = qs->group_f0[g]; k < gf; k++)
+			{
+				int32_t		len = fm[qs->gf_feat[k]] - qs->gf_miss[k];
+
+				memmove(qs->miss + nm, qs->miss + qs->gf_miss[k], sizeof(qs_ent) * len);
+				qs->gf_miss[k] = nm;
+				nm += len;
+			}
 			for (int k = qs->group_f0[g]; k < gf; k++)
 			{
 				int32_t		a = qs->gf_num[k],
@@ -556,6 +582,7 @@ done:
 	aml_free(env, fd);
 	aml_free(env, fm);
 	aml_free(env, fc);
+	aml_free(env, fgf);
 	return rc;
 }
 
