@@ -700,18 +700,40 @@ qs_lanes(const aml_tree_pack *p, const aml_dataset *ds, const int64_t *rows,
 
 		for (int t = 0; t < nt * QS_LANES; t++)
 			w[t] = ~(uint64_t) 0;
+		/*
+		 * Missing values and categories first, one row at a time: scalar
+		 * updates of words that vector code rereads later would stall.
+		 */
+		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
+		{
+			const float *c = col[qs->gf_feat[k]];
+			const qs_ent *e,
+					   *end;
+
+			for (int q = 0; q < QS_LANES; q++)
+			{
+				float		v = c[rows[q]];
+
+				if (!isfinite(v))
+					for (e = qs->miss + qs->gf_miss[k], end = qs->miss + qs->gf_miss[k + 1]; e < end; e++)
+						w[e->tree * QS_LANES + q] &= e->mask;
+				if (qs->gf_nl[k] > 0)
+					for (qs_codes(qs, k, v, &e, &end); e < end; e++)
+						w[e->tree * QS_LANES + q] &= e->mask;
+			}
+		}
 		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
 		{
 			const float *c = col[qs->gf_feat[k]];
 			double		xs[QS_LANES];
 			double		lo = INFINITY,
 						hi = -INFINITY;
-			int			missing = 0;
 			__m256d		x0,
 						x1;
-			const qs_ent *e,
-					   *end;
+			const qs_ent *e;
 
+			if (qs->gf_num[k] + 1 == qs->gf_numd[k] && qs->gf_numd[k] + 1 == qs->gf_num[k + 1])
+				continue;		/* no numeric node */
 			for (int q = 0; q < QS_LANES; q++)
 			{
 				float		v = c[rows[q]];
@@ -723,10 +745,7 @@ qs_lanes(const aml_tree_pack *p, const aml_dataset *ds, const int64_t *rows,
 					hi = v > hi ? v : hi;
 				}
 				else
-				{
 					xs[q] = NAN;
-					missing = 1;
-				}
 			}
 			x0 = _mm256_loadu_pd(xs);
 			x1 = _mm256_loadu_pd(xs + 4);
@@ -753,20 +772,6 @@ qs_lanes(const aml_tree_pack *p, const aml_dataset *ds, const int64_t *rows,
 														   _mm256_load_si256(wt)));
 				_mm256_store_si256(wt + 1, _mm256_andnot_si256(_mm256_andnot_si256(mv, _mm256_castpd_si256(_mm256_cmp_pd(tv, x1, _CMP_GE_OQ))),
 															   _mm256_load_si256(wt + 1)));
-			}
-			if (missing || qs->gf_nl[k] > 0)
-			{
-				uint64_t   *wl = w;
-
-				for (int q = 0; q < QS_LANES; q++)
-				{
-					if (!isfinite(c[rows[q]]))
-						for (e = qs->miss + qs->gf_miss[k], end = qs->miss + qs->gf_miss[k + 1]; e < end; e++)
-							wl[e->tree * QS_LANES + q] &= e->mask;
-					if (qs->gf_nl[k] > 0)
-						for (qs_codes(qs, k, c[rows[q]], &e, &end); e < end; e++)
-							wl[e->tree * QS_LANES + q] &= e->mask;
-				}
 			}
 		}
 		for (int q = 0; q < QS_LANES; q++)
