@@ -34,7 +34,8 @@
 
 #define QS_GROUP 256			/* trees per group (stack words) */
 #define QS_MAX_LEAVES 64
-#define QS_MAX_CAT_ENTRIES (1 << 22)	/* per-code entries (64 MB) at most */
+#define QS_MIN_CAT_CAP 65536		/* per-code entries always allowed */
+#define QS_CAT_PER_NODE 8		/* else at most this many per pack node */
 
 /* a numeric node (sorted by thr) or a node failing on a missing value */
 typedef struct qs_ent
@@ -245,16 +246,21 @@ qs_code_fails(const aml_tree_pack *p, const qs_cat *n, int32_t c)
  * qs_cat_codes turns the categorical nodes of each (group, feature) into
  * one list per code of the nodes that code fails (the code n_levels
  * standing for missing, unseen and malformed codes), so that scoring a
- * row is a lookup.  0; 1 when the lists would exceed QS_MAX_CAT_ENTRIES
- * (the pack is then walked); -1 when out of memory.
+ * row is a lookup.  0; 1 when the lists would be large (many levels and
+ * many categorical nodes: more than QS_CAT_PER_NODE entries per node of
+ * the pack, and more than QS_MIN_CAT_CAP; the pack is then walked); -1
+ * when out of memory.
  */
 static int
 qs_cat_codes(aml_env *env, const aml_tree_pack *p, aml_tree_qs *qs)
 {
 	int			n_gf = qs->group_f0[qs->n_groups];
 	int64_t		n_off = 0,
-				n_ent = 0;
+				n_ent = 0,
+				cap = (int64_t) p->n_nodes * QS_CAT_PER_NODE;
 
+	if (cap < QS_MIN_CAT_CAP)
+		cap = QS_MIN_CAT_CAP;
 	qs->gf_nl = aml_calloc(env, n_gf + 1, sizeof(int32_t));
 	qs->gf_code = aml_calloc(env, n_gf + 1, sizeof(int32_t));
 	if (qs->gf_nl == NULL || qs->gf_code == NULL)
@@ -272,7 +278,7 @@ qs_cat_codes(aml_env *env, const aml_tree_pack *p, aml_tree_qs *qs)
 		for (int32_t i = a; i < b; i++)
 			for (int32_t c = 0; c <= qs->gf_nl[k]; c++)
 				n_ent += qs_code_fails(p, &qs->cat[i], c);
-		if (n_ent > QS_MAX_CAT_ENTRIES || n_off > QS_MAX_CAT_ENTRIES)
+		if (n_ent > cap || n_off > cap)
 			return 1;
 	}
 	qs->code_off = aml_malloc(env, sizeof(int32_t) * (n_off + 1));

@@ -29,7 +29,7 @@ typedef struct qds
 	double	   *y;
 } qds;
 
-static const int cat_levels[2] = {7, 40};
+static int cat_levels[2] = {7, 40};
 
 static void
 qds_init(qds *t, int64_t n)
@@ -321,6 +321,21 @@ test_learners(void)
 }
 
 /*
+ * test_many_levels: a categorical feature with thousands of levels split
+ * by many nodes would need long per-code lists; such a pack keeps the
+ * walk, and scores the same.
+ */
+static void
+test_many_levels(void)
+{
+	const qcase c = {"gbdt, 6000 levels", AML_ALGO_GBDT, &aml_gbdt_ops, AML_TASK_BINARY, 2, 40, 31, 0};
+
+	cat_levels[1] = 6000;
+	run_case(&c, 77);
+	cat_levels[1] = 40;
+}
+
+/*
  * test_not_a_tree: a pack whose node has two parents (possible in a
  * hostile blob; pack_check only orders children after parents) gets no
  * bitvector layout and is still scored like the reference walk.
@@ -432,6 +447,7 @@ int
 main(void)
 {
 	RUN(test_learners);
+	RUN(test_many_levels);
 	RUN(test_not_a_tree);
 	RUN(test_budget);
 	DONE();
