@@ -137,6 +137,12 @@ int			aml_tree_pack_finish(aml_env *env, aml_tree_pack *p);
  * rows with it exactly like aml_tree_pack_add.
  */
 typedef struct aml_tree_qs aml_tree_qs;
+/*
+ * aml_tree_qs_simd says whether blocks may use the AVX2 kernel where the
+ * CPU has it: 1 (default) or 0 (tests and benchmarks compare; scores are
+ * identical either way).
+ */
+extern int	aml_tree_qs_simd;
 int			aml_tree_qs_build(aml_env *env, const aml_tree_pack *p,
 							  aml_tree_qs **out);
 void		aml_tree_qs_free(aml_env *env, aml_tree_qs *qs);

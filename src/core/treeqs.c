@@ -32,6 +32,8 @@
 
 #include "tree.h"
 
+int			aml_tree_qs_simd = 1;
+
 #define QS_GROUP 256			/* trees per group (stack words) */
 #define QS_MAX_LEAVES 64
 #define QS_MIN_CAT_CAP 65536		/* per-code entries always allowed */
@@ -680,21 +682,74 @@ qs_row(const aml_tree_pack *p, const aml_dataset *ds, int64_t row, double *o)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
+/*
+ * Blocks: QS_LANES rows at once.  The words of the rows sit side by side
+ * (w[tree * QS_LANES + q]), and each numeric node is tested for all the
+ * rows with one vector compare, scanning a feature's lists as far as the
+ * largest (smallest) finite value of the rows needs; a missing value
+ * compares false with every threshold.  Missing values and categories
+ * fail their lists per row first, as in qs_row (scalar updates of words
+ * that vector code then rereads would stall store forwarding).  The
+ * vector kernel is compiled for AVX2 and used when the CPU has it (an
+ * AVX-512 one measured no faster: the per-row category lists dominate).
+ */
 #define QS_LANES 8
 
+/* qs_lanes_scalar applies group feature k's missing and category lists. */
+static inline void
+qs_lanes_scalar(const aml_tree_qs *qs, int k, const float *c,
+				const int64_t *rows, uint64_t *w)
+{
+	const qs_ent *e,
+			   *end;
+
+	for (int q = 0; q < QS_LANES; q++)
+	{
+		float		v = c[rows[q]];
+
+		if (!isfinite(v))
+			for (e = qs->miss + qs->gf_miss[k], end = qs->miss + qs->gf_miss[k + 1]; e < end; e++)
+				w[e->tree * QS_LANES + q] &= e->mask;
+		if (qs->gf_nl[k] > 0)
+			for (qs_codes(qs, k, v, &e, &end); e < end; e++)
+				w[e->tree * QS_LANES + q] &= e->mask;
+	}
+}
+
 /*
- * qs_lanes scores QS_LANES rows at once (rows[q] into o[q]): the words of
- * the rows sit side by side (two AVX2 registers per tree), and each
- * numeric node is tested for all the rows with vector compares, scanning
- * a feature's lists as far as the largest (smallest) finite value of the
- * rows needs; a missing value compares false with every threshold.
- * Missing values and categorical codes then fail their lists per row as
- * in qs_row.  Compiled for AVX2, called only when the CPU has it.
+ * qs_lanes_values loads group feature k's values of the rows into xs
+ * (NaN when missing) and their finite range into *lo, *hi; false when
+ * the feature has no numeric node.
  */
+static inline int
+qs_lanes_values(const aml_tree_qs *qs, int k, const float *c,
+				const int64_t *rows, double *xs, double *lo, double *hi)
+{
+	if (qs->gf_num[k] + 1 == qs->gf_numd[k] && qs->gf_numd[k] + 1 == qs->gf_num[k + 1])
+		return 0;
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (int q = 0; q < QS_LANES; q++)
+	{
+		float		v = c[rows[q]];
+
+		if (isfinite(v))
+		{
+			xs[q] = v;
+			*lo = v < *lo ? v : *lo;
+			*hi = v > *hi ? v : *hi;
+		}
+		else
+			xs[q] = NAN;
+	}
+	return 1;
+}
+
+/* qs_lanes_avx2 scores QS_LANES rows (rows[q] into o[q]) with AVX2. */
 __attribute__((target("avx2")))
 static void
-qs_lanes(const aml_tree_pack *p, const aml_dataset *ds, const int64_t *rows,
-		 double *const *o)
+qs_lanes_avx2(const aml_tree_pack *p, const aml_dataset *ds,
+			  const int64_t *rows, double *const *o)
 {
 	const aml_tree_qs *qs = p->qs;
 	const float *const *col = ds->col;
@@ -706,53 +761,19 @@ qs_lanes(const aml_tree_pack *p, const aml_dataset *ds, const int64_t *rows,
 
 		for (int t = 0; t < nt * QS_LANES; t++)
 			w[t] = ~(uint64_t) 0;
-		/*
-		 * Missing values and categories first, one row at a time: scalar
-		 * updates of words that vector code rereads later would stall.
-		 */
+		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
+			qs_lanes_scalar(qs, k, col[qs->gf_feat[k]], rows, w);
 		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
 		{
-			const float *c = col[qs->gf_feat[k]];
-			const qs_ent *e,
-					   *end;
-
-			for (int q = 0; q < QS_LANES; q++)
-			{
-				float		v = c[rows[q]];
-
-				if (!isfinite(v))
-					for (e = qs->miss + qs->gf_miss[k], end = qs->miss + qs->gf_miss[k + 1]; e < end; e++)
-						w[e->tree * QS_LANES + q] &= e->mask;
-				if (qs->gf_nl[k] > 0)
-					for (qs_codes(qs, k, v, &e, &end); e < end; e++)
-						w[e->tree * QS_LANES + q] &= e->mask;
-			}
-		}
-		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
-		{
-			const float *c = col[qs->gf_feat[k]];
 			double		xs[QS_LANES];
-			double		lo = INFINITY,
-						hi = -INFINITY;
+			double		lo,
+						hi;
 			__m256d		x0,
 						x1;
 			const qs_ent *e;
 
-			if (qs->gf_num[k] + 1 == qs->gf_numd[k] && qs->gf_numd[k] + 1 == qs->gf_num[k + 1])
-				continue;		/* no numeric node */
-			for (int q = 0; q < QS_LANES; q++)
-			{
-				float		v = c[rows[q]];
-
-				if (isfinite(v))
-				{
-					xs[q] = v;
-					lo = v < lo ? v : lo;
-					hi = v > hi ? v : hi;
-				}
-				else
-					xs[q] = NAN;
-			}
+			if (!qs_lanes_values(qs, k, col[qs->gf_feat[k]], rows, xs, &lo, &hi))
+				continue;
 			x0 = _mm256_loadu_pd(xs);
 			x1 = _mm256_loadu_pd(xs + 4);
 			for (e = qs->num + qs->gf_num[k]; e->thr < hi; e++)
@@ -798,8 +819,14 @@ aml_tree_qs_add(const aml_tree_pack *p, const aml_dataset *ds,
 	int64_t		i = 0;
 
 #ifdef QS_LANES
-	if (n >= QS_LANES && __builtin_cpu_supports("avx2"))
-		for (; i + QS_LANES <= n; i += QS_LANES)
+	if (n >= QS_LANES)
+	{
+		void		(*lanes) (const aml_tree_pack *, const aml_dataset *,
+							  const int64_t *, double *const *) = NULL;
+
+		if (aml_tree_qs_simd >= 1 && __builtin_cpu_supports("avx2"))
+			lanes = qs_lanes_avx2;
+		for (; lanes && i + QS_LANES <= n; i += QS_LANES)
 		{
 			int64_t		rows[QS_LANES];
 			double	   *o[QS_LANES];
@@ -809,8 +836,9 @@ aml_tree_qs_add(const aml_tree_pack *p, const aml_dataset *ds,
 				rows[q] = idx ? idx[i + q] : i + q;
 				o[q] = out + (size_t) (i + q) * n_outputs;
 			}
-			qs_lanes(p, ds, rows, o);
+			lanes(p, ds, rows, o);
 		}
+	}
 #endif
 	for (; i < n; i++)
 		qs_row(p, ds, idx ? idx[i] : i, out + (size_t) i * n_outputs);

@@ -287,9 +287,17 @@ run_case(const qcase *c, uint64_t seed)
 		CHECK((p->qs != NULL) == c->want_qs);
 		qds_init(&sc, NSCORE);
 		make_score(&sc, p, seed + 1);
-		if (!same_as_reference(p, &sc, no))
-			fprintf(stderr, "  %s: scores differ from the reference walk\n", c->what);
-		CHECK(same_as_reference(p, &sc, no));
+		/* the vector block kernel (where the CPU has it) and the scalar one */
+		for (aml_tree_qs_simd = 1; aml_tree_qs_simd >= 0; aml_tree_qs_simd--)
+		{
+			int			same = same_as_reference(p, &sc, no);
+
+			if (!same)
+				fprintf(stderr, "  %s: kernel %d: scores differ from the reference walk\n",
+						c->what, aml_tree_qs_simd);
+			CHECK(same);
+		}
+		aml_tree_qs_simd = 1;
 		qds_free(&sc);
 	}
 	c->ops->free_state(&env, st);
