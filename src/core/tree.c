@@ -33,7 +33,9 @@
  * Prediction works on raw float features: the pack stores float
  * thresholds equal to bin edges, so a training row takes the same path at
  * prediction as during growth.  A finished pack also gets a 16-byte node
- * layout walked by several rows in lockstep (aml_tree_pack_finish).
+ * layout walked by several rows in lockstep and, when every tree has at
+ * most 64 leaves, the bitvector layout of treeqs.c, which prediction
+ * prefers (aml_tree_pack_finish).
  *
  * Everything is deterministic for a given input and seed; ties break
  * towards the lower feature, threshold and node index.

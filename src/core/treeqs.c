@@ -6,25 +6,36 @@
  *
  * Instead of walking every tree node by node (a chain of dependent loads
  * and hard-to-predict branches), a row is scored feature by feature.
- * Number each tree's leaves left to right; an internal node whose test
- * fails for the row (the row goes right) rules out every leaf of its left
- * subtree, so its "mask" clears those bits.  AND-ing the masks of all the
- * failing nodes into a per-tree word that starts all ones leaves the exit
- * leaf as the lowest set bit: every leaf left of it sits in the left
- * subtree of a failing node on its path, and the exit leaf itself is in
- * no failing node's left subtree.
+ * Order each tree's leaves so that at every internal node the leaves under
+ * one child (its "first" child) come before those under the other; a node
+ * the row fails (the row goes to its second child) rules out every leaf
+ * under its first child, so its "mask" clears those bits.  AND-ing the
+ * masks of all the failing nodes into a per-tree word that starts all ones
+ * leaves the exit leaf as the lowest set bit: every leaf before it sits
+ * under the first child of a failing node on its path, and the exit leaf
+ * itself is under no failing node's first child.
  *
- * The failing nodes are found without walking: a numeric node fails when
- * thr < x, so each feature keeps its numeric nodes sorted by threshold
- * and a row's value scans them from the smallest until a threshold is >=
- * x (a +Inf sentinel ends the scan).  A missing value (NaN or +-Inf)
- * fails exactly the nodes that send missing values right, kept in a
- * second list per feature.  Categorical nodes are few; each is tested as
- * the walk would test it.  Trees are grouped QS_GROUP at a time so that
- * the per-tree words fit on the stack.
+ * The failing nodes are found without walking.  A numeric node sends x <=
+ * thr left; when its left child comes first it fails when thr < x, so such
+ * nodes are kept per feature sorted by threshold and a row's value scans
+ * them upwards until a threshold is >= x (a +Inf sentinel ends the scan);
+ * when its right child comes first it fails when thr >= x, scanned
+ * downwards from the largest threshold (a -Inf sentinel).  The first child
+ * is the one more training rows reached (cover), so that a row fails few
+ * nodes.  A missing value (NaN or +-Inf) fails exactly the nodes that send
+ * missing values to their second child, kept in a third list.  For a
+ * categorical feature each code (and one extra code for missing, unseen or
+ * malformed ones) has the list of nodes it fails, the first child being
+ * the side more codes go to.  Lists hold one entry per tree where nodes of
+ * the same tree can be merged.  Trees are grouped QS_GROUP at a time so
+ * that the per-tree words fit on the stack.
+ *
+ * Blocks of rows use the same lists eight rows at a time, comparing a
+ * threshold with the eight values in AVX2 registers where the CPU has it.
  *
  * The result is the leaf the walk reaches, so scores are bit-identical to
- * the walk's (leaf values are added per row in tree order either way).
+ * the walk's (leaf values are added per row in tree order either way);
+ * test_treeqs.c checks it for every learner.
  *
  *-------------------------------------------------------------------------
  */
