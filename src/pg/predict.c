@@ -821,7 +821,9 @@ automl_predict_batch(PG_FUNCTION_ARGS)
 	per_query = rsinfo->econtext->ecxt_per_query_memory;
 	old = MemoryContextSwitchTo(per_query);
 	bd.rdesc = CreateTupleDescCopy(rdesc);
-	bd.store = tuplestore_begin_heap(true, false, work_mem);
+	/* backward reads only when the caller needs them (they cost a length word a row) */
+	bd.store = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+									 false, work_mem);
 	MemoryContextSwitchTo(old);
 
 	bd.m = AmlModelLoad(name, 0, &model_id);
