@@ -306,6 +306,26 @@ encode_rows(const aml_model *m, int n, const double *in, float *cols, size_t str
 {
 	int			ni = m->n_inputs;
 
+	/* one row of numeric and categorical inputs: no inner loops */
+	if (n == 1 && stride == 1 && m->n_feat == ni)
+	{
+		for (int i = 0; i < ni; i++)
+		{
+			const aml_input *inp = &m->inputs[i];
+			double		v = in[i];
+			float	   *dst = cols + inp->feat_start;
+
+			if (inp->kind == AML_COL_NUMERIC)
+				*dst = isfinite(v) ? (float) v : NAN;
+			else if (isnan(v))
+				*dst = NAN;
+			else if (v < 0 || v >= inp->n_levels)
+				*dst = (float) inp->n_levels;	/* other / unseen */
+			else
+				*dst = (float) (int32_t) v;
+		}
+		return;
+	}
 	for (int i = 0; i < ni; i++)
 	{
 		const aml_input *inp = &m->inputs[i];
