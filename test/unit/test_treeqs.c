@@ -318,6 +318,7 @@ test_learners(void)
 		{"gbdt, binary, 2 leaves, 600 trees", AML_ALGO_GBDT, &aml_gbdt_ops, AML_TASK_BINARY, 2, 600, 2, 1},
 		{"gbdt, regression, 65 leaves", AML_ALGO_GBDT, &aml_gbdt_ops, AML_TASK_REGRESSION, 0, 5, 65, 0},
 		{"random forest, binary, 40 leaves", AML_ALGO_RANDOM_FOREST, &aml_forest_ops, AML_TASK_BINARY, 2, 20, 40, 1},
+		{"random forest, multiclass, 30 leaves", AML_ALGO_RANDOM_FOREST, &aml_forest_ops, AML_TASK_MULTICLASS, 3, 10, 30, 1},
 		{"random forest, multiclass, unlimited", AML_ALGO_RANDOM_FOREST, &aml_forest_ops, AML_TASK_MULTICLASS, 3, 10, 0, 0},
 		{"extra trees, regression, 50 leaves", AML_ALGO_EXTRA_TREES, &aml_extra_trees_ops, AML_TASK_REGRESSION, 0, 20, 50, 1},
 		{"extra trees, binary, unlimited", AML_ALGO_EXTRA_TREES, &aml_extra_trees_ops, AML_TASK_BINARY, 2, 10, 0, 0},
