@@ -49,6 +49,7 @@ int			aml_tree_qs_simd = 1;
 #define QS_MAX_LEAVES 64
 #define QS_MIN_CAT_CAP 65536		/* per-code entries always allowed */
 #define QS_CAT_PER_NODE 8		/* else at most this many per pack node */
+#define QS_CAT_WORK 16			/* (node, code) pairs examined per entry allowed */
 
 /* a numeric node (sorted by thr) or a node failing on a missing value */
 typedef struct qs_ent
@@ -270,6 +271,7 @@ qs_cat_codes(aml_env *env, const aml_tree_pack *p, aml_tree_qs *qs)
 	int			n_gf = qs->group_f0[qs->n_groups];
 	int64_t		n_off = 0,
 				n_ent = 0,
+				work = 0,
 				cap = (int64_t) p->n_nodes * QS_CAT_PER_NODE;
 
 	if (cap < QS_MIN_CAT_CAP)
@@ -288,6 +290,10 @@ qs_cat_codes(aml_env *env, const aml_tree_pack *p, aml_tree_qs *qs)
 		qs->gf_nl[k] = qs->cat[a].n_levels;
 		qs->gf_code[k] = (int32_t) n_off;
 		n_off += qs->gf_nl[k] + 2;
+		/* bound the work of building too, whatever the pack holds */
+		work += (int64_t) (b - a) * (qs->gf_nl[k] + 1);
+		if (n_off > cap || work > QS_CAT_WORK * cap)
+			return 1;
 		for (int32_t i = a; i < b; i++)
 			for (int32_t c = 0; c <= qs->gf_nl[k]; c++)
 				n_ent += qs_code_fails(p, &qs->cat[i], c);
