@@ -87,6 +87,20 @@ SELECT bool_and(b.prediction = r.prediction AND b.probability = r.p) AS multicla
   JOIN (SELECT row_number() OVER (ORDER BY island, year, bill_length_mm, body_mass_g) AS i, automl_predict('penguins_species', p) AS prediction,
 			   automl_predict_proba('penguins_species', p) AS p
 		  FROM penguins p) r USING (i);
+-- the per-row path reads the row in place: a dropped column, columns the
+-- model does not use and NULLs (numeric and categorical) are stepped over
+-- as the batch path's executor deforms them
+CREATE TEMP TABLE inplace AS
+SELECT row_number() OVER (ORDER BY state, account_length, total_day_minutes) AS k, 'pad'::text AS pad, 1.5::float8 AS x, c.*
+  FROM customers c;
+ALTER TABLE inplace DROP COLUMN x;
+UPDATE inplace SET total_day_minutes = NULL WHERE k % 5 = 0;
+UPDATE inplace SET state = NULL WHERE k % 7 = 0;
+SELECT bool_and(b.prediction = automl_predict('customers_churn', t)
+				AND abs(b.probability - greatest(automl_predict_proba('customers_churn', t), 1 - automl_predict_proba('customers_churn', t))) < 1e-12)
+		 AS in_place_equals_batch, count(*) AS rows
+  FROM (SELECT row_number() OVER () AS i, * FROM automl_predict_batch('customers_churn', 'SELECT * FROM inplace ORDER BY k')) b
+  JOIN (SELECT k AS i, t FROM inplace t) r USING (i);
 -- ids of any type come back as their text (char(n) keeps its padding, long
 -- compressed text is read whole); a NULL id is NULL
 CREATE TEMP TABLE batch_ids AS

@@ -298,18 +298,38 @@ aml_model_schema(const aml_model *m, aml_dataset *ds)
 }
 
 /*
- * aml_model_encode_block writes base features for n raw rows into cols,
- * column j at cols + j * AML_BLOCK.
+ * encode_rows writes base features for n raw rows into cols, feature j's
+ * value of row r at cols[j * stride + r].
  */
-void
-aml_model_encode_block(const aml_model *m, int n, const double *in, float *cols)
+static void
+encode_rows(const aml_model *m, int n, const double *in, float *cols, size_t stride)
 {
 	int			ni = m->n_inputs;
 
+	/* one row of numeric and categorical inputs: no inner loops */
+	if (n == 1 && stride == 1 && m->n_feat == ni)
+	{
+		for (int i = 0; i < ni; i++)
+		{
+			const aml_input *inp = &m->inputs[i];
+			double		v = in[i];
+			float	   *dst = cols + inp->feat_start;
+
+			if (inp->kind == AML_COL_NUMERIC)
+				*dst = isfinite(v) ? (float) v : NAN;
+			else if (isnan(v))
+				*dst = NAN;
+			else if (v < 0 || v >= inp->n_levels)
+				*dst = (float) inp->n_levels;	/* other / unseen */
+			else
+				*dst = (float) (int32_t) v;
+		}
+		return;
+	}
 	for (int i = 0; i < ni; i++)
 	{
 		const aml_input *inp = &m->inputs[i];
-		float	   *dst = cols + (size_t) inp->feat_start * AML_BLOCK;
+		float	   *dst = cols + (size_t) inp->feat_start * stride;
 
 		switch (inp->kind)
 		{
@@ -340,11 +360,21 @@ aml_model_encode_block(const aml_model *m, int n, const double *in, float *cols)
 					{
 						double		v = aml_dt_part_value(in[(size_t) r * ni + i], (aml_dt_part) p);
 
-						dst[(size_t) p * AML_BLOCK + r] = isfinite(v) ? (float) v : NAN;
+						dst[(size_t) p * stride + r] = isfinite(v) ? (float) v : NAN;
 					}
 				break;
 		}
 	}
+}
+
+/*
+ * aml_model_encode_block writes base features for n raw rows into cols,
+ * column j at cols + j * AML_BLOCK.
+ */
+void
+aml_model_encode_block(const aml_model *m, int n, const double *in, float *cols)
+{
+	encode_rows(m, n, in, cols, AML_BLOCK);
 }
 
 aml_task
@@ -430,11 +460,16 @@ aml_model_predict(const aml_model *m, int64_t n, const double *in,
 	const float **ptrs = (const float **) ((char *) scratch +
 										   (size_t) m->n_feat * AML_BLOCK * sizeof(float));
 	double	   *tmp = (double *) ((char *) ptrs + (size_t) (m->n_feat + 1) * sizeof(float *));
+	size_t		stride;
 	aml_dataset ds;
 
-	/* align tmp to 8 bytes (ptrs already is) */
+	/*
+	 * One row (per-row scoring in SQL) is encoded contiguously, so that its
+	 * features share a few cache lines; blocks are column-major.
+	 */
+	stride = n == 1 ? 1 : AML_BLOCK;
 	for (int j = 0; j < m->n_feat; j++)
-		ptrs[j] = cols + (size_t) j * AML_BLOCK;
+		ptrs[j] = cols + (size_t) j * stride;
 	aml_model_schema(m, &ds);
 	ds.col = ptrs;
 
@@ -443,7 +478,7 @@ aml_model_predict(const aml_model *m, int64_t n, const double *in,
 		int			b = (int) (n - start < AML_BLOCK ? n - start : AML_BLOCK);
 		double	   *o = out + start * no;
 
-		aml_model_encode_block(m, b, in + start * m->n_inputs, cols);
+		encode_rows(m, b, in + start * m->n_inputs, cols, stride);
 		ds.n_rows = b;
 		if (m->n_members == 1)
 		{

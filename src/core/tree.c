@@ -33,7 +33,9 @@
  * Prediction works on raw float features: the pack stores float
  * thresholds equal to bin edges, so a training row takes the same path at
  * prediction as during growth.  A finished pack also gets a 16-byte node
- * layout walked by several rows in lockstep (aml_tree_pack_finish).
+ * layout walked by several rows in lockstep and, when every tree has at
+ * most 64 leaves, the bitvector layout of treeqs.c, which prediction
+ * prefers (aml_tree_pack_finish).
  *
  * Everything is deterministic for a given input and seed; ties break
  * towards the lower feature, threshold and node index.
@@ -278,6 +280,7 @@ aml_tree_pack_free(aml_env *env, aml_tree_pack *p)
 	aml_free(env, p->gain);
 	aml_free(env, p->cat_bits);
 	aml_free(env, p->pn);
+	aml_tree_qs_free(env, p->qs);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -425,6 +428,8 @@ int
 aml_tree_pack_finish(aml_env *env, aml_tree_pack *p)
 {
 	p->n_pn = 0;
+	aml_tree_qs_free(env, p->qs);
+	p->qs = NULL;
 	if (p->n_feat < 1 || p->n_nodes < 1)
 		return 0;
 	aml_free(env, p->pn);
@@ -455,6 +460,9 @@ aml_tree_pack_finish(aml_env *env, aml_tree_pack *p)
 		q->left = p->left[i];
 		q->right = p->right[i];
 	}
+	/* without memory for the bitvector layout the lockstep walk serves */
+	if (aml_tree_qs_build(env, p, &p->qs) != 0)
+		p->qs = NULL;
 	p->n_pn = p->n_nodes;
 	return 0;
 }
@@ -601,6 +609,13 @@ aml_tree_pack_add(const aml_tree_pack *p, const aml_dataset *ds,
 				  const int64_t *idx, int64_t n, double *out, int n_outputs)
 {
 	int			fast = p->pn != NULL && p->n_pn == p->n_nodes && p->n_nodes > 0;
+
+	/* trees of at most 64 leaves: the bitvector traversal (treeqs.c) */
+	if (fast && p->qs != NULL)
+	{
+		aml_tree_qs_add(p, ds, idx, n, out, n_outputs);
+		return;
+	}
 
 	/*
 	 * A few rows (per-row scoring in SQL): walk PN_LANES trees of one row in

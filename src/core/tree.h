@@ -97,6 +97,8 @@ typedef struct aml_tree_pack
 	/* prediction layout, derived (aml_tree_pack_finish), not serialized */
 	struct aml_pnode *pn;
 	int			n_pn;			/* nodes in pn; used only when == n_nodes */
+	struct aml_tree_qs *qs;		/* bitvector layout (treeqs.c), or NULL;
+								 * valid with pn */
 } aml_tree_pack;
 
 /*
@@ -127,6 +129,26 @@ typedef struct aml_pnode
  * Any later change to the pack drops the layout until the next call.
  */
 int			aml_tree_pack_finish(aml_env *env, aml_tree_pack *p);
+
+/*
+ * aml_tree_qs: the bitvector layout of a pack whose trees all have at most
+ * 64 leaves (treeqs.c).  aml_tree_qs_build makes it (*out NULL when the
+ * pack does not qualify; -1 when out of memory); aml_tree_qs_add scores
+ * rows with it exactly like aml_tree_pack_add.
+ */
+typedef struct aml_tree_qs aml_tree_qs;
+/*
+ * aml_tree_qs_simd says whether blocks may use the AVX2 kernel where the
+ * CPU has it: 1 (default) or 0 (tests and benchmarks compare; scores are
+ * identical either way).
+ */
+extern int	aml_tree_qs_simd;
+int			aml_tree_qs_build(aml_env *env, const aml_tree_pack *p,
+							  aml_tree_qs **out);
+void		aml_tree_qs_free(aml_env *env, aml_tree_qs *qs);
+void		aml_tree_qs_add(const aml_tree_pack *p, const aml_dataset *ds,
+							const int64_t *idx, int64_t n, double *out,
+							int n_outputs);
 
 /* aml_tree_pack_init makes an empty pack for a schema; 0 or -1 on OOM. */
 int			aml_tree_pack_init(aml_env *env, aml_tree_pack *p,

@@ -233,6 +233,9 @@ typedef struct RowMapper
 	int		   *attno;			/* per model input: 0-based attribute */
 	InRead	   *read;
 	FmgrInfo   *out;
+	int		   *input_of;		/* per attribute: its model input, or -1 */
+	int			last_att;		/* attributes 0..last_att-1 hold every input */
+	bool		one_per_att;	/* no attribute feeds two inputs */
 } RowMapper;
 
 static InRead
@@ -332,8 +335,100 @@ MapperCreate(aml_model *m, TupleDesc desc, MemoryContext cxt, const char *name)
 		rm->attno[i] = found;
 		rm->read[i] = r;
 	}
+	rm->input_of = palloc(sizeof(int) * (desc->natts + 1));
+	for (int a = 0; a < desc->natts; a++)
+		rm->input_of[a] = -1;
+	rm->last_att = 0;
+	rm->one_per_att = true;
+	for (int i = 0; i < ni; i++)
+	{
+		if (rm->input_of[rm->attno[i]] >= 0)
+			rm->one_per_att = false;
+		rm->input_of[rm->attno[i]] = i;
+		rm->last_att = Max(rm->last_att, rm->attno[i] + 1);
+	}
 	MemoryContextSwitchTo(old);
 	return rm;
+}
+
+/*
+ * ConvertValue turns the non-null value d of model input i into its raw
+ * input value.
+ */
+static inline double
+ConvertValue(const RowMapper *rm, int i, Datum d)
+{
+	aml_model  *m = rm->model;
+	double		v;
+
+	switch (rm->read[i])
+	{
+		case IN_INT2:
+			v = DatumGetInt16(d);
+			break;
+		case IN_INT4:
+			v = DatumGetInt32(d);
+			break;
+		case IN_INT8:
+			v = (double) DatumGetInt64(d);
+			break;
+		case IN_FLOAT4:
+			v = DatumGetFloat4(d);
+			break;
+		case IN_FLOAT8:
+			v = DatumGetFloat8(d);
+			break;
+		case IN_NUMERIC:
+			v = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+			break;
+		case IN_BOOL:
+			if (aml_model_input_kind(m, i) == AML_COL_CATEGORICAL)
+				v = DatumGetBool(d) ? aml_model_input_code(m, i, "true", 4)
+					: aml_model_input_code(m, i, "false", 5);
+			else
+				v = DatumGetBool(d) ? 1.0 : 0.0;
+			break;
+		case IN_TEXT:
+		case IN_BPCHAR:
+			{
+				text	   *tx = DatumGetTextPP(d);
+				size_t		len = VARSIZE_ANY_EXHDR(tx);
+				const char *s = VARDATA_ANY(tx);
+
+				if (rm->read[i] == IN_BPCHAR)
+					while (len > 0 && s[len - 1] == ' ')
+						len--;
+				v = aml_model_input_code(m, i, s, len);
+				if ((Pointer) tx != DatumGetPointer(d))
+					pfree(tx);
+				break;
+			}
+		case IN_OUTPUT:
+			{
+				char	   *s = OutputFunctionCall((FmgrInfo *) &rm->out[i], d);
+
+				v = aml_model_input_code(m, i, s, strlen(s));
+				pfree(s);
+				break;
+			}
+		case IN_DATE:
+			{
+				DateADT		dt = DatumGetDateADT(d);
+
+				v = DATE_NOT_FINITE(dt) ? NAN : (double) dt * 86400.0;
+				break;
+			}
+		case IN_TIMESTAMP:
+			{
+				Timestamp	ts = DatumGetTimestamp(d);
+
+				v = TIMESTAMP_NOT_FINITE(ts) ? NAN : (double) ts / 1e6;
+				break;
+			}
+		default:
+			v = NAN;
+	}
+	return v;
 }
 
 /*
@@ -342,88 +437,52 @@ MapperCreate(aml_model *m, TupleDesc desc, MemoryContext cxt, const char *name)
 void
 MapperConvert(const RowMapper *rm, const Datum *values, const bool *nulls, double *in)
 {
-	aml_model  *m = rm->model;
-
 	for (int i = 0; i < rm->n_inputs; i++)
 	{
 		int			a = rm->attno[i];
-		Datum		d = values[a];
-		double		v;
 
-		if (nulls[a])
+		in[i] = nulls[a] ? NAN : ConvertValue(rm, i, values[a]);
+	}
+}
+
+/*
+ * MapperConvertTuple reads the model's raw inputs straight from a composite
+ * datum (a row of desc's type), walking its attributes once, up to the
+ * last one the model uses, as heap_deform_tuple would but converting only
+ * the attributes the model uses and storing nothing else.  False (nothing
+ * read) when the datum has fewer attributes than that (older rows of a
+ * type that gained columns): the caller then deforms it in full.
+ */
+static bool
+MapperConvertTuple(const RowMapper *rm, TupleDesc desc, HeapTupleHeader tup, double *in)
+{
+	bool		hasnulls = (tup->t_infomask & HEAP_HASNULL) != 0;
+	bits8	   *bp = tup->t_bits;
+	char	   *tp = (char *) tup + tup->t_hoff;
+	uint32		off = 0;
+
+	if (!rm->one_per_att || HeapTupleHeaderGetNatts(tup) < rm->last_att)
+		return false;
+	for (int a = 0; a < rm->last_att; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+		int			i = rm->input_of[a];
+
+		if (hasnulls && att_isnull(a, bp))
 		{
-			in[i] = NAN;
+			if (i >= 0)
+				in[i] = NAN;
 			continue;
 		}
-		switch (rm->read[i])
-		{
-			case IN_INT2:
-				v = DatumGetInt16(d);
-				break;
-			case IN_INT4:
-				v = DatumGetInt32(d);
-				break;
-			case IN_INT8:
-				v = (double) DatumGetInt64(d);
-				break;
-			case IN_FLOAT4:
-				v = DatumGetFloat4(d);
-				break;
-			case IN_FLOAT8:
-				v = DatumGetFloat8(d);
-				break;
-			case IN_NUMERIC:
-				v = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
-				break;
-			case IN_BOOL:
-				if (aml_model_input_kind(m, i) == AML_COL_CATEGORICAL)
-					v = DatumGetBool(d) ? aml_model_input_code(m, i, "true", 4)
-						: aml_model_input_code(m, i, "false", 5);
-				else
-					v = DatumGetBool(d) ? 1.0 : 0.0;
-				break;
-			case IN_TEXT:
-			case IN_BPCHAR:
-				{
-					text	   *tx = DatumGetTextPP(d);
-					size_t		len = VARSIZE_ANY_EXHDR(tx);
-					const char *s = VARDATA_ANY(tx);
-
-					if (rm->read[i] == IN_BPCHAR)
-						while (len > 0 && s[len - 1] == ' ')
-							len--;
-					v = aml_model_input_code(m, i, s, len);
-					if ((Pointer) tx != DatumGetPointer(d))
-						pfree(tx);
-					break;
-				}
-			case IN_OUTPUT:
-				{
-					char	   *s = OutputFunctionCall((FmgrInfo *) &rm->out[i], d);
-
-					v = aml_model_input_code(m, i, s, strlen(s));
-					pfree(s);
-					break;
-				}
-			case IN_DATE:
-				{
-					DateADT		dt = DatumGetDateADT(d);
-
-					v = DATE_NOT_FINITE(dt) ? NAN : (double) dt * 86400.0;
-					break;
-				}
-			case IN_TIMESTAMP:
-				{
-					Timestamp	ts = DatumGetTimestamp(d);
-
-					v = TIMESTAMP_NOT_FINITE(ts) ? NAN : (double) ts / 1e6;
-					break;
-				}
-			default:
-				v = NAN;
-		}
-		in[i] = v;
+		if (att->attlen == -1)
+			off = att_align_pointer(off, att->attalign, -1, tp + off);
+		else
+			off = att_align_nominal(off, att->attalign);
+		if (i >= 0)
+			in[i] = ConvertValue(rm, i, fetchatt(att, tp + off));
+		off = att_addlength_pointer(off, att->attlen, tp + off);
 	}
+	return true;
 }
 
 /* Per call site state of automl_predict / automl_predict_proba. */
@@ -456,10 +515,12 @@ ModelStillCached(aml_model *m, int64 id)
 /*
  * PredictRow scores one row and returns a pointer to its outputs.  The
  * model is resolved once per statement and call site; the row type is
- * mapped once per row type.
+ * mapped once per row type.  The inputs are read from the datum in place
+ * unless keep_values asks for the row's deformed values in ps->values and
+ * ps->nulls (automl_explain prints them).
  */
 static double *
-PredictRow(FunctionCallInfo fcinfo, text *name_t, HeapTupleHeader row)
+PredictRow(FunctionCallInfo fcinfo, text *name_t, HeapTupleHeader row, bool keep_values)
 {
 	PredictState *ps = fcinfo->flinfo->fn_extra;
 	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
@@ -508,12 +569,16 @@ PredictRow(FunctionCallInfo fcinfo, text *name_t, HeapTupleHeader row)
 		ps->tuptypmod = HeapTupleHeaderGetTypMod(row);
 	}
 
-	tup.t_len = HeapTupleHeaderGetDatumLength(row);
-	ItemPointerSetInvalid(&tup.t_self);
-	tup.t_tableOid = InvalidOid;
-	tup.t_data = row;
-	heap_deform_tuple(&tup, ps->desc, ps->values, ps->nulls);
-	MapperConvert(ps->mapper, ps->values, ps->nulls, ps->in);
+	/* the inputs straight from the datum, unless the caller needs its values */
+	if (keep_values || !MapperConvertTuple(ps->mapper, ps->desc, row, ps->in))
+	{
+		tup.t_len = HeapTupleHeaderGetDatumLength(row);
+		ItemPointerSetInvalid(&tup.t_self);
+		tup.t_tableOid = InvalidOid;
+		tup.t_data = row;
+		heap_deform_tuple(&tup, ps->desc, ps->values, ps->nulls);
+		MapperConvert(ps->mapper, ps->values, ps->nulls, ps->in);
+	}
 	aml_model_predict(ps->model, 1, ps->in, ps->outv, ps->scratch);
 	return ps->outv;
 }
@@ -537,7 +602,7 @@ automl_predict(PG_FUNCTION_ARGS)
 				 errmsg("automl_predict needs a row as its second argument"),
 				 errhint("Pass the table alias, e.g. SELECT automl_predict('m', t) FROM t.")));
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
-	o = PredictRow(fcinfo, name, row);
+	o = PredictRow(fcinfo, name, row, false);
 	ps = fcinfo->flinfo->fn_extra;
 	k = aml_model_decide(ps->model, o);
 	if (k < 0)
@@ -588,7 +653,7 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 				 errmsg("automl_predict_proba needs a row as its second argument"),
 				 errhint("Pass the table alias, e.g. SELECT automl_predict_proba('m', t) FROM t.")));
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
-	o = PredictRow(fcinfo, PG_GETARG_TEXT_PP(0), row);
+	o = PredictRow(fcinfo, PG_GETARG_TEXT_PP(0), row, false);
 	ps = fcinfo->flinfo->fn_extra;
 	m = ps->model;
 	name = ps->name;
@@ -821,7 +886,9 @@ automl_predict_batch(PG_FUNCTION_ARGS)
 	per_query = rsinfo->econtext->ecxt_per_query_memory;
 	old = MemoryContextSwitchTo(per_query);
 	bd.rdesc = CreateTupleDescCopy(rdesc);
-	bd.store = tuplestore_begin_heap(true, false, work_mem);
+	/* backward reads only when the caller needs them (they cost a length word a row) */
+	bd.store = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+									 false, work_mem);
 	MemoryContextSwitchTo(old);
 
 	bd.m = AmlModelLoad(name, 0, &model_id);
@@ -1054,7 +1121,7 @@ automl_explain(PG_FUNCTION_ARGS)
 				 errmsg("top_k must be at least 1"),
 				 errhint("Pass NULL for every column.")));
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
-	o = PredictRow(fcinfo, PG_GETARG_TEXT_PP(0), row);
+	o = PredictRow(fcinfo, PG_GETARG_TEXT_PP(0), row, true);
 	ps = fcinfo->flinfo->fn_extra;
 	m = ps->model;
 	ni = aml_model_n_inputs(m);

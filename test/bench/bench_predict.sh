@@ -23,7 +23,9 @@
 #                 latency from pgbench's per-transaction log.
 #
 # and prints a table of times and ratios with the issue's targets: b/a <=
-# 2.5 (stretch 1.5), c/b >= 30, b/d >= 1.6, b/e >= 1.5.  Medians of
+# 2.5 (stretch 1.5), c/b >= 30, b/d >= 1.6, b/e >= 1.5; and b/a, b/e again
+# from the CPU seconds of the serial statements' backends (/proc), which a
+# shared machine's load moves less than the wall times.  Medians of
 # BENCH_REPS repetitions, each statement in its own session after an
 # untimed statement that loads the model into that session (automl's
 # backend cache, PL/Python's GD), in an order that rotates between
@@ -355,7 +357,8 @@ stats() {
 	psql_val "SELECT coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY wall), 0) || '|' ||
 		coalesce(min(wall), 0) || '|' || coalesce(max(wall), 0) || '|' ||
 		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY value), 0) || '|' ||
-		coalesce(max(value) - min(value), 0)
+		coalesce(max(value) - min(value), 0) || '|' ||
+		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu), -1)
 		FROM bench_results WHERE rep > 0 AND kind = '$1'"
 }
 
@@ -417,6 +420,15 @@ END {
 	printf "%-44s %10.2f %14s %8s\n", sprintf("b/d  serial / %d workers", workers), b / dd, ">= 1.6", verdict(b / dd >= 1.6)
 	printf "%-44s %10.2f %14s %8s\n", "b/e  per-row / batch", b / e, ">= 1.5", verdict(b / e >= 1.5)
 	printf "%-44s %10.2f %14s\n", "a/(floor, parallel): the scan alone", a / ap, "(info)"
+	# CPU seconds of the backends of the serial statements: on a shared machine
+	# they move less with the load than the wall times
+	ca = d["floor", 6]; cb = d["row", 6]; ce = d["batch", 6]
+	if (ca > 0 && cb > 0 && ce > 0) {
+		print ""
+		printf "CPU seconds of the backend (serial statements, medians): floor %.2f, per-row %.2f, batch %.2f\n", ca, cb, ce
+		printf "%-44s %10.2f %14s %8s\n", "b/a  per-row / floor, CPU", cb / ca, "<= 2.5", verdict(cb / ca <= 2.5)
+		printf "%-44s %10.2f %14s %8s\n", "b/e  per-row / batch, CPU", cb / ce, ">= 1.5", verdict(cb / ce >= 1.5)
+	}
 	rs = d["row", 4]; ps = d["par", 4]; bs = d["batch", 4]
 	printf "checksum sum(p): per-row %.9g, parallel %.9g, batch %.9g (%s); PL/Python on %d rows %.9g\n",
 		rs, ps, bs, ((rs - ps) ^ 2 < (1e-9 * rs) ^ 2 && (rs - bs) ^ 2 < (1e-9 * rs) ^ 2 ? "agree" : "DIFFER"), py_rows, d["py", 4]

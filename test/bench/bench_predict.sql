@@ -21,8 +21,9 @@
 --   bench_time(kind, rep, workers, query, warm)  runs query with
 --                      max_parallel_workers_per_gather = workers after the
 --                      untimed statement warm (NULL: none) in the same
---                      session, records its elapsed seconds and its first
---                      column's value, and returns the seconds
+--                      session, records its elapsed seconds, the backend's
+--                      CPU seconds (bench_cpu) and its first column's
+--                      value, and returns the elapsed seconds
 --   bench_plan(query, workers)  EXPLAIN (ANALYZE) summary of a query: the
 --                      workers planned and launched, and whether it was
 --                      JIT-compiled
@@ -37,6 +38,7 @@ DROP TABLE IF EXISTS bench_results;
 DROP FUNCTION IF EXISTS bench_generate;
 DROP FUNCTION IF EXISTS bench_floor_query;
 DROP FUNCTION IF EXISTS bench_time;
+DROP FUNCTION IF EXISTS bench_cpu;
 DROP FUNCTION IF EXISTS bench_plan;
 
 CREATE EXTENSION IF NOT EXISTS automl;
@@ -45,7 +47,9 @@ CREATE TABLE bench_results (
 	rep integer NOT NULL,
 	kind text NOT NULL,
 	wall float8 NOT NULL,		-- elapsed seconds around the statement
-	value float8				-- the statement's first column (a checksum)
+	value float8,				-- the statement's first column (a checksum)
+	cpu float8					-- CPU seconds of the backend (its parallel
+								-- workers not included); NULL off Linux
 );
 
 -- bench_generate creates and fills bench_t with nrows rows; the column
@@ -136,6 +140,23 @@ BEGIN
 END
 $fn$;
 
+-- bench_cpu returns the CPU seconds (user + system) the backend has used,
+-- from /proc/self/stat (clock ticks of 1/100 s), or NULL where that cannot
+-- be read.  On a shared machine the CPU time moves less with the load
+-- than the wall time.
+CREATE FUNCTION bench_cpu() RETURNS float8
+LANGUAGE plpgsql AS $fn$
+DECLARE
+	f text[];
+BEGIN
+	-- the fields after the command name: state is 3, utime 14, stime 15
+	f := regexp_split_to_array(trim(regexp_replace(pg_read_file('/proc/self/stat'), '^.*\)', '')), ' ');
+	RETURN (f[12]::float8 + f[13]::float8) / 100.0;
+EXCEPTION WHEN OTHERS THEN
+	RETURN NULL;
+END
+$fn$;
+
 -- bench_time times one statement.  EXECUTE ... INTO runs the query to
 -- completion (the queries return one row) and may use parallel workers.
 CREATE FUNCTION bench_time(kind text, rep integer, workers integer, q text, warm text DEFAULT NULL)
@@ -143,6 +164,7 @@ RETURNS float8
 LANGUAGE plpgsql AS $fn$
 DECLARE
 	t0 timestamptz;
+	c0 float8;
 	s float8;
 	v text;
 BEGIN
@@ -150,10 +172,11 @@ BEGIN
 	IF warm IS NOT NULL THEN
 		EXECUTE warm;
 	END IF;
+	c0 := bench_cpu();
 	t0 := clock_timestamp();
 	EXECUTE q INTO v;
 	s := extract(epoch FROM clock_timestamp() - t0);
-	INSERT INTO bench_results VALUES (rep, kind, s, v::float8);
+	INSERT INTO bench_results VALUES (rep, kind, s, v::float8, bench_cpu() - c0);
 	RETURN s;
 END
 $fn$;
