@@ -26,7 +26,7 @@ typedef struct qds
 	const float *ccols[F];
 	aml_feat_kind kind[F];
 	int			nl[F];
-	double	   *y;
+	float	   *y;
 } qds;
 
 static int cat_levels[2] = {7, 40};
@@ -47,7 +47,7 @@ qds_init(qds *t, int64_t n)
 	t->ds.col = t->ccols;
 	t->ds.kind = t->kind;
 	t->ds.n_levels = t->nl;
-	t->y = calloc(n, sizeof(double));
+	t->y = calloc(n, sizeof(float));
 }
 
 static void
