@@ -39,7 +39,9 @@
  *	   expected to fit in the remaining budget; when none fits, the
  *	   cheapest runs and is cut at the deadline.
  *	 - With try_defaults, a learner's second trial is its default
- *	   configuration (when it is expected to fit in the remaining time).
+ *	   configuration (when it is expected to fit in the remaining time),
+ *	   and so is its next trial after each growth of its sample (a
+ *	   configuration that won on few rows is often too small for more).
  *
  * Scores are turned into losses (lower is better) internally; a NaN score
  * or a cut trial never improves anything.
@@ -761,6 +763,26 @@ run_trial(search_ctx *s, aml_trial_kind kind, aml_algo algo, const aml_params *p
 }
 
 /*
+ * all_full says whether every learner still searching runs on all rows
+ * and has tried its default configuration there.  Patience ends only such
+ * a search: a small sample's scores favour small models, and a large
+ * table's best model is often found only on all rows.
+ */
+static int
+all_full(const search_ctx *s)
+{
+	for (int i = 0; i < s->n_ls; i++)
+	{
+		const lstate *l = &s->ls[i];
+
+		if (l->started && !l->disabled && !l->converged &&
+			(l->sample < s->n_rows || l->pending_default))
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * must_stop says whether the search stops before its next trial, and why.
  */
 static int
@@ -780,7 +802,7 @@ must_stop(search_ctx *s, int main_phase, int patience, double *remaining)
 		t->stop = AML_STOP_BUDGET;
 		return 1;
 	}
-	if (main_phase && t->n_trials - s->last_improve >= patience)
+	if (main_phase && t->n_trials - s->last_improve >= patience && all_full(s))
 	{
 		t->stop = AML_STOP_PATIENCE;
 		return 1;
@@ -860,11 +882,16 @@ step_learner(search_ctx *s, lstate *l, double remaining)
 			else
 			{
 				/* the larger sample's score is the new reference */
+				aml_params	d;
+
 				l->sample = sample;
 				set_incumbent(l, &p, loss, tr->cost);
 				if (l->step < l->step_floor)
 					l->step = l->step_init;
 				tr->improved = 1;
+				/* more rows favour larger models: the default again */
+				aml_search_space_params(l->sp, 1, &d);
+				l->pending_default = s->cfg->try_defaults && !params_equal(&d, &p);
 			}
 			break;
 		case AML_TRIAL_DEFAULT:

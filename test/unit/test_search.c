@@ -5,7 +5,7 @@
  *	  search spaces, budget accounting (the last trial is cut, never
  *	  overruns), early stop on a flat landscape, step sizes, finding the
  *	  optimum of a smooth landscape, learner choice by estimated cost for
- *	  improvement, sample growth, determinism, failures and cancel; and
+ *	  improvement, sample growth, patience on large tables, determinism, failures and cancel; and
  *	  greedy ensemble selection.
  *
  *-------------------------------------------------------------------------
@@ -633,6 +633,60 @@ test_sample_growth(void)
 }
 
 /*
+ * score_big_data: on a sample the cheap gbdt configurations beat the
+ * default and every learner trails linear (0.75); on all 100000 rows
+ * gbdt's default configuration (200 trees) is the best model (0.9).
+ */
+static double
+score_big_data(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	if (algo == AML_ALGO_LINEAR)
+		return 0.75;
+	if (algo != AML_ALGO_GBDT)
+		return 0.6;
+	if (rows >= 100000)
+		return pv(p, "n_estimators") == 200 ? 0.9 : 0.7;
+	return 0.7 - 0.1 * pv(p, "n_estimators") / 2000.0;
+}
+
+/*
+ * test_patience_waits_for_all_rows: on a large table patience does not
+ * end the search while a learner still runs on a sample, and a learner
+ * that grows to a larger sample tries its default configuration again:
+ * the default, poor on a sample, is the best model on all rows.
+ */
+static void
+test_patience_waits_for_all_rows(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+	int			dflt_full = 0;
+
+	aml_env_init(&env);
+	fake_init(&f, score_big_data, 0.1);
+	f.cost_by_rows = 1;
+	config_for(&cfg, &f, BIT(AML_ALGO_LINEAR) | BIT(AML_ALGO_GBDT), 1000.0);
+	cfg.n_rows = 100000;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	for (int i = 0; i < t.n_trials; i++)
+		dflt_full += t.trials[i].algo == AML_ALGO_GBDT &&
+			t.trials[i].kind == AML_TRIAL_DEFAULT &&
+			t.trials[i].sample_rows == 100000;
+	CHECK(dflt_full == 1);
+	CHECK(t.best >= 0 && t.trials[t.best].algo == AML_ALGO_GBDT &&
+		  t.trials[t.best].score == 0.9);
+	/* it still stops early, not at the budget */
+	CHECK(t.stop == AML_STOP_PATIENCE || t.stop == AML_STOP_CONVERGED);
+	CHECK(f.clock < 500.0);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
  * run_once runs a standard search with a seed into t.
  */
 static void
@@ -967,6 +1021,7 @@ main(void)
 	RUN(test_finds_optimum);
 	RUN(test_better_curve_gets_more);
 	RUN(test_sample_growth);
+	RUN(test_patience_waits_for_all_rows);
 	RUN(test_deterministic);
 	RUN(test_failures);
 	RUN(test_cancel);
