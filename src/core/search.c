@@ -53,6 +53,8 @@
 #define SEARCH_MAX_LOOPS	100000	/* guard against a search that spins */
 #define ENSEMBLE_ROUNDS		20
 #define STEP_MAX_RATIO		4.0		/* the step grows to 4x its initial size */
+#define PATIENCE_TRIALS		2		/* trials of every learner before patience
+									 * may stop the search */
 
 /* ---------------------------------------------------------------- spaces */
 
@@ -763,20 +765,31 @@ run_trial(search_ctx *s, aml_trial_kind kind, aml_algo algo, const aml_params *p
 }
 
 /*
- * all_full says whether every learner still searching runs on all rows
- * and has tried its default configuration there.  Patience ends only such
- * a search: a small sample's scores favour small models, and a large
- * table's best model is often found only on all rows.
+ * settled says whether every learner still searching runs on all rows,
+ * has tried its default configuration there and has had PATIENCE_TRIALS
+ * trials since the last improvement of the best score.  Patience ends
+ * only such a search: a small sample's scores favour small models (a
+ * large table's best model is often found only on all rows), and cheap
+ * learners must not use up the patience before an expensive one, drawn
+ * less often, has tried to improve.
  */
 static int
-all_full(const search_ctx *s)
+settled(const search_ctx *s)
 {
+	const aml_search_trace *t = s->trace;
+
 	for (int i = 0; i < s->n_ls; i++)
 	{
 		const lstate *l = &s->ls[i];
+		int			n = 0;
 
-		if (l->started && !l->disabled && !l->converged &&
-			(l->sample < s->n_rows || l->pending_default))
+		if (!l->started || l->disabled || l->converged)
+			continue;
+		if (l->sample < s->n_rows || l->pending_default)
+			return 0;
+		for (int k = s->last_improve; k < t->n_trials && n < PATIENCE_TRIALS; k++)
+			n += t->trials[k].algo == l->algo && !t->trials[k].was_cut;
+		if (n < PATIENCE_TRIALS)
 			return 0;
 	}
 	return 1;
@@ -802,7 +815,7 @@ must_stop(search_ctx *s, int main_phase, int patience, double *remaining)
 		t->stop = AML_STOP_BUDGET;
 		return 1;
 	}
-	if (main_phase && t->n_trials - s->last_improve >= patience && all_full(s))
+	if (main_phase && t->n_trials - s->last_improve >= patience && settled(s))
 	{
 		t->stop = AML_STOP_PATIENCE;
 		return 1;

@@ -687,6 +687,58 @@ test_patience_waits_for_all_rows(void)
 }
 
 /*
+ * score_default_gbdt: gbdt's default configuration (200 trees) is the best
+ * model; the forests keep improving slowly below it (more trees, up to
+ * 0.85), the other learners are flat.
+ */
+static double
+score_default_gbdt(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	(void) rows;
+	if (algo == AML_ALGO_GBDT)
+		return pv(p, "n_estimators") == 200 ? 0.9 : 0.7;
+	if (algo == AML_ALGO_RANDOM_FOREST || algo == AML_ALGO_EXTRA_TREES)
+		return 0.8 + 0.0001 * pv(p, "n_estimators");
+	return 0.8;
+}
+
+/*
+ * test_patience_waits_for_slow_learner: cheap learners do not use up the
+ * patience alone; when patience stops the search, every learner still
+ * searching had at least two trials since the last improvement (here the
+ * slow gbdt, 50 times dearer than the others, with a patience of
+ * 10 trials).
+ */
+static void
+test_patience_waits_for_slow_learner(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+	int			after[AML_ALGO_COUNT] = {0};
+
+	aml_env_init(&env);
+	fake_init(&f, score_default_gbdt, 0.02);
+	f.cost[AML_ALGO_GBDT] = 1.0;
+	config_for(&cfg, &f, 0, 1000.0);
+	cfg.patience = 10;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.stop == AML_STOP_PATIENCE);
+	CHECK(t.best >= 0 && t.trials[t.best].algo == AML_ALGO_GBDT);
+	for (int i = t.best + 1; i < t.n_trials; i++)
+		after[t.trials[i].algo]++;
+	for (int a = AML_ALGO_LINEAR; a <= AML_ALGO_EXTRA_TREES; a++)
+		CHECK(t.converged[a] || after[a] >= 2);
+	CHECK(after[AML_ALGO_GBDT] >= 2);
+	CHECK(f.clock < 100.0);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
  * run_once runs a standard search with a seed into t.
  */
 static void
@@ -1022,6 +1074,7 @@ main(void)
 	RUN(test_better_curve_gets_more);
 	RUN(test_sample_growth);
 	RUN(test_patience_waits_for_all_rows);
+	RUN(test_patience_waits_for_slow_learner);
 	RUN(test_deterministic);
 	RUN(test_failures);
 	RUN(test_cancel);
