@@ -290,7 +290,7 @@ test_spaces(void)
 	CHECK(aml_search_space_for(AML_ALGO_ENSEMBLE) == NULL);
 	CHECK(aml_search_space_for(AML_ALGO_LINEAR)->n == 1);
 	CHECK(aml_search_space_for(AML_ALGO_DECISION_TREE)->n == 2);
-	CHECK(aml_search_space_for(AML_ALGO_GBDT)->n == 7);
+	CHECK(aml_search_space_for(AML_ALGO_GBDT)->n == 8);
 	CHECK(aml_search_space_for(AML_ALGO_RANDOM_FOREST)->n == 3);
 	CHECK(aml_search_space_for(AML_ALGO_EXTRA_TREES)->n == 3);
 	for (int a = AML_ALGO_LINEAR; a <= AML_ALGO_EXTRA_TREES; a++)
@@ -310,12 +310,13 @@ test_spaces(void)
 	}
 	sp = aml_search_space_for(AML_ALGO_GBDT);
 	aml_search_space_params(sp, 0, &p);
-	CHECK(p.n == 7);
+	CHECK(p.n == 8);
 	CHECK_NEAR(pv(&p, "n_estimators"), 10, 0);
 	CHECK_NEAR(pv(&p, "max_leaves"), 4, 0);
 	aml_search_space_params(sp, 1, &p);
 	CHECK_NEAR(pv(&p, "n_estimators"), 200, 0);
 	CHECK_NEAR(pv(&p, "colsample"), 0.8, 0);
+	CHECK_NEAR(pv(&p, "min_child_weight"), 1, 0);
 	sp = aml_search_space_for(AML_ALGO_LINEAR);
 	CHECK(strcmp(sp->hp[0].name, "alpha") == 0 && sp->hp[0].is_log);
 	CHECK_NEAR(sp->hp[0].lo, 1e-4, 0);
