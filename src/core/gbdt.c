@@ -72,6 +72,10 @@ static const aml_tree_param gbdt_params[] = {
 	{"colsample", 0, 1, 1.0, 0, 1},
 	{"early_stopping_rounds", 0, 1e6, 0, 1, 0},
 	{"huber_delta", 0, 1e15, 0, 0, 0},
+	{"cat_smooth", 0, 1e6, 10, 0, 0},
+	{"cat_l2", 0, 1e6, 10, 0, 0},
+	{"max_cat_threshold", 0, 1e6, 32, 1, 0},
+	{"min_data_per_group", 0, 1e6, 100, 0, 0},
 };
 #define N_GBDT_PARAMS ((int) (sizeof(gbdt_params) / sizeof(gbdt_params[0])))
 
@@ -90,7 +94,10 @@ gp_value(const aml_params *p, const char *name)
  * reg_lambda 0..1e6 (1), min_split_gain 0..1e6 (0), subsample and
  * colsample (0, 1] (1), early_stopping_rounds 0..1e6 (0 = off),
  * huber_delta 0..1e15 (0 = squared error; > 0: Huber loss with that
- * delta in target units, regression only).
+ * delta in target units, regression only); for categorical features with
+ * more than four categories in a node: cat_smooth 0..1e6 (10), cat_l2
+ * 0..1e6 (10), max_cat_threshold 0..1e6 (32; 0 = no limit),
+ * min_data_per_group 0..1e6 (100); see aml_grow_params.
  */
 static const char *
 gbdt_check_params(const aml_params *p, char *buf, size_t buflen)
@@ -586,6 +593,10 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	gp.min_child_weight = gp_value(params, "min_child_weight");
 	gp.lambda = gp_value(params, "reg_lambda");
 	gp.min_split_gain = gp_value(params, "min_split_gain");
+	gp.cat_smooth = gp_value(params, "cat_smooth");
+	gp.cat_l2 = gp_value(params, "cat_l2");
+	gp.max_cat_threshold = (int) gp_value(params, "max_cat_threshold");
+	gp.min_data_per_group = gp_value(params, "min_data_per_group");
 
 	if (L.delta > 0 && (st = weighted_median(env, in, n, &median, err)) != AML_OK)
 		return st;

@@ -39,7 +39,9 @@
  *	   expected to fit in the remaining budget; when none fits, the
  *	   cheapest runs and is cut at the deadline.
  *	 - With try_defaults, a learner's second trial is its default
- *	   configuration (when it is expected to fit in the remaining time).
+ *	   configuration (when it is expected to fit in the remaining time),
+ *	   and so is its next trial after each growth of its sample (a
+ *	   configuration that won on few rows is often too small for more).
  *
  * Scores are turned into losses (lower is better) internally; a NaN score
  * or a cut trial never improves anything.
@@ -51,6 +53,8 @@
 #define SEARCH_MAX_LOOPS	100000	/* guard against a search that spins */
 #define ENSEMBLE_ROUNDS		20
 #define STEP_MAX_RATIO		4.0		/* the step grows to 4x its initial size */
+#define PATIENCE_TRIALS		2		/* trials of every learner before patience
+									 * may stop the search */
 
 /* ---------------------------------------------------------------- spaces */
 
@@ -70,11 +74,12 @@ static const aml_search_space space_tree = {
 };
 
 static const aml_search_space space_gbdt = {
-	AML_ALGO_GBDT, 7, {
+	AML_ALGO_GBDT, 8, {
 		{"n_estimators", 1, 1, 10, 2000, 10, 200, 1},
 		{"learning_rate", 0, 1, 0.01, 0.5, 0.1, 0.1, 0},
 		{"max_leaves", 1, 1, 4, 256, 4, 31, 0},
 		{"min_child_samples", 1, 1, 2, 200, 20, 10, 0},
+		{"min_child_weight", 0, 1, 1e-3, 20, 1.0, 1.0, 0},
 		{"reg_lambda", 0, 1, 1e-3, 100, 1.0, 1.0, 0},
 		{"subsample", 0, 0, 0.5, 1.0, 1.0, 1.0, 0},
 		{"colsample", 0, 0, 0.3, 1.0, 1.0, 0.8, 0},
@@ -761,6 +766,37 @@ run_trial(search_ctx *s, aml_trial_kind kind, aml_algo algo, const aml_params *p
 }
 
 /*
+ * settled says whether every learner still searching runs on all rows,
+ * has tried its default configuration there and has had PATIENCE_TRIALS
+ * trials since the last improvement of the best score.  Patience ends
+ * only such a search: a small sample's scores favour small models (a
+ * large table's best model is often found only on all rows), and cheap
+ * learners must not use up the patience before an expensive one, drawn
+ * less often, has tried to improve.
+ */
+static int
+settled(const search_ctx *s)
+{
+	const aml_search_trace *t = s->trace;
+
+	for (int i = 0; i < s->n_ls; i++)
+	{
+		const lstate *l = &s->ls[i];
+		int			n = 0;
+
+		if (!l->started || l->disabled || l->converged)
+			continue;
+		if (l->sample < s->n_rows || l->pending_default)
+			return 0;
+		for (int k = s->last_improve; k < t->n_trials && n < PATIENCE_TRIALS; k++)
+			n += t->trials[k].algo == l->algo && !t->trials[k].was_cut;
+		if (n < PATIENCE_TRIALS)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * must_stop says whether the search stops before its next trial, and why.
  */
 static int
@@ -780,7 +816,7 @@ must_stop(search_ctx *s, int main_phase, int patience, double *remaining)
 		t->stop = AML_STOP_BUDGET;
 		return 1;
 	}
-	if (main_phase && t->n_trials - s->last_improve >= patience)
+	if (main_phase && t->n_trials - s->last_improve >= patience && settled(s))
 	{
 		t->stop = AML_STOP_PATIENCE;
 		return 1;
@@ -860,11 +896,16 @@ step_learner(search_ctx *s, lstate *l, double remaining)
 			else
 			{
 				/* the larger sample's score is the new reference */
+				aml_params	d;
+
 				l->sample = sample;
 				set_incumbent(l, &p, loss, tr->cost);
 				if (l->step < l->step_floor)
 					l->step = l->step_init;
 				tr->improved = 1;
+				/* more rows favour larger models: the default again */
+				aml_search_space_params(l->sp, 1, &d);
+				l->pending_default = s->cfg->try_defaults && !params_equal(&d, &p);
 			}
 			break;
 		case AML_TRIAL_DEFAULT:

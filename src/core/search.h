@@ -26,7 +26,10 @@
  *		budget as its time limit, so the last one is cut short rather than
  *		overrunning), when every learner has converged (step below a floor
  *		on the full sample), when no trial improved the best score by more
- *		than a tolerance for `patience` trials, or after max_trials.
+ *		than a tolerance for `patience` trials (only once every learner
+ *		runs on all rows, has tried its default configuration there and
+ *		has had two trials since that last improvement), or after
+ *		max_trials.
  * With a deterministic clock (or a deterministic cost, see
  * aml_search_result.cost) the search is deterministic given the seed.
  *

@@ -30,6 +30,10 @@
 #define MIN_LEVEL_COUNT		3	/* rarer categories pool into "other" */
 #define MAX_KEPT_LEVELS		254
 #define CV_MAX_ROWS			20000	/* above: one validation split */
+#define CV_MAX_CLASS_ROWS	200000	/* multiclass: above this many training
+									 * rows x classes, one validation split
+									 * (a boosting round fits a tree per
+									 * class) */
 
 typedef struct train_ctx
 {
@@ -1953,10 +1957,13 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	c.hib = aml_metric_higher_is_better(c.metric);
 	{
 		int64_t		labelled = 0;
+		double		n_fit;
 
 		for (int64_t i = 0; i < frame->n_rows; i++)
 			labelled += !isnan(c.y[i]);
-		c.holdout = (double) labelled * (1.0 - opts->test_fraction) > CV_MAX_ROWS;
+		n_fit = (double) labelled * (1.0 - opts->test_fraction);
+		c.holdout = n_fit > CV_MAX_ROWS ||
+			(c.task == AML_TASK_MULTICLASS && n_fit * c.n_classes > CV_MAX_CLASS_ROWS);
 		c.n_folds = c.holdout ? 5 : (opts->folds >= 2 ? opts->folds : 5);
 		/* forward in time: folds + 1 blocks, the first is only fitted on */
 		if (c.time_col >= 0 && !c.holdout)

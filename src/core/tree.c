@@ -2202,6 +2202,10 @@ scan_numeric(aml_grower *gr, const double *hf, int nb, const int *map, int j,
 	}
 }
 
+/* categorical features with at most this many categories present in a
+ * node are never regularized (aml_grow_params.cat_smooth etc.) */
+#define CAT_ONEHOT_MAX 4
+
 /* cmp_cat_item orders categories by key, then code. */
 static int
 cmp_cat_item(const void *a, const void *b)
@@ -2246,6 +2250,77 @@ eval_cat(aml_grower *gr, const double *miss, int have_miss, double sT,
 		for (int k = 0; k < gr->S; k++)
 			acc[k] -= miss[k];
 	}
+}
+
+/*
+ * scan_categorical_reg is scan_categorical's sorted scan of the m present
+ * categories gr->cat_order[0..m) of a feature with many categories, with
+ * the regularization of aml_grow_params (cat_smooth, cat_l2,
+ * max_cat_threshold, min_data_per_group; as LightGBM does): a set of
+ * categories sorted by their mean gradient over few rows each fits noise
+ * (a state with 51 levels and 80 rows per level).  kk is the output the
+ * categories are sorted by.
+ */
+static void
+scan_categorical_reg(aml_grower *gr, const double *hf, int j, int m, int kk,
+					 int have_miss, split_cand *best)
+{
+	int			S = gr->S;
+	int			K = gr->K;
+	int			nl = gr->bins->nb[j];
+	const double *miss = hf + (size_t) nl * S;
+	double	   *T = gr->tot;
+	double	   *acc = gr->acc;
+	int		   *order = gr->cat_order;
+	cat_item   *items = gr->items;
+	double		lam0 = gr->gp.lambda;
+	double		lam = lam0 + gr->gp.cat_l2;
+	double		smooth = gr->gp.cat_smooth;
+	double		min_group = gr->gp.min_data_per_group;
+	double		sT;
+	int			used = 0;
+	int			max_left;
+
+	if (!(T[K] + lam > 0))
+		return;
+	for (int i = 0; i < m; i++)
+	{
+		const double *st = hf + (size_t) order[i] * S;
+
+		if (st[K + 1] < smooth)
+			continue;
+		items[used].code = order[i];
+		items[used].key = st[K] + lam0 + smooth > 0 ?
+			st[kk] / (st[K] + lam0 + smooth) : 0;
+		used++;
+	}
+	if (used == 0)
+		return;
+	qsort(items, used, sizeof(cat_item), cmp_cat_item);
+	max_left = (used + 1) / 2;
+	if (gr->gp.max_cat_threshold > 0 && gr->gp.max_cat_threshold < max_left)
+		max_left = gr->gp.max_cat_threshold;
+
+	/* the gain of every candidate uses lambda + cat_l2 */
+	gr->gp.lambda = lam;
+	sT = leaf_score(T, K, lam);
+	for (int dir = 0; dir < 2; dir++)
+	{
+		memset(acc, 0, S * sizeof(double));
+		for (int i = 0; i < max_left; i++)
+		{
+			int			c = items[dir == 0 ? i : used - 1 - i].code;
+
+			order[i] = c;
+			vec_add(acc, hf + (size_t) c * S, S);
+			if (acc[K + 1] < min_group)
+				continue;
+			if (T[K + 1] - acc[K + 1] - (have_miss ? miss[K + 1] : 0) < min_group)
+				break;
+			eval_cat(gr, miss, have_miss, sT, j, order, i + 1, best);
+		}
+	}
+	gr->gp.lambda = lam0;
 }
 
 /*
@@ -2342,6 +2417,13 @@ scan_categorical(aml_grower *gr, const double *hf, int j, split_cand *best)
 				kk = k;
 			}
 		}
+	}
+	if (m > CAT_ONEHOT_MAX && (gr->gp.cat_smooth > 0 || gr->gp.cat_l2 > 0 ||
+								gr->gp.max_cat_threshold > 0 ||
+								gr->gp.min_data_per_group > 0))
+	{
+		scan_categorical_reg(gr, hf, j, m, kk, have_miss, best);
+		return;
 	}
 	for (int i = 0; i < m; i++)
 	{

@@ -253,6 +253,21 @@ typedef struct aml_grow_params
 	double		min_split_gain;
 	double		feat_frac_node; /* features tried per node; >= 1 = all */
 	int			random_split;	/* extra trees: one random cut per feature */
+
+	/*
+	 * Regularization of category-set splits of a feature with more than
+	 * four categories present in a node (0 = off, the CART defaults):
+	 * categories with fewer rows than cat_smooth are left out of the
+	 * sorted scan (they go right) and cat_smooth is added to each
+	 * category's hessian in its sort key; the split's gain uses lambda +
+	 * cat_l2; at most max_cat_threshold categories go left (scanning the
+	 * sorted order from both ends); each side needs min_data_per_group
+	 * rows.
+	 */
+	double		cat_smooth;
+	double		cat_l2;
+	int			max_cat_threshold;
+	double		min_data_per_group;
 } aml_grow_params;
 
 void		aml_grow_params_init(aml_grow_params *gp);

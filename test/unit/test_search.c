@@ -5,7 +5,7 @@
  *	  search spaces, budget accounting (the last trial is cut, never
  *	  overruns), early stop on a flat landscape, step sizes, finding the
  *	  optimum of a smooth landscape, learner choice by estimated cost for
- *	  improvement, sample growth, determinism, failures and cancel; and
+ *	  improvement, sample growth, patience on large tables, determinism, failures and cancel; and
  *	  greedy ensemble selection.
  *
  *-------------------------------------------------------------------------
@@ -290,7 +290,7 @@ test_spaces(void)
 	CHECK(aml_search_space_for(AML_ALGO_ENSEMBLE) == NULL);
 	CHECK(aml_search_space_for(AML_ALGO_LINEAR)->n == 1);
 	CHECK(aml_search_space_for(AML_ALGO_DECISION_TREE)->n == 2);
-	CHECK(aml_search_space_for(AML_ALGO_GBDT)->n == 7);
+	CHECK(aml_search_space_for(AML_ALGO_GBDT)->n == 8);
 	CHECK(aml_search_space_for(AML_ALGO_RANDOM_FOREST)->n == 3);
 	CHECK(aml_search_space_for(AML_ALGO_EXTRA_TREES)->n == 3);
 	for (int a = AML_ALGO_LINEAR; a <= AML_ALGO_EXTRA_TREES; a++)
@@ -310,12 +310,13 @@ test_spaces(void)
 	}
 	sp = aml_search_space_for(AML_ALGO_GBDT);
 	aml_search_space_params(sp, 0, &p);
-	CHECK(p.n == 7);
+	CHECK(p.n == 8);
 	CHECK_NEAR(pv(&p, "n_estimators"), 10, 0);
 	CHECK_NEAR(pv(&p, "max_leaves"), 4, 0);
 	aml_search_space_params(sp, 1, &p);
 	CHECK_NEAR(pv(&p, "n_estimators"), 200, 0);
 	CHECK_NEAR(pv(&p, "colsample"), 0.8, 0);
+	CHECK_NEAR(pv(&p, "min_child_weight"), 1, 0);
 	sp = aml_search_space_for(AML_ALGO_LINEAR);
 	CHECK(strcmp(sp->hp[0].name, "alpha") == 0 && sp->hp[0].is_log);
 	CHECK_NEAR(sp->hp[0].lo, 1e-4, 0);
@@ -628,6 +629,112 @@ test_sample_growth(void)
 	CHECK(full > 0);
 	CHECK(t.trials[t.best].algo == AML_ALGO_GBDT);
 	CHECK(f.clock <= 200.0 + 1e-9);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * score_big_data: on a sample the cheap gbdt configurations beat the
+ * default and every learner trails linear (0.75); on all 100000 rows
+ * gbdt's default configuration (200 trees) is the best model (0.9).
+ */
+static double
+score_big_data(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	if (algo == AML_ALGO_LINEAR)
+		return 0.75;
+	if (algo != AML_ALGO_GBDT)
+		return 0.6;
+	if (rows >= 100000)
+		return pv(p, "n_estimators") == 200 ? 0.9 : 0.7;
+	return 0.7 - 0.1 * pv(p, "n_estimators") / 2000.0;
+}
+
+/*
+ * test_patience_waits_for_all_rows: on a large table patience does not
+ * end the search while a learner still runs on a sample, and a learner
+ * that grows to a larger sample tries its default configuration again:
+ * the default, poor on a sample, is the best model on all rows.
+ */
+static void
+test_patience_waits_for_all_rows(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+	int			dflt_full = 0;
+
+	aml_env_init(&env);
+	fake_init(&f, score_big_data, 0.1);
+	f.cost_by_rows = 1;
+	config_for(&cfg, &f, BIT(AML_ALGO_LINEAR) | BIT(AML_ALGO_GBDT), 1000.0);
+	cfg.n_rows = 100000;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	for (int i = 0; i < t.n_trials; i++)
+		dflt_full += t.trials[i].algo == AML_ALGO_GBDT &&
+			t.trials[i].kind == AML_TRIAL_DEFAULT &&
+			t.trials[i].sample_rows == 100000;
+	CHECK(dflt_full == 1);
+	CHECK(t.best >= 0 && t.trials[t.best].algo == AML_ALGO_GBDT &&
+		  t.trials[t.best].score == 0.9);
+	/* it still stops early, not at the budget */
+	CHECK(t.stop == AML_STOP_PATIENCE || t.stop == AML_STOP_CONVERGED);
+	CHECK(f.clock < 500.0);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * score_default_gbdt: gbdt's default configuration (200 trees) is the best
+ * model; the forests keep improving slowly below it (more trees, up to
+ * 0.85), the other learners are flat.
+ */
+static double
+score_default_gbdt(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	(void) rows;
+	if (algo == AML_ALGO_GBDT)
+		return pv(p, "n_estimators") == 200 ? 0.9 : 0.7;
+	if (algo == AML_ALGO_RANDOM_FOREST || algo == AML_ALGO_EXTRA_TREES)
+		return 0.8 + 0.0001 * pv(p, "n_estimators");
+	return 0.8;
+}
+
+/*
+ * test_patience_waits_for_slow_learner: cheap learners do not use up the
+ * patience alone; when patience stops the search, every learner still
+ * searching had at least two trials since the last improvement (here the
+ * slow gbdt, 50 times dearer than the others, with a patience of
+ * 10 trials).
+ */
+static void
+test_patience_waits_for_slow_learner(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+	int			after[AML_ALGO_COUNT] = {0};
+
+	aml_env_init(&env);
+	fake_init(&f, score_default_gbdt, 0.02);
+	f.cost[AML_ALGO_GBDT] = 1.0;
+	config_for(&cfg, &f, 0, 1000.0);
+	cfg.patience = 10;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.stop == AML_STOP_PATIENCE);
+	CHECK(t.best >= 0 && t.trials[t.best].algo == AML_ALGO_GBDT);
+	for (int i = t.best + 1; i < t.n_trials; i++)
+		after[t.trials[i].algo]++;
+	for (int a = AML_ALGO_LINEAR; a <= AML_ALGO_EXTRA_TREES; a++)
+		CHECK(t.converged[a] || after[a] >= 2);
+	CHECK(after[AML_ALGO_GBDT] >= 2);
+	CHECK(f.clock < 100.0);
 	aml_search_trace_free(&t);
 	CHECK(env.mem_used == 0);
 }
@@ -967,6 +1074,8 @@ main(void)
 	RUN(test_finds_optimum);
 	RUN(test_better_curve_gets_more);
 	RUN(test_sample_growth);
+	RUN(test_patience_waits_for_all_rows);
+	RUN(test_patience_waits_for_slow_learner);
 	RUN(test_deterministic);
 	RUN(test_failures);
 	RUN(test_cancel);

@@ -1705,7 +1705,8 @@ test_ensemble_params(void)
 	CHECK(m && strcmp(m, "unknown parameter \"max_features\" for algorithm \"gbdt\" (valid parameters: "
 					  "n_estimators, learning_rate, max_leaves, max_depth, max_bins, min_child_samples, "
 					  "min_child_weight, reg_lambda, min_split_gain, subsample, colsample, "
-					  "early_stopping_rounds, huber_delta)") == 0);
+					  "early_stopping_rounds, huber_delta, cat_smooth, cat_l2, "
+					  "max_cat_threshold, min_data_per_group)") == 0);
 	CHECK(strcmp(aml_gbdt_ops.name, "gbdt") == 0 && aml_gbdt_ops.algo == AML_ALGO_GBDT);
 	CHECK(strcmp(aml_forest_ops.name, "random_forest") == 0);
 	CHECK(strcmp(aml_extra_trees_ops.name, "extra_trees") == 0);
