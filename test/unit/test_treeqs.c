@@ -238,6 +238,32 @@ typedef struct qcase
  * run_case fits one learner on fresh data, checks whether the pack got the
  * bitvector layout, and compares its scores with the reference walk.
  */
+/* train_input is the fit input of every training row of tr. */
+static aml_fit_input
+train_input(const qds *tr, aml_task task, int n_classes, uint64_t seed)
+{
+	aml_fit_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.ds = &tr->ds;
+	in.y = tr->y;
+	in.n_rows = NTRAIN;
+	in.task = task;
+	in.n_classes = n_classes;
+	in.seed = seed;
+	return in;
+}
+
+/* copy_pack rebuilds src's trees into p (not finished). */
+static void
+copy_pack(aml_env *env, aml_tree_pack *p, const aml_tree_pack *src,
+		  const aml_dataset *ds)
+{
+	CHECK(aml_tree_pack_init(env, p, ds, 1) == 0);
+	for (int t = 0; t < src->n_trees; t++)
+		CHECK(aml_tree_pack_append(env, p, src, t, 0) == 0);
+}
+
 /* gbdt without its category-set regularization (test_many_levels) */
 static int	cat_plain = 0;
 
@@ -275,13 +301,7 @@ run_case(const qcase *c, uint64_t seed)
 	}
 	qds_init(&tr, NTRAIN);
 	make_train(&tr, c->task, c->n_classes, seed);
-	memset(&in, 0, sizeof(in));
-	in.ds = &tr.ds;
-	in.y = tr.y;
-	in.n_rows = NTRAIN;
-	in.task = c->task;
-	in.n_classes = c->n_classes;
-	in.seed = seed;
+	in = train_input(&tr, c->task, c->n_classes, seed);
 	if (c->ops->fit(&env, &in, &prm, &st, &err) != AML_OK)
 	{
 		fprintf(stderr, "  %s: fit failed: %s\n", c->what, err.msg);
@@ -382,18 +402,11 @@ test_not_a_tree(void)
 	aml_params_set(&prm, "max_leaves", 16);
 	qds_init(&tr, NTRAIN);
 	make_train(&tr, AML_TASK_REGRESSION, 0, 5);
-	memset(&in, 0, sizeof(in));
-	in.ds = &tr.ds;
-	in.y = tr.y;
-	in.n_rows = NTRAIN;
-	in.task = AML_TASK_REGRESSION;
-	in.seed = 5;
+	in = train_input(&tr, AML_TASK_REGRESSION, 0, 5);
 	CHECK(aml_gbdt_ops.fit(&env, &in, &prm, &st, &err) == AML_OK);
 	src = aml_tree_learner_pack(AML_ALGO_GBDT, st);
 	CHECK(src != NULL && src->qs != NULL);
-	CHECK(aml_tree_pack_init(&env, &p, &tr.ds, 1) == 0);
-	for (int t = 0; t < src->n_trees; t++)
-		CHECK(aml_tree_pack_append(&env, &p, src, t, 0) == 0);
+	copy_pack(&env, &p, src, &tr.ds);
 	CHECK(aml_tree_pack_finish(&env, &p) == 0);
 	CHECK(p.qs != NULL);
 	/* in tree 2, point a node's right child at its sibling's subtree */
@@ -438,18 +451,10 @@ test_budget(void)
 	aml_params_set(&prm, "n_estimators", 20);
 	qds_init(&tr, NTRAIN);
 	make_train(&tr, AML_TASK_BINARY, 2, 11);
-	memset(&in, 0, sizeof(in));
-	in.ds = &tr.ds;
-	in.y = tr.y;
-	in.n_rows = NTRAIN;
-	in.task = AML_TASK_BINARY;
-	in.n_classes = 2;
-	in.seed = 11;
+	in = train_input(&tr, AML_TASK_BINARY, 2, 11);
 	CHECK(aml_gbdt_ops.fit(&env, &in, &prm, &st, &err) == AML_OK);
 	src = aml_tree_learner_pack(AML_ALGO_GBDT, st);
-	CHECK(aml_tree_pack_init(&env, &p, &tr.ds, 1) == 0);
-	for (int t = 0; t < src->n_trees; t++)
-		CHECK(aml_tree_pack_append(&env, &p, src, t, 0) == 0);
+	copy_pack(&env, &p, src, &tr.ds);
 	/* room for the node layout but not for the bitvector one */
 	env.mem_budget = env.mem_used + (size_t) p.n_nodes * sizeof(aml_pnode) + 64;
 	CHECK(aml_tree_pack_finish(&env, &p) == 0);
