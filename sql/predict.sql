@@ -100,7 +100,61 @@ SELECT bool_and(b.prediction = automl_predict('customers_churn', t)
 				AND abs(b.probability - greatest(automl_predict_proba('customers_churn', t), 1 - automl_predict_proba('customers_churn', t))) < 1e-12)
 		 AS in_place_equals_batch, count(*) AS rows
   FROM (SELECT row_number() OVER () AS i, * FROM automl_predict_batch('customers_churn', 'SELECT * FROM inplace ORDER BY k')) b
-  JOIN (SELECT k AS i, t FROM inplace t) r USING (i);
+  JOIN (SELECT k AS i, t FROM inplace t OFFSET 0) r USING (i);
+-- over a table, the planner passes the row's columns instead of building
+-- the row (automl_predict_support); both forms give the same answers
+CREATE FUNCTION rewritten(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	l text;
+	cols boolean := false;
+	row_form boolean := false;
+BEGIN
+	FOR l IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP
+		cols := cols OR l ~ 'automl_predict(_proba)?_columns\(';
+		row_form := row_form OR l ~ 'automl_predict(_proba)?\(''';
+	END LOOP;
+	RETURN CASE WHEN cols AND NOT row_form THEN 'columns' WHEN row_form AND NOT cols THEN 'row' ELSE 'both' END;
+END $$;
+SELECT rewritten('SELECT automl_predict_proba(''customers_churn'', c) FROM customers c') AS table_proba,
+	   rewritten('SELECT automl_predict(''customers_churn'', c) FROM customers c') AS table_label,
+	   rewritten('SELECT automl_predict_proba(''customers_churn'', c, ''no'') FROM customers c JOIN penguins p ON true') AS inner_join,
+	   rewritten('SELECT automl_predict(''customers_churn'', c) FROM (SELECT * FROM customers OFFSET 0) c') AS subquery_row,
+	   rewritten('SELECT automl_predict(''customers_churn'', c) FROM penguins p LEFT JOIN customers c ON false') AS outer_join,
+	   rewritten('SELECT automl_predict(''customers_churn'', c) FROM customers c GROUP BY c') AS grouped_row;
+SELECT bool_and(r.label = c.label AND r.p = c.p AND r.p_no = c.p_no) AS same_answers, count(*) AS rows
+  FROM (SELECT k, automl_predict('customers_churn', t) AS label, automl_predict_proba('customers_churn', t) AS p,
+			   automl_predict_proba('customers_churn', t, 'no') AS p_no FROM inplace t) c
+  JOIN (SELECT k, automl_predict('customers_churn', t) AS label, automl_predict_proba('customers_churn', t) AS p,
+			   automl_predict_proba('customers_churn', t, 'no') AS p_no FROM (SELECT * FROM inplace OFFSET 0) t) r USING (k);
+-- a row on the nullable side of an outer join is NULL, not a row of NULLs
+SELECT automl_predict('customers_churn', c) IS NULL AS null_row FROM penguins p LEFT JOIN customers c ON false LIMIT 1;
+-- a grouped whole row keeps the row form
+SELECT count(*) AS groups, count(DISTINCT l) AS labels
+  FROM (SELECT automl_predict('customers_churn', c) AS l FROM customers c GROUP BY c) g;
+-- a table too wide to pass as arguments (over 97 columns) keeps the row form
+DO $$
+BEGIN
+	EXECUTE 'CREATE TEMP TABLE wide AS SELECT c.*, ' ||
+		(SELECT string_agg(format('%s AS w%s', i, i), ', ') FROM generate_series(1, 90) i) ||
+		' FROM customers c';
+END $$;
+SELECT rewritten('SELECT automl_predict(''customers_churn'', w) FROM wide w') AS wide_table,
+	   (SELECT sum(automl_predict_proba('customers_churn', w)) FROM wide w)
+	   = (SELECT sum(automl_predict_proba('customers_churn', c)) FROM customers c) AS same_sum;
+-- a partitioned table and UPDATE ... SET score = automl_predict_proba(...)
+CREATE TEMP TABLE parted (LIKE inplace, score float8) PARTITION BY LIST (international_plan);
+CREATE TEMP TABLE parted_yes PARTITION OF parted FOR VALUES IN ('yes');
+CREATE TEMP TABLE parted_other (score float8, LIKE inplace);
+ALTER TABLE parted ATTACH PARTITION parted_other DEFAULT;
+INSERT INTO parted SELECT *, NULL FROM inplace;
+SELECT rewritten('UPDATE parted t SET score = automl_predict_proba(''customers_churn'', t)') AS update_parted;
+UPDATE parted t SET score = automl_predict_proba('customers_churn', t);
+SELECT bool_and(p.score = automl_predict_proba('customers_churn', i)) AS update_equals_select, count(*) AS rows
+  FROM parted p JOIN (SELECT * FROM inplace OFFSET 0) i USING (k);
+-- the columns form checks what it is given (it is the planner's, not for calls by hand)
+SELECT automl_predict_columns('customers_churn', 'customers'::regtype, 'CA');
+SELECT automl_predict_proba_columns('penguins_species', NULL, 'penguins'::regtype, 1, 2, 3, 4, 5, 6, 7, 8);
+SELECT automl_predict_columns(NULL, 'customers'::regtype, 'CA') IS NULL AS null_model;
 -- ids of any type come back as their text (char(n) keeps its padding, long
 -- compressed text is read whole); a NULL id is NULL
 CREATE TEMP TABLE batch_ids AS

@@ -27,6 +27,11 @@ SELECT name, version, status FROM automl.models;
 ALTER EXTENSION automl UPDATE TO '0.3.0';
 SELECT extversion FROM pg_extension WHERE extname = 'automl';
 SELECT name, version, diagnostics FROM automl.models;
+-- 0.3.0 -> 0.4.0: per-row scoring over a table passes the row's columns
+ALTER EXTENSION automl UPDATE TO '0.4.0';
+SELECT extversion FROM pg_extension WHERE extname = 'automl';
+SELECT p.oid::regprocedure AS function, p.prosupport AS support
+  FROM pg_proc p WHERE p.prosupport <> 0 AND p.proname LIKE 'automl%' ORDER BY 1::text;
 -- every catalog table has its row-level policy
 SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'automl' ORDER BY 1;
 -- a fresh install of the default version has the same objects as the upgrade

@@ -39,6 +39,8 @@
 
 PG_FUNCTION_INFO_V1(automl_predict);
 PG_FUNCTION_INFO_V1(automl_predict_proba);
+PG_FUNCTION_INFO_V1(automl_predict_columns);
+PG_FUNCTION_INFO_V1(automl_predict_proba_columns);
 PG_FUNCTION_INFO_V1(automl_deploy);
 PG_FUNCTION_INFO_V1(automl_predict_batch);
 PG_FUNCTION_INFO_V1(automl_model_info);
@@ -501,6 +503,8 @@ typedef struct PredictState
 	double	   *in;
 	double	   *outv;
 	void	   *scratch;
+	Oid			args_checked;	/* PredictColumns: row type whose argument
+								 * types were checked */
 } PredictState;
 
 static bool
@@ -513,18 +517,15 @@ ModelStillCached(aml_model *m, int64 id)
 }
 
 /*
- * PredictRow scores one row and returns a pointer to its outputs.  The
- * model is resolved once per statement and call site; the row type is
- * mapped once per row type.  The inputs are read from the datum in place
- * unless keep_values asks for the row's deformed values in ps->values and
- * ps->nulls (automl_explain prints them).
+ * PredictPrepare resolves the call site's model (once per statement and
+ * call site) and maps the row type (typid, typmod) to its inputs (once
+ * per row type); it returns the call site's state.
  */
-static double *
-PredictRow(FunctionCallInfo fcinfo, text *name_t, HeapTupleHeader row, bool keep_values)
+static PredictState *
+PredictPrepare(FunctionCallInfo fcinfo, text *name_t, Oid typid, int32 typmod)
 {
 	PredictState *ps = fcinfo->flinfo->fn_extra;
 	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
-	HeapTupleData tup;
 	const char *nm = VARDATA_ANY(name_t);
 	int			nlen = VARSIZE_ANY_EXHDR(name_t);
 
@@ -554,9 +555,9 @@ PredictRow(FunctionCallInfo fcinfo, text *name_t, HeapTupleHeader row, bool keep
 			ps->scratch = MemoryContextAlloc(cxt, aml_model_scratch_size(model));
 		}
 	}
-	if (ps->tuptype != HeapTupleHeaderGetTypeId(row) || ps->tuptypmod != HeapTupleHeaderGetTypMod(row))
+	if (ps->tuptype != typid || ps->tuptypmod != typmod)
 	{
-		TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row), HeapTupleHeaderGetTypMod(row));
+		TupleDesc	desc = lookup_rowtype_tupdesc(typid, typmod);
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 
 		ps->desc = CreateTupleDescCopy(desc);
@@ -565,11 +566,25 @@ PredictRow(FunctionCallInfo fcinfo, text *name_t, HeapTupleHeader row, bool keep
 		ps->nulls = palloc(sizeof(bool) * (ps->desc->natts + 1));
 		MemoryContextSwitchTo(old);
 		ps->mapper = MapperCreate(ps->model, ps->desc, cxt, ps->name);
-		ps->tuptype = HeapTupleHeaderGetTypeId(row);
-		ps->tuptypmod = HeapTupleHeaderGetTypMod(row);
+		ps->tuptype = typid;
+		ps->tuptypmod = typmod;
 	}
+	return ps;
+}
 
-	/* the inputs straight from the datum, unless the caller needs its values */
+/*
+ * PredictRow scores one row and returns a pointer to its outputs.  The
+ * inputs are read from the datum in place unless keep_values asks for the
+ * row's deformed values in ps->values and ps->nulls (automl_explain prints
+ * them).
+ */
+static double *
+PredictRow(FunctionCallInfo fcinfo, text *name_t, HeapTupleHeader row, bool keep_values)
+{
+	PredictState *ps = PredictPrepare(fcinfo, name_t, HeapTupleHeaderGetTypeId(row),
+									  HeapTupleHeaderGetTypMod(row));
+	HeapTupleData tup;
+
 	if (keep_values || !MapperConvertTuple(ps->mapper, ps->desc, row, ps->in))
 	{
 		tup.t_len = HeapTupleHeaderGetDatumLength(row);
@@ -584,6 +599,64 @@ PredictRow(FunctionCallInfo fcinfo, text *name_t, HeapTupleHeader row, bool keep
 }
 
 /*
+ * PredictColumns scores one row passed as columns: the arguments from
+ * first on are the values of every attribute of row type typid, in order
+ * (a dropped attribute's is a null), as the planner support function
+ * automl_predict_support writes calls of automl_predict_columns and
+ * automl_predict_proba_columns.  Nothing is copied: the values are read
+ * from the call's arguments.
+ */
+static double *
+PredictColumns(FunctionCallInfo fcinfo, text *name_t, Oid typid, int first)
+{
+	PredictState *ps = PredictPrepare(fcinfo, name_t, typid, -1);
+	int			natts = ps->desc->natts;
+
+	if (PG_NARGS() != first + natts)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wrong number of column values for row type %s", format_type_be(typid)),
+				 errdetail("%d given, %d expected.", PG_NARGS() - first, natts),
+				 errhint("These functions are the planner's rewrite of automl_predict and automl_predict_proba; call those instead.")));
+	if (ps->args_checked != typid)
+	{
+		for (int a = 0; a < natts; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(ps->desc, a);
+			Oid			t = get_fn_expr_argtype(fcinfo->flinfo, first + a);
+
+			if (!att->attisdropped && t != att->atttypid)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("column value %d has type %s, but column \"%s\" of %s has type %s",
+								a + 1, format_type_be(t), NameStr(att->attname),
+								format_type_be(typid), format_type_be(att->atttypid)),
+						 errhint("These functions are the planner's rewrite of automl_predict and automl_predict_proba; call those instead.")));
+		}
+		ps->args_checked = typid;
+	}
+	for (int a = 0; a < natts; a++)
+	{
+		ps->values[a] = fcinfo->args[first + a].value;
+		ps->nulls[a] = fcinfo->args[first + a].isnull;
+	}
+	MapperConvert(ps->mapper, ps->values, ps->nulls, ps->in);
+	aml_model_predict(ps->model, 1, ps->in, ps->outv, ps->scratch);
+	return ps->outv;
+}
+
+/* PredictLabel returns the predicted label, or the value as text. */
+static Datum
+PredictLabel(PredictState *ps, const double *o)
+{
+	int			k = aml_model_decide(ps->model, o);
+
+	if (k < 0)
+		return DirectFunctionCall1(textin, DirectFunctionCall1(float8out, Float8GetDatum(o[0])));
+	return PointerGetDatum(cstring_to_text(aml_model_class_label(ps->model, k)));
+}
+
+/*
  * automl_predict(model, row) returns the predicted class label or the
  * regression value, as text.
  */
@@ -593,8 +666,6 @@ automl_predict(PG_FUNCTION_ARGS)
 	text	   *name = PG_GETARG_TEXT_PP(0);
 	HeapTupleHeader row;
 	double	   *o;
-	PredictState *ps;
-	int			k;
 
 	if (fcinfo->flinfo->fn_extra == NULL && !type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
 		ereport(ERROR,
@@ -603,11 +674,22 @@ automl_predict(PG_FUNCTION_ARGS)
 				 errhint("Pass the table alias, e.g. SELECT automl_predict('m', t) FROM t.")));
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
 	o = PredictRow(fcinfo, name, row, false);
-	ps = fcinfo->flinfo->fn_extra;
-	k = aml_model_decide(ps->model, o);
-	if (k < 0)
-		PG_RETURN_DATUM(DirectFunctionCall1(textin, DirectFunctionCall1(float8out, Float8GetDatum(o[0]))));
-	PG_RETURN_TEXT_P(cstring_to_text(aml_model_class_label(ps->model, k)));
+	PG_RETURN_DATUM(PredictLabel(fcinfo->flinfo->fn_extra, o));
+}
+
+/*
+ * automl_predict_columns(model, rowtype, VARIADIC columns) is
+ * automl_predict(model, row) with the row passed as its columns.
+ */
+Datum
+automl_predict_columns(PG_FUNCTION_ARGS)
+{
+	double	   *o;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	o = PredictColumns(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_OID(1), 2);
+	PG_RETURN_DATUM(PredictLabel(fcinfo->flinfo->fn_extra, o));
 }
 
 /*
@@ -633,17 +715,37 @@ ClassIndex(aml_model *m, const char *name, const char *cls)
 }
 
 /*
+ * PredictProba returns the probability of class cls (NULL: the predicted
+ * class) from a row's outputs.
+ */
+static Datum
+PredictProba(PredictState *ps, const double *o, text *cls)
+{
+	aml_model  *m = ps->model;
+	int			k = -1;
+
+	if (aml_model_task(m) == AML_TASK_REGRESSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is a regression model and has no class probabilities", ps->name),
+				 errhint("Use automl_predict for its predicted value.")));
+	if (cls != NULL)
+		k = ClassIndex(m, ps->name, text_to_cstring(cls));
+	if (aml_model_task(m) == AML_TASK_BINARY)
+		return Float8GetDatum(k == 0 ? 1.0 - o[0] : o[0]);
+	if (k < 0)
+		k = aml_model_decide(m, o);
+	return Float8GetDatum(o[k]);
+}
+
+/*
  * automl_predict_proba(model, row, class) returns a class probability.
  */
 Datum
 automl_predict_proba(PG_FUNCTION_ARGS)
 {
-	char	   *name;
 	HeapTupleHeader row;
 	double	   *o;
-	PredictState *ps;
-	aml_model  *m;
-	int			k = -1;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
@@ -654,21 +756,25 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 				 errhint("Pass the table alias, e.g. SELECT automl_predict_proba('m', t) FROM t.")));
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
 	o = PredictRow(fcinfo, PG_GETARG_TEXT_PP(0), row, false);
-	ps = fcinfo->flinfo->fn_extra;
-	m = ps->model;
-	name = ps->name;
-	if (aml_model_task(m) == AML_TASK_REGRESSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("model \"%s\" is a regression model and has no class probabilities", name),
-				 errhint("Use automl_predict for its predicted value.")));
-	if (!PG_ARGISNULL(2))
-		k = ClassIndex(m, name, text_to_cstring(PG_GETARG_TEXT_PP(2)));
-	if (aml_model_task(m) == AML_TASK_BINARY)
-		PG_RETURN_FLOAT8(k == 0 ? 1.0 - o[0] : o[0]);
-	if (k < 0)
-		k = aml_model_decide(m, o);
-	PG_RETURN_FLOAT8(o[k]);
+	PG_RETURN_DATUM(PredictProba(fcinfo->flinfo->fn_extra, o,
+								 PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2)));
+}
+
+/*
+ * automl_predict_proba_columns(model, class, rowtype, VARIADIC columns) is
+ * automl_predict_proba(model, row, class) with the row passed as its
+ * columns.
+ */
+Datum
+automl_predict_proba_columns(PG_FUNCTION_ARGS)
+{
+	double	   *o;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	o = PredictColumns(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_OID(2), 3);
+	PG_RETURN_DATUM(PredictProba(fcinfo->flinfo->fn_extra, o,
+								 PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1)));
 }
 
 /* ---------------------------------------------------------------- batch */
