@@ -87,6 +87,15 @@ SELECT bool_and(b.prediction = r.prediction AND b.probability = r.p) AS multicla
   JOIN (SELECT row_number() OVER (ORDER BY island, year, bill_length_mm, body_mass_g) AS i, automl_predict('penguins_species', p) AS prediction,
 			   automl_predict_proba('penguins_species', p) AS p
 		  FROM penguins p) r USING (i);
+-- the batch path scores blocks on automl.threads threads: one or several, the same scores
+SET automl.threads = 1;
+CREATE TEMP TABLE batch1 AS
+SELECT row_number() OVER () AS i, * FROM automl_predict_batch('customers_churn', 'SELECT * FROM customers ORDER BY state, account_length, total_day_minutes');
+SET automl.threads = 3;
+SELECT bool_and(b.prediction = o.prediction AND b.probability = o.probability) AS threads_agree, count(*) AS rows
+  FROM (SELECT row_number() OVER () AS i, * FROM automl_predict_batch('customers_churn', 'SELECT * FROM customers ORDER BY state, account_length, total_day_minutes')) b
+  JOIN batch1 o USING (i);
+RESET automl.threads;
 -- the per-row path reads the row in place: a dropped column, columns the
 -- model does not use and NULLs (numeric and categorical) are stepped over
 -- as the batch path's executor deforms them

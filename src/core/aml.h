@@ -349,6 +349,19 @@ void		aml_model_predict(const aml_model *m, int64_t n, const double *in,
 							  double *out, void *scratch);
 
 /*
+ * aml_scorer scores blocks of rows on n_threads threads (the caller and
+ * n_threads - 1 workers that live as long as the scorer, signals blocked):
+ * aml_scorer_predict is aml_model_predict with the rows split over the
+ * threads, with the same results.  Create it in one thread and use it from
+ * that thread only; it keeps pointers to env and m, which must outlive it.
+ * NULL when out of memory.
+ */
+typedef struct aml_scorer aml_scorer;
+aml_scorer *aml_scorer_create(aml_env *env, const aml_model *m, int n_threads);
+void		aml_scorer_predict(aml_scorer *s, int64_t n, const double *in, double *out);
+void		aml_scorer_free(aml_scorer *s);
+
+/*
  * aml_model_decide turns one row's outputs into the predicted class index
  * (classification; binary uses threshold 0.5) or -1 for regression.
  */

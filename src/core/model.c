@@ -498,6 +498,84 @@ aml_model_predict(const aml_model *m, int64_t n, const double *in,
 	}
 }
 
+/* ---------------------------------------------------------------- scorer */
+
+struct aml_scorer
+{
+	aml_env    *env;
+	const aml_model *m;
+	aml_tpool  *pool;			/* NULL: the caller alone */
+	size_t		scratch_size;	/* per thread, rounded to 64 bytes */
+	char	   *scratch;		/* one per thread */
+	/* the job being run */
+	int64_t		n;
+	int64_t		chunk;
+	const double *in;
+	double	   *out;
+};
+
+/* scorer_task scores chunk `task` of the job with the worker's scratch. */
+static void
+scorer_task(void *arg, int task, int worker)
+{
+	aml_scorer *s = arg;
+	int64_t		a = (int64_t) task * s->chunk;
+	int64_t		b = a + s->chunk < s->n ? a + s->chunk : s->n;
+
+	aml_model_predict(s->m, b - a, s->in + a * s->m->n_inputs,
+					  s->out + a * aml_model_n_outputs(s->m),
+					  s->scratch + (size_t) worker * s->scratch_size);
+}
+
+aml_scorer *
+aml_scorer_create(aml_env *env, const aml_model *m, int n_threads)
+{
+	aml_scorer *s = aml_calloc(env, 1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->env = env;
+	s->m = m;
+	s->pool = aml_tpool_create(env, n_threads);
+	s->scratch_size = (aml_model_scratch_size(m) + 63) & ~(size_t) 63;
+	s->scratch = aml_malloc(env, s->scratch_size * (size_t) aml_tpool_size(s->pool));
+	if (s->scratch == NULL)
+	{
+		aml_scorer_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * aml_scorer_predict splits the rows into one chunk per thread (whole
+ * blocks of AML_BLOCK rows) and waits for all of them.
+ */
+void
+aml_scorer_predict(aml_scorer *s, int64_t n, const double *in, double *out)
+{
+	int			threads = aml_tpool_size(s->pool);
+	int64_t		blocks = (n + AML_BLOCK - 1) / AML_BLOCK;
+
+	s->n = n;
+	s->in = in;
+	s->out = out;
+	s->chunk = (blocks + threads - 1) / threads * AML_BLOCK;
+	if (s->chunk < AML_BLOCK)
+		s->chunk = AML_BLOCK;
+	aml_tpool_run(s->pool, scorer_task, s, (int) ((n + s->chunk - 1) / s->chunk));
+}
+
+void
+aml_scorer_free(aml_scorer *s)
+{
+	if (s == NULL)
+		return;
+	aml_tpool_free(s->pool);
+	aml_free(s->env, s->scratch);
+	aml_free(s->env, s);
+}
+
 int
 aml_model_decide(const aml_model *m, const double *o)
 {

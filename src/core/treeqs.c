@@ -762,6 +762,34 @@ qs_lanes_values(const aml_tree_qs *qs, int k, const float *c,
 	return 1;
 }
 
+/*
+ * qs_lanes_leaves adds group g's leaf values of one-output packs into the
+ * QS_LANES rows' outputs, the rows' sums interleaved so that their
+ * additions overlap instead of waiting for each other; each row still
+ * adds its trees in order, as qs_leaves does.
+ */
+static inline void
+qs_lanes_leaves(const aml_tree_qs *qs, int g, const uint64_t *w, double *const *o)
+{
+	int			t0 = qs->group_t0[g];
+	int			nt = qs->group_t0[g + 1] - t0;
+	const int32_t *base = qs->leaf_base + t0;
+	double		s[QS_LANES];
+
+	for (int q = 0; q < QS_LANES; q++)
+		s[q] = o[q][0];
+	for (int t = 0; t < nt; t++)
+	{
+		const uint64_t *wt = w + (size_t) t * QS_LANES;
+		const double *lv = qs->leaf_val + base[t];
+
+		for (int q = 0; q < QS_LANES; q++)
+			s[q] += lv[__builtin_ctzll(wt[q])];
+	}
+	for (int q = 0; q < QS_LANES; q++)
+		o[q][0] = s[q];
+}
+
 /* qs_lanes_avx2 scores QS_LANES rows (rows[q] into o[q]) with AVX2. */
 __attribute__((target("avx2")))
 static void
@@ -818,8 +846,11 @@ qs_lanes_avx2(const aml_tree_pack *p, const aml_dataset *ds,
 															   _mm256_load_si256(wt + 1)));
 			}
 		}
-		for (int q = 0; q < QS_LANES; q++)
-			qs_leaves(p, qs, g, w + q, QS_LANES, o[q]);
+		if (qs->one_out)
+			qs_lanes_leaves(qs, g, w, o);
+		else
+			for (int q = 0; q < QS_LANES; q++)
+				qs_leaves(p, qs, g, w + q, QS_LANES, o[q]);
 	}
 }
 #endif

@@ -805,6 +805,8 @@ typedef struct BatchDest
 				no;
 	bool		binary;
 	int			n;				/* rows in the block */
+	int			block;			/* rows per block */
+	aml_scorer *scorer;			/* scores a block on automl.threads threads */
 	double	   *in,
 			   *out;
 	void	   *scratch;
@@ -876,7 +878,7 @@ BatchFlush(BatchDest *bd)
 	if (bd->n == 0)
 		return;
 	CHECK_FOR_INTERRUPTS();
-	aml_model_predict(bd->m, bd->n, bd->in, bd->out, bd->scratch);
+	aml_scorer_predict(bd->scorer, bd->n, bd->in, bd->out);
 	old = MemoryContextSwitchTo(bd->block_cxt);
 	for (int r = 0; r < bd->n; r++)
 	{
@@ -931,7 +933,7 @@ BatchReceive(TupleTableSlot *slot, DestReceiver *self)
 	else
 		bd->ids[r] = CStringGetTextDatum(OutputFunctionCall(&bd->id_out, slot->tts_values[bd->id_att]));
 	MemoryContextSwitchTo(old);
-	if (++bd->n == AML_PREDICT_BLOCK)
+	if (++bd->n == bd->block)
 		BatchFlush(bd);
 	return true;
 }
@@ -946,6 +948,13 @@ BatchShutdown(DestReceiver *self)
 static void
 BatchDestroy(DestReceiver *self)
 {
+}
+
+/* ScorerFree stops a batch's scoring threads (a reset callback). */
+static void
+ScorerFree(void *p)
+{
+	aml_scorer_free(p);
 }
 
 /*
@@ -971,6 +980,8 @@ automl_predict_batch(PG_FUNCTION_ARGS)
 	SPIPlanPtr	plan;
 	SPIExecuteOptions opts;
 	BatchDest	bd;
+	MemoryContext scorer_cxt;
+	aml_env    *env;
 	int			ret;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
@@ -1004,11 +1015,29 @@ automl_predict_batch(PG_FUNCTION_ARGS)
 	bd.binary = aml_model_task(bd.m) == AML_TASK_BINARY;
 	bd.cxt = CurrentMemoryContext;
 	query = AmlResolveSource(source, &stem);
-	bd.in = palloc(sizeof(double) * AML_PREDICT_BLOCK * (bd.ni + 1));
-	bd.out = palloc(sizeof(double) * AML_PREDICT_BLOCK * bd.no);
-	bd.ids = palloc0(sizeof(Datum) * AML_PREDICT_BLOCK);
-	bd.id_nulls = palloc0(sizeof(bool) * AML_PREDICT_BLOCK);
-	bd.scratch = palloc(aml_model_scratch_size(bd.m));
+
+	/*
+	 * Blocks are scored on automl.threads threads (the backend and its
+	 * workers, which only score), in larger blocks when there are several
+	 * so that each thread gets a few thousand rows; the scorer's threads
+	 * are stopped when scorer_cxt goes, on error too.
+	 */
+	scorer_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl batch scorer", ALLOCSET_SMALL_SIZES);
+	env = MemoryContextAlloc(scorer_cxt, sizeof(aml_env));
+	AmlEnvInit(env);
+	env->mem_budget = 0;
+	env->log = NULL;
+	bd.scorer = aml_scorer_create(env, bd.m, env->n_threads);
+	if (bd.scorer == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	AmlRegisterFree(scorer_cxt, ScorerFree, bd.scorer);
+	bd.block = AML_PREDICT_BLOCK * (env->n_threads > 1 ? 4 * Min(env->n_threads, 16) : 1);
+	bd.in = palloc(sizeof(double) * bd.block * (bd.ni + 1));
+	bd.out = palloc(sizeof(double) * bd.block * bd.no);
+	bd.ids = palloc0(sizeof(Datum) * bd.block);
+	bd.id_nulls = palloc0(sizeof(bool) * bd.block);
 	bd.labels = palloc0(sizeof(Datum) * (aml_model_n_classes(bd.m) + 1));
 	for (int c = 0; c < aml_model_n_classes(bd.m); c++)
 		bd.labels[c] = CStringGetTextDatum(aml_model_class_label(bd.m, c));
@@ -1036,6 +1065,7 @@ automl_predict_batch(PG_FUNCTION_ARGS)
 		elog(ERROR, "automl: could not run the source query: %s", SPI_result_code_string(ret));
 	SPI_finish();
 	MemoryContextDelete(bd.block_cxt);
+	MemoryContextDelete(scorer_cxt);
 
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = bd.store;

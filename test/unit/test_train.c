@@ -115,6 +115,52 @@ test_binary_end_to_end(void)
 		aml_model_free(m2);
 	}
 
+	/*
+	 * the scorer: the same outputs as aml_model_predict for any thread count
+	 * and row count (none, part of a block, several blocks and a remainder)
+	 */
+	{
+		int64_t		nr = 1500;
+		double	   *rin = malloc(sizeof(double) * 3 * nr);
+		double	   *ref = malloc(sizeof(double) * nr);
+		double	   *got = malloc(sizeof(double) * nr);
+
+		scratch = malloc(aml_model_scratch_size(m));
+		for (int64_t i = 0; i < nr; i++)
+		{
+			rin[i * 3] = i % 7 == 0 ? NAN : (i % 97) * 0.13;
+			rin[i * 3 + 1] = aml_model_input_code(m, 1, i % 3 ? "d" : "zz", i % 3 ? 1 : 2);
+			rin[i * 3 + 2] = (i % 53) * 86400.0 * 3;
+		}
+		aml_model_predict(m, nr, rin, ref, scratch);
+		for (int th = 1; th <= 3; th++)
+		{
+			aml_scorer *sc = aml_scorer_create(&env, m, th);
+			int64_t		ns[] = {0, 1, 7, 256, 300, 1500};
+
+			CHECK(sc != NULL);
+			if (sc == NULL)
+				continue;
+			for (int k = 0; k < 6; k++)
+			{
+				int			same = 1;
+
+				for (int64_t i = 0; i < nr; i++)
+					got[i] = -1.0;
+				aml_scorer_predict(sc, ns[k], rin, got);
+				for (int64_t i = 0; i < nr; i++)
+					if (i < ns[k] ? got[i] != ref[i] : got[i] != -1.0)
+						same = 0;
+				CHECK(same);
+			}
+			aml_scorer_free(sc);
+		}
+		free(scratch);
+		free(rin);
+		free(ref);
+		free(got);
+	}
+
 	/* every truncation and many bit flips are refused, never a crash */
 	for (size_t cut = 0; cut < size; cut += (size > 4000 ? 7 : 1))
 	{
