@@ -143,6 +143,13 @@ typedef struct aml_tree_qs aml_tree_qs;
  * identical either way).
  */
 extern int	aml_tree_qs_simd;
+
+/*
+ * aml_tree_qs_dense says which categorical features get per-(code, tree)
+ * masks when a layout is built: 1 (default) those split in many trees, 0
+ * none, 2 all (tests).
+ */
+extern int	aml_tree_qs_dense;
 int			aml_tree_qs_build(aml_env *env, const aml_tree_pack *p,
 							  aml_tree_qs **out);
 void		aml_tree_qs_free(aml_env *env, aml_tree_qs *qs);

@@ -44,6 +44,7 @@
 #include "tree.h"
 
 int			aml_tree_qs_simd = 1;
+int			aml_tree_qs_dense = 1;
 
 #define QS_GROUP 256			/* trees per group (stack words) */
 #define QS_MAX_LEAVES 64
@@ -93,6 +94,9 @@ struct aml_tree_qs
 	int32_t    *code_off;		/* per code (n_levels = missing or unseen):
 								 * its failing nodes in cent */
 	qs_ent	   *cent;
+	int32_t    *gf_dense;		/* per (group, feature): where its codes'
+								 * dense masks start in cdense, or -1 */
+	uint64_t   *cdense;			/* per code, one mask per tree of the group */
 	int			one_out;		/* one output, every tree adds into it */
 	int32_t    *leaf_base;		/* n_trees: first leaf of the tree */
 	double	   *leaf_val;		/* leaves' values (n_out each) in the
@@ -135,6 +139,8 @@ aml_tree_qs_free(aml_env *env, aml_tree_qs *qs)
 	aml_free(env, qs->leaf_base);
 	aml_free(env, qs->leaf_val);
 	aml_free(env, qs->gf_numd);
+	aml_free(env, qs->gf_dense);
+	aml_free(env, qs->cdense);
 	aml_free(env, qs);
 }
 
@@ -257,6 +263,72 @@ qs_code_fails(const aml_tree_pack *p, const qs_cat *n, int32_t c)
 }
 
 /*
+ * qs_cat_dense gives the categorical features whose codes fail nodes in a
+ * quarter of the group's trees or more (a many-level feature split in
+ * most trees) one mask per (code, tree) as well: a row then ANDs its
+ * code's masks into every tree's word in one straight loop instead of
+ * following a long list.  Their size is at most twice the lists'.  0, or
+ * -1 when out of memory.
+ */
+static int
+qs_cat_dense(aml_env *env, aml_tree_qs *qs)
+{
+	int			n_gf = qs->group_f0[qs->n_groups];
+	int64_t		n_dense = 0;
+
+	qs->gf_dense = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
+	if (qs->gf_dense == NULL)
+		return -1;
+	for (int g = 0; g < qs->n_groups; g++)
+	{
+		int			nt = qs->group_t0[g + 1] - qs->group_t0[g];
+
+		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
+		{
+			int32_t		L = qs->gf_nl[k];
+			const int32_t *off = qs->code_off + qs->gf_code[k];
+
+			qs->gf_dense[k] = -1;
+			if (L > 0 && aml_tree_qs_dense > 0 &&
+				(aml_tree_qs_dense > 1 || (int64_t) (off[L + 1] - off[0]) * 4 >= (int64_t) (L + 1) * nt) &&
+				n_dense + (int64_t) (L + 1) * nt < INT32_MAX)
+			{
+				qs->gf_dense[k] = (int32_t) n_dense;
+				n_dense += (int64_t) (L + 1) * nt;
+			}
+		}
+	}
+	if (n_dense == 0)
+		return 0;
+	qs->cdense = aml_malloc(env, sizeof(uint64_t) * n_dense);
+	if (qs->cdense == NULL)
+		return -1;
+	for (int g = 0; g < qs->n_groups; g++)
+	{
+		int			nt = qs->group_t0[g + 1] - qs->group_t0[g];
+
+		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
+		{
+			int32_t		L = qs->gf_nl[k];
+			const int32_t *off = qs->code_off + qs->gf_code[k];
+
+			if (qs->gf_dense[k] < 0)
+				continue;
+			for (int32_t c = 0; c <= L; c++)
+			{
+				uint64_t   *d = qs->cdense + qs->gf_dense[k] + (size_t) c * nt;
+
+				for (int t = 0; t < nt; t++)
+					d[t] = ~(uint64_t) 0;
+				for (int32_t i = off[c]; i < off[c + 1]; i++)
+					d[qs->cent[i].tree] &= qs->cent[i].mask;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
  * qs_cat_codes turns the categorical nodes of each (group, feature) into
  * one list per code of the nodes that code fails (the code n_levels
  * standing for missing, unseen and malformed codes), so that scoring a
@@ -335,7 +407,7 @@ qs_cat_codes(aml_env *env, const aml_tree_pack *p, aml_tree_qs *qs)
 	}
 	aml_free(env, qs->cat);
 	qs->cat = NULL;
-	return 0;
+	return qs_cat_dense(env, qs);
 }
 
 /* qs_sort_desc orders the segment's entries by decreasing threshold. */
@@ -643,6 +715,15 @@ qs_leaves(const aml_tree_pack *p, const aml_tree_qs *qs, int g,
 	}
 }
 
+/* qs_code is group feature k's code of value x (n_levels: missing, unseen). */
+static inline int32_t
+qs_code(const aml_tree_qs *qs, int k, float x)
+{
+	int32_t		L = qs->gf_nl[k];
+
+	return x >= 0.0f && x < (float) L && x == (float) (int32_t) x ? (int32_t) x : L;
+}
+
 /*
  * qs_codes returns the list of group feature k's categorical nodes that
  * code x fails, in [*e, *end).
@@ -650,12 +731,22 @@ qs_leaves(const aml_tree_pack *p, const aml_tree_qs *qs, int g,
 static inline void
 qs_codes(const aml_tree_qs *qs, int k, float x, const qs_ent **e, const qs_ent **end)
 {
-	int32_t		L = qs->gf_nl[k];
-	int32_t		c = x >= 0.0f && x < (float) L && x == (float) (int32_t) x ? (int32_t) x : L;
-	const int32_t *off = qs->code_off + qs->gf_code[k] + c;
+	const int32_t *off = qs->code_off + qs->gf_code[k] + qs_code(qs, k, x);
 
 	*e = qs->cent + off[0];
 	*end = qs->cent + off[1];
+}
+
+/*
+ * qs_dense returns the nt masks (one per tree of the group) of value x of
+ * group feature k, or NULL when the feature keeps only lists.
+ */
+static inline const uint64_t *
+qs_dense(const aml_tree_qs *qs, int k, float x, int nt)
+{
+	if (qs->gf_dense[k] < 0)
+		return NULL;
+	return qs->cdense + qs->gf_dense[k] + (size_t) qs_code(qs, k, x) * nt;
 }
 
 /* qs_row scores one row (dataset row `row`) into o. */
@@ -689,8 +780,16 @@ qs_row(const aml_tree_pack *p, const aml_dataset *ds, int64_t row, double *o)
 				for (e = qs->miss + qs->gf_miss[k], end = qs->miss + qs->gf_miss[k + 1]; e < end; e++)
 					w[e->tree] &= e->mask;
 			if (qs->gf_nl[k] > 0)
-				for (qs_codes(qs, k, x, &e, &end); e < end; e++)
-					w[e->tree] &= e->mask;
+			{
+				const uint64_t *d = qs_dense(qs, k, x, nt);
+
+				if (d)
+					for (int t = 0; t < nt; t++)
+						w[t] &= d[t];
+				else
+					for (qs_codes(qs, k, x, &e, &end); e < end; e++)
+						w[e->tree] &= e->mask;
+			}
 		}
 		qs_leaves(p, qs, g, w, 1, o);
 	}
@@ -714,7 +813,7 @@ qs_row(const aml_tree_pack *p, const aml_dataset *ds, int64_t row, double *o)
 
 /* qs_lanes_scalar applies group feature k's missing and category lists. */
 static inline void
-qs_lanes_scalar(const aml_tree_qs *qs, int k, const float *c,
+qs_lanes_scalar(const aml_tree_qs *qs, int k, int nt, const float *c,
 				const int64_t *rows, uint64_t *w)
 {
 	const qs_ent *e,
@@ -728,8 +827,16 @@ qs_lanes_scalar(const aml_tree_qs *qs, int k, const float *c,
 			for (e = qs->miss + qs->gf_miss[k], end = qs->miss + qs->gf_miss[k + 1]; e < end; e++)
 				w[e->tree * QS_LANES + q] &= e->mask;
 		if (qs->gf_nl[k] > 0)
-			for (qs_codes(qs, k, v, &e, &end); e < end; e++)
-				w[e->tree * QS_LANES + q] &= e->mask;
+		{
+			const uint64_t *d = qs_dense(qs, k, v, nt);
+
+			if (d)
+				for (int t = 0; t < nt; t++)
+					w[t * QS_LANES + q] &= d[t];
+			else
+				for (qs_codes(qs, k, v, &e, &end); e < end; e++)
+					w[e->tree * QS_LANES + q] &= e->mask;
+		}
 	}
 }
 
@@ -807,7 +914,7 @@ qs_lanes_avx2(const aml_tree_pack *p, const aml_dataset *ds,
 		for (int t = 0; t < nt * QS_LANES; t++)
 			w[t] = ~(uint64_t) 0;
 		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
-			qs_lanes_scalar(qs, k, col[qs->gf_feat[k]], rows, w);
+			qs_lanes_scalar(qs, k, nt, col[qs->gf_feat[k]], rows, w);
 		for (int k = qs->group_f0[g]; k < qs->group_f0[g + 1]; k++)
 		{
 			double		xs[QS_LANES];

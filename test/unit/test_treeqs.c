@@ -329,6 +329,35 @@ run_case(const qcase *c, uint64_t seed)
 			CHECK(same);
 		}
 		aml_tree_qs_simd = 1;
+
+		/*
+		 * categorical features with per-(code, tree) masks, and with lists
+		 * only: a layout built each way scores as the walk does
+		 */
+		for (aml_tree_qs_dense = 0; p->qs != NULL && aml_tree_qs_dense <= 2; aml_tree_qs_dense += 2)
+		{
+			aml_tree_pack *pm = (aml_tree_pack *) p;
+			aml_tree_qs *keep = pm->qs,
+					   *other = NULL;
+
+			CHECK(aml_tree_qs_build(&env, pm, &other) == 0 && other != NULL);
+			if (other == NULL)
+				break;
+			pm->qs = other;
+			for (aml_tree_qs_simd = 1; aml_tree_qs_simd >= 0; aml_tree_qs_simd--)
+			{
+				int			same = same_as_reference(p, &sc, no);
+
+				if (!same)
+					fprintf(stderr, "  %s: dense %d, kernel %d: scores differ from the reference walk\n",
+							c->what, aml_tree_qs_dense, aml_tree_qs_simd);
+				CHECK(same);
+			}
+			aml_tree_qs_simd = 1;
+			pm->qs = keep;
+			aml_tree_qs_free(&env, other);
+		}
+		aml_tree_qs_dense = 1;
 		qds_free(&sc);
 	}
 	c->ops->free_state(&env, st);
