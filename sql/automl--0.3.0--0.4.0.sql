@@ -25,7 +25,7 @@ COMMENT ON FUNCTION automl_predict_proba_columns(text, text, oid, "any")
 CREATE FUNCTION automl_predict_support(internal)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'automl_predict_support'
-LANGUAGE C STRICT;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION automl_predict_support(internal)
 	IS 'planner support of automl_predict and automl_predict_proba: passes a table row''s columns';
 
