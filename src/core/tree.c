@@ -2731,6 +2731,56 @@ partition(aml_grower *gr, const gnode *nd)
 
 	memset(sl, 0, (K + 1) * sizeof(double));
 	memset(sr, 0, (K + 1) * sizeof(double));
+
+	/*
+	 * One output and no class rows (binary and regression boosting, trees):
+	 * the four sums in registers rather than through the sum pointer, whose
+	 * store-to-load chain costs a few cycles a row; the additions are the
+	 * same, in the same order.
+	 */
+	if (K == 1 && gr->cls == NULL)
+	{
+		const float *g = gr->g;
+		const float *h = gr->h;
+		int32_t    *part = gr->part;
+		int32_t    *tmp = gr->tmp;
+		double		gl = 0.0,
+					hl = 0.0,
+					gs = 0.0,
+					hs = 0.0;
+
+		for (int64_t i = nd->begin; i < nd->end; i++)
+		{
+			int32_t		r = part[i];
+			int			b = bins->wide ? c16[r] : c8[r];
+			int			left;
+
+			if (b == nb)
+				left = nd->sdl;
+			else if (bits)
+				left = (bits[b >> 5] >> (b & 31)) & 1;
+			else
+				left = b <= nd->sbin;
+			if (left)
+			{
+				part[nd->begin + nl++] = r;
+				gl += g[r];
+				hl += h[r];
+			}
+			else
+			{
+				tmp[nr++] = r;
+				gs += g[r];
+				hs += h[r];
+			}
+		}
+		sl[0] = gl;
+		sl[1] = hl;
+		sr[0] = gs;
+		sr[1] = hs;
+		memcpy(part + nd->begin + nl, tmp, nr * sizeof(int32_t));
+		return nd->begin + nl;
+	}
 	for (int64_t i = nd->begin; i < nd->end; i++)
 	{
 		int32_t		r = gr->part[i];
