@@ -548,22 +548,18 @@ aml_scorer_create(aml_env *env, const aml_model *m, int n_threads)
 }
 
 /*
- * aml_scorer_predict splits the rows into one chunk per thread (whole
- * blocks of AML_BLOCK rows) and waits for all of them.
+ * aml_scorer_predict scores the rows a block of AML_BLOCK rows per task, so
+ * that a thread the kernel leaves waiting (a busy machine) holds up little
+ * of the job: the others take the remaining blocks.  Waits for all.
  */
 void
 aml_scorer_predict(aml_scorer *s, int64_t n, const double *in, double *out)
 {
-	int			threads = aml_tpool_size(s->pool);
-	int64_t		blocks = (n + AML_BLOCK - 1) / AML_BLOCK;
-
 	s->n = n;
 	s->in = in;
 	s->out = out;
-	s->chunk = (blocks + threads - 1) / threads * AML_BLOCK;
-	if (s->chunk < AML_BLOCK)
-		s->chunk = AML_BLOCK;
-	aml_tpool_run(s->pool, scorer_task, s, (int) ((n + s->chunk - 1) / s->chunk));
+	s->chunk = AML_BLOCK;
+	aml_tpool_run(s->pool, scorer_task, s, (int) ((n + AML_BLOCK - 1) / AML_BLOCK));
 }
 
 void
