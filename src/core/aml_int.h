@@ -153,6 +153,8 @@ typedef struct aml_fit_input
 	const int64_t *valid_rows;
 	int64_t		n_valid;
 	uint64_t	seed;
+	int			record_loss;	/* gbdt: keep the training loss after every
+								 * round (aml_gbdt_train_loss; tests) */
 } aml_fit_input;
 
 /* outputs per row for a task: 1 (regression, binary) or n_classes */

@@ -196,6 +196,7 @@ typedef struct grad_job
 	float	   *h;
 	double	   *bl;				/* per block: weighted loss sum */
 	double	   *bw;				/* per block: weight sum */
+	int			loss;			/* also sum the loss (else bl gets 0) */
 } grad_job;
 
 /* grad_task computes gradients and the loss sum of one block. */
@@ -232,7 +233,8 @@ grad_task(void *arg, int task, int worker)
 				g[i] = (float) (w * (r > d ? d : r < -d ? -d : r));
 				h[i] = (float) w;
 			}
-			sl += w * huber(r, d);
+			if (job->loss)
+				sl += w * huber(r, d);
 		}
 		else if (in->task == AML_TASK_REGRESSION)
 		{
@@ -241,7 +243,8 @@ grad_task(void *arg, int task, int worker)
 				g[i] = (float) (w * (f[0] - y));
 				h[i] = (float) w;
 			}
-			sl += w * ((y - f[0]) * (y - f[0]));
+			if (job->loss)
+				sl += w * ((y - f[0]) * (y - f[0]));
 		}
 		else if (in->task == AML_TASK_BINARY)
 		{
@@ -257,7 +260,8 @@ grad_task(void *arg, int task, int worker)
 				g[i] = (float) (w * (p - (y >= 1 ? 1.0 : 0.0)));
 				h[i] = (float) (w * (hh > MIN_HESS ? hh : MIN_HESS));
 			}
-			sl += w * (z > 0 ? log1p(e) : -z + log1p(e));
+			if (job->loss)
+				sl += w * (z > 0 ? log1p(e) : -z + log1p(e));
 		}
 		else
 		{
@@ -278,7 +282,8 @@ grad_task(void *arg, int task, int worker)
 					g[(size_t) k * n + i] = (float) (w * (p - ((int) y == k ? 1.0 : 0.0)));
 					h[(size_t) k * n + i] = (float) (w * (hh > MIN_HESS ? hh : MIN_HESS));
 				}
-			sl += w * (log(s) + mx - f[(int) y]);
+			if (job->loss)
+				sl += w * (log(s) + mx - f[(int) y]);
 		}
 		sw += w;
 	}
@@ -293,7 +298,7 @@ grad_task(void *arg, int task, int worker)
 static double
 grad_pass(aml_tpool *pool, const aml_fit_input *in, const gbdt_loss *L,
 		  int64_t n, int nk, const float *F, float *g, float *h,
-		  double *bl, double *bw)
+		  double *bl, double *bw, int loss)
 {
 	grad_job	job;
 	int			nb = (int) ((n + GRAD_BLOCK - 1) / GRAD_BLOCK);
@@ -309,6 +314,7 @@ grad_pass(aml_tpool *pool, const aml_fit_input *in, const gbdt_loss *L,
 	job.h = h;
 	job.bl = bl;
 	job.bw = bw;
+	job.loss = loss;
 	aml_tpool_run(pool, grad_task, &job, nb);
 	for (int b = 0; b < nb; b++)
 	{
@@ -616,7 +622,9 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	m->n_classes = in->n_classes;
 	m->nk = nk;
 	m->base = aml_malloc(env, nk * sizeof(double));
-	m->loss = aml_malloc(env, (size_t) n_est * sizeof(double));
+	/* the training loss after each round: only when asked (tests) */
+	if (in->record_loss)
+		m->loss = aml_malloc(env, (size_t) n_est * sizeof(double));
 	F = aml_malloc(env, (size_t) n * nk * sizeof(float));
 	Fv = aml_malloc(env, ((size_t) nv * nk + 1) * sizeof(float));
 	/* float gradients: the histograms sum them in double */
@@ -632,7 +640,7 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	/* row numbers for rescoring a subsampled round's tree */
 	if (in->rows == NULL && subsample < 1.0)
 		ident = aml_malloc(env, n * sizeof(int64_t));
-	if (!m->base || !m->loss || !F || !Fv || !g || !h || (subsample < 1.0 && !rows) ||
+	if (!m->base || (in->record_loss && !m->loss) || !F || !Fv || !g || !h || (subsample < 1.0 && !rows) ||
 		!bl || !bw || !mask ||
 		!ftmp || (in->rows == NULL && subsample < 1.0 && ident == NULL))
 	{
@@ -669,9 +677,9 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 		}
 		/* the gradients of this round and the loss after the last one */
 		{
-			double		tl = grad_pass(pool, in, &L, n, nk, F, g, h, bl, bw);
+			double		tl = grad_pass(pool, in, &L, n, nk, F, g, h, bl, bw, m->loss != NULL);
 
-			if (round > 0)
+			if (round > 0 && m->loss)
 				m->loss[round - 1] = tl;
 		}
 		memset(&gd, 0, sizeof(gd));
@@ -718,8 +726,8 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 				break;
 		}
 	}
-	if (m->n_loss > 0)
-		m->loss[m->n_loss - 1] = grad_pass(pool, in, &L, n, nk, F, NULL, NULL, bl, bw);
+	if (m->n_loss > 0 && m->loss)
+		m->loss[m->n_loss - 1] = grad_pass(pool, in, &L, n, nk, F, NULL, NULL, bl, bw, 1);
 	if (nv > 0 && best_round >= 0 && (best_round + 1) * nk < m->pack.n_trees)
 	{
 		aml_tree_pack_truncate(&m->pack, (best_round + 1) * nk);

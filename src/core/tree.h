@@ -403,7 +403,8 @@ void		aml_tree_pack_truncate(aml_tree_pack *p, int n_trees);
 /*
  * aml_gbdt_train_loss points *loss at the training loss after each
  * boosting round of a freshly fitted gbdt state and returns the rounds
- * (0 for a state that was read back).
+ * (0 for a state that was read back, or fitted without record_loss: the
+ * loss costs a log per row and round that only tests need).
  */
 int			aml_gbdt_train_loss(const void *state, const double **loss);
 

@@ -79,6 +79,7 @@ fit_in(tds *t, aml_task task, int n_classes, int weighted)
 	in.task = task;
 	in.n_classes = n_classes;
 	in.seed = 7;
+	in.record_loss = 1;
 	return in;
 }
 
