@@ -359,6 +359,17 @@ void		aml_model_predict(const aml_model *m, int64_t n, const double *in,
 typedef struct aml_scorer aml_scorer;
 aml_scorer *aml_scorer_create(aml_env *env, const aml_model *m, int n_threads);
 void		aml_scorer_predict(aml_scorer *s, int64_t n, const double *in, double *out);
+
+/*
+ * aml_scorer_start / aml_scorer_wait split aml_scorer_predict in two: start
+ * hands the rows to the worker threads and returns at once, so that the
+ * caller can prepare the next rows meanwhile; wait scores the rows no
+ * worker has taken and waits for the others.  One job at a time; in and
+ * out must not be touched until wait returns.  aml_scorer_free waits for a
+ * started job.
+ */
+void		aml_scorer_start(aml_scorer *s, int64_t n, const double *in, double *out);
+void		aml_scorer_wait(aml_scorer *s);
 void		aml_scorer_free(aml_scorer *s);
 
 /*

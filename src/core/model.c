@@ -512,6 +512,8 @@ struct aml_scorer
 	int64_t		chunk;
 	const double *in;
 	double	   *out;
+	int			pending;		/* tasks of the started job */
+	int			started;		/* a job was started and not waited for */
 };
 
 /* scorer_task scores chunk `task` of the job with the worker's scratch. */
@@ -562,11 +564,44 @@ aml_scorer_predict(aml_scorer *s, int64_t n, const double *in, double *out)
 	aml_tpool_run(s->pool, scorer_task, s, (int) ((n + AML_BLOCK - 1) / AML_BLOCK));
 }
 
+/*
+ * aml_scorer_start hands the rows to the worker threads and returns at
+ * once; aml_scorer_wait scores what they have not taken in the caller and
+ * waits for the rest (with one thread, it scores everything).  in and out
+ * must not be touched in between.
+ */
+void
+aml_scorer_start(aml_scorer *s, int64_t n, const double *in, double *out)
+{
+	s->n = n;
+	s->in = in;
+	s->out = out;
+	s->chunk = AML_BLOCK;
+	s->pending = (int) ((n + AML_BLOCK - 1) / AML_BLOCK);
+	s->started = 1;
+	aml_tpool_start(s->pool, scorer_task, s, s->pending);
+}
+
+void
+aml_scorer_wait(aml_scorer *s)
+{
+	if (!s->started)
+		return;
+	if (s->pool == NULL)
+		for (int t = 0; t < s->pending; t++)
+			scorer_task(s, t, 0);
+	else
+		aml_tpool_wait(s->pool);	/* even for no tasks: the workers report */
+	s->pending = 0;
+	s->started = 0;
+}
+
 void
 aml_scorer_free(aml_scorer *s)
 {
 	if (s == NULL)
 		return;
+	aml_scorer_wait(s);
 	aml_tpool_free(s->pool);
 	aml_free(s->env, s->scratch);
 	aml_free(s->env, s);

@@ -212,6 +212,37 @@ aml_tpool_run(aml_tpool *pool, aml_tpool_fn fn, void *arg, int n_tasks)
 	pthread_mutex_unlock(&pool->mu);
 }
 
+void
+aml_tpool_start(aml_tpool *pool, aml_tpool_fn fn, void *arg, int n_tasks)
+{
+	if (pool == NULL)
+	{
+		/* no workers: the job waits for aml_tpool_wait, in the caller */
+		return;
+	}
+	pthread_mutex_lock(&pool->mu);
+	pool->fn = fn;
+	pool->arg = arg;
+	pool->n_tasks = n_tasks;
+	__atomic_store_n(&pool->next, 0, __ATOMIC_RELEASE);
+	pool->busy = pool->n_workers;
+	pool->gen++;
+	pthread_cond_broadcast(&pool->cv_go);
+	pthread_mutex_unlock(&pool->mu);
+}
+
+void
+aml_tpool_wait(aml_tpool *pool)
+{
+	if (pool == NULL)
+		return;
+	tpool_take(pool, 0);
+	pthread_mutex_lock(&pool->mu);
+	while (pool->busy > 0)
+		pthread_cond_wait(&pool->cv_done, &pool->mu);
+	pthread_mutex_unlock(&pool->mu);
+}
+
 /* aml_tpool_free stops and joins the workers and frees the pool. */
 void
 aml_tpool_free(aml_tpool *pool)

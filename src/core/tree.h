@@ -49,6 +49,15 @@ aml_tpool  *aml_tpool_create(aml_env *env, int n_threads);
 int			aml_tpool_size(const aml_tpool *pool);
 /* aml_tpool_run runs fn(arg, 0..n_tasks-1, worker) and waits for all. */
 void		aml_tpool_run(aml_tpool *pool, aml_tpool_fn fn, void *arg, int n_tasks);
+
+/*
+ * aml_tpool_start hands a job to the workers and returns at once (the
+ * caller may do other work meanwhile, not touching the job's data);
+ * aml_tpool_wait then runs the tasks no worker has taken in the caller and
+ * waits for the rest.  One job at a time; with no pool, wait runs them all.
+ */
+void		aml_tpool_start(aml_tpool *pool, aml_tpool_fn fn, void *arg, int n_tasks);
+void		aml_tpool_wait(aml_tpool *pool);
 void		aml_tpool_free(aml_tpool *pool);
 
 /* ---------------------------------------------------------------- packs */

@@ -807,11 +807,22 @@ typedef struct BatchDest
 	int			n;				/* rows in the block */
 	int			block;			/* rows per block */
 	aml_scorer *scorer;			/* scores a block on automl.threads threads */
+
+	/*
+	 * Two blocks: the executor's rows go into one (in, ids, id_nulls,
+	 * block_cxt point at it) while the scorer's workers score the other.
+	 */
 	double	   *in,
 			   *out;
-	void	   *scratch;
 	Datum	   *ids;
 	bool	   *id_nulls;
+	double	   *in2,
+			   *out2;
+	Datum	   *ids2;
+	bool	   *id_nulls2;
+	MemoryContext block_cxt2;
+	int			n2;				/* rows of the block being scored */
+	bool		scoring;		/* the other block is being scored */
 	Datum	   *labels;			/* per class: its label as text */
 } BatchDest;
 
@@ -867,28 +878,49 @@ BatchStartup(DestReceiver *self, int operation, TupleDesc desc)
 		BatchMap(bd, desc);
 }
 
+/* BatchSwap exchanges the block being filled and the other one. */
+static void
+BatchSwap(BatchDest *bd)
+{
+	double	   *in = bd->in,
+			   *out = bd->out;
+	Datum	   *ids = bd->ids;
+	bool	   *id_nulls = bd->id_nulls;
+	MemoryContext cxt = bd->block_cxt;
+	int			n = bd->n;
+
+	bd->in = bd->in2;
+	bd->out = bd->out2;
+	bd->ids = bd->ids2;
+	bd->id_nulls = bd->id_nulls2;
+	bd->block_cxt = bd->block_cxt2;
+	bd->n = bd->n2;
+	bd->in2 = in;
+	bd->out2 = out;
+	bd->ids2 = ids;
+	bd->id_nulls2 = id_nulls;
+	bd->block_cxt2 = cxt;
+	bd->n2 = n;
+}
+
 /*
- * BatchFlush scores the rows of the block and appends one result row each.
+ * BatchEmit appends one result row for each row of the scored block (the
+ * other block: out2, ids2, id_nulls2) and empties it.
  */
 static void
-BatchFlush(BatchDest *bd)
+BatchEmit(BatchDest *bd)
 {
-	MemoryContext old;
+	MemoryContext old = MemoryContextSwitchTo(bd->block_cxt2);
 
-	if (bd->n == 0)
-		return;
-	CHECK_FOR_INTERRUPTS();
-	aml_scorer_predict(bd->scorer, bd->n, bd->in, bd->out);
-	old = MemoryContextSwitchTo(bd->block_cxt);
-	for (int r = 0; r < bd->n; r++)
+	for (int r = 0; r < bd->n2; r++)
 	{
 		Datum		rv[3];
 		bool		rn[3];
-		const double *o = bd->out + (size_t) r * bd->no;
+		const double *o = bd->out2 + (size_t) r * bd->no;
 		int			k = aml_model_decide(bd->m, o);
 
-		rv[0] = bd->ids[r];
-		rn[0] = bd->id_nulls[r];
+		rv[0] = bd->ids2[r];
+		rn[0] = bd->id_nulls2[r];
 		if (k < 0)
 		{
 			rv[1] = PointerGetDatum(cstring_to_text(float8out_internal(o[0])));
@@ -906,8 +938,38 @@ BatchFlush(BatchDest *bd)
 		tuplestore_putvalues(bd->store, bd->rdesc, rv, rn);
 	}
 	MemoryContextSwitchTo(old);
-	MemoryContextReset(bd->block_cxt);
-	bd->n = 0;
+	MemoryContextReset(bd->block_cxt2);
+	bd->n2 = 0;
+}
+
+/*
+ * BatchFlush hands the full block to the scorer and goes on with the other
+ * one: first the other block's scoring is waited for and its rows emitted,
+ * so that the rows come out in order.  While the workers score a block the
+ * backend reads and converts the next rows (with one thread, the block is
+ * scored when it is waited for).  last: also score and emit this block now.
+ */
+static void
+BatchFlush(BatchDest *bd, bool last)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (bd->scoring)
+	{
+		aml_scorer_wait(bd->scorer);
+		bd->scoring = false;
+		BatchEmit(bd);
+	}
+	if (bd->n == 0)
+		return;
+	aml_scorer_start(bd->scorer, bd->n, bd->in, bd->out);
+	bd->scoring = true;
+	BatchSwap(bd);
+	if (last)
+	{
+		aml_scorer_wait(bd->scorer);
+		bd->scoring = false;
+		BatchEmit(bd);
+	}
 }
 
 /*
@@ -934,15 +996,15 @@ BatchReceive(TupleTableSlot *slot, DestReceiver *self)
 		bd->ids[r] = CStringGetTextDatum(OutputFunctionCall(&bd->id_out, slot->tts_values[bd->id_att]));
 	MemoryContextSwitchTo(old);
 	if (++bd->n == bd->block)
-		BatchFlush(bd);
+		BatchFlush(bd, false);
 	return true;
 }
 
-/* BatchShutdown scores the last, partial block. */
+/* BatchShutdown scores the last blocks. */
 static void
 BatchShutdown(DestReceiver *self)
 {
-	BatchFlush((BatchDest *) self);
+	BatchFlush((BatchDest *) self, true);
 }
 
 static void
@@ -1038,10 +1100,15 @@ automl_predict_batch(PG_FUNCTION_ARGS)
 	bd.out = palloc(sizeof(double) * bd.block * bd.no);
 	bd.ids = palloc0(sizeof(Datum) * bd.block);
 	bd.id_nulls = palloc0(sizeof(bool) * bd.block);
+	bd.in2 = palloc(sizeof(double) * bd.block * (bd.ni + 1));
+	bd.out2 = palloc(sizeof(double) * bd.block * bd.no);
+	bd.ids2 = palloc0(sizeof(Datum) * bd.block);
+	bd.id_nulls2 = palloc0(sizeof(bool) * bd.block);
 	bd.labels = palloc0(sizeof(Datum) * (aml_model_n_classes(bd.m) + 1));
 	for (int c = 0; c < aml_model_n_classes(bd.m); c++)
 		bd.labels[c] = CStringGetTextDatum(aml_model_class_label(bd.m, c));
 	bd.block_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl batch block", ALLOCSET_DEFAULT_SIZES);
+	bd.block_cxt2 = AllocSetContextCreate(CurrentMemoryContext, "automl batch block", ALLOCSET_DEFAULT_SIZES);
 	bd.pub.receiveSlot = BatchReceive;
 	bd.pub.rStartup = BatchStartup;
 	bd.pub.rShutdown = BatchShutdown;
@@ -1065,6 +1132,7 @@ automl_predict_batch(PG_FUNCTION_ARGS)
 		elog(ERROR, "automl: could not run the source query: %s", SPI_result_code_string(ret));
 	SPI_finish();
 	MemoryContextDelete(bd.block_cxt);
+	MemoryContextDelete(bd.block_cxt2);
 	MemoryContextDelete(scorer_cxt);
 
 	rsinfo->returnMode = SFRM_Materialize;

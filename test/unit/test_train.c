@@ -152,7 +152,20 @@ test_binary_end_to_end(void)
 					if (i < ns[k] ? got[i] != ref[i] : got[i] != -1.0)
 						same = 0;
 				CHECK(same);
+
+				/* started, then waited for: the same */
+				for (int64_t i = 0; i < nr; i++)
+					got[i] = -1.0;
+				aml_scorer_start(sc, ns[k], rin, got);
+				aml_scorer_wait(sc);
+				aml_scorer_wait(sc);	/* nothing started: returns */
+				for (int64_t i = 0; i < nr; i++)
+					if (i < ns[k] ? got[i] != ref[i] : got[i] != -1.0)
+						same = 0;
+				CHECK(same);
 			}
+			/* freeing a scorer with a started job waits for it */
+			aml_scorer_start(sc, nr, rin, got);
 			aml_scorer_free(sc);
 		}
 		free(scratch);
