@@ -230,6 +230,16 @@ typedef struct aml_ensemble_input
 	int			n_cand;
 	const double *const *pred;
 	int			max_rounds;		/* 0 = 20 */
+
+	/*
+	 * prune: a candidate whose score is worse than the best single one's
+	 * by more than ENSEMBLE_PRUNE_SE times that score's bootstrap
+	 * standard error (over the rows, seeded by seed) does not join: on
+	 * few rows a weak candidate that happens to fix a few of the best
+	 * one's errors fits noise.
+	 */
+	int			prune;
+	uint64_t	seed;
 } aml_ensemble_input;
 
 typedef struct aml_ensemble_result
@@ -239,6 +249,8 @@ typedef struct aml_ensemble_result
 	double		single_score;	/* of the best single candidate */
 	int			best_single;	/* its index */
 	int			n_members;		/* distinct candidates with weight > 0 */
+	int			n_pruned;		/* candidates left out by prune */
+	double		margin;			/* the pruning margin (0 without) */
 } aml_ensemble_result;
 
 /*

@@ -1063,6 +1063,67 @@ test_ensemble_declines(void)
 	CHECK(env.mem_used == 0);
 }
 
+/*
+ * test_ensemble_prune: a candidate far worse than the best one (beyond
+ * twice the best score's bootstrap standard error) is left out even when
+ * a little of it would help the mix on these rows; one as good as the
+ * best still joins.
+ */
+static void
+test_ensemble_prune(void)
+{
+	enum
+	{
+		N = 200
+	};
+	aml_env		env;
+	aml_error	err;
+	double		y[N],
+				a[N],
+				b[N],
+				c[N];
+	const double *pred[3] = {a, b, c};
+	int			w[3];
+	aml_ensemble_input in;
+	aml_ensemble_result r;
+
+	aml_env_init(&env);
+	for (int i = 0; i < N; i++)
+	{
+		double		e = 1.0 + 0.5 * sin(i * 0.9);
+
+		y[i] = i * 0.1;
+		a[i] = y[i] + e;		/* biased up: rmse about 1.06 */
+		b[i] = y[i] - 1.0 + (i % 2 ? 3.0 : -3.0);	/* rmse 3.16, biased down */
+		c[i] = y[i] - e;		/* as good as a, biased down */
+	}
+	memset(&in, 0, sizeof(in));
+	in.metric = "rmse";
+	in.task = AML_TASK_REGRESSION;
+	in.n = N;
+	in.n_out = 1;
+	in.y = y;
+	in.n_cand = 2;				/* a and b */
+	in.pred = pred;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.use == 1 && w[1] > 0 && w[0] > w[1]);	/* b's bias helps a little */
+	CHECK(r.n_pruned == 0 && r.margin == 0);
+
+	in.prune = 1;
+	in.seed = 3;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.n_pruned == 1 && r.margin > 0 && r.margin < 0.5);
+	CHECK(r.use == 0 && r.best_single == 0 && w[0] == 1 && w[1] == 0);
+
+	/* c is within the margin: a and c mix 1:1, b stays out */
+	in.n_cand = 3;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.n_pruned == 1);
+	CHECK(r.use == 1 && w[0] == w[2] && w[0] > 0 && w[1] == 0);
+	CHECK_NEAR(r.score, 0.0, 1e-9);
+	CHECK(env.mem_used == 0);
+}
+
 int
 main(void)
 {
@@ -1082,5 +1143,6 @@ main(void)
 	RUN(test_lower_is_better);
 	RUN(test_ensemble_mix);
 	RUN(test_ensemble_declines);
+	RUN(test_ensemble_prune);
 	DONE();
 }
