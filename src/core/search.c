@@ -77,9 +77,9 @@ static const aml_search_space space_tree = {
 
 static const aml_search_space space_gbdt = {
 	AML_ALGO_GBDT, 8, {
-		{"n_estimators", 1, 1, 10, 2000, 10, 200, 1},
-		{"learning_rate", 0, 1, 0.01, 0.5, 0.1, 0.1, 0},
-		{"max_leaves", 1, 1, 4, 256, 4, 31, 0},
+		{"n_estimators", 1, 1, 10, 2000, 10, 300, 1},
+		{"learning_rate", 0, 1, 0.01, 0.5, 0.1, 0.05, 0},
+		{"max_leaves", 1, 1, 4, 256, 4, 16, 0},
 		{"min_child_samples", 1, 1, 2, 200, 20, 10, 0},
 		{"min_child_weight", 0, 1, 1e-3, 20, 1.0, 1.0, 0},
 		{"reg_lambda", 0, 1, 1e-3, 100, 1.0, 1.0, 0},

@@ -314,7 +314,7 @@ test_spaces(void)
 	CHECK_NEAR(pv(&p, "n_estimators"), 10, 0);
 	CHECK_NEAR(pv(&p, "max_leaves"), 4, 0);
 	aml_search_space_params(sp, 1, &p);
-	CHECK_NEAR(pv(&p, "n_estimators"), 200, 0);
+	CHECK_NEAR(pv(&p, "n_estimators"), 300, 0);
 	CHECK_NEAR(pv(&p, "colsample"), 0.8, 0);
 	CHECK_NEAR(pv(&p, "min_child_weight"), 1, 0);
 	sp = aml_search_space_for(AML_ALGO_LINEAR);
@@ -636,7 +636,7 @@ test_sample_growth(void)
 /*
  * score_big_data: on a sample the cheap gbdt configurations beat the
  * default and every learner trails linear (0.75); on all 100000 rows
- * gbdt's default configuration (200 trees) is the best model (0.9).
+ * gbdt's default configuration (300 trees) is the best model (0.9).
  */
 static double
 score_big_data(aml_algo algo, const aml_params *p, int64_t rows)
@@ -646,7 +646,7 @@ score_big_data(aml_algo algo, const aml_params *p, int64_t rows)
 	if (algo != AML_ALGO_GBDT)
 		return 0.6;
 	if (rows >= 100000)
-		return pv(p, "n_estimators") == 200 ? 0.9 : 0.7;
+		return pv(p, "n_estimators") == 300 ? 0.9 : 0.7;
 	return 0.7 - 0.1 * pv(p, "n_estimators") / 2000.0;
 }
 
@@ -688,7 +688,7 @@ test_patience_waits_for_all_rows(void)
 }
 
 /*
- * score_default_gbdt: gbdt's default configuration (200 trees) is the best
+ * score_default_gbdt: gbdt's default configuration (300 trees) is the best
  * model; the forests keep improving slowly below it (more trees, up to
  * 0.85), the other learners are flat.
  */
@@ -697,7 +697,7 @@ score_default_gbdt(aml_algo algo, const aml_params *p, int64_t rows)
 {
 	(void) rows;
 	if (algo == AML_ALGO_GBDT)
-		return pv(p, "n_estimators") == 200 ? 0.9 : 0.7;
+		return pv(p, "n_estimators") == 300 ? 0.9 : 0.7;
 	if (algo == AML_ALGO_RANDOM_FOREST || algo == AML_ALGO_EXTRA_TREES)
 		return 0.8 + 0.0001 * pv(p, "n_estimators");
 	return 0.8;
@@ -780,7 +780,8 @@ test_deterministic(void)
 		same = a.trials[i].algo == b.trials[i].algo &&
 			a.trials[i].sample_rows == b.trials[i].sample_rows &&
 			memcmp(&a.trials[i].params, &b.trials[i].params, sizeof(aml_params)) == 0 &&
-			a.trials[i].score == b.trials[i].score;
+			(a.trials[i].score == b.trials[i].score ||
+			 (isnan(a.trials[i].score) && isnan(b.trials[i].score)));	/* cut */
 	CHECK(same);
 	differ = a.n_trials != c.n_trials;
 	for (int i = 0; !differ && i < a.n_trials; i++)
