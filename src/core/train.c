@@ -1303,7 +1303,7 @@ report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t 
 /* ---------------------------------------------------------------- confirmation */
 
 #define CONFIRM_SHARE		0.15	/* of the search's budget */
-#define MAX_FINALISTS		(AML_ALGO_COUNT)
+#define MAX_FINALISTS		(2 * AML_ALGO_COUNT)
 
 /* A learner's best configuration, scored again on fresh folds. */
 typedef struct finalist
@@ -1345,11 +1345,13 @@ refold(train_ctx *c, uint64_t seed)
 
 /*
  * confirm_finalists scores each learner's best configuration on all rows
+ * and its default configuration (when the search scored it on all rows)
  * again, on fresh folds with a fresh seed, best first, while its earlier
  * time fits before deadline.  The search keeps the best of many noisy
  * cross-validations, whose score is optimistic (most for learners with
  * many close configurations); fresh folds give each finalist a score of
- * its own that no choice was made on.  fin[0..*n_fin) receives the
+ * its own that no choice was made on, and the default, chosen before any
+ * score, is the learner's unbiased reference.  fin[0..*n_fin) receives the
  * finalists scored (their oof in the order of yv), each also a
  * leaderboard row.
  */
@@ -1365,7 +1367,7 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 	*n_fin = 0;
 	for (int a = AML_ALGO_LINEAR; a < AML_ALGO_ENSEMBLE; a++)
 	{
-		int			best = -1;
+		int			pick[2] = {-1, -1};	/* the best trial, the default */
 
 		for (int i = 0; i < t->n_trials; i++)
 		{
@@ -1374,20 +1376,27 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 			if (tr->algo != (aml_algo) a || tr->was_cut || !isfinite(tr->score) ||
 				tr->sample_rows < full_rows)
 				continue;
-			if (best < 0 || better(c, tr->score, t->trials[best].score))
-				best = i;
+			if (pick[0] < 0 || better(c, tr->score, t->trials[pick[0]].score))
+				pick[0] = i;
+			if (tr->kind == AML_TRIAL_DEFAULT)
+				pick[1] = i;
 		}
-		if (best >= 0)
+		if (pick[1] == pick[0])
+			pick[1] = -1;
+		for (int p = 0; p < 2; p++)
 		{
 			/* insert in score order, best first */
-			int			k = n++;
+			int			k;
 
-			while (k > 0 && better(c, t->trials[best].score, t->trials[idx[k - 1]].score))
+			if (pick[p] < 0)
+				continue;
+			k = n++;
+			while (k > 0 && better(c, t->trials[pick[p]].score, t->trials[idx[k - 1]].score))
 			{
 				idx[k] = idx[k - 1];
 				k--;
 			}
-			idx[k] = best;
+			idx[k] = pick[p];
 		}
 	}
 	if (n == 0)
