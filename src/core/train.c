@@ -1305,7 +1305,7 @@ report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t 
 #define CONFIRM_SHARE		0.15	/* of the search's budget */
 #define MAX_FINALISTS		(2 * AML_ALGO_COUNT)
 
-/* A learner's best configuration, scored again on fresh folds. */
+/* A learner's best or default configuration, scored again on fresh folds. */
 typedef struct finalist
 {
 	cand_spec	spec;
@@ -1415,8 +1415,13 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 					n_scored = 0;
 		char		ptxt[200];
 
-		if (remaining < 1.2 * tr->seconds || aml_check_cancel(env))
-			continue;
+		if (aml_check_cancel(env))
+		{
+			st = aml_set_error(c->err, AML_ECANCELED, "canceling automl training");
+			break;
+		}
+		if (remaining < 1.2 * tr->seconds)
+			continue;			/* it would not finish in time */
 		memset(f, 0, sizeof(*f));
 		f->spec.algo = tr->algo;
 		f->spec.params = tr->params;
