@@ -88,6 +88,25 @@ static const aml_search_space space_gbdt = {
 	}
 };
 
+/*
+ * gbdt when a round fits one tree per class: the faster default (200 trees
+ * of 31 leaves at 0.1).  The slow default costs K times as much per round
+ * and, on a budget, leaves the search too little time (letter recognition,
+ * 26 classes: log loss 0.090 -> 0.124).
+ */
+static const aml_search_space space_gbdt_multi = {
+	AML_ALGO_GBDT, 8, {
+		{"n_estimators", 1, 1, 10, 2000, 10, 200, 1},
+		{"learning_rate", 0, 1, 0.01, 0.5, 0.1, 0.1, 0},
+		{"max_leaves", 1, 1, 4, 256, 4, 31, 0},
+		{"min_child_samples", 1, 1, 2, 200, 20, 10, 0},
+		{"min_child_weight", 0, 1, 1e-3, 20, 1.0, 1.0, 0},
+		{"reg_lambda", 0, 1, 1e-3, 100, 1.0, 1.0, 0},
+		{"subsample", 0, 0, 0.5, 1.0, 1.0, 1.0, 0},
+		{"colsample", 0, 0, 0.3, 1.0, 1.0, 0.8, 0},
+	}
+};
+
 static const aml_search_space space_random_forest = {
 	AML_ALGO_RANDOM_FOREST, 3, {
 		{"n_estimators", 1, 1, 10, 500, 10, 100, 1},
@@ -976,7 +995,8 @@ aml_search_run(aml_env *env, const aml_search_config *cfg,
 			continue;
 		l = &s.ls[s.n_ls++];
 		l->algo = a;
-		l->sp = aml_search_space_for(a);
+		l->sp = a == AML_ALGO_GBDT && cfg->n_outputs > 1 ?
+			&space_gbdt_multi : aml_search_space_for(a);
 		l->dim = l->sp->n;
 		l->inc_loss = INFINITY;
 		l->best_loss = INFINITY;

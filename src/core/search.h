@@ -133,6 +133,8 @@ typedef struct aml_search_config
 	int			higher_is_better;
 	int64_t		n_rows;			/* rows available for fitting */
 	double		budget_seconds; /* <= 0: no time budget */
+	int			n_outputs;		/* trees a boosting round fits (classes of a
+								 * multiclass task; 0 or 1 otherwise) */
 	double		(*clock) (void *ctx);	/* NULL = aml_now() */
 	void	   *clock_ctx;
 	uint64_t	seed;

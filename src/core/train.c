@@ -1517,6 +1517,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	aml_search_config_init(&cfg);
 	cfg.algorithms = mask;
 	cfg.higher_is_better = c->hib;
+	cfg.n_outputs = c->task == AML_TASK_MULTICLASS ? c->n_classes : 1;
 	cfg.n_rows = c->n_train;
 	if (opts->max_rows > 0 && opts->max_rows < c->n_train)
 		cfg.n_rows = opts->max_rows;

@@ -758,6 +758,45 @@ run_once(aml_env *env, uint64_t seed, aml_search_trace *t)
 }
 
 /*
+ * test_multiclass_default: when a boosting round fits one tree per class,
+ * gbdt's default configuration is the faster one (200 trees of 31 leaves
+ * at 0.1); otherwise the slow one (300 of 16 at 0.05).
+ */
+static void
+test_multiclass_default(void)
+{
+	aml_env		env;
+	aml_error	err;
+
+	aml_env_init(&env);
+	for (int k = 1; k <= 3; k += 2)
+	{
+		aml_search_config cfg;
+		aml_search_trace t;
+		fake		f;
+		int			seen = 0;
+
+		fake_init(&f, score_flat, 0.1);
+		config_for(&cfg, &f, BIT(AML_ALGO_GBDT), 100.0);
+		cfg.n_outputs = k;
+		cfg.max_trials = 3;
+		aml_search_trace_init(&t, &env);
+		CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+		for (int i = 0; i < t.n_trials; i++)
+			if (t.trials[i].kind == AML_TRIAL_DEFAULT)
+			{
+				seen++;
+				CHECK_NEAR(pv(&t.trials[i].params, "n_estimators"), k > 1 ? 200 : 300, 0);
+				CHECK_NEAR(pv(&t.trials[i].params, "learning_rate"), k > 1 ? 0.1 : 0.05, 0);
+				CHECK_NEAR(pv(&t.trials[i].params, "max_leaves"), k > 1 ? 31 : 16, 0);
+			}
+		CHECK(seen == 1);
+		aml_search_trace_free(&t);
+	}
+	CHECK(env.mem_used == 0);
+}
+
+/*
  * test_deterministic: the same seed gives the same trials; another seed
  * another path.
  */
@@ -1139,6 +1178,7 @@ main(void)
 	RUN(test_patience_waits_for_all_rows);
 	RUN(test_patience_waits_for_slow_learner);
 	RUN(test_deterministic);
+	RUN(test_multiclass_default);
 	RUN(test_failures);
 	RUN(test_cancel);
 	RUN(test_lower_is_better);
