@@ -22,10 +22,11 @@ SELECT model FROM automl_train('customers', 'churn', name => 'tr_gbdt',
 	options => '{"algorithm": "gbdt", "params": {"n_estimators": 60, "learning_rate": 0.1, "max_leaves": 15}}');
 SELECT count(DISTINCT model) = 1 AS same_blob FROM automl.models WHERE name = 'tr_gbdt';
 
--- out-of-bag estimate: bootstrap forests only, in the search metric, near the test score
+-- out-of-bag estimate: bootstrap forests only, in the search metric, near the test score (with 40
+-- trees a row is out of bag in about 15 of them: the estimate is a few hundredths pessimistic)
 SELECT name, metrics ? 'oob_score' AS has_oob, metrics->>'oob_metric' AS oob_metric,
 	   (metrics->>'oob_rows')::int BETWEEN rows * 0.99 AND rows AS oob_rows,
-	   abs((metrics->>'oob_score')::float8 - test_score) < 0.04 AS oob_near_test
+	   abs((metrics->>'oob_score')::float8 - test_score) < 0.06 AS oob_near_test
   FROM automl.models WHERE name IN ('tr_gbdt', 'tr_rf', 'tr_et', 'tr_et_bag') AND version = 1
  ORDER BY name;
 -- regression forest: rmse; with no test split the estimate is the only score

@@ -60,6 +60,7 @@ static const aml_tree_param forest_params[] = {
 	{"max_leaves", 0, 1e6, 0, 1, 0},
 	{"bootstrap", 0, 1, 1, 1, 0},
 	{"max_bins", 2, 255, 255, 1, 0},
+	{"max_cat_set_levels", 0, 1e6, 32, 1, 0},
 };
 
 static const aml_tree_param extra_params[] = {
@@ -70,15 +71,17 @@ static const aml_tree_param extra_params[] = {
 	{"max_leaves", 0, 1e6, 0, 1, 0},
 	{"bootstrap", 0, 1, 0, 1, 0},
 	{"max_bins", 2, 255, 255, 1, 0},
+	{"max_cat_set_levels", 0, 1e6, 32, 1, 0},
 };
-#define N_FOREST_PARAMS 7
+#define N_FOREST_PARAMS 8
 
 /*
  * forest_check_params validates random_forest parameters: n_estimators
  * 1..10000 (100), max_features 0..1 (fraction of features tried per
  * node; 0 = sqrt(F)/F for classification, 1/3 for regression), max_depth
  * 0..64 (0 = unlimited), min_samples_leaf 1..1e6 (1), max_leaves 0..1e6
- * (0 = unlimited), bootstrap 0/1 (1), max_bins 2..255.
+ * (0 = unlimited), bootstrap 0/1 (1), max_bins 2..255, max_cat_set_levels
+ * 0..1e6 (32; see aml_grow_params).
  */
 static const char *
 forest_check_params(const aml_params *p, char *buf, size_t buflen)
@@ -495,6 +498,7 @@ forest_fit_common(aml_env *env, const aml_fit_input *in, const aml_params *param
 	gp.min_samples_leaf = aml_tree_param_value(params, spec, N_FOREST_PARAMS, "min_samples_leaf");
 	gp.feat_frac_node = frac;
 	gp.random_split = extra;
+	gp.max_cat_set_levels = (int) aml_tree_param_value(params, spec, N_FOREST_PARAMS, "max_cat_set_levels");
 
 	if (in->task == AML_TASK_REGRESSION)
 	{

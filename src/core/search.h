@@ -133,6 +133,8 @@ typedef struct aml_search_config
 	int			higher_is_better;
 	int64_t		n_rows;			/* rows available for fitting */
 	double		budget_seconds; /* <= 0: no time budget */
+	int			n_outputs;		/* trees a boosting round fits (classes of a
+								 * multiclass task; 0 or 1 otherwise) */
 	double		(*clock) (void *ctx);	/* NULL = aml_now() */
 	void	   *clock_ctx;
 	uint64_t	seed;
@@ -230,6 +232,16 @@ typedef struct aml_ensemble_input
 	int			n_cand;
 	const double *const *pred;
 	int			max_rounds;		/* 0 = 20 */
+
+	/*
+	 * prune: a candidate whose score is worse than the best single one's
+	 * by more than ENSEMBLE_PRUNE_SE times that score's bootstrap
+	 * standard error (over the rows, seeded by seed) does not join: on
+	 * few rows a weak candidate that happens to fix a few of the best
+	 * one's errors fits noise.
+	 */
+	int			prune;
+	uint64_t	seed;
 } aml_ensemble_input;
 
 typedef struct aml_ensemble_result
@@ -239,6 +251,8 @@ typedef struct aml_ensemble_result
 	double		single_score;	/* of the best single candidate */
 	int			best_single;	/* its index */
 	int			n_members;		/* distinct candidates with weight > 0 */
+	int			n_pruned;		/* candidates left out by prune */
+	double		margin;			/* the pruning margin (0 without) */
 } aml_ensemble_result;
 
 /*

@@ -60,6 +60,8 @@ typedef struct train_ctx
 	int			n_folds;
 	int			holdout;
 	int			time_col;		/* frame column ordering the split, or -1 */
+	uint64_t	fit_seed;		/* the learners' seed (opts->seed but while
+								 * the search confirms its finalists) */
 	/* feature dataset over all frame rows */
 	aml_dataset ds;
 	float	  **owned_cols;		/* columns this file allocated, or NULL */
@@ -1009,7 +1011,7 @@ fit_one(train_ctx *c, const cand_spec *s, const int64_t *rows, int64_t n_rows,
 	in.n_classes = c->task == AML_TASK_REGRESSION ? 0 : c->n_classes;
 	in.valid_rows = valid;
 	in.n_valid = n_valid;
-	in.seed = c->opts->seed;
+	in.seed = c->fit_seed;
 	return ops->fit(c->env, &in, &s->params, state, c->err);
 }
 
@@ -1298,10 +1300,182 @@ report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t 
 	return AML_OK;
 }
 
+/* ---------------------------------------------------------------- confirmation */
+
+#define CONFIRM_SHARE		0.15	/* of the search's budget */
+#define MAX_FINALISTS		(2 * AML_ALGO_COUNT)
+
+/* A learner's best or default configuration, scored again on fresh folds. */
+typedef struct finalist
+{
+	cand_spec	spec;
+	double		score0;			/* the search's cross-validation */
+	double		score1;			/* on fresh folds, with a fresh seed */
+	double	   *oof;			/* its predictions there */
+} finalist;
+
+/*
+ * refold deals the training rows into the cross-validation folds again,
+ * in a new seeded order per class.
+ */
+static aml_status
+refold(train_ctx *c, uint64_t seed)
+{
+	int64_t    *order = aml_malloc(c->env, (size_t) c->n_train * sizeof(int64_t));
+	int			strata = c->task == AML_TASK_REGRESSION ? 1 : c->n_classes;
+	aml_rng		rng;
+
+	if (order == NULL)
+		return aml_oom(c->env, c->err, (size_t) c->n_train * 8);
+	aml_rng_seed(&rng, seed ^ 0xf01d5ULL);
+	for (int s = 0; s < strata; s++)
+	{
+		int64_t		cnt = 0;
+
+		for (int64_t r = 0; r < c->n_train; r++)
+			if (strata == 1 || (int) c->y[c->train_idx[r]] == s)
+				order[cnt++] = c->train_idx[r];
+		aml_rng_shuffle(&rng, order, cnt);
+		for (int64_t i = 0; i < cnt; i++)
+			c->fold_of[order[i]] = (int) (i % c->n_folds);
+	}
+	aml_free(c->env, order);
+	return AML_OK;
+}
+
+/*
+ * confirm_finalists scores each learner's best configuration on all rows
+ * and its default configuration (when the search scored it on all rows)
+ * again, on fresh folds with a fresh seed, best first, while its earlier
+ * time fits before deadline.  The search keeps the best of many noisy
+ * cross-validations, whose score is optimistic (most for learners with
+ * many close configurations); fresh folds give each finalist a score of
+ * its own that no choice was made on, and the default, chosen before any
+ * score, is the learner's unbiased reference.  fin[0..*n_fin) receives the
+ * finalists scored (their oof in the order of yv), each also a
+ * leaderboard row.
+ */
+static aml_status
+confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
+				  double deadline, finalist *fin, int *n_fin, double *yv)
+{
+	aml_env    *env = c->env;
+	int			idx[MAX_FINALISTS];
+	int			n = 0;
+	aml_status	st = AML_OK;
+
+	*n_fin = 0;
+	for (int a = AML_ALGO_LINEAR; a < AML_ALGO_ENSEMBLE; a++)
+	{
+		int			pick[2] = {-1, -1};	/* the best trial, the default */
+
+		for (int i = 0; i < t->n_trials; i++)
+		{
+			const aml_search_trial *tr = &t->trials[i];
+
+			if (tr->algo != (aml_algo) a || tr->was_cut || !isfinite(tr->score) ||
+				tr->sample_rows < full_rows)
+				continue;
+			if (pick[0] < 0 || better(c, tr->score, t->trials[pick[0]].score))
+				pick[0] = i;
+			if (tr->kind == AML_TRIAL_DEFAULT)
+				pick[1] = i;
+		}
+		if (pick[1] == pick[0])
+			pick[1] = -1;
+		for (int p = 0; p < 2; p++)
+		{
+			/* insert in score order, best first */
+			int			k;
+
+			if (pick[p] < 0)
+				continue;
+			k = n++;
+			while (k > 0 && better(c, t->trials[pick[p]].score, t->trials[idx[k - 1]].score))
+			{
+				idx[k] = idx[k - 1];
+				k--;
+			}
+			idx[k] = pick[p];
+		}
+	}
+	if (n == 0)
+		return AML_OK;
+	if ((st = refold(c, c->opts->seed + 1)) != AML_OK)
+		return st;
+	c->fit_seed = c->opts->seed + 1;
+	for (int k = 0; k < n; k++)
+	{
+		const aml_search_trial *tr = &t->trials[idx[k]];
+		finalist   *f = &fin[*n_fin];
+		double		remaining = deadline - now(c);
+		double		t0 = aml_now();
+		double		score;
+		int64_t		fit_rows = 0,
+					n_scored = 0;
+		char		ptxt[200];
+
+		if (aml_check_cancel(env))
+		{
+			st = aml_set_error(c->err, AML_ECANCELED, "canceling automl training");
+			break;
+		}
+		if (remaining < 1.2 * tr->seconds)
+			continue;			/* it would not finish in time */
+		memset(f, 0, sizeof(*f));
+		f->spec.algo = tr->algo;
+		f->spec.params = tr->params;
+		f->oof = aml_malloc(env, (size_t) c->n_train * c->n_out * sizeof(double));
+		if (f->oof == NULL)
+		{
+			st = aml_oom(env, c->err, (size_t) c->n_train * c->n_out * sizeof(double));
+			break;
+		}
+		env->deadline = t0 + remaining;
+		env->deadline_hit = 0;
+		st = evaluate(c, &f->spec, c->train_idx, c->n_train, &score, &fit_rows, f->oof, yv, &n_scored);
+		env->deadline = 0;
+		if (st == AML_ECANCELED && env->deadline_hit)
+		{
+			/* out of time: this finalist keeps no confirmed score */
+			__atomic_store_n(&env->cancel_flag, 0, __ATOMIC_RELAXED);
+			env->deadline_hit = 0;
+			aml_free(env, f->oof);
+			f->oof = NULL;
+			st = AML_OK;
+			continue;
+		}
+		if (st != AML_OK || !isfinite(score))
+		{
+			aml_free(env, f->oof);
+			f->oof = NULL;
+			if (st != AML_OK)
+				break;
+			continue;
+		}
+		f->score0 = tr->score;
+		f->score1 = score;
+		(*n_fin)++;
+		if ((st = report_add(c, &f->spec, score, aml_now() - t0, fit_rows)) != AML_OK)
+			break;
+		params_text(&f->spec.params, ptxt, sizeof(ptxt));
+		aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds: %s %.4f (search %.4f) %.1f s",
+				aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
+				c->metric, score, tr->score, now(c) - c->t0);
+	}
+	c->fit_seed = c->opts->seed;
+	return st;
+}
+
 /*
  * run_search runs the budgeted search and, when it helps on the
  * out-of-fold predictions, greedy ensemble selection.  It returns the
  * configuration(s) to refit in specs/weights.
+ *
+ * With cross-validation on a random split, the search stops early enough
+ * to confirm its finalists (confirm_finalists): the model is then the
+ * finalist with the best mean of its two scores, or an ensemble of the
+ * finalists chosen on their fresh predictions.
  */
 static aml_status
 run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
@@ -1316,6 +1490,11 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	double		elapsed = now(c) - c->t0;
 	double		share;
 	unsigned	mask = 0;
+	int			confirm = !c->holdout && c->time_col < 0;
+	double		conf_deadline = 0;
+	finalist	fin[MAX_FINALISTS];
+	int			n_fin = 0;
+	double	   *conf_yv = NULL;
 
 	memset(&ss, 0, sizeof(ss));
 	ss.c = c;
@@ -1338,6 +1517,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	aml_search_config_init(&cfg);
 	cfg.algorithms = mask;
 	cfg.higher_is_better = c->hib;
+	cfg.n_outputs = c->task == AML_TASK_MULTICLASS ? c->n_classes : 1;
 	cfg.n_rows = c->n_train;
 	if (opts->max_rows > 0 && opts->max_rows < c->n_train)
 		cfg.n_rows = opts->max_rows;
@@ -1349,6 +1529,14 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	share = opts->assess ? 0.5 : 0.85;
 	cfg.budget_seconds = opts->budget_seconds > 0 ?
 		(opts->budget_seconds * share - elapsed > 0.05 ? opts->budget_seconds * share - elapsed : 0.05) : 0;
+	if (confirm && cfg.budget_seconds > 0)
+	{
+		/* the finalists' confirmation gets the end of the search's time */
+		conf_deadline = now(c) + cfg.budget_seconds;
+		cfg.budget_seconds *= 1.0 - CONFIRM_SHARE;
+	}
+	else if (confirm)
+		conf_deadline = INFINITY;
 	cfg.clock = opts->clock;
 	cfg.clock_ctx = env->ctx;
 	cfg.seed = opts->seed;
@@ -1400,8 +1588,81 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	weights[0] = 1.0;
 	*n_members = 1;
 
+	memset(fin, 0, sizeof(fin));
+	if (confirm)
+	{
+		conf_yv = aml_malloc(env, (size_t) c->n_train * sizeof(double));
+		if (conf_yv == NULL)
+		{
+			st = aml_oom(env, c->err, (size_t) c->n_train * 8);
+			goto done;
+		}
+		st = confirm_finalists(c, &trace, ss.full_rows, conf_deadline, fin, &n_fin, conf_yv);
+		if (st != AML_OK)
+			goto done;
+	}
+	if (n_fin > 0)
+	{
+		int			w = 0;
+
+		/* the best mean of both scores; then an ensemble of the finalists */
+		for (int k = 1; k < n_fin; k++)
+			if (better(c, fin[k].score0 + fin[k].score1, fin[w].score0 + fin[w].score1))
+				w = k;
+		specs[0] = fin[w].spec;
+		aml_log(env, AML_LOG_INFO, "best finalist: %s, %s %.4f (mean of %.4f and %.4f)",
+				aml_algo_name(fin[w].spec.algo), c->metric, (fin[w].score0 + fin[w].score1) / 2,
+				fin[w].score0, fin[w].score1);
+		if (opts->ensemble && n_fin >= 2)
+		{
+			aml_ensemble_input ein;
+			aml_ensemble_result eres;
+			int			counts[MAX_FINALISTS];
+			const double *pred[MAX_FINALISTS];
+
+			for (int k = 0; k < n_fin; k++)
+				pred[k] = fin[k].oof;
+			memset(&ein, 0, sizeof(ein));
+			ein.metric = c->metric;
+			ein.task = c->task;
+			ein.n_classes = c->n_classes;
+			ein.n = c->n_train;
+			ein.n_out = c->n_out;
+			ein.y = conf_yv;
+			ein.n_cand = n_fin;
+			ein.pred = pred;
+			ein.prune = 1;
+			ein.seed = opts->seed;
+			st = aml_ensemble_select(env, &ein, counts, &eres, c->err);
+			if (st != AML_OK)
+				goto done;
+			if (eres.use && eres.n_members >= 2)
+			{
+				int			total = 0,
+							k = 0;
+				cand_spec	es;
+
+				for (int i = 0; i < n_fin; i++)
+					total += counts[i];
+				for (int i = 0; i < n_fin; i++)
+					if (counts[i] > 0)
+					{
+						specs[k] = fin[i].spec;
+						weights[k] = (double) counts[i] / total;
+						k++;
+					}
+				*n_members = k;
+				memset(&es, 0, sizeof(es));
+				es.algo = AML_ALGO_ENSEMBLE;
+				if ((st = report_add(c, &es, eres.score, 0.0, c->n_train)) != AML_OK)
+					goto done;
+				aml_log(env, AML_LOG_INFO, "ensemble of %d finalists: %s %.4f on fresh folds (best single %.4f)",
+						k, c->metric, eres.score, eres.single_score);
+			}
+		}
+	}
 	/* a greedy ensemble over the kept out-of-fold predictions */
-	if (opts->ensemble && ss.n_kept >= 2)
+	else if (opts->ensemble && ss.n_kept >= 2)
 	{
 		aml_ensemble_input ein;
 		aml_ensemble_result eres;
@@ -1416,9 +1677,14 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		ein.y = ss.yv;
 		ein.n_cand = ss.n_kept;
 		ein.pred = (const double *const *) ss.kept_oof;
+		ein.prune = 1;
+		ein.seed = opts->seed;
 		st = aml_ensemble_select(env, &ein, counts, &eres, c->err);
 		if (st != AML_OK)
 			goto done;
+		if (eres.n_pruned > 0)
+			aml_log(env, AML_LOG_INFO, "ensemble: %d of %d kept candidates are more than %.4f (twice the best one's bootstrap standard error) below the best and are left out",
+					eres.n_pruned, ss.n_kept, eres.margin);
 		/*
 		 * The ensemble must also beat the search's best trial, which may have
 		 * been scored on a sample (its predictions are not kept).
@@ -1450,6 +1716,9 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	}
 
 done:
+	for (int k = 0; k < n_fin; k++)
+		aml_free(env, fin[k].oof);
+	aml_free(env, conf_yv);
 	aml_search_trace_free(&trace);
 done_ss:
 	for (int i = 0; i < ss.n_kept; i++)
@@ -1898,6 +2167,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	c.err = err;
 	c.t0 = now(&c);
 	c.task = opts->task;
+	c.fit_seed = opts->seed;
 
 	if (opts->target_col < 0 || opts->target_col >= frame->n_cols)
 		return aml_set_error(err, AML_EINVAL, "target column index out of range");

@@ -2355,6 +2355,46 @@ scan_categorical_reg(aml_grower *gr, const double *hf, int j, int m, int kk,
 }
 
 /*
+ * scan_categorical_ordered tries the ordered cuts of categorical feature
+ * j (see aml_grow_params.max_cat_set_levels): left are the present
+ * categories gr->cat_order[0..i) (ascending codes), for every i, or for
+ * extra trees one random i.
+ */
+static void
+scan_categorical_ordered(aml_grower *gr, const double *hf, int j, int m,
+						 int have_miss, double sT, split_cand *best)
+{
+	int			S = gr->S;
+	int			nl = gr->bins->nb[j];
+	const double *miss = hf + (size_t) nl * S;
+	double	   *acc = gr->acc;
+	int		   *order = gr->cat_order;
+
+	memset(acc, 0, S * sizeof(double));
+	if (gr->gp.random_split && gr->rng)
+	{
+		int			cut = m > 1 ? 1 + (int) aml_rng_below(gr->rng, (uint64_t) (m - 1)) : m;
+
+		for (int i = 0; i < cut; i++)
+			vec_add(acc, hf + (size_t) order[i] * S, S);
+		if (have_miss && cut < m && aml_rng_below(gr->rng, 2))
+		{
+			vec_add(acc, miss, S);
+			if (eval_split(gr, acc, gr->tot, sT, j, 0, 1, 1, best))
+				set_bits(gr, order, cut);
+		}
+		else if (eval_split(gr, acc, gr->tot, sT, j, 0, have_miss ? 0 : -1, 1, best))
+			set_bits(gr, order, cut);
+		return;
+	}
+	for (int i = 0; i < m; i++)
+	{
+		vec_add(acc, hf + (size_t) order[i] * S, S);
+		eval_cat(gr, miss, have_miss, sT, j, order, i + 1, best);
+	}
+}
+
+/*
  * scan_categorical tries category-set splits of categorical feature j:
  * prefixes of the present categories sorted by G/(H+lambda) (for K > 1
  * the output whose category means vary most, plus every one-vs-rest
@@ -2390,6 +2430,11 @@ scan_categorical(aml_grower *gr, const double *hf, int j, split_cand *best)
 		return;
 	sT = leaf_score(T, K, lam);
 
+	if (gr->gp.max_cat_set_levels > 0 && nl - 1 > gr->gp.max_cat_set_levels)
+	{
+		scan_categorical_ordered(gr, hf, j, m, have_miss, sT, best);
+		return;
+	}
 	if (gr->gp.random_split && gr->rng)
 	{
 		int			n_left = 0;
@@ -3313,13 +3358,15 @@ static const aml_tree_param tree_params[] = {
 	{"min_samples_leaf", 1, 1e6, 5, 1, 0},
 	{"max_leaves", 0, 1e6, 0, 1, 0},
 	{"max_bins", 2, 255, 255, 1, 0},
+	{"max_cat_set_levels", 0, 1e6, 32, 1, 0},
 };
 #define N_TREE_PARAMS ((int) (sizeof(tree_params) / sizeof(tree_params[0])))
 
 /*
  * tree_check_params validates decision_tree parameters: max_depth 1..64
  * (default 10; no unlimited depth), min_samples_leaf 1..1e6 (5),
- * max_leaves 0..1e6 (0 = unlimited), max_bins 2..255 (255).
+ * max_leaves 0..1e6 (0 = unlimited), max_bins 2..255 (255),
+ * max_cat_set_levels 0..1e6 (32; see aml_grow_params).
  */
 static const char *
 tree_check_params(const aml_params *p, char *buf, size_t buflen)
@@ -3511,6 +3558,7 @@ tree_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	gp.max_depth = (int) aml_tree_param_value(params, tree_params, N_TREE_PARAMS, "max_depth");
 	gp.min_samples_leaf = aml_tree_param_value(params, tree_params, N_TREE_PARAMS, "min_samples_leaf");
 	gp.max_leaves = (int) aml_tree_param_value(params, tree_params, N_TREE_PARAMS, "max_leaves");
+	gp.max_cat_set_levels = (int) aml_tree_param_value(params, tree_params, N_TREE_PARAMS, "max_cat_set_levels");
 
 	pool = aml_tpool_create(env, env->n_threads);
 	st = aml_tree_bins_build(env, ds, in->rows, n,

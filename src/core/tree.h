@@ -284,6 +284,16 @@ typedef struct aml_grow_params
 	double		cat_l2;
 	int			max_cat_threshold;
 	double		min_data_per_group;
+
+	/*
+	 * A categorical feature with more levels than this (0 = none) is split
+	 * by thresholds on its level codes, which are in the order of the
+	 * levels' training frequency (most frequent first, pooled "other"
+	 * last): left are the levels before a cut.  Sets of many levels over
+	 * few rows each fit noise; ordered cuts group levels coarsely, as a
+	 * numeric code does (extra trees: one random cut).
+	 */
+	int			max_cat_set_levels;
 } aml_grow_params;
 
 void		aml_grow_params_init(aml_grow_params *gp);

@@ -314,7 +314,7 @@ test_spaces(void)
 	CHECK_NEAR(pv(&p, "n_estimators"), 10, 0);
 	CHECK_NEAR(pv(&p, "max_leaves"), 4, 0);
 	aml_search_space_params(sp, 1, &p);
-	CHECK_NEAR(pv(&p, "n_estimators"), 200, 0);
+	CHECK_NEAR(pv(&p, "n_estimators"), 300, 0);
 	CHECK_NEAR(pv(&p, "colsample"), 0.8, 0);
 	CHECK_NEAR(pv(&p, "min_child_weight"), 1, 0);
 	sp = aml_search_space_for(AML_ALGO_LINEAR);
@@ -636,7 +636,7 @@ test_sample_growth(void)
 /*
  * score_big_data: on a sample the cheap gbdt configurations beat the
  * default and every learner trails linear (0.75); on all 100000 rows
- * gbdt's default configuration (200 trees) is the best model (0.9).
+ * gbdt's default configuration (300 trees) is the best model (0.9).
  */
 static double
 score_big_data(aml_algo algo, const aml_params *p, int64_t rows)
@@ -646,7 +646,7 @@ score_big_data(aml_algo algo, const aml_params *p, int64_t rows)
 	if (algo != AML_ALGO_GBDT)
 		return 0.6;
 	if (rows >= 100000)
-		return pv(p, "n_estimators") == 200 ? 0.9 : 0.7;
+		return pv(p, "n_estimators") == 300 ? 0.9 : 0.7;
 	return 0.7 - 0.1 * pv(p, "n_estimators") / 2000.0;
 }
 
@@ -688,7 +688,7 @@ test_patience_waits_for_all_rows(void)
 }
 
 /*
- * score_default_gbdt: gbdt's default configuration (200 trees) is the best
+ * score_default_gbdt: gbdt's default configuration (300 trees) is the best
  * model; the forests keep improving slowly below it (more trees, up to
  * 0.85), the other learners are flat.
  */
@@ -697,7 +697,7 @@ score_default_gbdt(aml_algo algo, const aml_params *p, int64_t rows)
 {
 	(void) rows;
 	if (algo == AML_ALGO_GBDT)
-		return pv(p, "n_estimators") == 200 ? 0.9 : 0.7;
+		return pv(p, "n_estimators") == 300 ? 0.9 : 0.7;
 	if (algo == AML_ALGO_RANDOM_FOREST || algo == AML_ALGO_EXTRA_TREES)
 		return 0.8 + 0.0001 * pv(p, "n_estimators");
 	return 0.8;
@@ -758,6 +758,45 @@ run_once(aml_env *env, uint64_t seed, aml_search_trace *t)
 }
 
 /*
+ * test_multiclass_default: when a boosting round fits one tree per class,
+ * gbdt's default configuration is the faster one (200 trees of 31 leaves
+ * at 0.1); otherwise the slow one (300 of 16 at 0.05).
+ */
+static void
+test_multiclass_default(void)
+{
+	aml_env		env;
+	aml_error	err;
+
+	aml_env_init(&env);
+	for (int k = 1; k <= 3; k += 2)
+	{
+		aml_search_config cfg;
+		aml_search_trace t;
+		fake		f;
+		int			seen = 0;
+
+		fake_init(&f, score_flat, 0.1);
+		config_for(&cfg, &f, BIT(AML_ALGO_GBDT), 100.0);
+		cfg.n_outputs = k;
+		cfg.max_trials = 3;
+		aml_search_trace_init(&t, &env);
+		CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+		for (int i = 0; i < t.n_trials; i++)
+			if (t.trials[i].kind == AML_TRIAL_DEFAULT)
+			{
+				seen++;
+				CHECK_NEAR(pv(&t.trials[i].params, "n_estimators"), k > 1 ? 200 : 300, 0);
+				CHECK_NEAR(pv(&t.trials[i].params, "learning_rate"), k > 1 ? 0.1 : 0.05, 0);
+				CHECK_NEAR(pv(&t.trials[i].params, "max_leaves"), k > 1 ? 31 : 16, 0);
+			}
+		CHECK(seen == 1);
+		aml_search_trace_free(&t);
+	}
+	CHECK(env.mem_used == 0);
+}
+
+/*
  * test_deterministic: the same seed gives the same trials; another seed
  * another path.
  */
@@ -780,7 +819,8 @@ test_deterministic(void)
 		same = a.trials[i].algo == b.trials[i].algo &&
 			a.trials[i].sample_rows == b.trials[i].sample_rows &&
 			memcmp(&a.trials[i].params, &b.trials[i].params, sizeof(aml_params)) == 0 &&
-			a.trials[i].score == b.trials[i].score;
+			(a.trials[i].score == b.trials[i].score ||
+			 (isnan(a.trials[i].score) && isnan(b.trials[i].score)));	/* cut */
 	CHECK(same);
 	differ = a.n_trials != c.n_trials;
 	for (int i = 0; !differ && i < a.n_trials; i++)
@@ -1063,6 +1103,67 @@ test_ensemble_declines(void)
 	CHECK(env.mem_used == 0);
 }
 
+/*
+ * test_ensemble_prune: a candidate far worse than the best one (beyond
+ * twice the best score's bootstrap standard error) is left out even when
+ * a little of it would help the mix on these rows; one as good as the
+ * best still joins.
+ */
+static void
+test_ensemble_prune(void)
+{
+	enum
+	{
+		N = 200
+	};
+	aml_env		env;
+	aml_error	err;
+	double		y[N],
+				a[N],
+				b[N],
+				c[N];
+	const double *pred[3] = {a, b, c};
+	int			w[3];
+	aml_ensemble_input in;
+	aml_ensemble_result r;
+
+	aml_env_init(&env);
+	for (int i = 0; i < N; i++)
+	{
+		double		e = 1.0 + 0.5 * sin(i * 0.9);
+
+		y[i] = i * 0.1;
+		a[i] = y[i] + e;		/* biased up: rmse about 1.06 */
+		b[i] = y[i] - 1.0 + (i % 2 ? 3.0 : -3.0);	/* rmse 3.16, biased down */
+		c[i] = y[i] - e;		/* as good as a, biased down */
+	}
+	memset(&in, 0, sizeof(in));
+	in.metric = "rmse";
+	in.task = AML_TASK_REGRESSION;
+	in.n = N;
+	in.n_out = 1;
+	in.y = y;
+	in.n_cand = 2;				/* a and b */
+	in.pred = pred;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.use == 1 && w[1] > 0 && w[0] > w[1]);	/* b's bias helps a little */
+	CHECK(r.n_pruned == 0 && r.margin == 0);
+
+	in.prune = 1;
+	in.seed = 3;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.n_pruned == 1 && r.margin > 0 && r.margin < 0.5);
+	CHECK(r.use == 0 && r.best_single == 0 && w[0] == 1 && w[1] == 0);
+
+	/* c is within the margin: a and c mix 1:1, b stays out */
+	in.n_cand = 3;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.n_pruned == 1);
+	CHECK(r.use == 1 && w[0] == w[2] && w[0] > 0 && w[1] == 0);
+	CHECK_NEAR(r.score, 0.0, 1e-9);
+	CHECK(env.mem_used == 0);
+}
+
 int
 main(void)
 {
@@ -1077,10 +1178,12 @@ main(void)
 	RUN(test_patience_waits_for_all_rows);
 	RUN(test_patience_waits_for_slow_learner);
 	RUN(test_deterministic);
+	RUN(test_multiclass_default);
 	RUN(test_failures);
 	RUN(test_cancel);
 	RUN(test_lower_is_better);
 	RUN(test_ensemble_mix);
 	RUN(test_ensemble_declines);
+	RUN(test_ensemble_prune);
 	DONE();
 }

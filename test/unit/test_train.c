@@ -343,6 +343,75 @@ test_same_seed_same_model(void)
 	aml_frame_free(f);
 }
 
+/* same_config says whether two leaderboard rows are one configuration. */
+static int
+same_config(const aml_candidate *a, const aml_candidate *b)
+{
+	if (a->algo != b->algo || a->params.n != b->params.n)
+		return 0;
+	for (int i = 0; i < a->params.n; i++)
+		if (strcmp(a->params.name[i], b->params.name[i]) != 0 || a->params.value[i] != b->params.value[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * test_finalists_confirmed: with cross-validation, each learner's best
+ * configuration (and its default one) is scored a second time (a second
+ * leaderboard row, later than the first); a single model is the finalist
+ * with the best mean of its two scores.
+ */
+static void
+test_finalists_confirmed(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	int			confirmed[AML_ALGO_COUNT] = {0};
+	int			best = -1;
+	double		best_mean = 0;
+
+	aml_env_init(&env);
+	f = make_frame(&env, 600, 0);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.ensemble = 0;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	if (m == NULL)
+		return;
+	for (int j = 0; j < aml_report_n_candidates(r); j++)
+	{
+		const aml_candidate *b = aml_report_candidate(r, j);
+
+		for (int i = 0; i < j; i++)
+		{
+			const aml_candidate *a = aml_report_candidate(r, i);
+
+			if (same_config(a, b) && a->sample_rows == b->sample_rows)
+			{
+				double		mean = (a->score + b->score) / 2;
+
+				confirmed[b->algo]++;
+				if (best < 0 || mean > best_mean)
+				{
+					best = j;
+					best_mean = mean;
+				}
+			}
+		}
+	}
+	for (int a = AML_ALGO_LINEAR; a < AML_ALGO_ENSEMBLE; a++)
+		CHECK(confirmed[a] >= 1 && confirmed[a] <= 2);	/* its best, its default */
+	CHECK(confirmed[AML_ALGO_BASELINE] == 0);
+	CHECK(best >= 0 && aml_model_algo(m) == aml_report_candidate(r, best)->algo);
+	aml_model_free(m);
+	aml_report_free(r);
+	aml_frame_free(f);
+}
+
 int
 main(void)
 {
@@ -350,5 +419,6 @@ main(void)
 	RUN(test_regression_and_manual);
 	RUN(test_errors_cancel_budget);
 	RUN(test_same_seed_same_model);
+	RUN(test_finalists_confirmed);
 	DONE();
 }

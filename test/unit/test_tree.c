@@ -311,6 +311,7 @@ test_wide_categorical(void)
 	memset(&p, 0, sizeof(p));
 	aml_params_set(&p, "max_depth", 1);
 	aml_params_set(&p, "min_samples_leaf", 1);
+	aml_params_set(&p, "max_cat_set_levels", 0);	/* sets, not cuts */
 	tds_init(&t, 1200, 1);
 	tds_cat(&t, 0, 300);
 	for (int i = 0; i < 1200; i++)
@@ -326,6 +327,110 @@ test_wide_categorical(void)
 	for (int i = 0; i < 1200; i++)
 		CHECK(out[i] == t.y[i]);
 	aml_tree_ops.free_state(&env, st);
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+	free(out);
+}
+
+/* is_prefix says whether bitset bits holds exactly the codes 0..n-1 of nl. */
+static int
+is_prefix(const uint32_t *bits, int nl, int *n)
+{
+	int			k = 0;
+
+	while (k < nl && ((bits[k >> 5] >> (k & 31)) & 1))
+		k++;
+	*n = k;
+	for (int c = k; c < nl; c++)
+		if ((bits[c >> 5] >> (c & 31)) & 1)
+			return 0;
+	return 1;
+}
+
+/*
+ * test_ordered_categorical checks a feature with more than
+ * max_cat_set_levels levels: it is cut in code (frequency) order, so a
+ * target that follows the order is found in one split and an interleaved
+ * one is not (sets find both); extra trees cut it at random, still in
+ * order.
+ */
+static void
+test_ordered_categorical(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	void	   *st = NULL;
+	double	   *out = malloc(1200 * sizeof(double));
+	const aml_tree_pack *pk;
+	int			n_left = -1;
+	int			wrong = 0;
+
+	aml_env_init(&env);
+	tds_init(&t, 1200, 1);
+	tds_cat(&t, 0, 41);			/* 40 levels and "other" */
+	for (int i = 0; i < 1200; i++)
+	{
+		t.cols[0][i] = (float) (i % 40);
+		t.y[i] = i % 40 < 10;
+	}
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "max_depth", 1);
+	CHECK(fit_tree(&env, &t, AML_TASK_BINARY, 2, 0, &p, &st, &err) == AML_OK);
+	pk = pack_of(st);
+	CHECK(pk->flags[0] & AML_TREE_CATEGORICAL);
+	CHECK(is_prefix(pk->cat_bits + pk->cat_off[0], 41, &n_left) && n_left == 10);
+	predict_rows(st, &t, out);
+	for (int i = 0; i < 1200; i++)
+		CHECK(out[i] == t.y[i]);
+	aml_tree_ops.free_state(&env, st);
+
+	/* even levels vs odd ones: no cut separates them, a set does */
+	for (int i = 0; i < 1200; i++)
+		t.y[i] = i % 2;
+	CHECK(fit_tree(&env, &t, AML_TASK_BINARY, 2, 0, &p, &st, &err) == AML_OK);
+	pk = pack_of(st);
+	CHECK(is_prefix(pk->cat_bits + pk->cat_off[0], 41, &n_left) && n_left > 0 && n_left < 40);
+	predict_rows(st, &t, out);
+	for (int i = 0; i < 1200; i++)
+		wrong += out[i] != t.y[i];
+	CHECK(wrong > 100);
+	aml_tree_ops.free_state(&env, st);
+	aml_params_set(&p, "max_cat_set_levels", 40);	/* 40 levels: sets */
+	CHECK(fit_tree(&env, &t, AML_TASK_BINARY, 2, 0, &p, &st, &err) == AML_OK);
+	predict_rows(st, &t, out);
+	for (int i = 0; i < 1200; i++)
+		CHECK(out[i] == t.y[i]);
+	aml_tree_ops.free_state(&env, st);
+
+	/* extra trees: every root cuts the order at a random place */
+	for (int i = 0; i < 1200; i++)
+		t.y[i] = i % 40 < 10;
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "n_estimators", 20);
+	aml_params_set(&p, "max_depth", 2);
+	{
+		aml_fit_input in = fit_in(&t, AML_TASK_BINARY, 2, 0);
+		int			cuts[41] = {0};
+		int			distinct = 0;
+
+		CHECK(aml_extra_trees_ops.fit(&env, &in, &p, &st, &err) == AML_OK);
+		pk = aml_tree_learner_pack(AML_ALGO_EXTRA_TREES, st);
+		CHECK(pk->n_trees == 20);
+		for (int k = 0; k < pk->n_trees; k++)
+		{
+			int			r = pk->root[k];
+
+			CHECK(pk->flags[r] & AML_TREE_CATEGORICAL);
+			CHECK(is_prefix(pk->cat_bits + pk->cat_off[r], 41, &n_left) &&
+				  n_left > 0 && n_left < 40);
+			if (n_left > 0 && n_left < 41 && cuts[n_left]++ == 0)
+				distinct++;
+		}
+		CHECK(distinct > 5);
+		aml_extra_trees_ops.free_state(&env, st);
+	}
 	CHECK(env.mem_used == 0);
 	tds_free(&t);
 	free(out);
@@ -1707,7 +1812,7 @@ test_ensemble_params(void)
 					  "n_estimators, learning_rate, max_leaves, max_depth, max_bins, min_child_samples, "
 					  "min_child_weight, reg_lambda, min_split_gain, subsample, colsample, "
 					  "early_stopping_rounds, huber_delta, cat_smooth, cat_l2, "
-					  "max_cat_threshold, min_data_per_group)") == 0);
+					  "max_cat_threshold, min_data_per_group, max_cat_set_levels)") == 0);
 	CHECK(strcmp(aml_gbdt_ops.name, "gbdt") == 0 && aml_gbdt_ops.algo == AML_ALGO_GBDT);
 	CHECK(strcmp(aml_forest_ops.name, "random_forest") == 0);
 	CHECK(strcmp(aml_extra_trees_ops.name, "extra_trees") == 0);
@@ -1838,6 +1943,7 @@ main(void)
 	RUN(test_missing);
 	RUN(test_categorical);
 	RUN(test_wide_categorical);
+	RUN(test_ordered_categorical);
 	RUN(test_regression_means);
 	RUN(test_multiclass);
 	RUN(test_limits);

@@ -298,6 +298,7 @@ run_case(const qcase *c, uint64_t seed)
 		aml_params_set(&prm, "cat_l2", 0);
 		aml_params_set(&prm, "max_cat_threshold", 0);
 		aml_params_set(&prm, "min_data_per_group", 0);
+		aml_params_set(&prm, "max_cat_set_levels", 0);
 	}
 	qds_init(&tr, NTRAIN);
 	make_train(&tr, c->task, c->n_classes, seed);
