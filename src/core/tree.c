@@ -196,30 +196,15 @@ aml_tpool_run(aml_tpool *pool, aml_tpool_fn fn, void *arg, int n_tasks)
 			fn(arg, t, 0);
 		return;
 	}
-	pthread_mutex_lock(&pool->mu);
-	pool->fn = fn;
-	pool->arg = arg;
-	pool->n_tasks = n_tasks;
-	__atomic_store_n(&pool->next, 0, __ATOMIC_RELEASE);
-	pool->busy = pool->n_workers;
-	pool->gen++;
-	pthread_cond_broadcast(&pool->cv_go);
-	pthread_mutex_unlock(&pool->mu);
-	tpool_take(pool, 0);
-	pthread_mutex_lock(&pool->mu);
-	while (pool->busy > 0)
-		pthread_cond_wait(&pool->cv_done, &pool->mu);
-	pthread_mutex_unlock(&pool->mu);
+	aml_tpool_start(pool, fn, arg, n_tasks);
+	aml_tpool_wait(pool);
 }
 
 void
 aml_tpool_start(aml_tpool *pool, aml_tpool_fn fn, void *arg, int n_tasks)
 {
 	if (pool == NULL)
-	{
-		/* no workers: the job waits for aml_tpool_wait, in the caller */
-		return;
-	}
+		return;					/* no workers: the caller runs the tasks */
 	pthread_mutex_lock(&pool->mu);
 	pool->fn = fn;
 	pool->arg = arg;

@@ -54,7 +54,8 @@ void		aml_tpool_run(aml_tpool *pool, aml_tpool_fn fn, void *arg, int n_tasks);
  * aml_tpool_start hands a job to the workers and returns at once (the
  * caller may do other work meanwhile, not touching the job's data);
  * aml_tpool_wait then runs the tasks no worker has taken in the caller and
- * waits for the rest.  One job at a time; with no pool, wait runs them all.
+ * waits for the rest.  One job at a time.  With no pool (one thread) both
+ * do nothing: the caller runs the tasks itself.
  */
 void		aml_tpool_start(aml_tpool *pool, aml_tpool_fn fn, void *arg, int n_tasks);
 void		aml_tpool_wait(aml_tpool *pool);
