@@ -2770,6 +2770,21 @@ find_split(aml_grower *gr, int id)
 }
 
 /*
+ * goes_left says whether a row in bin b of node nd's split feature goes to
+ * its left child: the missing bin (nb) goes the learned way, a category
+ * set (bits) by membership, a threshold by b <= sbin.
+ */
+static inline int
+goes_left(const gnode *nd, const uint32_t *bits, int nb, int b)
+{
+	if (b == nb)
+		return nd->sdl;
+	if (bits)
+		return (bits[b >> 5] >> (b & 31)) & 1;
+	return b <= nd->sbin;
+}
+
+/*
  * partition reorders part[begin..end) of a node so the rows going left
  * come first (stable) and returns the first right position.  It also sums
  * each side's gradients and hessians into gr->sumL / gr->sumR (G[K], H),
@@ -2813,16 +2828,8 @@ partition(aml_grower *gr, const gnode *nd)
 		for (int64_t i = nd->begin; i < nd->end; i++)
 		{
 			int32_t		r = part[i];
-			int			b = bins->wide ? c16[r] : c8[r];
-			int			left;
 
-			if (b == nb)
-				left = nd->sdl;
-			else if (bits)
-				left = (bits[b >> 5] >> (b & 31)) & 1;
-			else
-				left = b <= nd->sbin;
-			if (left)
+			if (goes_left(nd, bits, nb, bins->wide ? c16[r] : c8[r]))
 			{
 				part[nd->begin + nl++] = r;
 				gl += g[r];
@@ -2845,17 +2852,9 @@ partition(aml_grower *gr, const gnode *nd)
 	for (int64_t i = nd->begin; i < nd->end; i++)
 	{
 		int32_t		r = gr->part[i];
-		int			b = bins->wide ? c16[r] : c8[r];
-		int			left;
 		double	   *sum;
 
-		if (b == nb)
-			left = nd->sdl;
-		else if (bits)
-			left = (bits[b >> 5] >> (b & 31)) & 1;
-		else
-			left = b <= nd->sbin;
-		if (left)
+		if (goes_left(nd, bits, nb, bins->wide ? c16[r] : c8[r]))
 		{
 			gr->part[nd->begin + nl++] = r;
 			sum = sl;
