@@ -187,6 +187,8 @@ typedef struct aml_params
 int			aml_params_set(aml_params *p, const char *name, double value);
 /* aml_params_get returns the value of name, or dflt when unset. */
 double		aml_params_get(const aml_params *p, const char *name, double dflt);
+/* aml_params_equal: the same names and values in the same order. */
+int			aml_params_equal(const aml_params *a, const aml_params *b);
 
 /*
  * aml_params_check validates params for algo: NULL when fine, else a

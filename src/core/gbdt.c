@@ -76,7 +76,7 @@ static const aml_tree_param gbdt_params[] = {
 	{"cat_l2", 0, 1e6, 10, 0, 0},
 	{"max_cat_threshold", 0, 1e6, 32, 1, 0},
 	{"min_data_per_group", 0, 1e6, 100, 0, 0},
-	{"max_cat_set_levels", 0, 1e6, 0, 1, 0},
+	{"max_cat_set_levels", 0, 1e6, 32, 1, 0},
 };
 #define N_GBDT_PARAMS ((int) (sizeof(gbdt_params) / sizeof(gbdt_params[0])))
 
@@ -98,9 +98,11 @@ gp_value(const aml_params *p, const char *name)
  * delta in target units, regression only); for categorical features with
  * more than four categories in a node: cat_smooth 0..1e6 (10), cat_l2
  * 0..1e6 (10), max_cat_threshold 0..1e6 (32; 0 = no limit),
- * min_data_per_group 0..1e6 (100); max_cat_set_levels 0..1e6 (0 =
- * never: the regularized sets do as well as cuts in frequency order for
- * boosting, unlike for CART trees); see aml_grow_params.
+ * min_data_per_group 0..1e6 (100); max_cat_set_levels 0..1e6 (32, as
+ * for the forests: a category with more levels is cut in frequency
+ * order; 0 = always by regularized sets, which fit noise on churn's 51
+ * states: 10-fold CV of the default 0.9226 with sets, 0.9248 with cuts);
+ * see aml_grow_params.
  */
 static const char *
 gbdt_check_params(const aml_params *p, char *buf, size_t buflen)

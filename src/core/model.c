@@ -71,6 +71,21 @@ aml_params_set(aml_params *p, const char *name, double value)
 	return 0;
 }
 
+/*
+ * aml_params_equal says whether two parameter sets name the same values
+ * in the same order (as a search space builds them).
+ */
+int
+aml_params_equal(const aml_params *a, const aml_params *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (int i = 0; i < a->n; i++)
+		if (a->value[i] != b->value[i] || strcmp(a->name[i], b->name[i]) != 0)
+			return 0;
+	return 1;
+}
+
 double
 aml_params_get(const aml_params *p, const char *name, double dflt)
 {

@@ -240,20 +240,6 @@ hp_coord(const aml_hparam *hp, double v)
 	return isnan(u) ? 0 : u < 0 ? 0 : u > 1 ? 1 : u;
 }
 
-/*
- * params_equal compares two parameter sets built in the same space order.
- */
-static int
-params_equal(const aml_params *a, const aml_params *b)
-{
-	if (a->n != b->n)
-		return 0;
-	for (int i = 0; i < a->n; i++)
-		if (a->value[i] != b->value[i] || strcmp(a->name[i], b->name[i]) != 0)
-			return 0;
-	return 1;
-}
-
 /* ---------------------------------------------------------------- config */
 
 /*
@@ -506,7 +492,7 @@ tried(const search_ctx *s, aml_algo algo, const aml_params *p, int64_t sample)
 		const aml_search_trial *tr = &t->trials[i];
 
 		if (tr->algo == algo && tr->sample_rows == sample && !tr->was_cut &&
-			params_equal(&tr->params, p))
+			aml_params_equal(&tr->params, p))
 			return 1;
 	}
 	return 0;
@@ -675,7 +661,7 @@ propose(search_ctx *s, lstate *l, aml_trial_kind *kind, aml_params *p,
 	{
 		l->pending_default = 0;
 		aml_search_space_params(l->sp, 1, p);
-		if (!params_equal(p, &l->inc) && !tried(s, l->algo, p, l->sample))
+		if (!aml_params_equal(p, &l->inc) && !tried(s, l->algo, p, l->sample))
 		{
 			*kind = AML_TRIAL_DEFAULT;
 			*sample = l->sample;
@@ -707,7 +693,7 @@ propose(search_ctx *s, lstate *l, aml_trial_kind *kind, aml_params *p,
 				   hp_value(&l->sp->hp[i], l->x[i] + sign * l->step * l->dir[i]));
 	*kind = AML_TRIAL_LOCAL;
 	*sample = l->sample;
-	if (params_equal(p, &l->inc) || tried(s, l->algo, p, l->sample))
+	if (aml_params_equal(p, &l->inc) || tried(s, l->algo, p, l->sample))
 	{
 		local_result(s, l, p, INFINITY, 0.0, 0, *was_minus);
 		return 0;
@@ -878,7 +864,7 @@ start_learner(search_ctx *s, lstate *l, double remaining)
 	tr->improved = 1;
 	tr->step = l->step;
 	aml_search_space_params(l->sp, 1, &d);
-	l->pending_default = s->cfg->try_defaults && !params_equal(&d, &p);
+	l->pending_default = s->cfg->try_defaults && !aml_params_equal(&d, &p);
 	return AML_OK;
 }
 
@@ -926,7 +912,7 @@ step_learner(search_ctx *s, lstate *l, double remaining)
 				tr->improved = 1;
 				/* more rows favour larger models: the default again */
 				aml_search_space_params(l->sp, 1, &d);
-				l->pending_default = s->cfg->try_defaults && !params_equal(&d, &p);
+				l->pending_default = s->cfg->try_defaults && !aml_params_equal(&d, &p);
 			}
 			break;
 		case AML_TRIAL_DEFAULT:
@@ -1114,6 +1100,48 @@ bootstrap_se(const aml_ensemble_input *in, const double *pred, double *yb,
 }
 
 /*
+ * bootstrap_gain_se estimates the standard error of the gain of
+ * prediction a over prediction b (same rows) from ENSEMBLE_PRUNE_BOOT
+ * paired resamples; yb, pa and pb are scratch of n, n * n_out and n *
+ * n_out values.  NaN when undefined.
+ */
+static double
+bootstrap_gain_se(const aml_ensemble_input *in, const double *a, const double *b,
+				  double *yb, double *pa, double *pb)
+{
+	aml_rng		rng;
+	double		sum = 0,
+				sum2 = 0;
+	int			k = 0;
+	int			no = in->n_out;
+
+	aml_rng_seed(&rng, in->seed ^ 0x9a1bULL);
+	for (int r = 0; r < ENSEMBLE_PRUNE_BOOT; r++)
+	{
+		double		d;
+
+		for (int64_t i = 0; i < in->n; i++)
+		{
+			int64_t		j = (int64_t) aml_rng_below(&rng, (uint64_t) in->n);
+
+			yb[i] = in->y[j];
+			memcpy(pa + (size_t) i * no, a + (size_t) j * no, (size_t) no * sizeof(double));
+			memcpy(pb + (size_t) i * no, b + (size_t) j * no, (size_t) no * sizeof(double));
+		}
+		d = aml_metric_compute(in->metric, in->task, in->n_classes, in->n, yb, pa) -
+			aml_metric_compute(in->metric, in->task, in->n_classes, in->n, yb, pb);
+		if (!isfinite(d))
+			continue;
+		sum += d;
+		sum2 += d * d;
+		k++;
+	}
+	if (k < 2)
+		return NAN;
+	return sqrt(fmax(0.0, (sum2 - sum * sum / k) / (k - 1)));
+}
+
+/*
  * aml_ensemble_select runs greedy forward selection with replacement; see
  * search.h.
  */
@@ -1261,6 +1289,53 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 			aml_free(env, out);
 			return aml_set_error(err, AML_ECANCELED, "canceling automl training");
 		}
+	}
+	res->gain_se = NAN;
+	if (res->use && in->min_gain_se > 0)
+	{
+		/* the chosen mix (into tmp) against the best single candidate */
+		double	   *yb = aml_malloc(env, (size_t) in->n * sizeof(double));
+		double	   *pb = aml_malloc(env, len * sizeof(double));
+		int			total = 0;
+
+		if (yb == NULL || pb == NULL)
+		{
+			aml_free(env, yb);
+			aml_free(env, pb);
+			aml_free(env, sum);
+			aml_free(env, tmp);
+			aml_free(env, count);
+			aml_free(env, single);
+			aml_free(env, out);
+			return aml_oom(env, err, len * 2 * sizeof(double));
+		}
+		for (int c = 0; c < in->n_cand; c++)
+			total += weights[c];
+		memset(tmp, 0, len * sizeof(double));
+		for (int c = 0; c < in->n_cand; c++)
+			if (weights[c] > 0)
+				for (size_t k = 0; k < len; k++)
+					tmp[k] += (double) weights[c] * in->pred[c][k];
+		for (size_t k = 0; k < len; k++)
+			tmp[k] /= (double) total;
+		/* sum and pb are the resample's outputs */
+		res->gain_se = bootstrap_gain_se(in, tmp, in->pred[res->best_single], yb, sum, pb);
+		{
+			double		gain = hib ? res->score - res->single_score : res->single_score - res->score;
+
+			res->gain = gain;
+			if (isfinite(res->gain_se) && gain < in->min_gain_se * res->gain_se)
+			{
+				res->use = 0;
+				res->too_small = 1;
+				res->score = res->single_score;
+				res->n_members = 1;
+				memset(weights, 0, (size_t) in->n_cand * sizeof(int));
+				weights[res->best_single] = 1;
+			}
+		}
+		aml_free(env, yb);
+		aml_free(env, pb);
 	}
 	aml_free(env, sum);
 	aml_free(env, tmp);

@@ -242,6 +242,15 @@ typedef struct aml_ensemble_input
 	 */
 	int			prune;
 	uint64_t	seed;
+
+	/*
+	 * min_gain_se > 0: the ensemble is used only when its gain over the
+	 * best single candidate is at least min_gain_se times the gain's
+	 * bootstrap standard error (paired, over the rows): a mix chosen on
+	 * the same predictions it is scored on gains a little by chance, and
+	 * costs its members' scoring time on every row.
+	 */
+	double		min_gain_se;
 } aml_ensemble_input;
 
 typedef struct aml_ensemble_result
@@ -253,6 +262,12 @@ typedef struct aml_ensemble_result
 	int			n_members;		/* distinct candidates with weight > 0 */
 	int			n_pruned;		/* candidates left out by prune */
 	double		margin;			/* the pruning margin (0 without) */
+	double		gain_se;		/* with min_gain_se: the gain's standard
+								 * error (NaN when not computed) */
+	double		gain;			/* with min_gain_se: the best mix's gain
+								 * over the best single (> 0: better) */
+	int			too_small;		/* 1: a mix beat the best single one by
+								 * less than min_gain_se standard errors */
 } aml_ensemble_result;
 
 /*

@@ -1304,15 +1304,47 @@ report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t 
 
 #define CONFIRM_SHARE		0.15	/* of the search's budget */
 #define MAX_FINALISTS		(2 * AML_ALGO_COUNT)
+#define CONFIRM_ROUNDS		3		/* fresh fold deals, while time allows */
+#define CONFIRM_TOP			4		/* finalists scored again after the first */
+#define ENSEMBLE_GAIN_SE	1.0		/* an ensemble of finalists must gain this
+									 * many standard errors of its gain */
 
-/* A learner's best or default configuration, scored again on fresh folds. */
+/*
+ * A learner's best or default configuration, scored again on fresh folds
+ * (round r: folds dealt with seed + 1 + r, learners seeded so too).
+ */
 typedef struct finalist
 {
 	cand_spec	spec;
+	int			is_default;		/* the learner's default configuration */
+	double		secs;			/* its search time on all rows */
 	double		score0;			/* the search's cross-validation */
-	double		score1;			/* on fresh folds, with a fresh seed */
-	double	   *oof;			/* its predictions there */
+	double		sum1;			/* of its fresh scores */
+	int			n1;				/* rounds it was scored in */
+	unsigned	rounds;			/* bit r: scored in round r */
+	double	   *oof[CONFIRM_ROUNDS];	/* its predictions in round r */
 } finalist;
+
+/*
+ * finalist_estimate is a finalist's score estimate: the mean of its fresh
+ * scores and, for a default configuration (chosen before any score, so
+ * its search score is as unbiased as a fresh one), its search score.  A
+ * tuned configuration's search score is the best of many noisy ones and
+ * would favour the learners with many close configurations.
+ */
+static double
+finalist_estimate(const finalist *f)
+{
+	double		s = f->sum1;
+	int			n = f->n1;
+
+	if (f->is_default)
+	{
+		s += f->score0;
+		n++;
+	}
+	return n > 0 ? s / n : NAN;
+}
 
 /*
  * refold deals the training rows into the cross-validation folds again,
@@ -1344,27 +1376,17 @@ refold(train_ctx *c, uint64_t seed)
 }
 
 /*
- * confirm_finalists scores each learner's best configuration on all rows
- * and its default configuration (when the search scored it on all rows)
- * again, on fresh folds with a fresh seed, best first, while its earlier
- * time fits before deadline.  The search keeps the best of many noisy
- * cross-validations, whose score is optimistic (most for learners with
- * many close configurations); fresh folds give each finalist a score of
- * its own that no choice was made on, and the default, chosen before any
- * score, is the learner's unbiased reference.  fin[0..*n_fin) receives the
- * finalists scored (their oof in the order of yv), each also a
- * leaderboard row.
+ * pick_finalists chooses the configurations to confirm: each learner's
+ * best trial on all rows and its default configuration (when the search
+ * scored it on all rows), best search score first.
  */
-static aml_status
-confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
-				  double deadline, finalist *fin, int *n_fin, double *yv)
+static int
+pick_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
+			   finalist *fin)
 {
-	aml_env    *env = c->env;
 	int			idx[MAX_FINALISTS];
 	int			n = 0;
-	aml_status	st = AML_OK;
 
-	*n_fin = 0;
 	for (int a = AML_ALGO_LINEAR; a < AML_ALGO_ENSEMBLE; a++)
 	{
 		int			pick[2] = {-1, -1};	/* the best trial, the default */
@@ -1399,15 +1421,46 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 			idx[k] = pick[p];
 		}
 	}
-	if (n == 0)
-		return AML_OK;
-	if ((st = refold(c, c->opts->seed + 1)) != AML_OK)
-		return st;
-	c->fit_seed = c->opts->seed + 1;
 	for (int k = 0; k < n; k++)
 	{
 		const aml_search_trial *tr = &t->trials[idx[k]];
-		finalist   *f = &fin[*n_fin];
+		const aml_search_space *sp = aml_search_space_for(tr->algo);
+		aml_params	d;
+
+		memset(&fin[k], 0, sizeof(fin[k]));
+		fin[k].spec.algo = tr->algo;
+		fin[k].spec.params = tr->params;
+		fin[k].score0 = tr->score;
+		fin[k].secs = tr->seconds;
+		fin[k].is_default = tr->kind == AML_TRIAL_DEFAULT;
+		if (sp && !fin[k].is_default)
+		{
+			/* the start of a search whose default is its initial point */
+			aml_search_space_params(sp, 1, &d);
+			fin[k].is_default = aml_params_equal(&d, &tr->params);
+		}
+	}
+	return n;
+}
+
+/*
+ * confirm_round scores finalists fin[sel[0..n_sel)] on round r's fresh
+ * folds, in order, while each one's earlier time fits before deadline;
+ * yv receives the labels in the order of their predictions.
+ */
+static aml_status
+confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
+			  double deadline, double *yv)
+{
+	aml_env    *env = c->env;
+	aml_status	st;
+
+	if ((st = refold(c, c->opts->seed + 1 + r)) != AML_OK)
+		return st;
+	c->fit_seed = c->opts->seed + 1 + r;
+	for (int k = 0; k < n_sel && st == AML_OK; k++)
+	{
+		finalist   *f = &fin[sel[k]];
 		double		remaining = deadline - now(c);
 		double		t0 = aml_now();
 		double		score;
@@ -1420,50 +1473,188 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 			st = aml_set_error(c->err, AML_ECANCELED, "canceling automl training");
 			break;
 		}
-		if (remaining < 1.2 * tr->seconds)
+		if (remaining < 1.2 * f->secs)
 			continue;			/* it would not finish in time */
-		memset(f, 0, sizeof(*f));
-		f->spec.algo = tr->algo;
-		f->spec.params = tr->params;
-		f->oof = aml_malloc(env, (size_t) c->n_train * c->n_out * sizeof(double));
-		if (f->oof == NULL)
+		f->oof[r] = aml_malloc(env, (size_t) c->n_train * c->n_out * sizeof(double));
+		if (f->oof[r] == NULL)
 		{
 			st = aml_oom(env, c->err, (size_t) c->n_train * c->n_out * sizeof(double));
 			break;
 		}
 		env->deadline = t0 + remaining;
 		env->deadline_hit = 0;
-		st = evaluate(c, &f->spec, c->train_idx, c->n_train, &score, &fit_rows, f->oof, yv, &n_scored);
+		st = evaluate(c, &f->spec, c->train_idx, c->n_train, &score, &fit_rows, f->oof[r], yv, &n_scored);
 		env->deadline = 0;
 		if (st == AML_ECANCELED && env->deadline_hit)
 		{
-			/* out of time: this finalist keeps no confirmed score */
+			/* out of time: no score of this round */
 			__atomic_store_n(&env->cancel_flag, 0, __ATOMIC_RELAXED);
 			env->deadline_hit = 0;
-			aml_free(env, f->oof);
-			f->oof = NULL;
 			st = AML_OK;
-			continue;
+			score = NAN;
 		}
 		if (st != AML_OK || !isfinite(score))
 		{
-			aml_free(env, f->oof);
-			f->oof = NULL;
-			if (st != AML_OK)
-				break;
+			aml_free(env, f->oof[r]);
+			f->oof[r] = NULL;
 			continue;
 		}
-		f->score0 = tr->score;
-		f->score1 = score;
-		(*n_fin)++;
-		if ((st = report_add(c, &f->spec, score, aml_now() - t0, fit_rows)) != AML_OK)
-			break;
+		f->sum1 += score;
+		f->n1++;
+		f->rounds |= 1u << r;
+		st = report_add(c, &f->spec, score, aml_now() - t0, fit_rows);
 		params_text(&f->spec.params, ptxt, sizeof(ptxt));
-		aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds: %s %.4f (search %.4f) %.1f s",
+		aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d): %s %.4f (search %.4f) %.1f s",
 				aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
-				c->metric, score, tr->score, now(c) - c->t0);
+				r + 1, c->metric, score, f->score0, now(c) - c->t0);
 	}
 	c->fit_seed = c->opts->seed;
+	return st;
+}
+
+/*
+ * confirm_finalists scores each learner's best configuration on all rows
+ * and its default configuration again, on fresh folds with a fresh seed,
+ * best first, while its earlier time fits before deadline; then, while
+ * time allows, the CONFIRM_TOP best by estimate on up to CONFIRM_ROUNDS
+ * - 1 more fresh deals.  The search keeps the best of many noisy
+ * cross-validations, whose score is optimistic (most for learners with
+ * many close configurations); fresh folds give each finalist scores no
+ * choice was made on, and more deals halve the noise between finalists
+ * a few thousandths apart.  fin[0..*n_fin) receives the finalists, yv[r]
+ * the labels of round r in the order of the finalists' predictions.
+ */
+static aml_status
+confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
+				  double deadline, finalist *fin, int *n_fin,
+				  double *yv[CONFIRM_ROUNDS])
+{
+	int			sel[MAX_FINALISTS];
+	int			n;
+	aml_status	st;
+
+	*n_fin = n = pick_finalists(c, t, full_rows, fin);
+	if (n == 0)
+		return AML_OK;
+	for (int k = 0; k < n; k++)
+		sel[k] = k;
+	st = confirm_round(c, 0, fin, sel, n, deadline, yv[0]);
+	for (int r = 1; r < CONFIRM_ROUNDS && st == AML_OK; r++)
+	{
+		int			m = 0;
+
+		/* the CONFIRM_TOP best by estimate, best first */
+		for (int k = 0; k < n; k++)
+		{
+			int			j;
+
+			if (fin[k].n1 == 0)
+				continue;
+			j = m < CONFIRM_TOP ? m++ : CONFIRM_TOP;
+			while (j > 0 && better(c, finalist_estimate(&fin[k]), finalist_estimate(&fin[sel[j - 1]])))
+			{
+				if (j < CONFIRM_TOP)
+					sel[j] = sel[j - 1];
+				j--;
+			}
+			if (j < CONFIRM_TOP)
+				sel[j] = k;
+		}
+		if (m < 2)
+			break;
+		st = confirm_round(c, r, fin, sel, m, deadline, yv[r]);
+	}
+	return st;
+}
+
+/*
+ * ensemble_finalists runs greedy ensemble selection over the finalists
+ * fin[members[0..n_cand)] (best = fin[w]) on their fresh predictions of
+ * the rounds the best one was scored in, end to end (len values per
+ * round), and makes the mix the model when it gains ENSEMBLE_GAIN_SE
+ * standard errors over the best finalist there.
+ */
+static aml_status
+ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_cand,
+				   int w, double *const *yv, int n_rounds, int64_t len,
+				   cand_spec *specs, double *weights, int *n_members)
+{
+	aml_env    *env = c->env;
+	double	   *ycat = aml_malloc(env, (size_t) c->n_train * n_rounds * sizeof(double));
+	double	   *pcat[MAX_FINALISTS] = {NULL};
+	const double *pred[MAX_FINALISTS];
+	int			counts[MAX_FINALISTS];
+	aml_ensemble_input ein;
+	aml_ensemble_result eres;
+	aml_status	st = AML_OK;
+
+	if (ycat == NULL)
+		return aml_oom(env, c->err, (size_t) c->n_train * n_rounds * 8);
+	for (int m = 0; m < n_cand && st == AML_OK; m++)
+	{
+		int			q = 0;
+
+		pcat[m] = aml_malloc(env, (size_t) len * n_rounds * sizeof(double));
+		if (pcat[m] == NULL)
+		{
+			st = aml_oom(env, c->err, (size_t) len * n_rounds * 8);
+			break;
+		}
+		for (int r = 0; r < CONFIRM_ROUNDS; r++)
+			if ((fin[w].rounds >> r) & 1)
+			{
+				memcpy(pcat[m] + (size_t) q * len, fin[members[m]].oof[r], (size_t) len * sizeof(double));
+				if (m == 0)
+					memcpy(ycat + (size_t) q * c->n_train, yv[r], (size_t) c->n_train * sizeof(double));
+				q++;
+			}
+		pred[m] = pcat[m];
+	}
+	if (st == AML_OK)
+	{
+		memset(&ein, 0, sizeof(ein));
+		ein.metric = c->metric;
+		ein.task = c->task;
+		ein.n_classes = c->n_classes;
+		ein.n = c->n_train * n_rounds;
+		ein.n_out = c->n_out;
+		ein.y = ycat;
+		ein.n_cand = n_cand;
+		ein.pred = pred;
+		ein.prune = 1;
+		ein.seed = c->opts->seed;
+		ein.min_gain_se = ENSEMBLE_GAIN_SE;
+		st = aml_ensemble_select(env, &ein, counts, &eres, c->err);
+	}
+	if (st == AML_OK && eres.too_small)
+		aml_log(env, AML_LOG_INFO, "an ensemble of finalists would gain %.4f on fresh folds, less than %.0f standard error%s (%.4f): the best finalist is kept",
+				eres.gain, ENSEMBLE_GAIN_SE,
+				ENSEMBLE_GAIN_SE == 1.0 ? "" : "s", eres.gain_se);
+	if (st == AML_OK && eres.use && eres.n_members >= 2)
+	{
+		int			total = 0,
+					k = 0;
+		cand_spec	es;
+
+		for (int m = 0; m < n_cand; m++)
+			total += counts[m];
+		for (int m = 0; m < n_cand; m++)
+			if (counts[m] > 0)
+			{
+				specs[k] = fin[members[m]].spec;
+				weights[k] = (double) counts[m] / total;
+				k++;
+			}
+		*n_members = k;
+		memset(&es, 0, sizeof(es));
+		es.algo = AML_ALGO_ENSEMBLE;
+		st = report_add(c, &es, eres.score, 0.0, c->n_train);
+		aml_log(env, AML_LOG_INFO, "ensemble of %d finalists: %s %.4f on fresh folds (best single %.4f; standard error of the gain %.4f)",
+				k, c->metric, eres.score, eres.single_score, eres.gain_se);
+	}
+	for (int m = 0; m < n_cand; m++)
+		aml_free(env, pcat[m]);
+	aml_free(env, ycat);
 	return st;
 }
 
@@ -1494,7 +1685,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	double		conf_deadline = 0;
 	finalist	fin[MAX_FINALISTS];
 	int			n_fin = 0;
-	double	   *conf_yv = NULL;
+	double	   *conf_yv[CONFIRM_ROUNDS] = {NULL};
 
 	memset(&ss, 0, sizeof(ss));
 	ss.c = c;
@@ -1591,73 +1782,54 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	memset(fin, 0, sizeof(fin));
 	if (confirm)
 	{
-		conf_yv = aml_malloc(env, (size_t) c->n_train * sizeof(double));
-		if (conf_yv == NULL)
-		{
-			st = aml_oom(env, c->err, (size_t) c->n_train * 8);
-			goto done;
-		}
+		for (int r = 0; r < CONFIRM_ROUNDS; r++)
+			if ((conf_yv[r] = aml_malloc(env, (size_t) c->n_train * sizeof(double))) == NULL)
+			{
+				st = aml_oom(env, c->err, (size_t) c->n_train * 8);
+				goto done;
+			}
 		st = confirm_finalists(c, &trace, ss.full_rows, conf_deadline, fin, &n_fin, conf_yv);
 		if (st != AML_OK)
 			goto done;
 	}
 	if (n_fin > 0)
 	{
-		int			w = 0;
+		int			w = -1;
+		int			n_rounds = 0;
 
-		/* the best mean of both scores; then an ensemble of the finalists */
-		for (int k = 1; k < n_fin; k++)
-			if (better(c, fin[k].score0 + fin[k].score1, fin[w].score0 + fin[w].score1))
+		/* the best estimate; then an ensemble of the finalists */
+		for (int k = 0; k < n_fin; k++)
+			if (fin[k].n1 > 0 && (w < 0 || better(c, finalist_estimate(&fin[k]), finalist_estimate(&fin[w]))))
 				w = k;
-		specs[0] = fin[w].spec;
-		aml_log(env, AML_LOG_INFO, "best finalist: %s, %s %.4f (mean of %.4f and %.4f)",
-				aml_algo_name(fin[w].spec.algo), c->metric, (fin[w].score0 + fin[w].score1) / 2,
-				fin[w].score0, fin[w].score1);
-		if (opts->ensemble && n_fin >= 2)
+		if (w >= 0)
 		{
-			aml_ensemble_input ein;
-			aml_ensemble_result eres;
-			int			counts[MAX_FINALISTS];
-			const double *pred[MAX_FINALISTS];
+			specs[0] = fin[w].spec;
+			aml_log(env, AML_LOG_INFO, "best finalist: %s, %s %.4f (mean of %d fresh score%s%s)",
+					aml_algo_name(fin[w].spec.algo), c->metric, finalist_estimate(&fin[w]),
+					fin[w].n1, fin[w].n1 > 1 ? "s" : "",
+					fin[w].is_default ? " and its search score" : "");
+			for (int r = 0; r < CONFIRM_ROUNDS; r++)
+				n_rounds += (fin[w].rounds >> r) & 1;
+		}
+		if (w >= 0 && opts->ensemble)
+		{
+			/*
+			 * Candidates: the finalists scored in every round the best one
+			 * was, on their predictions of those rounds end to end.
+			 */
+			int			members[MAX_FINALISTS];
+			int			n_cand = 0;
+			int64_t		len = c->n_train * c->n_out;
 
 			for (int k = 0; k < n_fin; k++)
-				pred[k] = fin[k].oof;
-			memset(&ein, 0, sizeof(ein));
-			ein.metric = c->metric;
-			ein.task = c->task;
-			ein.n_classes = c->n_classes;
-			ein.n = c->n_train;
-			ein.n_out = c->n_out;
-			ein.y = conf_yv;
-			ein.n_cand = n_fin;
-			ein.pred = pred;
-			ein.prune = 1;
-			ein.seed = opts->seed;
-			st = aml_ensemble_select(env, &ein, counts, &eres, c->err);
-			if (st != AML_OK)
-				goto done;
-			if (eres.use && eres.n_members >= 2)
+				if (fin[k].n1 > 0 && (fin[k].rounds & fin[w].rounds) == fin[w].rounds)
+					members[n_cand++] = k;
+			if (n_cand >= 2)
 			{
-				int			total = 0,
-							k = 0;
-				cand_spec	es;
-
-				for (int i = 0; i < n_fin; i++)
-					total += counts[i];
-				for (int i = 0; i < n_fin; i++)
-					if (counts[i] > 0)
-					{
-						specs[k] = fin[i].spec;
-						weights[k] = (double) counts[i] / total;
-						k++;
-					}
-				*n_members = k;
-				memset(&es, 0, sizeof(es));
-				es.algo = AML_ALGO_ENSEMBLE;
-				if ((st = report_add(c, &es, eres.score, 0.0, c->n_train)) != AML_OK)
+				st = ensemble_finalists(c, fin, members, n_cand, w, conf_yv, n_rounds, len,
+										specs, weights, n_members);
+				if (st != AML_OK)
 					goto done;
-				aml_log(env, AML_LOG_INFO, "ensemble of %d finalists: %s %.4f on fresh folds (best single %.4f)",
-						k, c->metric, eres.score, eres.single_score);
 			}
 		}
 	}
@@ -1717,8 +1889,10 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 
 done:
 	for (int k = 0; k < n_fin; k++)
-		aml_free(env, fin[k].oof);
-	aml_free(env, conf_yv);
+		for (int r = 0; r < CONFIRM_ROUNDS; r++)
+			aml_free(env, fin[k].oof[r]);
+	for (int r = 0; r < CONFIRM_ROUNDS; r++)
+		aml_free(env, conf_yv[r]);
 	aml_search_trace_free(&trace);
 done_ss:
 	for (int i = 0; i < ss.n_kept; i++)

@@ -1164,6 +1164,68 @@ test_ensemble_prune(void)
 	CHECK(env.mem_used == 0);
 }
 
+/*
+ * test_ensemble_gain_se: with min_gain_se, a mix whose small gain comes
+ * from a few rows (b fixes some of a's errors and worsens others) is not
+ * used, and its gain and standard error are reported; a mix whose errors
+ * cancel on every row is still used.
+ */
+static void
+test_ensemble_gain_se(void)
+{
+	enum
+	{
+		N = 200
+	};
+	aml_env		env;
+	aml_error	err;
+	double		y[N],
+				a[N],
+				b[N];
+	const double *pred[2] = {a, b};
+	int			w[2];
+	aml_ensemble_input in;
+	aml_ensemble_result r;
+
+	aml_env_init(&env);
+	for (int i = 0; i < N; i++)
+	{
+		double		e = (i % 3 == 0 ? 1.0 : -0.5) * (1 + i % 7);
+		double		d = i < 12 ? -0.9 * e : i < 24 ? 0.7 * e : 0.0;
+
+		y[i] = i * 0.1;
+		a[i] = y[i] + e;
+		b[i] = y[i] + e + d;
+	}
+	memset(&in, 0, sizeof(in));
+	in.metric = "rmse";
+	in.task = AML_TASK_REGRESSION;
+	in.n = N;
+	in.n_out = 1;
+	in.y = y;
+	in.n_cand = 2;
+	in.pred = pred;
+	in.seed = 5;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.use == 1 && w[0] > 0 && w[1] > 0);	/* without the rule: a mix */
+	CHECK(r.too_small == 0 && isnan(r.gain_se));
+
+	in.min_gain_se = 1.0;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.use == 0 && r.too_small == 1);
+	CHECK(r.gain > 0 && r.gain_se > 0 && r.gain < r.gain_se);
+	CHECK(w[r.best_single] == 1 && w[1 - r.best_single] == 0);
+	CHECK(r.score == r.single_score && r.n_members == 1);
+
+	/* errors that cancel on every row: a large gain, the mix is used */
+	for (int i = 0; i < N; i++)
+		b[i] = 2 * y[i] - a[i];
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK(r.use == 1 && r.too_small == 0 && w[0] == w[1]);
+	CHECK(r.gain > in.min_gain_se * r.gain_se);
+	CHECK(env.mem_used == 0);
+}
+
 int
 main(void)
 {
@@ -1185,5 +1247,6 @@ main(void)
 	RUN(test_ensemble_mix);
 	RUN(test_ensemble_declines);
 	RUN(test_ensemble_prune);
+	RUN(test_ensemble_gain_se);
 	DONE();
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aml.h"
+#include "search.h"
 #include "harness.h"
 
 /* a synthetic table: x1 numeric, x2 categorical, d date, y = f(x1, x2) */
@@ -357,9 +358,10 @@ same_config(const aml_candidate *a, const aml_candidate *b)
 
 /*
  * test_finalists_confirmed: with cross-validation, each learner's best
- * configuration (and its default one) is scored a second time (a second
- * leaderboard row, later than the first); a single model is the finalist
- * with the best mean of its two scores.
+ * configuration (and its default one) is scored again on one to three
+ * fresh fold deals (later leaderboard rows of the same configuration); a
+ * single model is the finalist with the best mean of its fresh scores
+ * and, for a default configuration, its search score.
  */
 static void
 test_finalists_confirmed(void)
@@ -372,7 +374,8 @@ test_finalists_confirmed(void)
 	aml_frame  *f;
 	int			confirmed[AML_ALGO_COUNT] = {0};
 	int			best = -1;
-	double		best_mean = 0;
+	double		best_est = 0;
+	int			max_rounds = 0;
 
 	aml_env_init(&env);
 	f = make_frame(&env, 600, 0);
@@ -382,30 +385,52 @@ test_finalists_confirmed(void)
 	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
 	if (m == NULL)
 		return;
-	for (int j = 0; j < aml_report_n_candidates(r); j++)
+	for (int i = 0; i < aml_report_n_candidates(r); i++)
 	{
-		const aml_candidate *b = aml_report_candidate(r, j);
+		const aml_candidate *a = aml_report_candidate(r, i);
+		const aml_search_space *sp = aml_search_space_for(a->algo);
+		aml_params	d;
+		double		sum = 0;
+		int			n = 0,
+					first = 1;
 
-		for (int i = 0; i < j; i++)
+		for (int k = 0; k < i && first; k++)
+			first = !(same_config(aml_report_candidate(r, k), a) &&
+					  aml_report_candidate(r, k)->sample_rows == a->sample_rows);
+		if (!first)
+			continue;
+		/* a's later rows of the same configuration are its fresh scores */
+		for (int j = i + 1; j < aml_report_n_candidates(r); j++)
 		{
-			const aml_candidate *a = aml_report_candidate(r, i);
+			const aml_candidate *b = aml_report_candidate(r, j);
 
 			if (same_config(a, b) && a->sample_rows == b->sample_rows)
 			{
-				double		mean = (a->score + b->score) / 2;
-
-				confirmed[b->algo]++;
-				if (best < 0 || mean > best_mean)
-				{
-					best = j;
-					best_mean = mean;
-				}
+				sum += b->score;
+				n++;
 			}
+		}
+		if (n == 0)
+			continue;
+		CHECK(n <= 3);
+		max_rounds = n > max_rounds ? n : max_rounds;
+		confirmed[a->algo]++;
+		aml_search_space_params(sp, 1, &d);
+		if (aml_params_equal(&d, &a->params))
+		{
+			sum += a->score;	/* a default's search score is unbiased */
+			n++;
+		}
+		if (best < 0 || sum / n > best_est)
+		{
+			best = i;
+			best_est = sum / n;
 		}
 	}
 	for (int a = AML_ALGO_LINEAR; a < AML_ALGO_ENSEMBLE; a++)
 		CHECK(confirmed[a] >= 1 && confirmed[a] <= 2);	/* its best, its default */
 	CHECK(confirmed[AML_ALGO_BASELINE] == 0);
+	CHECK(max_rounds >= 2);		/* an unlimited budget: more deals */
 	CHECK(best >= 0 && aml_model_algo(m) == aml_report_candidate(r, best)->algo);
 	aml_model_free(m);
 	aml_report_free(r);
