@@ -1665,8 +1665,9 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
  *
  * With cross-validation on a random split, the search stops early enough
  * to confirm its finalists (confirm_finalists): the model is then the
- * finalist with the best mean of its two scores, or an ensemble of the
- * finalists chosen on their fresh predictions.
+ * finalist with the best estimate (finalist_estimate), or an ensemble of
+ * the finalists chosen on their fresh predictions when it gains enough
+ * (ensemble_finalists).
  */
 static aml_status
 run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
