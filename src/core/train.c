@@ -1852,12 +1852,16 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		ein.pred = (const double *const *) ss.kept_oof;
 		ein.prune = 1;
 		ein.seed = opts->seed;
+		ein.min_gain_se = ENSEMBLE_GAIN_SE;
 		st = aml_ensemble_select(env, &ein, counts, &eres, c->err);
 		if (st != AML_OK)
 			goto done;
 		if (eres.n_pruned > 0)
 			aml_log(env, AML_LOG_INFO, "ensemble: %d of %d kept candidates are more than %.4f (twice the best one's bootstrap standard error) below the best and are left out",
 					eres.n_pruned, ss.n_kept, eres.margin);
+		if (eres.too_small)
+			aml_log(env, AML_LOG_INFO, "an ensemble would gain %.4f, less than %.0f standard error%s (%.4f): the best single candidate is kept",
+					eres.gain, ENSEMBLE_GAIN_SE, ENSEMBLE_GAIN_SE == 1.0 ? "" : "s", eres.gain_se);
 		/*
 		 * The ensemble must also beat the search's best trial, which may have
 		 * been scored on a sample (its predictions are not kept).
