@@ -51,7 +51,7 @@ SELECT model FROM automl_train('customers', 'churn', name => 'churn_lin_only',
 SELECT learner, count(*) > 0 AS tried FROM automl.leaderboard WHERE model = 'churn_lin_only' GROUP BY 1 ORDER BY 1;
 
 -- the search: every trial is a leaderboard row; without an ensemble the winner is rank 1, or a
--- finalist confirmed on fresh folds (two rows: its trial and its confirmation)
+-- finalist confirmed on fresh folds (two to four rows: its trial and one to three confirmations)
 SELECT model FROM automl_train('customers', 'churn', name => 'churn_search', budget => '6 seconds',
 							   options => '{"ensemble": false}');
 SELECT count(DISTINCT learner) >= 5 AS all_learners_tried, count(*) >= 6 AS trials,
@@ -60,7 +60,7 @@ SELECT count(DISTINCT learner) >= 5 AS all_learners_tried, count(*) >= 6 AS tria
 SELECT m.algorithm = l.learner AND m.hyperparameters = l.hyperparameters OR
 	   (SELECT count(*) FROM automl.leaderboard f
 		 WHERE f.model = m.name AND f.version = m.version AND f.learner = m.algorithm
-		   AND f.hyperparameters = m.hyperparameters) = 2 AS winner_is_rank_1_or_confirmed
+		   AND f.hyperparameters = m.hyperparameters) BETWEEN 2 AND 4 AS winner_is_rank_1_or_confirmed
   FROM automl.models m JOIN automl.leaderboard l ON l.model = m.name AND l.version = m.version AND l.rank = 1
  WHERE m.name = 'churn_search';
 -- the budget is honoured: the call returns within it plus 10% (or 2 s)

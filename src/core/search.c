@@ -1061,13 +1061,16 @@ done:
 /* ---------------------------------------------------------------- ensemble */
 
 /*
- * bootstrap_se estimates the standard error of candidate pred's score
- * from ENSEMBLE_PRUNE_BOOT resamples of the rows (with replacement); yb
- * and pb are scratch of n and n * n_out values.  NaN when undefined.
+ * bootstrap_se estimates, from ENSEMBLE_PRUNE_BOOT resamples of the rows
+ * (with replacement, seeded by the input's seed ^ salt), the standard
+ * error of prediction a's score or, when b is not NULL, of a's gain over
+ * b (paired: both on the same resample); yb, pa and pb are scratch of n,
+ * n * n_out and n * n_out values (pb unused without b).  NaN when
+ * undefined.
  */
 static double
-bootstrap_se(const aml_ensemble_input *in, const double *pred, double *yb,
-			 double *pb)
+bootstrap_se(const aml_ensemble_input *in, const double *a, const double *b,
+			 uint64_t salt, double *yb, double *pa, double *pb)
 {
 	aml_rng		rng;
 	double		sum = 0,
@@ -1075,50 +1078,10 @@ bootstrap_se(const aml_ensemble_input *in, const double *pred, double *yb,
 	int			k = 0;
 	int			no = in->n_out;
 
-	aml_rng_seed(&rng, in->seed ^ 0xb0075ULL);
-	for (int b = 0; b < ENSEMBLE_PRUNE_BOOT; b++)
-	{
-		double		sc;
-
-		for (int64_t i = 0; i < in->n; i++)
-		{
-			int64_t		r = (int64_t) aml_rng_below(&rng, (uint64_t) in->n);
-
-			yb[i] = in->y[r];
-			memcpy(pb + (size_t) i * no, pred + (size_t) r * no, (size_t) no * sizeof(double));
-		}
-		sc = aml_metric_compute(in->metric, in->task, in->n_classes, in->n, yb, pb);
-		if (!isfinite(sc))
-			continue;
-		sum += sc;
-		sum2 += sc * sc;
-		k++;
-	}
-	if (k < 2)
-		return NAN;
-	return sqrt(fmax(0.0, (sum2 - sum * sum / k) / (k - 1)));
-}
-
-/*
- * bootstrap_gain_se estimates the standard error of the gain of
- * prediction a over prediction b (same rows) from ENSEMBLE_PRUNE_BOOT
- * paired resamples; yb, pa and pb are scratch of n, n * n_out and n *
- * n_out values.  NaN when undefined.
- */
-static double
-bootstrap_gain_se(const aml_ensemble_input *in, const double *a, const double *b,
-				  double *yb, double *pa, double *pb)
-{
-	aml_rng		rng;
-	double		sum = 0,
-				sum2 = 0;
-	int			k = 0;
-	int			no = in->n_out;
-
-	aml_rng_seed(&rng, in->seed ^ 0x9a1bULL);
+	aml_rng_seed(&rng, in->seed ^ salt);
 	for (int r = 0; r < ENSEMBLE_PRUNE_BOOT; r++)
 	{
-		double		d;
+		double		v;
 
 		for (int64_t i = 0; i < in->n; i++)
 		{
@@ -1126,14 +1089,16 @@ bootstrap_gain_se(const aml_ensemble_input *in, const double *a, const double *b
 
 			yb[i] = in->y[j];
 			memcpy(pa + (size_t) i * no, a + (size_t) j * no, (size_t) no * sizeof(double));
-			memcpy(pb + (size_t) i * no, b + (size_t) j * no, (size_t) no * sizeof(double));
+			if (b)
+				memcpy(pb + (size_t) i * no, b + (size_t) j * no, (size_t) no * sizeof(double));
 		}
-		d = aml_metric_compute(in->metric, in->task, in->n_classes, in->n, yb, pa) -
-			aml_metric_compute(in->metric, in->task, in->n_classes, in->n, yb, pb);
-		if (!isfinite(d))
+		v = aml_metric_compute(in->metric, in->task, in->n_classes, in->n, yb, pa);
+		if (b)
+			v -= aml_metric_compute(in->metric, in->task, in->n_classes, in->n, yb, pb);
+		if (!isfinite(v))
 			continue;
-		sum += d;
-		sum2 += d * d;
+		sum += v;
+		sum2 += v * v;
 		k++;
 	}
 	if (k < 2)
@@ -1221,7 +1186,7 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 	if (in->prune)
 	{
 		/* sum and tmp serve as the resample's scratch (labels, outputs) */
-		double		se = bootstrap_se(in, in->pred[res->best_single], sum, tmp);
+		double		se = bootstrap_se(in, in->pred[res->best_single], NULL, 0xb0075ULL, sum, tmp, NULL);
 
 		if (isfinite(se))
 		{
@@ -1319,7 +1284,7 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 		for (size_t k = 0; k < len; k++)
 			tmp[k] /= (double) total;
 		/* sum and pb are the resample's outputs */
-		res->gain_se = bootstrap_gain_se(in, tmp, in->pred[res->best_single], yb, sum, pb);
+		res->gain_se = bootstrap_se(in, tmp, in->pred[res->best_single], 0x9a1bULL, yb, sum, pb);
 		{
 			double		gain = hib ? res->score - res->single_score : res->single_score - res->score;
 
