@@ -1433,7 +1433,7 @@ pick_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 		fin[k].score0 = tr->score;
 		fin[k].secs = tr->seconds;
 		fin[k].is_default = tr->kind == AML_TRIAL_DEFAULT;
-		if (sp && !fin[k].is_default)
+		if (sp && tr->kind == AML_TRIAL_INIT)
 		{
 			/* the start of a search whose default is its initial point */
 			aml_search_space_params(sp, 1, &d);
