@@ -1123,6 +1123,9 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 	double		best_ens = NAN;
 	double	   *single = NULL;
 	uint8_t    *out = NULL;
+	double	   *yb = NULL;
+	double	   *pb = NULL;
+	aml_status	st = AML_OK;
 
 	memset(res, 0, sizeof(*res));
 	res->score = NAN;
@@ -1145,9 +1148,8 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 	out = aml_calloc(env, (size_t) in->n_cand, 1);
 	if (single == NULL || out == NULL)
 	{
-		aml_free(env, single);
-		aml_free(env, out);
-		return aml_oom(env, err, (size_t) in->n_cand * 9);
+		st = aml_oom(env, err, (size_t) in->n_cand * 9);
+		goto done;
 	}
 	for (int c = 0; c < in->n_cand; c++)
 	{
@@ -1165,23 +1167,15 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 	res->n_members = 1;
 	weights[res->best_single] = 1;
 	if (in->n_cand < 2 || isnan(res->single_score))
-	{
-		aml_free(env, single);
-		aml_free(env, out);
-		return AML_OK;
-	}
+		goto done;
 
 	sum = aml_calloc(env, len, sizeof(double));
 	tmp = aml_malloc(env, len * sizeof(double));
 	count = aml_calloc(env, (size_t) in->n_cand, sizeof(int));
 	if (sum == NULL || tmp == NULL || count == NULL)
 	{
-		aml_free(env, sum);
-		aml_free(env, tmp);
-		aml_free(env, count);
-		aml_free(env, single);
-		aml_free(env, out);
-		return aml_oom(env, err, len * 2 * sizeof(double));
+		st = aml_oom(env, err, len * 2 * sizeof(double));
+		goto done;
 	}
 	if (in->prune)
 	{
@@ -1247,32 +1241,22 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 		}
 		if (aml_check_cancel(env))
 		{
-			aml_free(env, sum);
-			aml_free(env, tmp);
-			aml_free(env, count);
-			aml_free(env, single);
-			aml_free(env, out);
-			return aml_set_error(err, AML_ECANCELED, "canceling automl training");
+			st = aml_set_error(err, AML_ECANCELED, "canceling automl training");
+			goto done;
 		}
 	}
 	res->gain_se = NAN;
 	if (res->use && in->min_gain_se > 0)
 	{
 		/* the chosen mix (into tmp) against the best single candidate */
-		double	   *yb = aml_malloc(env, (size_t) in->n * sizeof(double));
-		double	   *pb = aml_malloc(env, len * sizeof(double));
 		int			total = 0;
 
+		yb = aml_malloc(env, (size_t) in->n * sizeof(double));
+		pb = aml_malloc(env, len * sizeof(double));
 		if (yb == NULL || pb == NULL)
 		{
-			aml_free(env, yb);
-			aml_free(env, pb);
-			aml_free(env, sum);
-			aml_free(env, tmp);
-			aml_free(env, count);
-			aml_free(env, single);
-			aml_free(env, out);
-			return aml_oom(env, err, len * 2 * sizeof(double));
+			st = aml_oom(env, err, len * 2 * sizeof(double));
+			goto done;
 		}
 		for (int c = 0; c < in->n_cand; c++)
 			total += weights[c];
@@ -1299,13 +1283,14 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 				weights[res->best_single] = 1;
 			}
 		}
-		aml_free(env, yb);
-		aml_free(env, pb);
 	}
+done:
+	aml_free(env, yb);
+	aml_free(env, pb);
 	aml_free(env, sum);
 	aml_free(env, tmp);
 	aml_free(env, count);
 	aml_free(env, single);
 	aml_free(env, out);
-	return AML_OK;
+	return st;
 }
