@@ -1320,10 +1320,20 @@ typedef struct finalist
 	double		secs;			/* its search time on all rows */
 	double		score0;			/* the search's cross-validation */
 	double		sum1;			/* of its fresh scores */
-	int			n1;				/* rounds it was scored in */
 	unsigned	rounds;			/* bit r: scored in round r */
 	double	   *oof[CONFIRM_ROUNDS];	/* its predictions in round r */
 } finalist;
+
+/* n_fresh counts the rounds a finalist was scored in. */
+static int
+n_fresh(const finalist *f)
+{
+	int			n = 0;
+
+	for (int r = 0; r < CONFIRM_ROUNDS; r++)
+		n += (f->rounds >> r) & 1;
+	return n;
+}
 
 /*
  * finalist_estimate is a finalist's score estimate: the mean of its fresh
@@ -1336,7 +1346,7 @@ static double
 finalist_estimate(const finalist *f)
 {
 	double		s = f->sum1;
-	int			n = f->n1;
+	int			n = n_fresh(f);
 
 	if (f->is_default)
 	{
@@ -1500,7 +1510,6 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 			continue;
 		}
 		f->sum1 += score;
-		f->n1++;
 		f->rounds |= 1u << r;
 		st = report_add(c, &f->spec, score, aml_now() - t0, fit_rows);
 		params_text(&f->spec.params, ptxt, sizeof(ptxt));
@@ -1548,7 +1557,7 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 		{
 			int			j;
 
-			if (fin[k].n1 == 0)
+			if (fin[k].rounds == 0)
 				continue;
 			j = m < CONFIRM_TOP ? m++ : CONFIRM_TOP;
 			while (j > 0 && better(c, finalist_estimate(&fin[k]), finalist_estimate(&fin[sel[j - 1]])))
@@ -1800,17 +1809,16 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 
 		/* the best estimate; then an ensemble of the finalists */
 		for (int k = 0; k < n_fin; k++)
-			if (fin[k].n1 > 0 && (w < 0 || better(c, finalist_estimate(&fin[k]), finalist_estimate(&fin[w]))))
+			if (fin[k].rounds != 0 && (w < 0 || better(c, finalist_estimate(&fin[k]), finalist_estimate(&fin[w]))))
 				w = k;
 		if (w >= 0)
 		{
+			n_rounds = n_fresh(&fin[w]);
 			specs[0] = fin[w].spec;
 			aml_log(env, AML_LOG_INFO, "best finalist: %s, %s %.4f (mean of %d fresh score%s%s)",
 					aml_algo_name(fin[w].spec.algo), c->metric, finalist_estimate(&fin[w]),
-					fin[w].n1, fin[w].n1 > 1 ? "s" : "",
+					n_rounds, n_rounds > 1 ? "s" : "",
 					fin[w].is_default ? " and its search score" : "");
-			for (int r = 0; r < CONFIRM_ROUNDS; r++)
-				n_rounds += (fin[w].rounds >> r) & 1;
 		}
 		if (w >= 0 && opts->ensemble)
 		{
@@ -1823,7 +1831,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 			int64_t		len = c->n_train * c->n_out;
 
 			for (int k = 0; k < n_fin; k++)
-				if (fin[k].n1 > 0 && (fin[k].rounds & fin[w].rounds) == fin[w].rounds)
+				if ((fin[k].rounds & fin[w].rounds) == fin[w].rounds)
 					members[n_cand++] = k;
 			if (n_cand >= 2)
 			{
