@@ -77,6 +77,7 @@ static const aml_tree_param gbdt_params[] = {
 	{"max_cat_threshold", 0, 1e6, 32, 1, 0},
 	{"min_data_per_group", 0, 1e6, 100, 0, 0},
 	{"max_cat_set_levels", 0, 1e6, 32, 1, 0},
+	{"cat_set_min_rows", 0, 1e9, 1000, 0, 0},
 };
 #define N_GBDT_PARAMS ((int) (sizeof(gbdt_params) / sizeof(gbdt_params[0])))
 
@@ -101,8 +102,12 @@ gp_value(const aml_params *p, const char *name)
  * min_data_per_group 0..1e6 (100); max_cat_set_levels 0..1e6 (32, as
  * for the forests: a category with more levels is cut in frequency
  * order; 0 = always by regularized sets, which fit noise on churn's 51
- * states: 10-fold CV of the default 0.9226 with sets, 0.9248 with cuts);
- * see aml_grow_params.
+ * states, about 90 rows each: 10-fold CV of the default 0.9226 with sets,
+ * 0.9248 with cuts); cat_set_min_rows 0..1e9 (1000; 0 = off): such a
+ * category is still split by sets when the training rows number at least
+ * this many per level (the scoring benchmark's 50 levels of 16,000 rows
+ * each: the same AUC with sets, in fewer splits, scored 15% faster); see
+ * aml_grow_params.
  */
 static const char *
 gbdt_check_params(const aml_params *p, char *buf, size_t buflen)
@@ -609,6 +614,7 @@ gbdt_fit(aml_env *env, const aml_fit_input *in, const aml_params *params,
 	gp.max_cat_threshold = (int) gp_value(params, "max_cat_threshold");
 	gp.min_data_per_group = gp_value(params, "min_data_per_group");
 	gp.max_cat_set_levels = (int) gp_value(params, "max_cat_set_levels");
+	gp.cat_set_min_rows = gp_value(params, "cat_set_min_rows");
 
 	if (L.delta > 0 && (st = weighted_median(env, in, n, &median, err)) != AML_OK)
 		return st;

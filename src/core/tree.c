@@ -2415,7 +2415,8 @@ scan_categorical(aml_grower *gr, const double *hf, int j, split_cand *best)
 		return;
 	sT = leaf_score(T, K, lam);
 
-	if (gr->gp.max_cat_set_levels > 0 && nl - 1 > gr->gp.max_cat_set_levels)
+	if (gr->gp.max_cat_set_levels > 0 && nl - 1 > gr->gp.max_cat_set_levels &&
+		!(gr->gp.cat_set_min_rows > 0 && gr->n >= gr->gp.cat_set_min_rows * (nl - 1)))
 	{
 		scan_categorical_ordered(gr, hf, j, m, have_miss, sT, best);
 		return;

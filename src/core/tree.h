@@ -295,6 +295,14 @@ typedef struct aml_grow_params
 	 * numeric code does (extra trees: one random cut).
 	 */
 	int			max_cat_set_levels;
+
+	/*
+	 * ... unless the tree's training rows number at least this many per
+	 * level (0 = never): with thousands of rows behind each level the
+	 * levels' means are precise, and a set follows them in one split where
+	 * cuts need several.
+	 */
+	double		cat_set_min_rows;
 } aml_grow_params;
 
 void		aml_grow_params_init(aml_grow_params *gp);

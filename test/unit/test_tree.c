@@ -1295,6 +1295,69 @@ test_gbdt_splits(void)
 		tds_free(&t);
 	}
 }
+
+/*
+ * test_gbdt_cat_set_rows checks gbdt's choice between cuts and sets for a
+ * categorical feature of more than max_cat_set_levels levels: with 30
+ * training rows per level (under cat_set_min_rows) the root cuts the
+ * frequency order, so even levels against odd ones stay mixed; once
+ * cat_set_min_rows allows 30 rows per level, one set separates them.
+ */
+static void
+test_gbdt_cat_set_rows(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_params	p;
+	tds			t;
+	int			n_left = -1;
+
+	aml_env_init(&env);
+	tds_init(&t, 1200, 1);
+	tds_cat(&t, 0, 41);			/* 40 levels and "other" */
+	for (int i = 0; i < 1200; i++)
+	{
+		t.cols[0][i] = (float) (i % 40);
+		t.y[i] = (i % 40) % 2 ? 10.0 : 0.0;
+	}
+	memset(&p, 0, sizeof(p));
+	aml_params_set(&p, "n_estimators", 1);
+	aml_params_set(&p, "learning_rate", 1);
+	aml_params_set(&p, "max_leaves", 2);
+	aml_params_set(&p, "reg_lambda", 0);
+	aml_params_set(&p, "min_child_samples", 1);
+	aml_params_set(&p, "min_data_per_group", 1);
+	aml_params_set(&p, "cat_smooth", 0);
+	aml_params_set(&p, "cat_l2", 0);
+	for (int allow = 0; allow < 2; allow++)
+	{
+		void	   *st = NULL;
+		const aml_tree_pack *pk;
+		const uint32_t *bits;
+
+		if (allow)
+			aml_params_set(&p, "cat_set_min_rows", 30);
+		CHECK(fit_ops(&aml_gbdt_ops, &env, &t, AML_TASK_REGRESSION, 0, &p, &st, &err) == AML_OK);
+		pk = aml_gbdt_pack(st);
+		CHECK(pk->n_trees == 1 && pk->n_nodes == 3 && (pk->flags[0] & AML_TREE_CATEGORICAL));
+		bits = pk->cat_bits + pk->cat_off[0];
+		if (!allow)
+			CHECK(is_prefix(bits, 41, &n_left) && n_left > 0 && n_left < 40);
+		else
+		{
+			double		out[1200];
+
+			CHECK(!is_prefix(bits, 41, &n_left));
+			aml_gbdt_ops.predict(st, &t.ds, NULL, 1200, out);
+			for (int i = 0; i < 1200; i++)
+				CHECK_NEAR(out[i], t.y[i], 1e-9);
+		}
+		aml_gbdt_ops.free_state(&env, st);
+	}
+	CHECK(env.mem_used == 0);
+	tds_free(&t);
+}
+
 /*
  * test_gbdt_huber checks Huber loss is robust where squared error is not:
  * with 15% of the training targets thrown far off (mostly upwards), its
@@ -1812,7 +1875,7 @@ test_ensemble_params(void)
 					  "n_estimators, learning_rate, max_leaves, max_depth, max_bins, min_child_samples, "
 					  "min_child_weight, reg_lambda, min_split_gain, subsample, colsample, "
 					  "early_stopping_rounds, huber_delta, cat_smooth, cat_l2, "
-					  "max_cat_threshold, min_data_per_group, max_cat_set_levels)") == 0);
+					  "max_cat_threshold, min_data_per_group, max_cat_set_levels, cat_set_min_rows)") == 0);
 	CHECK(strcmp(aml_gbdt_ops.name, "gbdt") == 0 && aml_gbdt_ops.algo == AML_ALGO_GBDT);
 	CHECK(strcmp(aml_forest_ops.name, "random_forest") == 0);
 	CHECK(strcmp(aml_extra_trees_ops.name, "extra_trees") == 0);
@@ -1959,6 +2022,7 @@ main(void)
 	RUN(test_gbdt_loss);
 	RUN(test_gbdt_accuracy);
 	RUN(test_gbdt_early_stopping);
+	RUN(test_gbdt_cat_set_rows);
 	RUN(test_gbdt_huber);
 	RUN(test_gbdt_splits);
 	RUN(test_threads_identical);
