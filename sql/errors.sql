@@ -35,6 +35,9 @@ SELECT automl_train('customers', 'churn', options => '{"algorithm": "linear", "p
 SELECT automl_train('customers', 'churn', options => '{"algorithm": "linear", "params": {"depth": 3}}');
 SELECT automl_train('customers', 'churn', options => '{"algorithm": "decision_tree", "params": {"max_depth": 0.5}}');
 SELECT automl_train('customers', 'churn', options => '{"algorithm": "decision_tree", "params": {"max_depth": "deep"}}');
+SELECT automl_train('customers', 'churn', options => '{"algorithm": "linear", "params": {"class_weight": "heavy"}}');
+SELECT automl_train('customers', 'churn', options => '{"algorithm": "linear", "params": {"class_weight": 3}}');
+SELECT automl_train('concrete', 'compressive_strength', options => '{"algorithm": "linear", "params": {"class_weight": "balanced"}}');
 
 -- bad data
 CREATE TABLE empty_t (x int, y text);

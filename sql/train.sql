@@ -45,6 +45,20 @@ SELECT algorithm, hyperparameters FROM automl.models WHERE name = 'churn_tree';
 SELECT algorithm FROM automl_train('customers', 'churn', name => 'churn_linear',
 	options => '{"algorithm": "linear", "params": {"alpha": 0.5}}');
 
+-- class weights: "balanced" makes churners (14% of the rows) weigh as much in
+-- total as the rest, so their probabilities rise from about their share to
+-- about a half; the weighting is recorded with the hyperparameters
+SELECT algorithm FROM automl_train('customers', 'churn', name => 'churn_linear_cw',
+	options => '{"algorithm": "linear", "params": {"alpha": 0.5, "class_weight": "balanced"}}');
+SELECT name, hyperparameters FROM automl.models WHERE name LIKE 'churn\_linear%' ORDER BY name;
+SELECT avg(automl_predict_proba('churn_linear', c, 'yes')) < 0.2 AS plain_near_share,
+	   avg(automl_predict_proba('churn_linear_cw', c, 'yes')) BETWEEN 0.3 AND 0.7 AS balanced_near_half
+  FROM customers c;
+-- the search tries each learner's incumbent once with balanced weights (the
+-- linear model's comes within its first three trials, whatever the timing)
+SELECT count(*) FILTER (WHERE hyperparameters ? 'class_weight') > 0 AS linear_tried_weights
+  FROM automl.leaderboard WHERE model = 'customers_churn' AND version = 1 AND learner = 'linear';
+
 -- algorithms subset, folds, test_fraction, metric
 SELECT model FROM automl_train('customers', 'churn', name => 'churn_lin_only',
 								options => '{"algorithms": ["linear"], "folds": 3, "test_fraction": 0.3}');

@@ -157,6 +157,15 @@ typedef struct aml_fit_input
 								 * round (aml_gbdt_train_loss; tests) */
 } aml_fit_input;
 
+/*
+ * AML_CLASS_WEIGHT names the class weighting of a configuration, a
+ * parameter of the trainer rather than of any learner: 0 (or unset) every
+ * row weighs the same, 1 "balanced": each class weighs as much in total (a
+ * row of class k weighs n / (K n_k) over the n fitting rows, K classes
+ * present).  Classification only.  The search tries it (search.h).
+ */
+#define AML_CLASS_WEIGHT "class_weight"
+
 /* outputs per row for a task: 1 (regression, binary) or n_classes */
 static inline int
 aml_task_outputs(aml_task task, int n_classes)
@@ -294,6 +303,16 @@ typedef struct aml_learner_ops
 	 */
 	void		(*importance) (const void *state, int n_feat, double *imp);
 } aml_learner_ops;
+
+/*
+ * aml_fit_params fits ops on in with params p, which may hold
+ * AML_CLASS_WEIGHT: the learner then gets p without it and, when it is 1,
+ * the balanced weights of in's rows (in->w must be NULL).  Every fit of a
+ * configuration goes through it.
+ */
+aml_status	aml_fit_params(aml_env *env, const aml_learner_ops *ops,
+						   const aml_fit_input *in, const aml_params *p,
+						   void **state, aml_error *err);
 
 extern const aml_learner_ops aml_baseline_ops;
 extern const aml_learner_ops aml_linear_ops;

@@ -611,7 +611,7 @@ fit_cut(assess_ctx *a, const aml_learner_ops *ops, const aml_fit_input *in,
 	*state = NULL;
 	env->deadline = isfinite(a->deadline) ? a->deadline : 0;
 	env->deadline_hit = 0;
-	st = ops->fit(env, in, p, state, a->err);
+	st = aml_fit_params(env, ops, in, p, state, a->err);
 	env->deadline = 0;
 	if (st == AML_ECANCELED && env->deadline_hit)
 	{

@@ -105,9 +105,97 @@ aml_params_check(aml_algo algo, const aml_params *p, char *buf, size_t buflen)
 		snprintf(buf, buflen, "algorithm \"%s\" is not available", aml_algo_name(algo));
 		return buf;
 	}
+	/* the trainer's class weighting, not the learner's (search.h) */
+	for (int i = 0; i < p->n; i++)
+		if (strcmp(p->name[i], AML_CLASS_WEIGHT) == 0)
+		{
+			aml_params	q;
+
+			if (p->value[i] != 0 && p->value[i] != 1)
+			{
+				snprintf(buf, buflen, "parameter \"class_weight\" must be 0 (every row the same) or 1 (balanced classes)");
+				return buf;
+			}
+			memset(&q, 0, sizeof(q));
+			for (int k = 0; k < p->n; k++)
+				if (k != i)
+					aml_params_set(&q, p->name[k], p->value[k]);
+			return ops->check_params ? ops->check_params(&q, buf, buflen) : NULL;
+		}
 	if (ops->check_params == NULL)
 		return NULL;
 	return ops->check_params(p, buf, buflen);
+}
+
+/*
+ * balanced_weights returns weights over all of in's dataset rows (NULL when
+ * out of memory) under which every class present among in's fitting rows
+ * weighs the same in total there (AML_CLASS_WEIGHT).
+ */
+static double *
+balanced_weights(aml_env *env, const aml_fit_input *in)
+{
+	int64_t		nd = in->ds->n_rows;
+	int64_t		n = in->rows ? in->n_rows : nd;
+	int64_t    *count = aml_calloc(env, (size_t) (in->n_classes > 0 ? in->n_classes : 1), sizeof(int64_t));
+	double	   *w = aml_malloc(env, sizeof(double) * (size_t) (nd > 0 ? nd : 1));
+	int			present = 0;
+
+	if (count == NULL || w == NULL)
+	{
+		aml_free(env, count);
+		aml_free(env, w);
+		return NULL;
+	}
+	for (int64_t r = 0; r < nd; r++)
+		w[r] = 1.0;
+	for (int64_t i = 0; i < n; i++)
+	{
+		float		y = in->y[in->rows ? in->rows[i] : i];
+
+		if (y >= 0 && y < in->n_classes)
+			count[(int) y]++;
+	}
+	for (int k = 0; k < in->n_classes; k++)
+		present += count[k] > 0;
+	for (int64_t i = 0; i < n; i++)
+	{
+		int64_t		r = in->rows ? in->rows[i] : i;
+		float		y = in->y[r];
+
+		if (y >= 0 && y < in->n_classes)
+			w[r] = (double) n / ((double) present * (double) count[(int) y]);
+	}
+	aml_free(env, count);
+	return w;
+}
+
+aml_status
+aml_fit_params(aml_env *env, const aml_learner_ops *ops, const aml_fit_input *in,
+			   const aml_params *p, void **state, aml_error *err)
+{
+	aml_params	q;
+	aml_fit_input fi = *in;
+	double		cw = 0;
+	double	   *w = NULL;
+	aml_status	st;
+
+	memset(&q, 0, sizeof(q));
+	for (int i = 0; i < p->n; i++)
+		if (strcmp(p->name[i], AML_CLASS_WEIGHT) == 0)
+			cw = p->value[i];
+		else
+			aml_params_set(&q, p->name[i], p->value[i]);
+	if (cw != 0 && in->task != AML_TASK_REGRESSION && in->n_classes > 0)
+	{
+		w = balanced_weights(env, in);
+		if (w == NULL)
+			return aml_oom(env, err, sizeof(double) * (size_t) in->ds->n_rows);
+		fi.w = w;
+	}
+	st = ops->fit(env, &fi, &q, state, err);
+	aml_free(env, w);
+	return st;
 }
 
 /* ---------------------------------------------------------------- datetime */

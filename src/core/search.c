@@ -42,6 +42,9 @@
  *	   configuration (when it is expected to fit in the remaining time),
  *	   and so is its next trial after each growth of its sample (a
  *	   configuration that won on few rows is often too small for more).
+ *	 - With class_weights, the trial after that is the incumbent with the
+ *	   other class weighting (AML_CLASS_WEIGHT); every later proposal of
+ *	   the learner (moves, defaults) keeps the incumbent's weighting.
  *
  * Scores are turned into losses (lower is better) internally; a NaN score
  * or a cut trial never improves anything.
@@ -298,6 +301,7 @@ typedef struct lstate
 	int			disabled;		/* it failed at its initial configuration */
 	int			converged;
 	int			pending_default;
+	int			pending_weight; /* the AML_TRIAL_CLASS_WEIGHT trial is due */
 
 	/* the incumbent */
 	double		x[AML_MAX_PARAMS];
@@ -394,6 +398,19 @@ next_sample(const search_ctx *s, int64_t cur)
 	if (nx * g > (double) s->n_rows || nx >= (double) s->n_rows)
 		return s->n_rows;
 	return (int64_t) nx;
+}
+
+/*
+ * keep_weight gives p (built from the space) the class weighting of the
+ * learner's incumbent.
+ */
+static void
+keep_weight(const lstate *l, aml_params *p)
+{
+	double		cw = aml_params_get(&l->inc, AML_CLASS_WEIGHT, 0);
+
+	if (cw != 0)
+		params_put(p, AML_CLASS_WEIGHT, cw);
 }
 
 /*
@@ -657,9 +674,28 @@ propose(search_ctx *s, lstate *l, aml_trial_kind *kind, aml_params *p,
 	{
 		l->pending_default = 0;
 		aml_search_space_params(l->sp, 1, p);
+		keep_weight(l, p);
 		if (!aml_params_equal(p, &l->inc) && !tried(s, l->algo, p, l->sample))
 		{
 			*kind = AML_TRIAL_DEFAULT;
+			*sample = l->sample;
+			return 1;
+		}
+	}
+	if (l->pending_weight)
+	{
+		aml_params	q;
+
+		l->pending_weight = 0;
+		memset(&q, 0, sizeof(q));
+		for (int i = 0; i < l->dim; i++)
+			params_put(&q, l->sp->hp[i].name, l->inc.value[i]);
+		if (aml_params_get(&l->inc, AML_CLASS_WEIGHT, 0) == 0)
+			params_put(&q, AML_CLASS_WEIGHT, 1);
+		*p = q;
+		if (!tried(s, l->algo, p, l->sample))
+		{
+			*kind = AML_TRIAL_CLASS_WEIGHT;
 			*sample = l->sample;
 			return 1;
 		}
@@ -687,6 +723,7 @@ propose(search_ctx *s, lstate *l, aml_trial_kind *kind, aml_params *p,
 	for (int i = 0; i < l->dim; i++)
 		params_put(p, l->sp->hp[i].name,
 				   hp_value(&l->sp->hp[i], l->x[i] + sign * l->step * l->dir[i]));
+	keep_weight(l, p);
 	*kind = AML_TRIAL_LOCAL;
 	*sample = l->sample;
 	if (aml_params_equal(p, &l->inc) || tried(s, l->algo, p, l->sample))
@@ -789,7 +826,7 @@ settled(const search_ctx *s)
 
 		if (!l->started || l->disabled || l->converged)
 			continue;
-		if (l->sample < s->n_rows || l->pending_default)
+		if (l->sample < s->n_rows || l->pending_default || l->pending_weight)
 			return 0;
 		for (int k = s->last_improve; k < t->n_trials && n < PATIENCE_TRIALS; k++)
 			n += t->trials[k].algo == l->algo && !t->trials[k].was_cut;
@@ -861,6 +898,7 @@ start_learner(search_ctx *s, lstate *l, double remaining)
 	tr->step = l->step;
 	aml_search_space_params(l->sp, 1, &d);
 	l->pending_default = s->cfg->try_defaults && !aml_params_equal(&d, &p);
+	l->pending_weight = s->cfg->class_weights && l->dim > 0;
 	return AML_OK;
 }
 
@@ -908,10 +946,12 @@ step_learner(search_ctx *s, lstate *l, double remaining)
 				tr->improved = 1;
 				/* more rows favour larger models: the default again */
 				aml_search_space_params(l->sp, 1, &d);
+				keep_weight(l, &d);
 				l->pending_default = s->cfg->try_defaults && !aml_params_equal(&d, &p);
 			}
 			break;
 		case AML_TRIAL_DEFAULT:
+		case AML_TRIAL_CLASS_WEIGHT:
 			if (loss < l->inc_loss)
 			{
 				set_incumbent(l, &p, loss, tr->cost);

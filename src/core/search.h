@@ -84,7 +84,9 @@ typedef enum aml_trial_kind
 	AML_TRIAL_INIT,				/* a learner's cheap starting point */
 	AML_TRIAL_DEFAULT,			/* a learner's default configuration */
 	AML_TRIAL_LOCAL,			/* a local-search move */
-	AML_TRIAL_GROW				/* the incumbent on a larger sample */
+	AML_TRIAL_GROW,				/* the incumbent on a larger sample */
+	AML_TRIAL_CLASS_WEIGHT		/* the incumbent with the other class
+								 * weighting (AML_CLASS_WEIGHT) */
 } aml_trial_kind;
 
 /* What the search asks the evaluator to do. */
@@ -144,6 +146,9 @@ typedef struct aml_search_config
 	int64_t		init_sample;	/* first sample size (10000) */
 	double		sample_growth;	/* sample multiplier (2) */
 	int			try_defaults;	/* evaluate each default config (1) */
+	int			class_weights;	/* classification: try each learner's
+								 * incumbent once with balanced class
+								 * weights (0; the trainer sets it) */
 	int			patience;		/* trials without improvement; 0 = auto */
 	double		tol_rel;		/* relative improvement that counts (1e-4) */
 	double		init_step;		/* initial step per sqrt(dim) (0.1) */

@@ -1012,7 +1012,7 @@ fit_one(train_ctx *c, const cand_spec *s, const int64_t *rows, int64_t n_rows,
 	in.valid_rows = valid;
 	in.n_valid = n_valid;
 	in.seed = c->fit_seed;
-	return ops->fit(c->env, &in, &s->params, state, c->err);
+	return aml_fit_params(c->env, ops, &in, &s->params, state, c->err);
 }
 
 /*
@@ -1741,6 +1741,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	cfg.clock = opts->clock;
 	cfg.clock_ctx = env->ctx;
 	cfg.seed = opts->seed;
+	cfg.class_weights = c->task != AML_TASK_REGRESSION;
 	aml_search_trace_init(&trace, env);
 	aml_log(env, AML_LOG_INFO, "searching on %lld training rows (%s, %s), budget %.1f s",
 			(long long) c->n_train, c->holdout ? "validation split" : "cross-validation",
@@ -2468,6 +2469,13 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		if (aml_params_check(specs[0].algo, &specs[0].params, msg, sizeof(msg)))
 		{
 			st = aml_set_error(err, AML_EINVAL, "%s", msg);
+			goto fail;
+		}
+		if (c.task == AML_TASK_REGRESSION &&
+			aml_params_get(&specs[0].params, AML_CLASS_WEIGHT, 0) != 0)
+		{
+			st = aml_set_error(err, AML_EINVAL, "parameter \"%s\" applies to classification only", AML_CLASS_WEIGHT);
+			aml_set_hint(err, "The target is numeric, so the task is regression.");
 			goto fail;
 		}
 		weights[0] = 1.0;

@@ -270,6 +270,18 @@ AmlParseOptions(Jsonb *jb, aml_train_options *o, List **sensitive)
 
 					if (pv.type == jbvBool)
 						val = pv.val.boolean ? 1.0 : 0.0;
+					else if (pv.type == jbvString && strcmp(pkey, "class_weight") == 0)
+					{
+						/* the class weighting also takes its names */
+						if (pv.val.string.len == 8 && strncmp(pv.val.string.val, "balanced", 8) == 0)
+							val = 1.0;
+						else if (pv.val.string.len == 4 && strncmp(pv.val.string.val, "none", 4) == 0)
+							val = 0.0;
+						else
+							ereport(ERROR,
+									(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+									 errmsg("parameter \"class_weight\" must be \"balanced\" or \"none\" (or 1 or 0)")));
+					}
 					else if (pv.type == jbvNumeric)
 						val = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(pv.val.numeric)));
 					else

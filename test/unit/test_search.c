@@ -234,6 +234,21 @@ score_two_curves(aml_algo algo, const aml_params *p, int64_t rows)
 	return 0.5;
 }
 
+/*
+ * score_weighted: balanced class weights add 0.05 to gbdt and take 0.05
+ * from the decision tree; the bowl otherwise.
+ */
+static double
+score_weighted(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	double		cw = pv(p, AML_CLASS_WEIGHT);
+	double		s = score_bowl(algo, p, rows);
+
+	if (!isnan(cw) && cw == 1)
+		s += algo == AML_ALGO_GBDT ? 0.05 : algo == AML_ALGO_DECISION_TREE ? -0.05 : 0;
+	return s;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 /*
@@ -276,6 +291,78 @@ params_in_space(const aml_search_trace *t)
 }
 
 /* ---------------------------------------------------------------- tests */
+
+/*
+ * test_class_weight checks the class weighting: with class_weights every
+ * learner tries its incumbent once with balanced weights, right after its
+ * default configuration; gbdt, which gains from them, keeps them in every
+ * later trial, the decision tree, which loses, never uses them again, and
+ * the best model is a weighted gbdt.  Without class_weights (regression)
+ * no trial has them.
+ */
+static void
+test_class_weight(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+
+	aml_env_init(&env);
+	for (int on = 0; on < 2; on++)
+	{
+		unsigned	algos = BIT(AML_ALGO_GBDT) | BIT(AML_ALGO_DECISION_TREE);
+		int			n_cw[AML_ALGO_COUNT] = {0};
+		int			seen_cw[AML_ALGO_COUNT] = {0};
+		int			weighted_after[AML_ALGO_COUNT] = {0};
+		int			plain_after[AML_ALGO_COUNT] = {0};
+
+		fake_init(&f, score_weighted, 0.1);
+		config_for(&cfg, &f, algos, 1000.0);
+		cfg.class_weights = on;
+		aml_search_trace_init(&t, &env);
+		CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+		for (int i = 0; i < t.n_trials; i++)
+		{
+			const aml_search_trial *tr = &t.trials[i];
+			double		cw = pv(&tr->params, AML_CLASS_WEIGHT);
+
+			if (tr->kind == AML_TRIAL_CLASS_WEIGHT)
+			{
+				n_cw[tr->algo]++;
+				seen_cw[tr->algo] = 1;
+				CHECK(cw == 1);
+				/* it comes right after the learner's default */
+				for (int k = i - 1; k >= 0; k--)
+					if (t.trials[k].algo == tr->algo)
+					{
+						CHECK(t.trials[k].kind == AML_TRIAL_DEFAULT);
+						break;
+					}
+				continue;
+			}
+			if (!on || tr->algo == AML_ALGO_BASELINE)
+			{
+				CHECK(isnan(cw));
+				continue;
+			}
+			if (seen_cw[tr->algo] && cw == 1)
+				weighted_after[tr->algo]++;
+			else if (seen_cw[tr->algo])
+				plain_after[tr->algo]++;
+		}
+		CHECK(n_cw[AML_ALGO_DECISION_TREE] == on && n_cw[AML_ALGO_GBDT] == on);
+		if (on)
+		{
+			CHECK(weighted_after[AML_ALGO_GBDT] > 0 && plain_after[AML_ALGO_GBDT] == 0);
+			CHECK(plain_after[AML_ALGO_DECISION_TREE] > 0 && weighted_after[AML_ALGO_DECISION_TREE] == 0);
+			CHECK(t.trials[t.best].algo == AML_ALGO_GBDT &&
+				  pv(&t.trials[t.best].params, AML_CLASS_WEIGHT) == 1);
+		}
+		aml_search_trace_free(&t);
+	}
+}
 
 /*
  * test_spaces checks names, bounds and the initial and default values.
@@ -1230,6 +1317,7 @@ int
 main(void)
 {
 	RUN(test_spaces);
+	RUN(test_class_weight);
 	RUN(test_budget);
 	RUN(test_tiny_budget);
 	RUN(test_flat_stops_early);

@@ -249,6 +249,97 @@ test_regression_and_manual(void)
 	aml_frame_free(f);
 }
 
+/* cw_x1 is row i's x1 in test_class_weight's table */
+static double
+cw_x1(int i)
+{
+	return (i % 10 == 0 ? 6.0 : 0.0) + (double) (i % 7) * 0.5;
+}
+
+/*
+ * mean_yes returns a binary model's mean probability of "yes" over the
+ * x1 values of test_class_weight's 1000 rows (x2 "a", one date).
+ */
+static double
+mean_yes(aml_model *m)
+{
+	void	   *scratch = malloc(aml_model_scratch_size(m));
+	double		sum = 0;
+
+	for (int i = 0; i < 1000; i++)
+	{
+		double		in[3] = {cw_x1(i), aml_model_input_code(m, 1, "a", 1), 0};
+		double		out;
+
+		aml_model_predict(m, 1, in, &out, scratch);
+		sum += out;
+	}
+	free(scratch);
+	return sum / 1000;
+}
+
+/*
+ * test_class_weight checks the class weighting of a configuration: on a
+ * table with 10% "yes", balanced weights raise a linear model's
+ * probabilities of "yes" from about the prevalence to about one half; the
+ * search records the weighting in the winner's parameters when it uses
+ * it; a regression target or a weighting other than 0 or 1 is refused.
+ */
+static void
+test_class_weight(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	double		plain,
+				balanced;
+	uint64_t	s = 99;
+
+	aml_env_init(&env);
+	f = make_frame(&env, 1000, 0);
+	/* relabel: "yes" for 10% of the rows, more often at high x1 */
+	for (int i = 0; i < 1000; i++)
+	{
+		const char *lab;
+
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		lab = (s >> 11) % 100 < (uint64_t) (i % 10 == 0 ? 60 : 5) ? "yes" : "no";
+		aml_frame_set_code(f, 3, i, aml_frame_level_code(f, 3, lab, strlen(lab), &err));
+		aml_frame_set_numeric(f, 0, i, cw_x1(i));
+	}
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.manual = 1;
+	o.manual_algo = AML_ALGO_LINEAR;
+	aml_params_set(&o.manual_params, "alpha", 1.0);
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	plain = m ? mean_yes(m) : NAN;
+	aml_model_free(m);
+	aml_report_free(r);
+	aml_params_set(&o.manual_params, AML_CLASS_WEIGHT, 1);
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	balanced = m ? mean_yes(m) : NAN;
+	aml_model_free(m);
+	aml_report_free(r);
+	CHECK(plain < 0.15);
+	CHECK(balanced > 0.25);
+
+	aml_params_set(&o.manual_params, AML_CLASS_WEIGHT, 2);
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_EINVAL);
+	CHECK(strstr(err.msg, "\"class_weight\" must be 0") != NULL);
+	aml_frame_free(f);
+
+	f = make_frame(&env, 300, 2);
+	aml_params_set(&o.manual_params, AML_CLASS_WEIGHT, 1);
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_EINVAL);
+	CHECK(strstr(err.msg, "classification only") != NULL);
+	CHECK(m == NULL && r == NULL);
+	aml_frame_free(f);
+}
+
 static int	cancel_calls = 0;
 
 static int
@@ -442,6 +533,7 @@ main(void)
 {
 	RUN(test_binary_end_to_end);
 	RUN(test_regression_and_manual);
+	RUN(test_class_weight);
 	RUN(test_errors_cancel_budget);
 	RUN(test_same_seed_same_model);
 	RUN(test_finalists_confirmed);
