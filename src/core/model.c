@@ -95,36 +95,45 @@ aml_params_get(const aml_params *p, const char *name, double dflt)
 	return dflt;
 }
 
+/*
+ * learner_params copies p without the trainer's AML_CLASS_WEIGHT into out
+ * and returns that weighting (0 when unset).
+ */
+static double
+learner_params(const aml_params *p, aml_params *out)
+{
+	double		cw = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < p->n; i++)
+		if (strcmp(p->name[i], AML_CLASS_WEIGHT) == 0)
+			cw = p->value[i];
+		else
+			aml_params_set(out, p->name[i], p->value[i]);
+	return cw;
+}
+
 const char *
 aml_params_check(aml_algo algo, const aml_params *p, char *buf, size_t buflen)
 {
 	const aml_learner_ops *ops = aml_learner_for(algo);
+	aml_params	q;
+	double		cw;
 
 	if (ops == NULL)
 	{
 		snprintf(buf, buflen, "algorithm \"%s\" is not available", aml_algo_name(algo));
 		return buf;
 	}
-	/* the trainer's class weighting, not the learner's (search.h) */
-	for (int i = 0; i < p->n; i++)
-		if (strcmp(p->name[i], AML_CLASS_WEIGHT) == 0)
-		{
-			aml_params	q;
-
-			if (p->value[i] != 0 && p->value[i] != 1)
-			{
-				snprintf(buf, buflen, "parameter \"class_weight\" must be 0 (every row the same) or 1 (balanced classes)");
-				return buf;
-			}
-			memset(&q, 0, sizeof(q));
-			for (int k = 0; k < p->n; k++)
-				if (k != i)
-					aml_params_set(&q, p->name[k], p->value[k]);
-			return ops->check_params ? ops->check_params(&q, buf, buflen) : NULL;
-		}
+	cw = learner_params(p, &q);
+	if (cw != 0 && cw != 1)
+	{
+		snprintf(buf, buflen, "parameter \"%s\" must be 0 (every row the same) or 1 (balanced classes)", AML_CLASS_WEIGHT);
+		return buf;
+	}
 	if (ops->check_params == NULL)
 		return NULL;
-	return ops->check_params(p, buf, buflen);
+	return ops->check_params(&q, buf, buflen);
 }
 
 /*
@@ -176,16 +185,10 @@ aml_fit_params(aml_env *env, const aml_learner_ops *ops, const aml_fit_input *in
 {
 	aml_params	q;
 	aml_fit_input fi = *in;
-	double		cw = 0;
+	double		cw = learner_params(p, &q);
 	double	   *w = NULL;
 	aml_status	st;
 
-	memset(&q, 0, sizeof(q));
-	for (int i = 0; i < p->n; i++)
-		if (strcmp(p->name[i], AML_CLASS_WEIGHT) == 0)
-			cw = p->value[i];
-		else
-			aml_params_set(&q, p->name[i], p->value[i]);
 	if (cw != 0 && in->task != AML_TASK_REGRESSION && in->n_classes > 0)
 	{
 		w = balanced_weights(env, in);

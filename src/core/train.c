@@ -1678,6 +1678,40 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
  * the finalists chosen on their fresh predictions when it gains enough
  * (ensemble_finalists).
  */
+/*
+ * imbalanced says whether the search should try balanced class weights:
+ * classification where the largest class has at least CLASS_IMBALANCE
+ * times the training rows of the smallest.  Nearer to balance the weights
+ * hardly change a model, and the trial costs time: on letter recognition
+ * (26 classes of about 3.8% each) a weighted gbdt won its trial by noise
+ * and the search ended at log loss 0.112 instead of 0.091.
+ */
+#define CLASS_IMBALANCE 2.0
+
+static int
+imbalanced(const train_ctx *c)
+{
+	int64_t    *count;
+	int64_t		lo = INT64_MAX,
+				hi = 0;
+
+	if (c->task == AML_TASK_REGRESSION || c->n_classes < 2)
+		return 0;
+	count = aml_calloc(c->env, (size_t) c->n_classes, sizeof(int64_t));
+	if (count == NULL)
+		return 0;
+	for (int64_t r = 0; r < c->n_train; r++)
+		count[(int) c->y[c->train_idx[r]]]++;
+	for (int k = 0; k < c->n_classes; k++)
+		if (count[k] > 0)
+		{
+			lo = count[k] < lo ? count[k] : lo;
+			hi = count[k] > hi ? count[k] : hi;
+		}
+	aml_free(c->env, count);
+	return hi > 0 && (double) hi >= CLASS_IMBALANCE * (double) lo;
+}
+
 static aml_status
 run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 {
@@ -1741,7 +1775,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	cfg.clock = opts->clock;
 	cfg.clock_ctx = env->ctx;
 	cfg.seed = opts->seed;
-	cfg.class_weights = c->task != AML_TASK_REGRESSION;
+	cfg.class_weights = imbalanced(c);
 	aml_search_trace_init(&trace, env);
 	aml_log(env, AML_LOG_INFO, "searching on %lld training rows (%s, %s), budget %.1f s",
 			(long long) c->n_train, c->holdout ? "validation split" : "cross-validation",
