@@ -310,6 +310,14 @@ typedef struct aml_learner_ops
  * the balanced weights of in's rows (in->w must be NULL).  Every fit of a
  * configuration goes through it.
  */
+/*
+ * aml_class_counts counts the rows of each class 0..n_classes-1 among
+ * rows[0..n) (NULL = 0..n-1) of labels y into count (cleared first; labels
+ * out of range are skipped) and returns how many classes are present.
+ */
+int			aml_class_counts(const float *y, const int64_t *rows, int64_t n,
+							 int n_classes, int64_t *count);
+
 aml_status	aml_fit_params(aml_env *env, const aml_learner_ops *ops,
 						   const aml_fit_input *in, const aml_params *p,
 						   void **state, aml_error *err);

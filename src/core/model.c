@@ -136,6 +136,26 @@ aml_params_check(aml_algo algo, const aml_params *p, char *buf, size_t buflen)
 	return ops->check_params(&q, buf, buflen);
 }
 
+int
+aml_class_counts(const float *y, const int64_t *rows, int64_t n, int n_classes,
+				 int64_t *count)
+{
+	int			present = 0;
+
+	for (int k = 0; k < n_classes; k++)
+		count[k] = 0;
+	for (int64_t i = 0; i < n; i++)
+	{
+		float		v = y[rows ? rows[i] : i];
+
+		if (v >= 0 && v < n_classes)
+			count[(int) v]++;
+	}
+	for (int k = 0; k < n_classes; k++)
+		present += count[k] > 0;
+	return present;
+}
+
 /*
  * balanced_weights returns weights over all of in's dataset rows (NULL when
  * out of memory) under which every class present among in's fitting rows
@@ -148,7 +168,7 @@ balanced_weights(aml_env *env, const aml_fit_input *in)
 	int64_t		n = in->rows ? in->n_rows : nd;
 	int64_t    *count = aml_calloc(env, (size_t) (in->n_classes > 0 ? in->n_classes : 1), sizeof(int64_t));
 	double	   *w = aml_malloc(env, sizeof(double) * (size_t) (nd > 0 ? nd : 1));
-	int			present = 0;
+	int			present;
 
 	if (count == NULL || w == NULL)
 	{
@@ -158,15 +178,7 @@ balanced_weights(aml_env *env, const aml_fit_input *in)
 	}
 	for (int64_t r = 0; r < nd; r++)
 		w[r] = 1.0;
-	for (int64_t i = 0; i < n; i++)
-	{
-		float		y = in->y[in->rows ? in->rows[i] : i];
-
-		if (y >= 0 && y < in->n_classes)
-			count[(int) y]++;
-	}
-	for (int k = 0; k < in->n_classes; k++)
-		present += count[k] > 0;
+	present = aml_class_counts(in->y, in->rows, n, in->n_classes, count);
 	for (int64_t i = 0; i < n; i++)
 	{
 		int64_t		r = in->rows ? in->rows[i] : i;

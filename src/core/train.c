@@ -1700,8 +1700,7 @@ imbalanced(const train_ctx *c)
 	count = aml_calloc(c->env, (size_t) c->n_classes, sizeof(int64_t));
 	if (count == NULL)
 		return 0;
-	for (int64_t r = 0; r < c->n_train; r++)
-		count[(int) c->y[c->train_idx[r]]]++;
+	(void) aml_class_counts(c->y, c->train_idx, c->n_train, c->n_classes, count);
 	for (int k = 0; k < c->n_classes; k++)
 		if (count[k] > 0)
 		{
