@@ -519,7 +519,9 @@ void		aml_bias_bin_label(const double *edges, int n_edges, int bin,
  *	 "AML\0" | u16 format_version | u16 algo | u64 payload_len | payload |
  *	 u32 crc32c(everything before it)
  */
-#define AML_FORMAT_VERSION 1
+#define AML_FORMAT_VERSION 2		/* the newest this build reads; a model
+									 * is written as 1 unless it has
+									 * generated features */
 
 size_t		aml_model_serialized_size(const aml_model *m);
 aml_status	aml_model_serialize(const aml_model *m, uint8_t *buf, size_t cap,

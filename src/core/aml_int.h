@@ -132,6 +132,9 @@ typedef struct aml_dataset
 	const float **col;			/* n_feat column pointers */
 	const aml_feat_kind *kind;	/* n_feat */
 	const int  *n_levels;		/* n_feat; 0 for numeric */
+	int			n_gen;			/* the last n_gen features are generated
+								 * (AML_GEN_FEATURES); only aml_fit_params
+								 * reads it */
 } aml_dataset;
 
 /*
@@ -165,6 +168,14 @@ typedef struct aml_fit_input
  * present).  Classification only.  The search tries it (search.h).
  */
 #define AML_CLASS_WEIGHT "class_weight"
+
+/*
+ * AML_GEN_FEATURES, another parameter of the trainer: 1 fits the learner on
+ * the dataset's generated features too (its last n_gen columns: sums of
+ * numeric columns whose names differ in one part, model.h), 0 (or unset)
+ * on the others only.  The search tries it (search.h).
+ */
+#define AML_GEN_FEATURES "gen_features"
 
 /* outputs per row for a task: 1 (regression, binary) or n_classes */
 static inline int
@@ -305,12 +316,6 @@ typedef struct aml_learner_ops
 } aml_learner_ops;
 
 /*
- * aml_fit_params fits ops on in with params p, which may hold
- * AML_CLASS_WEIGHT: the learner then gets p without it and, when it is 1,
- * the balanced weights of in's rows (in->w must be NULL).  Every fit of a
- * configuration goes through it.
- */
-/*
  * aml_class_counts counts the rows of each class 0..n_classes-1 among
  * rows[0..n) (NULL = 0..n-1) of labels y into count (cleared first; labels
  * out of range are skipped) and returns how many classes are present.
@@ -318,6 +323,13 @@ typedef struct aml_learner_ops
 int			aml_class_counts(const float *y, const int64_t *rows, int64_t n,
 							 int n_classes, int64_t *count);
 
+/*
+ * aml_fit_params fits ops on in with params p, which may hold the trainer's
+ * AML_CLASS_WEIGHT and AML_GEN_FEATURES: the learner then gets p without
+ * them, the balanced weights of in's rows when the first is 1 (in->w must
+ * be NULL), and in's dataset without its generated features unless the
+ * second is 1.  Every fit of a configuration goes through it.
+ */
 aml_status	aml_fit_params(aml_env *env, const aml_learner_ops *ops,
 						   const aml_fit_input *in, const aml_params *p,
 						   void **state, aml_error *err);

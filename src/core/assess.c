@@ -700,6 +700,7 @@ leakage(assess_ctx *a, const int64_t *perm)
 		ds1.col = di->ds->col + in->feat_start;
 		ds1.kind = di->ds->kind + in->feat_start;
 		ds1.n_levels = di->ds->n_levels + in->feat_start;
+		ds1.n_gen = 0;
 		memset(&fi, 0, sizeof(fi));
 		fi.ds = &ds1;
 		fi.y = di->frame_y;

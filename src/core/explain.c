@@ -619,12 +619,26 @@ explainer_init(explainer **out, const aml_model *m, aml_error *err)
 	return AML_OK;
 }
 
-/* fold adds base-feature contributions times s into per-input phi. */
+/*
+ * fold adds feature contributions times s into per-input phi; a generated
+ * feature's contribution is shared equally by the inputs it sums (its
+ * total stays exact; the split among them is a convention).
+ */
 static void
 fold(const aml_model *m, const double *phi_f, double s, double *phi)
 {
 	for (int j = 0; j < m->n_feat; j++)
-		phi[m->feat_input[j]] += s * phi_f[j];
+	{
+		if (m->feat_input[j] >= 0)
+			phi[m->feat_input[j]] += s * phi_f[j];
+		else if (phi_f[j] != 0.0)
+		{
+			const aml_gen *g = &m->gens[m->feat_part[j]];
+
+			for (int k = 0; k < g->n; k++)
+				phi[g->inputs[k]] += s * phi_f[j] / g->n;
+		}
+	}
 }
 
 /* model_base is the model's expected output ko in its space. */

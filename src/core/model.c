@@ -13,13 +13,17 @@
  *	 u8 task | u8 algo | u32 n_classes | n_classes x str label
  *	 u32 n_inputs | per input: str name, u8 kind, u8 has_time,
  *		 u32 n_levels, n_levels x str level
+ *	 [version 2: u32 n_gen | per generated feature: str name, u32 n,
+ *		 n x u32 input]
  *	 params | u32 n_members | per member: u16 algo, f64 weight, params,
  *		 u64 len, len bytes of learner state
  *	 params = u32 n, n x (str name, f64 value)
  *
  *-------------------------------------------------------------------------
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "model.h"
 #include "tree.h"
@@ -29,6 +33,7 @@
 #define MAX_CLASSES		1000
 #define MAX_STR			65536
 #define MAX_MEMBERS		1000
+#define GEN_MAX_TOKENS	16		/* name parts a generated feature compares */
 
 static const char *const algo_names[AML_ALGO_COUNT] = {
 	"baseline", "linear", "decision_tree", "gbdt", "random_forest",
@@ -96,21 +101,23 @@ aml_params_get(const aml_params *p, const char *name, double dflt)
 }
 
 /*
- * learner_params copies p without the trainer's AML_CLASS_WEIGHT into out
- * and returns that weighting (0 when unset).
+ * learner_params copies p without the trainer's AML_CLASS_WEIGHT and
+ * AML_GEN_FEATURES into out and returns those two (0 when unset) in cw and
+ * gen.
  */
-static double
-learner_params(const aml_params *p, aml_params *out)
+static void
+learner_params(const aml_params *p, aml_params *out, double *cw, double *gen)
 {
-	double		cw = 0;
-
+	*cw = 0;
+	*gen = 0;
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < p->n; i++)
 		if (strcmp(p->name[i], AML_CLASS_WEIGHT) == 0)
-			cw = p->value[i];
+			*cw = p->value[i];
+		else if (strcmp(p->name[i], AML_GEN_FEATURES) == 0)
+			*gen = p->value[i];
 		else
 			aml_params_set(out, p->name[i], p->value[i]);
-	return cw;
 }
 
 const char *
@@ -118,17 +125,23 @@ aml_params_check(aml_algo algo, const aml_params *p, char *buf, size_t buflen)
 {
 	const aml_learner_ops *ops = aml_learner_for(algo);
 	aml_params	q;
-	double		cw;
+	double		cw,
+				gen;
 
 	if (ops == NULL)
 	{
 		snprintf(buf, buflen, "algorithm \"%s\" is not available", aml_algo_name(algo));
 		return buf;
 	}
-	cw = learner_params(p, &q);
+	learner_params(p, &q, &cw, &gen);
 	if (cw != 0 && cw != 1)
 	{
 		snprintf(buf, buflen, "parameter \"%s\" must be 0 (every row the same) or 1 (balanced classes)", AML_CLASS_WEIGHT);
+		return buf;
+	}
+	if (gen != 0 && gen != 1)
+	{
+		snprintf(buf, buflen, "parameter \"%s\" must be 0 (off) or 1 (on)", AML_GEN_FEATURES);
 		return buf;
 	}
 	if (ops->check_params == NULL)
@@ -197,10 +210,17 @@ aml_fit_params(aml_env *env, const aml_learner_ops *ops, const aml_fit_input *in
 {
 	aml_params	q;
 	aml_fit_input fi = *in;
-	double		cw = learner_params(p, &q);
+	aml_dataset ds = *in->ds;
+	double		cw,
+				gen;
 	double	   *w = NULL;
 	aml_status	st;
 
+	learner_params(p, &q, &cw, &gen);
+	if (gen == 0 && ds.n_gen > 0)
+		ds.n_feat -= ds.n_gen;
+	ds.n_gen = 0;
+	fi.ds = &ds;
 	if (cw != 0 && in->task != AML_TASK_REGRESSION && in->n_classes > 0)
 	{
 		w = balanced_weights(env, in);
@@ -341,6 +361,12 @@ aml_model_free(aml_model *m)
 		aml_strmap_free(env, &in->map);
 	}
 	aml_free(env, m->inputs);
+	for (int g = 0; g < m->n_gen; g++)
+	{
+		aml_free(env, m->gens[g].name);
+		aml_free(env, m->gens[g].inputs);
+	}
+	aml_free(env, m->gens);
 	for (int k = 0; k < m->n_classes; k++)
 		aml_free(env, m->class_labels ? m->class_labels[k] : NULL);
 	aml_free(env, m->class_labels);
@@ -356,8 +382,189 @@ aml_model_free(aml_model *m)
 }
 
 /*
- * aml_model_derive_features lays out the base features: one per numeric or
- * categorical input, and the calendar parts of each datetime input.
+ * A generated feature sums the numeric inputs whose names are the same but
+ * for one part, where a name's parts are its runs of letters (a capital
+ * after a small letter starts a new one) and of digits, compared without
+ * case.  The part that differs may not be the last unless it is a number:
+ * "total_day_charge", "total_eve_charge", ... sum to "total_*_charge" and
+ * "pay_amt1", "pay_amt2" to "pay_amt_*", but "total_day_minutes" and
+ * "total_day_calls" (other quantities) do not add up.  Larger groups come
+ * first, then by name; at most AML_MAX_GEN.
+ */
+typedef struct gen_key
+{
+	char	   *key;
+	int			input;
+} gen_key;
+
+static int
+gen_key_cmp(const void *a, const void *b)
+{
+	const gen_key *x = a,
+			   *y = b;
+	int			c = strcmp(x->key, y->key);
+
+	return c ? c : (x->input > y->input) - (x->input < y->input);
+}
+
+/* name_parts splits name into lower-case parts; returns their number */
+static int
+name_parts(const char *name, char parts[GEN_MAX_TOKENS][64])
+{
+	int			n = 0;
+	const char *p = name;
+
+	while (*p)
+	{
+		int			len = 0;
+		int			digit;
+
+		while (*p && !isalnum((unsigned char) *p))
+			p++;
+		if (!*p)
+			break;
+		if (n == GEN_MAX_TOKENS)
+			return GEN_MAX_TOKENS + 1;
+		digit = isdigit((unsigned char) *p) != 0;
+		do
+		{
+			if (len == 63)
+				return GEN_MAX_TOKENS + 1;
+			parts[n][len++] = (char) tolower((unsigned char) *p);
+			p++;
+		} while (*p && isalnum((unsigned char) *p) &&
+				 (isdigit((unsigned char) *p) != 0) == digit &&
+				 !(isupper((unsigned char) *p) && islower((unsigned char) p[-1])));
+		parts[n++][len] = '\0';
+	}
+	return n;
+}
+
+typedef struct gen_group
+{
+	const char *key;
+	int			start;			/* first key of the group */
+	int			n;
+} gen_group;
+
+static int
+gen_group_cmp(const void *a, const void *b)
+{
+	const gen_group *x = a,
+			   *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+aml_status
+aml_model_find_gens(aml_model *m, aml_error *err)
+{
+	aml_env    *env = &m->env;
+	gen_key    *keys;
+	gen_group  *groups;
+	int			nk = 0,
+				ng = 0;
+	aml_status	st = AML_OK;
+	char		(*parts)[64] = aml_malloc(env, sizeof(char[GEN_MAX_TOKENS + 1][64]));
+
+	keys = aml_calloc(env, (size_t) (m->n_inputs ? m->n_inputs : 1) * GEN_MAX_TOKENS, sizeof(gen_key));
+	groups = aml_calloc(env, (size_t) (m->n_inputs ? m->n_inputs : 1) * GEN_MAX_TOKENS, sizeof(gen_group));
+	if (parts == NULL || keys == NULL || groups == NULL)
+	{
+		st = aml_oom(env, err, (size_t) m->n_inputs * GEN_MAX_TOKENS * 24);
+		goto done;
+	}
+	for (int i = 0; i < m->n_inputs; i++)
+	{
+		int			np;
+
+		if (m->inputs[i].kind != AML_COL_NUMERIC)
+			continue;
+		np = name_parts(m->inputs[i].name, parts);
+		if (np < 2 || np > GEN_MAX_TOKENS)
+			continue;
+		for (int k = 0; k < np; k++)
+		{
+			char		buf[GEN_MAX_TOKENS * 65];
+			size_t		len = 0;
+
+			if (k == np - 1 && !isdigit((unsigned char) parts[k][0]))
+				continue;
+			for (int t = 0; t < np; t++)
+				len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%s%s",
+										 t ? "_" : "", t == k ? "*" : parts[t]);
+			keys[nk].key = aml_strdup(env, buf);
+			keys[nk].input = i;
+			if (keys[nk].key == NULL)
+			{
+				st = aml_oom(env, err, len + 1);
+				goto done;
+			}
+			nk++;
+		}
+	}
+	qsort(keys, (size_t) nk, sizeof(gen_key), gen_key_cmp);
+	for (int a = 0; a < nk;)
+	{
+		int			b = a + 1;
+
+		while (b < nk && strcmp(keys[b].key, keys[a].key) == 0)
+			b++;
+		if (b - a >= 2)
+		{
+			groups[ng].key = keys[a].key;
+			groups[ng].start = a;
+			groups[ng].n = b - a;
+			ng++;
+		}
+		a = b;
+	}
+	qsort(groups, (size_t) ng, sizeof(gen_group), gen_group_cmp);
+	if (ng > AML_MAX_GEN)
+		ng = AML_MAX_GEN;
+	m->gens = aml_calloc(env, (size_t) (ng ? ng : 1), sizeof(aml_gen));
+	if (m->gens == NULL)
+	{
+		st = aml_oom(env, err, (size_t) ng * sizeof(aml_gen));
+		goto done;
+	}
+	for (int g = 0; g < ng; g++)
+	{
+		aml_gen    *gen = &m->gens[g];
+
+		gen->name = aml_strdup(env, groups[g].key);
+		gen->inputs = aml_malloc(env, sizeof(int) * (size_t) groups[g].n);
+		m->n_gen = g + 1;
+		if (gen->name == NULL || gen->inputs == NULL)
+		{
+			st = aml_oom(env, err, sizeof(int) * (size_t) groups[g].n);
+			goto done;
+		}
+		gen->n = groups[g].n;
+		for (int k = 0; k < gen->n; k++)
+			gen->inputs[k] = keys[groups[g].start + k].input;
+	}
+done:
+	for (int k = 0; k < nk; k++)
+		aml_free(env, keys[k].key);
+	aml_free(env, keys);
+	aml_free(env, groups);
+	aml_free(env, parts);
+	return st;
+}
+
+int
+aml_member_uses_gens(const aml_member *mb)
+{
+	return aml_params_get(&mb->params, AML_GEN_FEATURES, 0) != 0;
+}
+
+/*
+ * aml_model_derive_features lays out the features: one per numeric or
+ * categorical input, the calendar parts of each datetime input, then the
+ * generated features.
  */
 aml_status
 aml_model_derive_features(aml_model *m, aml_error *err)
@@ -376,6 +583,7 @@ aml_model_derive_features(aml_model *m, aml_error *err)
 			in->n_feat = 1;
 		n += in->n_feat;
 	}
+	n += m->n_gen;
 	m->n_feat = n;
 	m->kinds = aml_calloc(env, n ? n : 1, sizeof(aml_feat_kind));
 	m->n_levels = aml_calloc(env, n ? n : 1, sizeof(int));
@@ -402,6 +610,14 @@ aml_model_derive_features(aml_model *m, aml_error *err)
 				m->kinds[j] = AML_FEAT_NUMERIC;
 		}
 	}
+	for (int g = 0; g < m->n_gen; g++)
+	{
+		int			j = n - m->n_gen + g;
+
+		m->feat_input[j] = -1;
+		m->feat_part[j] = g;
+		m->kinds[j] = AML_FEAT_NUMERIC;
+	}
 	return AML_OK;
 }
 
@@ -410,13 +626,48 @@ aml_model_schema(const aml_model *m, aml_dataset *ds)
 {
 	ds->n_rows = 0;
 	ds->n_feat = m->n_feat;
+	ds->n_gen = m->n_gen;
 	ds->col = NULL;
 	ds->kind = m->kinds;
 	ds->n_levels = m->n_levels;
 }
 
 /*
- * encode_rows writes base features for n raw rows into cols, feature j's
+ * encode_gens writes the generated features of n raw rows: each input as
+ * its base feature holds it (a float), summed in double.
+ */
+static void
+encode_gens(const aml_model *m, int n, const double *in, float *cols, size_t stride)
+{
+	int			ni = m->n_inputs;
+
+	for (int g = 0; g < m->n_gen; g++)
+	{
+		const aml_gen *gen = &m->gens[g];
+		float	   *dst = cols + (size_t) (m->n_feat - m->n_gen + g) * stride;
+
+		for (int r = 0; r < n; r++)
+		{
+			double		sum = 0.0;
+
+			for (int k = 0; k < gen->n; k++)
+			{
+				double		v = in[(size_t) r * ni + gen->inputs[k]];
+
+				if (!isfinite(v))
+				{
+					sum = NAN;
+					break;
+				}
+				sum += (double) (float) v;
+			}
+			dst[r] = isfinite(sum) ? (float) sum : NAN;
+		}
+	}
+}
+
+/*
+ * encode_rows writes the features for n raw rows into cols, feature j's
  * value of row r at cols[j * stride + r].
  */
 static void
@@ -424,6 +675,8 @@ encode_rows(const aml_model *m, int n, const double *in, float *cols, size_t str
 {
 	int			ni = m->n_inputs;
 
+	if (m->n_gen > 0)
+		encode_gens(m, n, in, cols, stride);
 	/* one row of numeric and categorical inputs: no inner loops */
 	if (n == 1 && stride == 1 && m->n_feat == ni)
 	{
@@ -801,6 +1054,17 @@ write_payload(const aml_model *m, aml_wbuf *b)
 		for (int l = 0; l < in->n_levels; l++)
 			aml_w_str(b, in->levels[l]);
 	}
+	if (m->n_gen > 0)
+	{
+		aml_w_u32(b, (uint32_t) m->n_gen);
+		for (int g = 0; g < m->n_gen; g++)
+		{
+			aml_w_str(b, m->gens[g].name);
+			aml_w_u32(b, (uint32_t) m->gens[g].n);
+			for (int k = 0; k < m->gens[g].n; k++)
+				aml_w_u32(b, (uint32_t) m->gens[g].inputs[k]);
+		}
+	}
 	write_params(b, &m->params);
 	aml_w_u32(b, (uint32_t) m->n_members);
 	for (int e = 0; e < m->n_members; e++)
@@ -845,7 +1109,8 @@ aml_model_serialize(const aml_model *m, uint8_t *buf, size_t cap, aml_error *err
 	b.len = 0;
 	b.overflow = 0;
 	aml_w_bytes(&b, "AML", 4);
-	aml_w_bytes(&b, &(uint16_t) {AML_FORMAT_VERSION}, 2);
+	/* version 1 unless it needs 2: such models stay readable by 0.4 */
+	aml_w_bytes(&b, &(uint16_t) {m->n_gen > 0 ? 2 : 1}, 2);
 	aml_w_bytes(&b, &(uint16_t) {(uint16_t) m->algo}, 2);
 	aml_w_u64(&b, (uint64_t) cnt.len);
 	write_payload(m, &b);
@@ -892,10 +1157,10 @@ aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
 	if (memcmp(magic, "AML", 4) != 0)
 		return corrupt(err, "The model does not start with the automl magic bytes.");
 	aml_r_bytes(&b, &version, 2);
-	if (version != AML_FORMAT_VERSION)
+	if (version < 1 || version > AML_FORMAT_VERSION)
 	{
 		aml_set_error(err, AML_EFORMAT, "unsupported automl model format version %u", version);
-		aml_set_detail(err, "This build reads format version %d.", AML_FORMAT_VERSION);
+		aml_set_detail(err, "This build reads format versions 1 to %d.", AML_FORMAT_VERSION);
 		aml_set_hint(err, "Upgrade the automl extension, or retrain the model.");
 		return AML_EFORMAT;
 	}
@@ -975,6 +1240,37 @@ aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
 			}
 		}
 	}
+	if (version >= 2)
+	{
+		if (aml_r_u32(&b, &n) < 0 || n < 1 || n > AML_MAX_GEN)
+			goto bad;
+		m->gens = aml_calloc(env, n, sizeof(aml_gen));
+		if (m->gens == NULL)
+			goto oom;
+		for (uint32_t g = 0; g < n; g++)
+		{
+			aml_gen    *gen = &m->gens[g];
+			uint32_t	k,
+						v;
+
+			m->n_gen = (int) g + 1;
+			if (aml_r_str(&b, env, &gen->name, MAX_STR) < 0 ||
+				aml_r_u32(&b, &k) < 0 || k < 2 || k > (uint32_t) m->n_inputs)
+				goto bad;
+			gen->inputs = aml_malloc(env, sizeof(int) * k);
+			if (gen->inputs == NULL)
+				goto oom;
+			for (uint32_t t = 0; t < k; t++)
+			{
+				if (aml_r_u32(&b, &v) < 0 || v >= (uint32_t) m->n_inputs ||
+					m->inputs[v].kind != AML_COL_NUMERIC ||
+					(t > 0 && (int) v <= gen->inputs[t - 1]))
+					goto bad;
+				gen->inputs[t] = (int) v;
+				gen->n = (int) t + 1;
+			}
+		}
+	}
 	if ((st = aml_model_derive_features(m, err)) != AML_OK)
 	{
 		aml_model_free(m);
@@ -1009,6 +1305,9 @@ aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
 		sub.pos = 0;
 		sub.bad = 0;
 		aml_model_schema(m, &schema);
+		if (!aml_member_uses_gens(mb))
+			schema.n_feat -= m->n_gen;
+		schema.n_gen = 0;
 		st = mb->ops->read(env, &sub, &schema, m->task, m->n_classes, &mb->state, err);
 		if (st != AML_OK)
 		{

@@ -86,6 +86,20 @@ typedef struct aml_input
 	int			n_feat;
 } aml_input;
 
+/*
+ * aml_gen: a generated feature, the sum of n numeric inputs whose names
+ * differ in one part (the total of "total_day_charge", "total_eve_charge",
+ * ...: name "total_*_charge").  Missing when any of them is.
+ */
+typedef struct aml_gen
+{
+	char	   *name;
+	int			n;
+	int		   *inputs;			/* n numeric input indices, ascending */
+} aml_gen;
+
+#define AML_MAX_GEN 16			/* generated features of a model */
+
 typedef struct aml_member
 {
 	const aml_learner_ops *ops;
@@ -105,7 +119,13 @@ struct aml_model
 	char	  **class_labels;
 	int			n_inputs;
 	aml_input  *inputs;
-	/* base features derived from the inputs */
+	/* generated features (after the base features) */
+	int			n_gen;
+	aml_gen    *gens;
+	/*
+	 * features: the base features derived from the inputs, then the n_gen
+	 * generated ones (feat_input -1, feat_part the aml_gen index)
+	 */
 	int			n_feat;
 	aml_feat_kind *kinds;
 	int		   *n_levels;
@@ -123,9 +143,19 @@ void		aml_model_explainer_free(aml_model *m);
 
 /* aml_model_alloc creates an empty model owning a copy of env */
 aml_model  *aml_model_alloc(aml_env *env);
-/* aml_model_derive_features fills the base feature arrays from inputs */
+/*
+ * aml_model_find_gens sets the model's generated features from its inputs'
+ * names (before aml_model_derive_features); see model.c.
+ */
+aml_status	aml_model_find_gens(aml_model *m, aml_error *err);
+/* aml_member_uses_gens says whether a member was fitted on them */
+int			aml_member_uses_gens(const aml_member *mb);
+/* aml_model_derive_features fills the feature arrays from the inputs */
 aml_status	aml_model_derive_features(aml_model *m, aml_error *err);
-/* aml_model_schema returns a dataset with no rows describing the features */
+/*
+ * aml_model_schema returns a dataset with no rows describing the features
+ * (n_gen set: aml_fit_params narrows it for fits without them)
+ */
 void		aml_model_schema(const aml_model *m, aml_dataset *ds);
 /*
  * aml_model_encode_block turns n (<= AML_BLOCK) raw input rows into base

@@ -43,8 +43,10 @@
  *	   and so is its next trial after each growth of its sample (a
  *	   configuration that won on few rows is often too small for more).
  *	 - With class_weights, the trial after that is the incumbent with the
- *	   other class weighting (AML_CLASS_WEIGHT); every later proposal of
- *	   the learner (moves, defaults) keeps the incumbent's weighting.
+ *	   other class weighting (AML_CLASS_WEIGHT), and with gen_features, the
+ *	   next one the incumbent with the generated features switched
+ *	   (AML_GEN_FEATURES); every later proposal of the learner (moves,
+ *	   defaults) keeps the incumbent's two switches.
  *
  * Scores are turned into losses (lower is better) internally; a NaN score
  * or a cut trial never improves anything.
@@ -302,6 +304,7 @@ typedef struct lstate
 	int			converged;
 	int			pending_default;
 	int			pending_weight; /* the AML_TRIAL_CLASS_WEIGHT trial is due */
+	int			pending_gen;	/* the AML_TRIAL_GEN_FEATURES trial is due */
 
 	/* the incumbent */
 	double		x[AML_MAX_PARAMS];
@@ -400,18 +403,25 @@ next_sample(const search_ctx *s, int64_t cur)
 	return (int64_t) nx;
 }
 
+/* the trainer's switches a configuration carries besides the space's */
+static const char *const switches[] = {AML_CLASS_WEIGHT, AML_GEN_FEATURES};
+
 /*
- * keep_weight gives p (built from the space) the class weighting of the
- * learner's incumbent.
+ * keep_weight gives p (built from the space) the switches (class
+ * weighting, generated features) of the learner's incumbent.
  */
 static void
 keep_weight(const lstate *l, aml_params *p)
 {
-	double		cw = aml_params_get(&l->inc, AML_CLASS_WEIGHT, 0);
+	for (size_t k = 0; k < sizeof(switches) / sizeof(switches[0]); k++)
+	{
+		double		v = aml_params_get(&l->inc, switches[k], 0);
 
-	if (cw != 0)
-		params_put(p, AML_CLASS_WEIGHT, cw);
+		if (v != 0)
+			params_put(p, switches[k], v);
+	}
 }
+
 
 /*
  * set_incumbent makes p the learner's incumbent.
@@ -659,6 +669,31 @@ random_direction(aml_rng *rng, int d, double *u)
 }
 
 /*
+ * switch_trial proposes the learner's incumbent with switch `name`
+ * flipped; returns 1 unless that was tried already.
+ */
+static int
+switch_trial(search_ctx *s, lstate *l, const char *name, aml_params *p)
+{
+	aml_params	q;
+
+	memset(&q, 0, sizeof(q));
+	for (int i = 0; i < l->dim; i++)
+		params_put(&q, l->sp->hp[i].name, l->inc.value[i]);
+	for (size_t k = 0; k < sizeof(switches) / sizeof(switches[0]); k++)
+	{
+		double		v = aml_params_get(&l->inc, switches[k], 0);
+
+		if (strcmp(switches[k], name) == 0)
+			v = v == 0 ? 1 : 0;
+		if (v != 0)
+			params_put(&q, switches[k], v);
+	}
+	*p = q;
+	return !tried(s, l->algo, p, l->sample);
+}
+
+/*
  * propose chooses the learner's next configuration.  Returns 1 when a
  * trial should be evaluated (kind, p, sample, was_minus filled), 0 when
  * the proposal was a duplicate and was counted as a failure instead.
@@ -684,18 +719,20 @@ propose(search_ctx *s, lstate *l, aml_trial_kind *kind, aml_params *p,
 	}
 	if (l->pending_weight)
 	{
-		aml_params	q;
-
 		l->pending_weight = 0;
-		memset(&q, 0, sizeof(q));
-		for (int i = 0; i < l->dim; i++)
-			params_put(&q, l->sp->hp[i].name, l->inc.value[i]);
-		if (aml_params_get(&l->inc, AML_CLASS_WEIGHT, 0) == 0)
-			params_put(&q, AML_CLASS_WEIGHT, 1);
-		*p = q;
-		if (!tried(s, l->algo, p, l->sample))
+		if (switch_trial(s, l, AML_CLASS_WEIGHT, p))
 		{
 			*kind = AML_TRIAL_CLASS_WEIGHT;
+			*sample = l->sample;
+			return 1;
+		}
+	}
+	if (l->pending_gen)
+	{
+		l->pending_gen = 0;
+		if (switch_trial(s, l, AML_GEN_FEATURES, p))
+		{
+			*kind = AML_TRIAL_GEN_FEATURES;
 			*sample = l->sample;
 			return 1;
 		}
@@ -826,7 +863,8 @@ settled(const search_ctx *s)
 
 		if (!l->started || l->disabled || l->converged)
 			continue;
-		if (l->sample < s->n_rows || l->pending_default || l->pending_weight)
+		if (l->sample < s->n_rows || l->pending_default || l->pending_weight ||
+			l->pending_gen)
 			return 0;
 		for (int k = s->last_improve; k < t->n_trials && n < PATIENCE_TRIALS; k++)
 			n += t->trials[k].algo == l->algo && !t->trials[k].was_cut;
@@ -899,6 +937,7 @@ start_learner(search_ctx *s, lstate *l, double remaining)
 	aml_search_space_params(l->sp, 1, &d);
 	l->pending_default = s->cfg->try_defaults && !aml_params_equal(&d, &p);
 	l->pending_weight = s->cfg->class_weights && l->dim > 0;
+	l->pending_gen = s->cfg->gen_features && l->dim > 0;
 	return AML_OK;
 }
 
@@ -952,6 +991,7 @@ step_learner(search_ctx *s, lstate *l, double remaining)
 			break;
 		case AML_TRIAL_DEFAULT:
 		case AML_TRIAL_CLASS_WEIGHT:
+		case AML_TRIAL_GEN_FEATURES:
 			if (loss < l->inc_loss)
 			{
 				set_incumbent(l, &p, loss, tr->cost);

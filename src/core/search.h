@@ -85,8 +85,10 @@ typedef enum aml_trial_kind
 	AML_TRIAL_DEFAULT,			/* a learner's default configuration */
 	AML_TRIAL_LOCAL,			/* a local-search move */
 	AML_TRIAL_GROW,				/* the incumbent on a larger sample */
-	AML_TRIAL_CLASS_WEIGHT		/* the incumbent with the other class
+	AML_TRIAL_CLASS_WEIGHT,		/* the incumbent with the other class
 								 * weighting (AML_CLASS_WEIGHT) */
+	AML_TRIAL_GEN_FEATURES		/* the incumbent with generated features
+								 * switched (AML_GEN_FEATURES) */
 } aml_trial_kind;
 
 /* What the search asks the evaluator to do. */
@@ -149,6 +151,9 @@ typedef struct aml_search_config
 	int			class_weights;	/* classification: try each learner's
 								 * incumbent once with balanced class
 								 * weights (0; the trainer sets it) */
+	int			gen_features;	/* try each learner's incumbent once with
+								 * the generated features (0; the trainer
+								 * sets it when there are some) */
 	int			patience;		/* trials without improvement; 0 = auto */
 	double		tol_rel;		/* relative improvement that counts (1e-4) */
 	double		init_step;		/* initial step per sqrt(dim) (0.1) */

@@ -863,7 +863,8 @@ setup_inputs(train_ctx *c)
 		aml_set_hint(c->err, "Check the \"exclude\" list and the column types of the source.");
 		return AML_EINVAL;
 	}
-	if ((st = aml_model_derive_features(m, c->err)) != AML_OK)
+	if ((st = aml_model_find_gens(m, c->err)) != AML_OK ||
+		(st = aml_model_derive_features(m, c->err)) != AML_OK)
 		return st;
 
 	/* the dataset: numeric columns alias the frame, others are built */
@@ -909,8 +910,33 @@ setup_inputs(train_ctx *c)
 				}
 		}
 	}
+	for (int g = 0; g < m->n_gen; g++)
+	{
+		const aml_gen *gen = &m->gens[g];
+		int			j = m->n_feat - m->n_gen + g;
+		float	   *dst = aml_malloc(env, (size_t) (n ? n : 1) * sizeof(float));
+
+		if (dst == NULL)
+			return aml_oom(env, c->err, (size_t) n * 4);
+		c->owned_cols[j] = dst;
+		c->cols[j] = dst;
+		/* as aml_model_encode_block computes it from the raw inputs */
+		for (int64_t r = 0; r < n; r++)
+		{
+			double		sum = 0.0;
+
+			for (int k = 0; k < gen->n && !isnan(sum); k++)
+			{
+				float		v = f->cols[c->input_col[gen->inputs[k]]].num[r];
+
+				sum = isfinite(v) ? sum + (double) v : NAN;
+			}
+			dst[r] = isfinite(sum) ? (float) sum : NAN;
+		}
+	}
 	c->ds.n_rows = n;
 	c->ds.n_feat = m->n_feat;
+	c->ds.n_gen = m->n_gen;
 	c->ds.col = c->cols;
 	c->ds.kind = m->kinds;
 	c->ds.n_levels = m->n_levels;
@@ -1775,6 +1801,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	cfg.clock_ctx = env->ctx;
 	cfg.seed = opts->seed;
 	cfg.class_weights = imbalanced(c);
+	cfg.gen_features = c->model->n_gen > 0;
 	aml_search_trace_init(&trace, env);
 	aml_log(env, AML_LOG_INFO, "searching on %lld training rows (%s, %s), budget %.1f s",
 			(long long) c->n_train, c->holdout ? "validation split" : "cross-validation",
@@ -2204,6 +2231,39 @@ features_json(train_ctx *c, const double *imp_feat)
 				aml_json_num(&j, round(s / tree_weight * 1e6) / 1e6);
 			}
 			input++;
+		}
+		aml_json_end_obj(&j);
+	}
+	for (int g = 0; g < m->n_gen; g++)
+	{
+		const aml_gen *gen = &m->gens[g];
+		int			jf = m->n_feat - m->n_gen + g;
+
+		aml_json_begin_obj(&j);
+		aml_json_key(&j, "name");
+		aml_json_str(&j, gen->name);
+		aml_json_key(&j, "type");
+		aml_json_str(&j, "generated");
+		aml_json_key(&j, "kind");
+		aml_json_str(&j, "numeric");
+		aml_json_key(&j, "role");
+		aml_json_str(&j, "generated");
+		aml_json_key(&j, "sum_of");
+		aml_json_begin_arr(&j);
+		for (int k = 0; k < gen->n; k++)
+			aml_json_str(&j, m->inputs[gen->inputs[k]].name);
+		aml_json_end_arr(&j);
+		aml_json_key(&j, "encoding");
+		aml_json_str(&j, "the sum of the columns in sum_of, missing when any is; read by the members fitted with gen_features");
+		if (imp_feat)
+		{
+			aml_json_key(&j, "importance");
+			aml_json_num(&j, round(imp_feat[jf] * 1e6) / 1e6);
+		}
+		if (tree_weight > 0)
+		{
+			aml_json_key(&j, "importance_count");
+			aml_json_num(&j, round(cnt_feat[jf] / tree_weight * 1e6) / 1e6);
 		}
 		aml_json_end_obj(&j);
 	}

@@ -249,6 +249,21 @@ score_weighted(aml_algo algo, const aml_params *p, int64_t rows)
 	return s;
 }
 
+/*
+ * score_switches: class weights as in score_weighted; generated features
+ * add 0.05 to the decision tree and take 0.05 from gbdt.
+ */
+static double
+score_switches(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	double		gen = pv(p, AML_GEN_FEATURES);
+	double		s = score_weighted(algo, p, rows);
+
+	if (!isnan(gen) && gen == 1)
+		s += algo == AML_ALGO_DECISION_TREE ? 0.05 : algo == AML_ALGO_GBDT ? -0.05 : 0;
+	return s;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 /*
@@ -360,6 +375,85 @@ test_class_weight(void)
 			CHECK(t.trials[t.best].algo == AML_ALGO_GBDT &&
 				  pv(&t.trials[t.best].params, AML_CLASS_WEIGHT) == 1);
 		}
+		aml_search_trace_free(&t);
+	}
+}
+
+/*
+ * test_gen_features checks the switch of the generated features: with
+ * gen_features every learner tries its incumbent once with them switched,
+ * right after its class-weight trial and with the class weighting that
+ * trial left; the decision tree, which gains from them, keeps them in every
+ * later trial and gbdt, which loses, never uses them again (while it keeps
+ * its class weights).  Without gen_features no trial has them.
+ */
+static void
+test_gen_features(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+
+	aml_env_init(&env);
+	for (int on = 0; on < 2; on++)
+	{
+		unsigned	algos = BIT(AML_ALGO_GBDT) | BIT(AML_ALGO_DECISION_TREE);
+		int			n_gen[AML_ALGO_COUNT] = {0};
+		int			with_after[AML_ALGO_COUNT] = {0};
+		int			without_after[AML_ALGO_COUNT] = {0};
+
+		fake_init(&f, score_switches, 0.1);
+		config_for(&cfg, &f, algos, 1000.0);
+		cfg.class_weights = 1;
+		cfg.gen_features = on;
+		aml_search_trace_init(&t, &env);
+		CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+		for (int i = 0; i < t.n_trials; i++)
+		{
+			const aml_search_trial *tr = &t.trials[i];
+			double		gen = pv(&tr->params, AML_GEN_FEATURES);
+			double		cw = pv(&tr->params, AML_CLASS_WEIGHT);
+
+			if (tr->kind == AML_TRIAL_GEN_FEATURES)
+			{
+				n_gen[tr->algo]++;
+				CHECK(gen == 1);
+				/* right after the class-weight trial, keeping its winner */
+				for (int k = i - 1; k >= 0; k--)
+					if (t.trials[k].algo == tr->algo)
+					{
+						CHECK(t.trials[k].kind == AML_TRIAL_CLASS_WEIGHT);
+						break;
+					}
+				CHECK(tr->algo == AML_ALGO_GBDT ? cw == 1 : isnan(cw));
+				continue;
+			}
+			if (!on || tr->algo == AML_ALGO_BASELINE)
+			{
+				CHECK(isnan(gen));
+				continue;
+			}
+			if (n_gen[tr->algo] && gen == 1)
+				with_after[tr->algo]++;
+			else if (n_gen[tr->algo])
+				without_after[tr->algo]++;
+		}
+		CHECK(n_gen[AML_ALGO_DECISION_TREE] == on && n_gen[AML_ALGO_GBDT] == on);
+		if (on)
+		{
+			CHECK(with_after[AML_ALGO_DECISION_TREE] > 0 && without_after[AML_ALGO_DECISION_TREE] == 0);
+			CHECK(without_after[AML_ALGO_GBDT] > 0 && with_after[AML_ALGO_GBDT] == 0);
+		}
+		/* the best trial has each learner's winning switches */
+		if (t.trials[t.best].algo == AML_ALGO_GBDT)
+			CHECK(pv(&t.trials[t.best].params, AML_CLASS_WEIGHT) == 1 &&
+				  isnan(pv(&t.trials[t.best].params, AML_GEN_FEATURES)));
+		else
+			CHECK(t.trials[t.best].algo == AML_ALGO_DECISION_TREE && on &&
+				  isnan(pv(&t.trials[t.best].params, AML_CLASS_WEIGHT)) &&
+				  pv(&t.trials[t.best].params, AML_GEN_FEATURES) == 1);
 		aml_search_trace_free(&t);
 	}
 }
@@ -1318,6 +1412,7 @@ main(void)
 {
 	RUN(test_spaces);
 	RUN(test_class_weight);
+	RUN(test_gen_features);
 	RUN(test_budget);
 	RUN(test_tiny_budget);
 	RUN(test_flat_stops_early);
