@@ -149,6 +149,18 @@ SELECT (diagnostics -> 'importance' ->> 'shap_rows')::int BETWEEN 50 AND test_ro
 SELECT count(*) = (SELECT count(*) FROM automl_importance('ex_churn_gbdt')) AS same_rows
   FROM automl_importance('ex_churn_gbdt', 1);
 
+-- generated features: a gbdt that reads churn's totals still explains per
+-- source column (a total's share split equally among the columns it sums),
+-- and the explanations still add up to the prediction
+SELECT (automl_train('customers', 'churn', name => 'ex_churn_gen',
+	options => '{"algorithm": "gbdt", "params": {"n_estimators": 20, "gen_features": true}}')).algorithm;
+SELECT bool_and(pg_temp.adds_up(x)) AS additive,
+	   max(abs(1 / (1 + exp(-(x ->> 'prediction')::float8)) - p)) < 1e-9 AS matches_predict,
+	   min(jsonb_array_length(x -> 'contributions')) AS columns,
+	   bool_and(NOT (x -> 'contributions')::text LIKE '%*%') AS no_generated_names
+  FROM (SELECT automl_explain('ex_churn_gen', c) AS x, automl_predict_proba('ex_churn_gen', c) AS p
+		  FROM (SELECT * FROM customers LIMIT 200) c) s;
+
 -- errors
 SELECT automl_explain('no_such_model', c) FROM customers c LIMIT 1;
 SELECT automl_explain('ex_churn_gbdt', c, 0) FROM customers c LIMIT 1;

@@ -59,6 +59,27 @@ SELECT avg(automl_predict_proba('churn_linear', c, 'yes')) < 0.2 AS plain_near_s
 SELECT count(*) FILTER (WHERE hyperparameters ? 'class_weight') > 0 AS linear_tried_weights
   FROM automl.leaderboard WHERE model = 'customers_churn' AND version = 1 AND learner = 'linear';
 
+-- generated features: the day, evening, night and international minutes,
+-- calls and charges add up to three totals (names the same but for one part)
+SELECT g ->> 'name' AS generated, g ->> 'encoding' AS encoding
+  FROM automl.models, jsonb_array_elements(features) g
+ WHERE name = 'customers_churn' AND version = 1 AND g ->> 'role' = 'generated' ORDER BY 1;
+-- the search tries each learner's incumbent once with them
+SELECT count(*) FILTER (WHERE hyperparameters ? 'gen_features') > 0 AS linear_tried_generated
+  FROM automl.leaderboard WHERE model = 'customers_churn' AND version = 1 AND learner = 'linear';
+-- a fixed gbdt that reads them gains the most on the total charge; one that
+-- does not never splits on them
+SELECT algorithm FROM automl_train('customers', 'churn', name => 'churn_gbdt_gen',
+	options => '{"algorithm": "gbdt", "params": {"n_estimators": 50, "gen_features": true}}');
+SELECT algorithm FROM automl_train('customers', 'churn', name => 'churn_gbdt_nogen',
+	options => '{"algorithm": "gbdt", "params": {"n_estimators": 50}}');
+SELECT name, hyperparameters ->> 'gen_features' AS gen_features,
+	   (SELECT f ->> 'name' FROM jsonb_array_elements(features) f
+		 WHERE f ? 'importance' ORDER BY (f ->> 'importance')::float8 DESC LIMIT 1) AS top_gain,
+	   (SELECT max((f ->> 'importance')::float8) FROM jsonb_array_elements(features) f
+		 WHERE f ->> 'role' = 'generated') AS generated_gain
+  FROM automl.models WHERE name LIKE 'churn\_gbdt\_%gen' ORDER BY name;
+
 -- algorithms subset, folds, test_fraction, metric
 SELECT model FROM automl_train('customers', 'churn', name => 'churn_lin_only',
 								options => '{"algorithms": ["linear"], "folds": 3, "test_fraction": 0.3}');

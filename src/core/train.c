@@ -2253,8 +2253,51 @@ features_json(train_ctx *c, const double *imp_feat)
 		for (int k = 0; k < gen->n; k++)
 			aml_json_str(&j, m->inputs[gen->inputs[k]].name);
 		aml_json_end_arr(&j);
-		aml_json_key(&j, "encoding");
-		aml_json_str(&j, "the sum of the columns in sum_of, missing when any is; read by the members fitted with gen_features");
+		{
+			const float *v = c->ds.col[jf];
+			double		lo = INFINITY,
+						hi = -INFINITY,
+						sum = 0;
+			int64_t		cnt = 0;
+			char	   *enc;
+			size_t		len = 64;
+
+			for (int64_t r = 0; r < c->n_train; r++)
+			{
+				double		x = v[c->train_idx[r]];
+
+				if (isnan(x))
+					continue;
+				lo = x < lo ? x : lo;
+				hi = x > hi ? x : hi;
+				sum += x;
+				cnt++;
+			}
+			aml_json_key(&j, "missing_rate");
+			aml_json_num(&j, c->n_train ? round((double) (c->n_train - cnt) / c->n_train * 1e6) / 1e6 : 0.0);
+			aml_json_key(&j, "min");
+			aml_json_num(&j, lo);
+			aml_json_key(&j, "max");
+			aml_json_num(&j, hi);
+			aml_json_key(&j, "mean");
+			aml_json_num(&j, cnt ? sum / cnt : NAN);
+			for (int k = 0; k < gen->n; k++)
+				len += strlen(m->inputs[gen->inputs[k]].name) + 3;
+			enc = aml_malloc(c->env, len);
+			if (enc != NULL)
+			{
+				size_t		o = (size_t) snprintf(enc, len, "generated: ");
+
+				for (int k = 0; k < gen->n; k++)
+					o += (size_t) snprintf(enc + o, len - o, "%s%s", k ? " + " : "",
+										   m->inputs[gen->inputs[k]].name);
+				aml_json_key(&j, "encoding");
+				aml_json_str(&j, enc);
+				aml_free(c->env, enc);
+			}
+			else
+				j.oom = 1;
+		}
 		if (imp_feat)
 		{
 			aml_json_key(&j, "importance");

@@ -1178,7 +1178,7 @@ static const char *const review_sql =
 "  LEFT JOIN LATERAL ("
 "       SELECT f->>'name' AS name, "
 "              (f->>'importance')::float8 / nullif(sum((f->>'importance')::float8) OVER (), 0) AS share "
-"         FROM jsonb_array_elements(m.features) f WHERE f->>'role' = 'feature' "
+"         FROM jsonb_array_elements(m.features) f WHERE f->>'role' IN ('feature', 'generated') "
 "        ORDER BY (f->>'importance')::float8 DESC NULLS LAST LIMIT 1) top ON true "
 " WHERE m.name = $1 AND (m.version = $2 OR $2 IS NULL) "
 " ORDER BY m.version DESC LIMIT 1";

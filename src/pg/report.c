@@ -966,7 +966,8 @@ WriteImportance(HtmlPage *pg, Model *m)
 			JsonbContainer *f = JAt(m->features, i);
 			char	   *role = JStr(f, "role");
 
-			if (role == NULL || strcmp(role, "feature") != 0 || isnan(JNum(f, "importance")))
+			if (role == NULL || (strcmp(role, "feature") != 0 && strcmp(role, "generated") != 0) ||
+				isnan(JNum(f, "importance")))
 				continue;
 			imp[n].name = JStr(f, "name");
 			imp[n].v = JNum(f, "importance");
