@@ -38,6 +38,8 @@ SELECT automl_train('customers', 'churn', options => '{"algorithm": "decision_tr
 SELECT automl_train('customers', 'churn', options => '{"algorithm": "linear", "params": {"class_weight": "heavy"}}');
 SELECT automl_train('customers', 'churn', options => '{"algorithm": "linear", "params": {"class_weight": 3}}');
 SELECT automl_train('concrete', 'compressive_strength', options => '{"algorithm": "linear", "params": {"class_weight": "balanced"}}');
+SELECT automl_train('customers', 'churn', options => '{"algorithm": "gbdt", "params": {"gen_features": 2}}');
+SELECT automl_train('customers', 'churn', options => '{"generated_features": "yes"}');
 
 -- bad data
 CREATE TABLE empty_t (x int, y text);

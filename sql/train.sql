@@ -79,6 +79,13 @@ SELECT name, hyperparameters ->> 'gen_features' AS gen_features,
 	   (SELECT max((f ->> 'importance')::float8) FROM jsonb_array_elements(features) f
 		 WHERE f ->> 'role' = 'generated') AS generated_gain
   FROM automl.models WHERE name LIKE 'churn\_gbdt\_%gen' ORDER BY name;
+-- the option generated_features => false adds none; a model with generated
+-- features is stored in format version 2, one without in version 1
+SELECT algorithm FROM automl_train('customers', 'churn', name => 'churn_gbdt_gen_off',
+	options => '{"algorithm": "gbdt", "params": {"n_estimators": 50, "gen_features": true}, "generated_features": false}');
+SELECT name, (SELECT count(*) FROM jsonb_array_elements(features) f WHERE f ->> 'role' = 'generated') AS generated,
+	   get_byte(model, 4) AS format_version
+  FROM automl.models WHERE name IN ('churn_gbdt_gen', 'churn_gbdt_gen_off') ORDER BY name;
 
 -- algorithms subset, folds, test_fraction, metric
 SELECT model FROM automl_train('customers', 'churn', name => 'churn_lin_only',

@@ -218,6 +218,11 @@ typedef struct aml_train_options
 
 	/* ensemble the best candidates when it helps (default 1) */
 	int			ensemble;
+	/*
+	 * add generated features (sums of numeric columns whose names differ in
+	 * one part) for the search to try (default 1; model.c)
+	 */
+	int			generated_features;
 	/* search on at most this many training rows; 0 = all (final fit: all) */
 	int64_t		max_rows;
 

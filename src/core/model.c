@@ -382,14 +382,17 @@ aml_model_free(aml_model *m)
 }
 
 /*
- * A generated feature sums the numeric inputs whose names are the same but
- * for one part, where a name's parts are its runs of letters (a capital
+ * A generated feature sums three or more numeric inputs whose names are the
+ * same but for one part, where a name's parts are its runs of letters (a capital
  * after a small letter starts a new one) and of digits, compared without
  * case.  The part that differs may not be the last unless it is a number:
  * "total_day_charge", "total_eve_charge", ... sum to "total_*_charge" and
- * "pay_amt1", "pay_amt2" to "pay_amt_*", but "total_day_minutes" and
- * "total_day_calls" (other quantities) do not add up.  Larger groups come
- * first, then by name; at most AML_MAX_GEN.
+ * "pay_amt1", "pay_amt2", "pay_amt3" to "pay_amt_*", but "total_day_minutes"
+ * and "total_day_calls" (other quantities) do not add up.  Pairs are left
+ * out: most are not parts of one total ("x_box" and "y_box", a bill's and
+ * a flipper's "*_length_mm"), a tree approximates the sum of two columns
+ * with fewer splits, and each kept sum costs the search trials.  Larger
+ * groups come first, then by name; at most AML_MAX_GEN.
  */
 typedef struct gen_key
 {
@@ -512,7 +515,7 @@ aml_model_find_gens(aml_model *m, aml_error *err)
 
 		while (b < nk && strcmp(keys[b].key, keys[a].key) == 0)
 			b++;
-		if (b - a >= 2)
+		if (b - a >= 3)
 		{
 			groups[ng].key = keys[a].key;
 			groups[ng].start = a;
@@ -1255,7 +1258,7 @@ aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
 
 			m->n_gen = (int) g + 1;
 			if (aml_r_str(&b, env, &gen->name, MAX_STR) < 0 ||
-				aml_r_u32(&b, &k) < 0 || k < 2 || k > (uint32_t) m->n_inputs)
+				aml_r_u32(&b, &k) < 0 || k < 3 || k > (uint32_t) m->n_inputs)
 				goto bad;
 			gen->inputs = aml_malloc(env, sizeof(int) * k);
 			if (gen->inputs == NULL)

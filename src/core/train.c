@@ -94,6 +94,7 @@ aml_train_options_init(aml_train_options *o)
 	o->seed = 42;
 	o->budget_seconds = 60.0;
 	o->ensemble = 1;
+	o->generated_features = 1;
 }
 
 /* ---------------------------------------------------------------- target */
@@ -863,7 +864,7 @@ setup_inputs(train_ctx *c)
 		aml_set_hint(c->err, "Check the \"exclude\" list and the column types of the source.");
 		return AML_EINVAL;
 	}
-	if ((st = aml_model_find_gens(m, c->err)) != AML_OK ||
+	if ((c->opts->generated_features && (st = aml_model_find_gens(m, c->err)) != AML_OK) ||
 		(st = aml_model_derive_features(m, c->err)) != AML_OK)
 		return st;
 

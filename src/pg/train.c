@@ -70,7 +70,7 @@ typedef AmlTrainArgs TrainArgs;
 /* ---------------------------------------------------------------- options */
 
 static const char *const valid_options =
-"test_fraction, seed, folds, algorithm, params, algorithms, ensemble, max_rows, sensitive, use_sensitive, time_column";
+"test_fraction, seed, folds, algorithm, params, algorithms, ensemble, generated_features, max_rows, sensitive, use_sensitive, time_column";
 
 static double
 JsonbNumber(const char *key, JsonbValue *v)
@@ -180,6 +180,14 @@ AmlParseOptions(Jsonb *jb, aml_train_options *o, List **sensitive)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("option \"max_rows\" must be an integer of at least 100")));
 			o->max_rows = (int64_t) r;
+		}
+		else if (strcmp(key, "generated_features") == 0)
+		{
+			if (v.type != jbvBool)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"generated_features\" must be true or false")));
+			o->generated_features = v.val.boolean ? 1 : 0;
 		}
 		else if (strcmp(key, "use_sensitive") == 0)
 		{

@@ -371,7 +371,8 @@ test_class_weight(void)
 
 /*
  * gen_frame: three charges whose total decides the label, a count that
- * shares the charges' first two name parts, and two numbered amounts.
+ * shares the charges' first two name parts, three numbered amounts and two
+ * of a pair.
  */
 static aml_frame *
 gen_frame(aml_env *env, int n)
@@ -379,20 +380,20 @@ gen_frame(aml_env *env, int n)
 	aml_error	err;
 	aml_frame  *f = aml_frame_create(env, &err);
 	static const char *const names[] = {"total_day_charge", "total_eve_charge", "totalNightCharge",
-	"total_day_calls", "pay_amt1", "pay_amt2"};
+	"total_day_calls", "pay_amt1", "pay_amt2", "pay_amt3", "x_box", "y_box"};
 	uint64_t	s = 777;
 
-	for (int c = 0; c < 6; c++)
+	for (int c = 0; c < 9; c++)
 		aml_frame_add_column(f, names[c], AML_COL_NUMERIC, "float8", 0, 0, &err);
 	aml_frame_add_column(f, "y", AML_COL_CATEGORICAL, "text", 0, 0, &err);
 	aml_frame_reserve(f, n, &err);
 	for (int i = 0; i < n; i++)
 	{
-		double		v[6],
+		double		v[9],
 					total;
 		const char *lab;
 
-		for (int c = 0; c < 6; c++)
+		for (int c = 0; c < 9; c++)
 		{
 			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
 			v[c] = round((double) (s >> 11) / 9007199254740992.0 * 1000.0) / 100.0;
@@ -400,7 +401,7 @@ gen_frame(aml_env *env, int n)
 		}
 		total = v[0] + v[1] + v[2];
 		lab = total > 15.0 ? "yes" : "no";
-		aml_frame_set_code(f, 6, i, aml_frame_level_code(f, 6, lab, strlen(lab), &err));
+		aml_frame_set_code(f, 9, i, aml_frame_level_code(f, 9, lab, strlen(lab), &err));
 	}
 	aml_frame_set_rows(f, n);
 	return f;
@@ -430,22 +431,23 @@ test_generated_features(void)
 	for (int on = 0; on < 2; on++)
 	{
 		aml_train_options_init(&o);
-		o.target_col = 6;
+		o.target_col = 9;
 		o.manual = 1;
 		o.manual_algo = AML_ALGO_GBDT;
-		aml_params_set(&o.manual_params, "n_estimators", 30);
+		aml_params_set(&o.manual_params, "n_estimators", 10);
 		aml_params_set(&o.manual_params, AML_GEN_FEATURES, on);
 		CHECK(aml_train(&env, f, &o, &m[on], &r[on], &err) == AML_OK);
 	}
 	if (m[0] == NULL || m[1] == NULL)
 		return;
-	/* the two sums, larger first, not the day's charge and calls */
+	/* the two sums, by name, not the day's charge and calls nor a pair */
 	CHECK(aml_report_json(r[1], "features", json, sizeof(json)) < sizeof(json));
 	CHECK(strstr(json, "\"name\":\"total_*_charge\",\"type\":\"generated\"") != NULL);
 	CHECK(strstr(json, "\"sum_of\":[\"total_day_charge\",\"total_eve_charge\",\"totalNightCharge\"]") != NULL);
 	CHECK(strstr(json, "\"name\":\"pay_amt_*\"") != NULL);
 	CHECK(strstr(json, "total_day_*") == NULL);
-	CHECK(strstr(json, "total_*_charge") < strstr(json, "pay_amt_*"));
+	CHECK(strstr(json, "*_box") == NULL);
+	CHECK(strstr(json, "pay_amt_*") < strstr(json, "total_*_charge"));
 	CHECK(aml_report_test_score(r[1]) > aml_report_test_score(r[0]) + 0.005);
 	CHECK(aml_report_test_score(r[1]) > 0.99);
 
@@ -454,10 +456,10 @@ test_generated_features(void)
 		size_t		size = aml_model_serialized_size(m[on]);
 		uint8_t    *buf = malloc(size);
 		void	   *scratch = malloc(aml_model_scratch_size(m[on]));
-		double		in[6] = {4, 4, 0.5, 3, 1, 2},
+		double		in[9] = {4, 4, 0.5, 3, 1, 2, 3, 1, 1},
 					out1,
 					out2,
-					phi[6],
+					phi[9],
 					base,
 					pred;
 		aml_explain_space sp;
@@ -479,7 +481,7 @@ test_generated_features(void)
 			{
 				double		sum = base;
 
-				for (int k = 0; k < 6; k++)
+				for (int k = 0; k < 9; k++)
 					sum += phi[k];
 				CHECK(fabs(sum - pred) < 1e-9);
 			}
@@ -489,6 +491,41 @@ test_generated_features(void)
 		}
 		aml_model_free(m2);
 		m2 = NULL;
+
+		/*
+		 * a generated feature the reader must refuse even under a valid
+		 * checksum: one input, an input out of range, inputs out of order
+		 */
+		{
+			const char *key = "total_*_charge";
+			uint8_t    *at = NULL;
+
+			for (size_t k = 0; k + strlen(key) < size && at == NULL; k++)
+				if (memcmp(buf + k, key, strlen(key)) == 0)
+					at = buf + k + strlen(key);
+			CHECK(at != NULL && at[0] == 3);	/* u32 n, then the inputs */
+			for (int mut = 0; at && mut < 3; mut++)
+			{
+				uint8_t		save[16];
+				uint32_t	crc;
+
+				memcpy(save, at, sizeof(save));
+				if (mut == 0)
+					at[0] = 1;
+				else if (mut == 1)
+					at[4] = 99;
+				else
+				{
+					at[4] = save[8];
+					at[8] = save[4];
+				}
+				crc = aml_crc32c(0, buf, size - 4);
+				memcpy(buf + size - 4, &crc, 4);
+				CHECK(aml_model_deserialize(&env, buf, size, &m2, &err) == AML_EFORMAT);
+				CHECK(m2 == NULL);
+				memcpy(at, save, sizeof(save));
+			}
+		}
 		free(buf);
 		free(scratch);
 	}
