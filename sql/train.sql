@@ -59,33 +59,35 @@ SELECT avg(automl_predict_proba('churn_linear', c, 'yes')) < 0.2 AS plain_near_s
 SELECT count(*) FILTER (WHERE hyperparameters ? 'class_weight') > 0 AS linear_tried_weights
   FROM automl.leaderboard WHERE model = 'customers_churn' AND version = 1 AND learner = 'linear';
 
--- generated features: the day, evening, night and international minutes,
--- calls and charges add up to three totals (names the same but for one part)
-SELECT g ->> 'name' AS generated, g ->> 'encoding' AS encoding
-  FROM automl.models, jsonb_array_elements(features) g
- WHERE name = 'customers_churn' AND version = 1 AND g ->> 'role' = 'generated' ORDER BY 1;
--- the search tries each learner's incumbent once with them
+-- generated features: the search tries each learner's incumbent once with
+-- them (the table has some: see below)
 SELECT count(*) FILTER (WHERE hyperparameters ? 'gen_features') > 0 AS linear_tried_generated
   FROM automl.leaderboard WHERE model = 'customers_churn' AND version = 1 AND learner = 'linear';
--- a fixed gbdt that reads them gains the most on the total charge; one that
--- does not never splits on them
+-- and the model keeps them exactly when a member reads them
+SELECT bool_and((hyperparameters::text LIKE '%gen_features%') =
+				(features @> '[{"role": "generated"}]')) AS kept_when_read
+  FROM automl.models WHERE name = 'customers_churn';
+-- a fixed gbdt that reads them: the day, evening, night and international
+-- minutes, calls and charges add up to three totals (names the same but for
+-- one part), and it gains the most on the total charge
 SELECT algorithm FROM automl_train('customers', 'churn', name => 'churn_gbdt_gen',
 	options => '{"algorithm": "gbdt", "params": {"n_estimators": 50, "gen_features": true}}');
+SELECT g ->> 'name' AS generated, g ->> 'encoding' AS encoding, (g ->> 'importance')::float8 > 0 AS used
+  FROM automl.models, jsonb_array_elements(features) g
+ WHERE name = 'churn_gbdt_gen' AND g ->> 'role' = 'generated' ORDER BY 1;
+SELECT (SELECT f ->> 'name' FROM jsonb_array_elements(features) f
+		 WHERE f ? 'importance' ORDER BY (f ->> 'importance')::float8 DESC LIMIT 1) AS top_gain
+  FROM automl.models WHERE name = 'churn_gbdt_gen';
+-- a fixed configuration that does not read them, or the option
+-- generated_features => false, makes none; a model with generated features
+-- is stored in format version 2, one without in version 1
 SELECT algorithm FROM automl_train('customers', 'churn', name => 'churn_gbdt_nogen',
 	options => '{"algorithm": "gbdt", "params": {"n_estimators": 50}}');
-SELECT name, hyperparameters ->> 'gen_features' AS gen_features,
-	   (SELECT f ->> 'name' FROM jsonb_array_elements(features) f
-		 WHERE f ? 'importance' ORDER BY (f ->> 'importance')::float8 DESC LIMIT 1) AS top_gain,
-	   (SELECT max((f ->> 'importance')::float8) FROM jsonb_array_elements(features) f
-		 WHERE f ->> 'role' = 'generated') AS generated_gain
-  FROM automl.models WHERE name LIKE 'churn\_gbdt\_%gen' ORDER BY name;
--- the option generated_features => false adds none; a model with generated
--- features is stored in format version 2, one without in version 1
 SELECT algorithm FROM automl_train('customers', 'churn', name => 'churn_gbdt_gen_off',
 	options => '{"algorithm": "gbdt", "params": {"n_estimators": 50, "gen_features": true}, "generated_features": false}');
 SELECT name, (SELECT count(*) FROM jsonb_array_elements(features) f WHERE f ->> 'role' = 'generated') AS generated,
 	   get_byte(model, 4) AS format_version
-  FROM automl.models WHERE name IN ('churn_gbdt_gen', 'churn_gbdt_gen_off') ORDER BY name;
+  FROM automl.models WHERE name LIKE 'churn\_gbdt\_%gen%' ORDER BY name;
 
 -- algorithms subset, folds, test_fraction, metric
 SELECT model FROM automl_train('customers', 'churn', name => 'churn_lin_only',

@@ -558,6 +558,22 @@ done:
 	return st;
 }
 
+void
+aml_model_drop_gens(aml_model *m)
+{
+	aml_env    *env = &m->env;
+
+	for (int g = 0; g < m->n_gen; g++)
+	{
+		aml_free(env, m->gens[g].name);
+		aml_free(env, m->gens[g].inputs);
+	}
+	aml_free(env, m->gens);
+	m->gens = NULL;
+	m->n_feat -= m->n_gen;
+	m->n_gen = 0;
+}
+
 int
 aml_member_uses_gens(const aml_member *mb)
 {

@@ -148,6 +148,11 @@ aml_model  *aml_model_alloc(aml_env *env);
  * names (before aml_model_derive_features); see model.c.
  */
 aml_status	aml_model_find_gens(aml_model *m, aml_error *err);
+/*
+ * aml_model_drop_gens removes the generated features (the last n_gen) from
+ * a model none of whose members reads them.
+ */
+void		aml_model_drop_gens(aml_model *m);
 /* aml_member_uses_gens says whether a member was fitted on them */
 int			aml_member_uses_gens(const aml_member *mb);
 /* aml_model_derive_features fills the feature arrays from the inputs */

@@ -864,7 +864,10 @@ setup_inputs(train_ctx *c)
 		aml_set_hint(c->err, "Check the \"exclude\" list and the column types of the source.");
 		return AML_EINVAL;
 	}
-	if ((c->opts->generated_features && (st = aml_model_find_gens(m, c->err)) != AML_OK) ||
+	/* manual mode makes them only when its configuration reads them */
+	if ((c->opts->generated_features &&
+		 (!c->opts->manual || aml_params_get(&c->opts->manual_params, AML_GEN_FEATURES, 0) != 0) &&
+		 (st = aml_model_find_gens(m, c->err)) != AML_OK) ||
 		(st = aml_model_derive_features(m, c->err)) != AML_OK)
 		return st;
 
@@ -2649,6 +2652,15 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		if (opts->manual &&
 			(st = report_add(&c, &specs[e], NAN, now(&c) - t, c.n_train)) != AML_OK)
 			goto fail;
+	}
+	/* generated features no member reads are not kept (nor computed) */
+	{
+		int			used = 0;
+
+		for (int e = 0; e < m->n_members; e++)
+			used |= aml_member_uses_gens(&m->members[e]);
+		if (!used)
+			aml_model_drop_gens(m);
 	}
 
 	/* score the model and the baseline on the test rows */

@@ -441,6 +441,8 @@ test_generated_features(void)
 	if (m[0] == NULL || m[1] == NULL)
 		return;
 	/* the two sums, by name, not the day's charge and calls nor a pair */
+	CHECK(aml_report_json(r[0], "features", json, sizeof(json)) < sizeof(json));
+	CHECK(strstr(json, "generated") == NULL);
 	CHECK(aml_report_json(r[1], "features", json, sizeof(json)) < sizeof(json));
 	CHECK(strstr(json, "\"name\":\"total_*_charge\",\"type\":\"generated\"") != NULL);
 	CHECK(strstr(json, "\"sum_of\":[\"total_day_charge\",\"total_eve_charge\",\"totalNightCharge\"]") != NULL);
@@ -465,8 +467,11 @@ test_generated_features(void)
 		aml_explain_space sp;
 
 		CHECK(aml_model_serialize(m[on], buf, size, &err) == AML_OK);
-		/* the format version: 2, a model with generated features */
-		CHECK(buf[4] == 2 && buf[5] == 0);
+		/*
+		 * the format version: 2 for a model with generated features; a
+		 * manual configuration that does not read them makes none (1)
+		 */
+		CHECK(buf[4] == (on ? 2 : 1) && buf[5] == 0);
 		CHECK(aml_model_deserialize(&env, buf, size, &m2, &err) == AML_OK);
 		for (int i = 0; m2 && i < 40; i++)
 		{
@@ -496,6 +501,7 @@ test_generated_features(void)
 		 * a generated feature the reader must refuse even under a valid
 		 * checksum: one input, an input out of range, inputs out of order
 		 */
+		if (on)
 		{
 			const char *key = "total_*_charge";
 			uint8_t    *at = NULL;
@@ -533,6 +539,28 @@ test_generated_features(void)
 	{
 		aml_model_free(m[on]);
 		aml_report_free(r[on]);
+	}
+
+	/*
+	 * the search tries them once per learner, and the model keeps them
+	 * exactly when the chosen configuration reads them
+	 */
+	{
+		char		hyper[4096];
+		int			tried = 0;
+
+		aml_train_options_init(&o);
+		o.target_col = 9;
+		o.algorithms = (1u << AML_ALGO_LINEAR) | (1u << AML_ALGO_DECISION_TREE);
+		CHECK(aml_train(&env, f, &o, &m[0], &r[0], &err) == AML_OK);
+		for (int i = 0; r[0] && i < aml_report_n_candidates(r[0]); i++)
+			tried += aml_params_get(&aml_report_candidate(r[0], i)->params, AML_GEN_FEATURES, 0) == 1;
+		CHECK(tried >= 2);
+		CHECK(aml_report_json(r[0], "features", json, sizeof(json)) < sizeof(json));
+		CHECK(aml_report_json(r[0], "hyperparameters", hyper, sizeof(hyper)) < sizeof(hyper));
+		CHECK((strstr(hyper, "gen_features") != NULL) == (strstr(json, "\"role\":\"generated\"") != NULL));
+		aml_model_free(m[0]);
+		aml_report_free(r[0]);
 	}
 	aml_frame_free(f);
 }
