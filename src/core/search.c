@@ -407,11 +407,11 @@ next_sample(const search_ctx *s, int64_t cur)
 static const char *const switches[] = {AML_CLASS_WEIGHT, AML_GEN_FEATURES};
 
 /*
- * keep_weight gives p (built from the space) the switches (class
+ * keep_switches gives p (built from the space) the switches (class
  * weighting, generated features) of the learner's incumbent.
  */
 static void
-keep_weight(const lstate *l, aml_params *p)
+keep_switches(const lstate *l, aml_params *p)
 {
 	for (size_t k = 0; k < sizeof(switches) / sizeof(switches[0]); k++)
 	{
@@ -421,7 +421,6 @@ keep_weight(const lstate *l, aml_params *p)
 			params_put(p, switches[k], v);
 	}
 }
-
 
 /*
  * set_incumbent makes p the learner's incumbent.
@@ -709,7 +708,7 @@ propose(search_ctx *s, lstate *l, aml_trial_kind *kind, aml_params *p,
 	{
 		l->pending_default = 0;
 		aml_search_space_params(l->sp, 1, p);
-		keep_weight(l, p);
+		keep_switches(l, p);
 		if (!aml_params_equal(p, &l->inc) && !tried(s, l->algo, p, l->sample))
 		{
 			*kind = AML_TRIAL_DEFAULT;
@@ -760,7 +759,7 @@ propose(search_ctx *s, lstate *l, aml_trial_kind *kind, aml_params *p,
 	for (int i = 0; i < l->dim; i++)
 		params_put(p, l->sp->hp[i].name,
 				   hp_value(&l->sp->hp[i], l->x[i] + sign * l->step * l->dir[i]));
-	keep_weight(l, p);
+	keep_switches(l, p);
 	*kind = AML_TRIAL_LOCAL;
 	*sample = l->sample;
 	if (aml_params_equal(p, &l->inc) || tried(s, l->algo, p, l->sample))
@@ -985,7 +984,7 @@ step_learner(search_ctx *s, lstate *l, double remaining)
 				tr->improved = 1;
 				/* more rows favour larger models: the default again */
 				aml_search_space_params(l->sp, 1, &d);
-				keep_weight(l, &d);
+				keep_switches(l, &d);
 				l->pending_default = s->cfg->try_defaults && !aml_params_equal(&d, &p);
 			}
 			break;
