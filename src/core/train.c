@@ -2094,6 +2094,39 @@ ensemble_json(aml_env *env, const aml_model *m)
 }
 
 /*
+ * num_profile writes the min, max and mean of a numeric column over the
+ * training rows into j (keys of the open object); returns how many rows
+ * have a value.
+ */
+static int64_t
+num_profile(const train_ctx *c, const float *v, aml_json *j)
+{
+	double		lo = INFINITY,
+				hi = -INFINITY,
+				sum = 0;
+	int64_t		cnt = 0;
+
+	for (int64_t r = 0; r < c->n_train; r++)
+	{
+		double		x = v[c->train_idx[r]];
+
+		if (isnan(x))
+			continue;
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+		sum += x;
+		cnt++;
+	}
+	aml_json_key(j, "min");
+	aml_json_num(j, lo);
+	aml_json_key(j, "max");
+	aml_json_num(j, hi);
+	aml_json_key(j, "mean");
+	aml_json_num(j, cnt ? sum / cnt : NAN);
+	return cnt;
+}
+
+/*
  * features_json describes every source column: its kind, whether it is
  * used and why not, missing rate and basic statistics over the training
  * rows, and the chosen learner's importance folded per column: split gain
@@ -2177,30 +2210,7 @@ features_json(train_ctx *c, const double *imp_feat)
 			const aml_input *in = &m->inputs[input];
 
 			if (fc->kind == AML_COL_NUMERIC)
-			{
-				double		lo = INFINITY,
-							hi = -INFINITY,
-							sum = 0;
-				int64_t		cnt = 0;
-
-				for (int64_t r = 0; r < c->n_train; r++)
-				{
-					double		v = fc->num[c->train_idx[r]];
-
-					if (isnan(v))
-						continue;
-					lo = v < lo ? v : lo;
-					hi = v > hi ? v : hi;
-					sum += v;
-					cnt++;
-				}
-				aml_json_key(&j, "min");
-				aml_json_num(&j, lo);
-				aml_json_key(&j, "max");
-				aml_json_num(&j, hi);
-				aml_json_key(&j, "mean");
-				aml_json_num(&j, cnt ? sum / cnt : NAN);
-			}
+				(void) num_profile(c, fc->num, &j);
 			else if (fc->kind == AML_COL_CATEGORICAL)
 			{
 				aml_json_key(&j, "levels");
@@ -2258,33 +2268,12 @@ features_json(train_ctx *c, const double *imp_feat)
 			aml_json_str(&j, m->inputs[gen->inputs[k]].name);
 		aml_json_end_arr(&j);
 		{
-			const float *v = c->ds.col[jf];
-			double		lo = INFINITY,
-						hi = -INFINITY,
-						sum = 0;
-			int64_t		cnt = 0;
+			int64_t		cnt = num_profile(c, c->ds.col[jf], &j);
 			char	   *enc;
 			size_t		len = 64;
 
-			for (int64_t r = 0; r < c->n_train; r++)
-			{
-				double		x = v[c->train_idx[r]];
-
-				if (isnan(x))
-					continue;
-				lo = x < lo ? x : lo;
-				hi = x > hi ? x : hi;
-				sum += x;
-				cnt++;
-			}
 			aml_json_key(&j, "missing_rate");
 			aml_json_num(&j, c->n_train ? round((double) (c->n_train - cnt) / c->n_train * 1e6) / 1e6 : 0.0);
-			aml_json_key(&j, "min");
-			aml_json_num(&j, lo);
-			aml_json_key(&j, "max");
-			aml_json_num(&j, hi);
-			aml_json_key(&j, "mean");
-			aml_json_num(&j, cnt ? sum / cnt : NAN);
 			for (int k = 0; k < gen->n; k++)
 				len += strlen(m->inputs[gen->inputs[k]].name) + 3;
 			enc = aml_malloc(c->env, len);
