@@ -651,51 +651,52 @@ aml_model_schema(const aml_model *m, aml_dataset *ds)
 	ds->n_levels = m->n_levels;
 }
 
-/*
- * encode_gens writes the generated features of n raw rows: each input as
- * its base feature holds it (a float), summed in double.
- */
-static void
-encode_gens(const aml_model *m, int n, const double *in, float *cols, size_t stride)
+void
+aml_model_gen_fill(const aml_model *m, int g,
+				   const float *(*col) (const void *ctx, int j), const void *ctx,
+				   int64_t n, float *dst)
 {
-	int			ni = m->n_inputs;
+	const aml_gen *gen = &m->gens[g];
 
-	for (int g = 0; g < m->n_gen; g++)
+	for (int k = 0; k < gen->n; k++)
 	{
-		const aml_gen *gen = &m->gens[g];
-		float	   *dst = cols + (size_t) (m->n_feat - m->n_gen + g) * stride;
+		const float *src = col(ctx, m->inputs[gen->inputs[k]].feat_start);
 
-		for (int r = 0; r < n; r++)
-		{
-			double		sum = 0.0;
-
-			for (int k = 0; k < gen->n; k++)
-			{
-				double		v = in[(size_t) r * ni + gen->inputs[k]];
-
-				if (!isfinite(v))
-				{
-					sum = NAN;
-					break;
-				}
-				sum += (double) (float) v;
-			}
-			dst[r] = isfinite(sum) ? (float) sum : NAN;
-		}
+		if (k == 0)
+			memcpy(dst, src, (size_t) n * sizeof(float));
+		else
+			for (int64_t r = 0; r < n; r++)
+				dst[r] += src[r];	/* a missing part (NaN) stays missing */
 	}
+	for (int64_t r = 0; r < n; r++)
+		if (!isfinite(dst[r]))
+			dst[r] = NAN;
+}
+
+/* encoded feature columns: feature j at cols + j * stride */
+typedef struct strided_cols
+{
+	float	   *cols;
+	size_t		stride;
+} strided_cols;
+
+static const float *
+strided_col(const void *ctx, int j)
+{
+	const strided_cols *sc = ctx;
+
+	return sc->cols + (size_t) j * sc->stride;
 }
 
 /*
- * encode_rows writes the features for n raw rows into cols, feature j's
- * value of row r at cols[j * stride + r].
+ * encode_base writes the base features for n raw rows into cols, feature
+ * j's value of row r at cols[j * stride + r].
  */
 static void
-encode_rows(const aml_model *m, int n, const double *in, float *cols, size_t stride)
+encode_base(const aml_model *m, int n, const double *in, float *cols, size_t stride)
 {
 	int			ni = m->n_inputs;
 
-	if (m->n_gen > 0)
-		encode_gens(m, n, in, cols, stride);
 	/* one row of numeric and categorical inputs: no inner loops */
 	if (n == 1 && stride == 1 && m->n_feat == ni)
 	{
@@ -754,6 +755,25 @@ encode_rows(const aml_model *m, int n, const double *in, float *cols, size_t str
 					}
 				break;
 		}
+	}
+}
+
+/*
+ * encode_rows writes the features for n raw rows into cols, feature j's
+ * value of row r at cols[j * stride + r]: the base features, then the
+ * generated ones from them.
+ */
+static void
+encode_rows(const aml_model *m, int n, const double *in, float *cols, size_t stride)
+{
+	encode_base(m, n, in, cols, stride);
+	if (m->n_gen > 0)
+	{
+		strided_cols sc = {cols, stride};
+
+		for (int g = 0; g < m->n_gen; g++)
+			aml_model_gen_fill(m, g, strided_col, &sc, n,
+							   cols + (size_t) (m->n_feat - m->n_gen + g) * stride);
 	}
 }
 

@@ -153,6 +153,15 @@ aml_status	aml_model_find_gens(aml_model *m, aml_error *err);
  * a model none of whose members reads them.
  */
 void		aml_model_drop_gens(aml_model *m);
+/*
+ * aml_model_gen_fill writes generated feature g of n rows into dst, the
+ * float sum of its parts' base features, col(ctx, j) being base feature
+ * j's column (row r at [r]); missing when a part is.  Training and scoring
+ * both compute it here, so they agree to the bit.
+ */
+void		aml_model_gen_fill(const aml_model *m, int g,
+							   const float *(*col) (const void *ctx, int j),
+							   const void *ctx, int64_t n, float *dst);
 /* aml_member_uses_gens says whether a member was fitted on them */
 int			aml_member_uses_gens(const aml_member *mb);
 /* aml_model_derive_features fills the feature arrays from the inputs */

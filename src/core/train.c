@@ -745,6 +745,13 @@ profile_column(train_ctx *c, int col, int64_t *levels_count)
 	}
 }
 
+/* train_col is the dataset's base feature column j (aml_model_gen_fill) */
+static const float *
+train_col(const void *ctx, int j)
+{
+	return ((const train_ctx *) ctx)->cols[j];
+}
+
 /*
  * setup_inputs profiles every column, creates the model's inputs for the
  * kept ones (categorical levels frequent enough on the training rows) and
@@ -916,7 +923,6 @@ setup_inputs(train_ctx *c)
 	}
 	for (int g = 0; g < m->n_gen; g++)
 	{
-		const aml_gen *gen = &m->gens[g];
 		int			j = m->n_feat - m->n_gen + g;
 		float	   *dst = aml_malloc(env, (size_t) (n ? n : 1) * sizeof(float));
 
@@ -924,19 +930,7 @@ setup_inputs(train_ctx *c)
 			return aml_oom(env, c->err, (size_t) n * 4);
 		c->owned_cols[j] = dst;
 		c->cols[j] = dst;
-		/* as aml_model_encode_block computes it from the raw inputs */
-		for (int64_t r = 0; r < n; r++)
-		{
-			double		sum = 0.0;
-
-			for (int k = 0; k < gen->n && !isnan(sum); k++)
-			{
-				float		v = f->cols[c->input_col[gen->inputs[k]]].num[r];
-
-				sum = isfinite(v) ? sum + (double) v : NAN;
-			}
-			dst[r] = isfinite(sum) ? (float) sum : NAN;
-		}
+		aml_model_gen_fill(m, g, train_col, c, n, dst);
 	}
 	c->ds.n_rows = n;
 	c->ds.n_feat = m->n_feat;
