@@ -177,6 +177,19 @@ typedef struct aml_fit_input
  */
 #define AML_GEN_FEATURES "gen_features"
 
+/*
+ * aml_ds_gens narrows ds to what a fit sees: without the generated features
+ * (AML_GEN_FEATURES 0) its last n_gen columns are left out.  Fits and the
+ * model reader both go through it.
+ */
+static inline void
+aml_ds_gens(aml_dataset *ds, int with_gens)
+{
+	if (!with_gens)
+		ds->n_feat -= ds->n_gen;
+	ds->n_gen = 0;
+}
+
 /* outputs per row for a task: 1 (regression, binary) or n_classes */
 static inline int
 aml_task_outputs(aml_task task, int n_classes)

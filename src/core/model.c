@@ -217,9 +217,7 @@ aml_fit_params(aml_env *env, const aml_learner_ops *ops, const aml_fit_input *in
 	aml_status	st;
 
 	learner_params(p, &q, &cw, &gen);
-	if (gen == 0 && ds.n_gen > 0)
-		ds.n_feat -= ds.n_gen;
-	ds.n_gen = 0;
+	aml_ds_gens(&ds, gen != 0);
 	fi.ds = &ds;
 	if (cw != 0 && in->task != AML_TASK_REGRESSION && in->n_classes > 0)
 	{
@@ -1344,9 +1342,7 @@ aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
 		sub.pos = 0;
 		sub.bad = 0;
 		aml_model_schema(m, &schema);
-		if (!aml_member_uses_gens(mb))
-			schema.n_feat -= m->n_gen;
-		schema.n_gen = 0;
+		aml_ds_gens(&schema, aml_member_uses_gens(mb));
 		st = mb->ops->read(env, &sub, &schema, m->task, m->n_classes, &mb->state, err);
 		if (st != AML_OK)
 		{
