@@ -819,6 +819,7 @@ run_trial(search_ctx *s, aml_trial_kind kind, aml_algo algo, const aml_params *p
 	tr->score = res->score;
 	tr->seconds = res->seconds;
 	tr->cost = res->cost > 0 ? res->cost : res->seconds > 0 ? res->seconds : 1e-9;
+	tr->final_seconds = res->final_seconds > 0 ? res->final_seconds : 0;
 	tr->was_cut = res->was_cut != 0;
 	tr->step = NAN;
 	tr->elapsed = now_of(s) - s->t0;
@@ -874,6 +875,20 @@ settled(const search_ctx *s)
 }
 
 /*
+ * aml_search_overrun: see search.h.
+ */
+double
+aml_search_overrun(const aml_search_config *cfg, const aml_search_trace *t)
+{
+	double		over;
+
+	if (t->best < 0)
+		return 0;
+	over = t->trials[t->best].final_seconds - (cfg->final_reserve > 0 ? cfg->final_reserve : 0);
+	return over > 0 ? over : 0;
+}
+
+/*
  * must_stop says whether the search stops before its next trial, and why.
  */
 static int
@@ -882,7 +897,7 @@ must_stop(search_ctx *s, int main_phase, int patience, double *remaining)
 	const aml_search_config *cfg = s->cfg;
 	aml_search_trace *t = s->trace;
 
-	*remaining = s->deadline - now_of(s);
+	*remaining = s->deadline - now_of(s) - aml_search_overrun(cfg, t);
 	if (cfg->max_trials > 0 && t->n_trials >= cfg->max_trials)
 	{
 		t->stop = AML_STOP_MAX_TRIALS;

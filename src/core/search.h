@@ -117,6 +117,9 @@ typedef struct aml_search_result
 	double		seconds;
 	double		cost;
 	int			was_cut;
+	double		final_seconds;	/* the evaluator's estimate of a refit of
+								 * this configuration on every training row
+								 * (0 = none; see final_reserve) */
 } aml_search_result;
 
 /*
@@ -143,6 +146,10 @@ typedef struct aml_search_config
 	void	   *clock_ctx;
 	uint64_t	seed;
 	int			max_trials;		/* 0 = unlimited; the baseline counts */
+	double		final_reserve;	/* seconds after budget_seconds kept for the
+								 * final refit: when the best trial's
+								 * final_seconds is more, the search ends
+								 * that much earlier (aml_search_overrun) */
 
 	/* tuning knobs; aml_search_config_init sets the defaults */
 	int64_t		init_sample;	/* first sample size (10000) */
@@ -184,6 +191,7 @@ typedef struct aml_search_trial
 	double		score;
 	double		seconds;
 	double		cost;			/* what the cost model used */
+	double		final_seconds;	/* the evaluator's refit estimate */
 	int			was_cut;
 	int			improved;		/* set its learner's incumbent (a better
 								 * config, or the incumbent re-scored on a
@@ -211,6 +219,14 @@ typedef struct aml_search_trace
 } aml_search_trace;
 
 void		aml_search_trace_init(aml_search_trace *t, aml_env *env);
+
+/*
+ * aml_search_overrun is how much longer than cfg->final_reserve the refit
+ * of the best trial so far would take (its final_seconds minus the
+ * reserve; 0 when it fits, or without an estimate).  The search's deadline
+ * moves that much earlier, and so should any later step of the budget.
+ */
+double		aml_search_overrun(const aml_search_config *cfg, const aml_search_trace *t);
 void		aml_search_trace_free(aml_search_trace *t);
 
 /*

@@ -1048,7 +1048,7 @@ fit_one(train_ctx *c, const cand_spec *s, const int64_t *rows, int64_t n_rows,
 static aml_status
 evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 		 double *score, int64_t *fit_rows_out, double *oof, double *yv_out,
-		 int64_t *n_scored_out)
+		 int64_t *n_scored_out, int64_t *fit_total_out)
 {
 	aml_env    *env = c->env;
 	const aml_learner_ops *ops = aml_learner_for(s->algo);
@@ -1070,6 +1070,8 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 
 	*score = NAN;
 	*fit_rows_out = 0;
+	if (fit_total_out)
+		*fit_total_out = 0;
 	if (!fit_rows || !val_rows || !pred || !yv)
 	{
 		st = aml_oom(env, c->err, (size_t) n_sub * 32);
@@ -1094,6 +1096,8 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 			yv[n_scored + r] = c->y[val_rows[r]];
 		n_scored += nv;
 		*fit_rows_out = nf;
+		if (fit_total_out)
+			*fit_total_out += nf;
 		if (aml_check_cancel(env))
 		{
 			st = aml_set_error(c->err, AML_ECANCELED, "automl training was canceled");
@@ -1130,6 +1134,7 @@ typedef struct search_state
 	double	   *kept_oof[MAX_KEPT_OOF];
 	double		kept_score[MAX_KEPT_OOF];
 	cand_spec	kept_spec[MAX_KEPT_OOF];
+	double		kept_final[MAX_KEPT_OOF];	/* refit estimates (seconds) */
 	double	   *yv;				/* labels in the order of the kept OOF */
 	int64_t		n_scored;
 	int64_t		full_rows;		/* the search's largest sample */
@@ -1187,6 +1192,7 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	double		t0 = aml_now();
 	double		score;
 	int64_t		fit_rows = 0,
+				fit_total = 0,
 				n_scored = 0;
 	aml_status	st;
 	char		ptxt[200];
@@ -1207,7 +1213,8 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	}
 	env->deadline = req->time_limit > 0 && req->algo != AML_ALGO_BASELINE ? t0 + req->time_limit : 0;
 	env->deadline_hit = 0;
-	st = evaluate(c, &spec, ss->sub, n, &score, &fit_rows, oof, full ? ss->yv : NULL, &n_scored);
+	st = evaluate(c, &spec, ss->sub, n, &score, &fit_rows, oof, full ? ss->yv : NULL, &n_scored,
+				  &fit_total);
 	env->deadline = 0;
 	res->was_cut = 0;
 	if (st == AML_ECANCELED && env->deadline_hit)
@@ -1227,6 +1234,9 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	res->score = score;
 	res->seconds = aml_now() - t0;
 	res->cost = trial_cost(spec.algo, &spec.params, n);
+	/* a refit on every training row, at this trial's seconds per fitted row */
+	res->final_seconds = fit_total > 0 && !res->was_cut ?
+		res->seconds * (double) c->n_train / (double) fit_total : 0;
 	/* a trial cut before its first fit still had its sample */
 	if (fit_rows == 0)
 		fit_rows = n;
@@ -1289,6 +1299,7 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 			aml_free(env, ss->kept_oof[slot]);	/* NULL for a new slot */
 			ss->kept_oof[slot] = oof;
 			ss->kept_score[slot] = score;
+			ss->kept_final[slot] = res->final_seconds;
 			ss->kept_spec[slot] = spec;
 			oof = NULL;
 		}
@@ -1324,6 +1335,41 @@ report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t 
 	return AML_OK;
 }
 
+/* ---------------------------------------------------------------- refit time */
+
+#define AFTER_SEARCH_SHARE	0.15	/* of the budget, after the search */
+#define REFIT_SHARE			0.75	/* of that, for the final refit (the rest:
+									 * test scoring, diagnostics, the catalog) */
+
+/*
+ * refit_reserve is the time kept for the final refit after the search's
+ * deadline (0 without a budget).
+ */
+static double
+refit_reserve(const train_ctx *c)
+{
+	double		b = c->opts->budget_seconds;
+
+	return b > 0 ? b * AFTER_SEARCH_SHARE * REFIT_SHARE : 0;
+}
+
+/*
+ * refit_in_budget says whether refits estimated to take est seconds in all
+ * still end within the budget, with the rest of the after-search time kept
+ * for what follows them (yes without a budget or an estimate).
+ */
+static int
+refit_in_budget(const train_ctx *c, double est)
+{
+	double		b = c->opts->budget_seconds;
+	double		left;
+
+	if (!(b > 0) || !(est > 0))
+		return 1;
+	left = b - (now(c) - c->t0) - b * AFTER_SEARCH_SHARE * (1.0 - REFIT_SHARE);
+	return est <= left;
+}
+
 /* ---------------------------------------------------------------- confirmation */
 
 #define CONFIRM_SHARE		0.15	/* of the search's budget */
@@ -1342,6 +1388,7 @@ typedef struct finalist
 	cand_spec	spec;
 	int			is_default;		/* the learner's default configuration */
 	double		secs;			/* its search time on all rows */
+	double		final_secs;		/* its refit estimate */
 	double		score0;			/* the search's cross-validation */
 	double		sum1;			/* of its fresh scores */
 	unsigned	rounds;			/* bit r: scored in round r */
@@ -1466,6 +1513,7 @@ pick_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 		fin[k].spec.params = tr->params;
 		fin[k].score0 = tr->score;
 		fin[k].secs = tr->seconds;
+		fin[k].final_secs = tr->final_seconds;
 		fin[k].is_default = tr->kind == AML_TRIAL_DEFAULT;
 		if (sp && tr->kind == AML_TRIAL_INIT)
 		{
@@ -1517,7 +1565,8 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 		}
 		env->deadline = t0 + remaining;
 		env->deadline_hit = 0;
-		st = evaluate(c, &f->spec, c->train_idx, c->n_train, &score, &fit_rows, f->oof[r], yv, &n_scored);
+		st = evaluate(c, &f->spec, c->train_idx, c->n_train, &score, &fit_rows, f->oof[r], yv, &n_scored,
+					  NULL);
 		env->deadline = 0;
 		if (st == AML_ECANCELED && env->deadline_hit)
 		{
@@ -1665,6 +1714,20 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
 				ENSEMBLE_GAIN_SE == 1.0 ? "" : "s", eres.gain_se);
 	if (st == AML_OK && eres.use && eres.n_members >= 2)
 	{
+		double		est = 0;
+
+		for (int m = 0; m < n_cand; m++)
+			if (counts[m] > 0)
+				est += fin[members[m]].final_secs;
+		if (!refit_in_budget(c, est))
+		{
+			aml_log(env, AML_LOG_INFO, "an ensemble of %d finalists would gain %.4f on fresh folds, but refitting it would take about %.1f s, past the budget: the best finalist is kept",
+					eres.n_members, eres.gain, est);
+			eres.use = 0;
+		}
+	}
+	if (st == AML_OK && eres.use && eres.n_members >= 2)
+	{
 		int			total = 0,
 					k = 0;
 		cand_spec	es;
@@ -1784,7 +1847,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	 * keep about 15% of the budget for the final fit (and, when assessing,
 	 * 35% more for the learning curve and the leakage checks)
 	 */
-	share = opts->assess ? 0.5 : 0.85;
+	share = opts->assess ? 0.5 : 1.0 - AFTER_SEARCH_SHARE;
 	cfg.budget_seconds = opts->budget_seconds > 0 ?
 		(opts->budget_seconds * share - elapsed > 0.05 ? opts->budget_seconds * share - elapsed : 0.05) : 0;
 	if (confirm && cfg.budget_seconds > 0)
@@ -1800,6 +1863,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	cfg.seed = opts->seed;
 	cfg.class_weights = imbalanced(c);
 	cfg.gen_features = c->model->n_gen > 0;
+	cfg.final_reserve = refit_reserve(c);
 	aml_search_trace_init(&trace, env);
 	aml_log(env, AML_LOG_INFO, "searching on %lld training rows (%s, %s), budget %.1f s",
 			(long long) c->n_train, c->holdout ? "validation split" : "cross-validation",
@@ -1837,6 +1901,15 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 				trace.stop == AML_STOP_CONVERGED ? "converged" :
 				trace.stop == AML_STOP_PATIENCE ? "stopped improving" : "reached its trial limit",
 				trace.n_trials);
+	{
+		/* a refit longer than the reserve ends the confirmation earlier too */
+		double		over = aml_search_overrun(&cfg, &trace);
+
+		conf_deadline -= over;
+		if (over > 0)
+			aml_log(env, AML_LOG_INFO, "the best configuration's refit on every training row would take about %.1f s, more than the %.1f s kept for it: the search ended %.1f s early",
+					over + cfg.final_reserve, cfg.final_reserve, over);
+	}
 
 	memset(&specs[0], 0, sizeof(cand_spec));
 	specs[0].algo = AML_ALGO_BASELINE;
@@ -1933,6 +2006,20 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		 * The ensemble must also beat the search's best trial, which may have
 		 * been scored on a sample (its predictions are not kept).
 		 */
+		if (eres.use && eres.n_members >= 2)
+		{
+			double		est = 0;
+
+			for (int i = 0; i < ss.n_kept; i++)
+				if (counts[i] > 0)
+					est += ss.kept_final[i];
+			if (!refit_in_budget(c, est))
+			{
+				aml_log(env, AML_LOG_INFO, "an ensemble of %d candidates would gain %.4f, but refitting it would take about %.1f s, past the budget: the best single candidate is kept",
+						eres.n_members, eres.gain, est);
+				eres.use = 0;
+			}
+		}
 		if (eres.use && eres.n_members >= 2 &&
 			(trace.best < 0 || better(c, eres.score, trace.trials[trace.best].score)))
 		{

@@ -520,6 +520,7 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 	bool	   *isnulls = NULL;
 	const char *time_name = a->opts.time_column;
 	bool		time_found = false;
+	TimestampTz read_start = GetCurrentTimestamp();
 
 	memset(&err, 0, sizeof(err));
 	frame = aml_frame_create(env, &err);
@@ -888,6 +889,13 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 				 errmsg("source has no rows"),
 				 errhint("%s needs a table, view or query that returns rows.",
 						 a->opts.assess ? "automl_assess" : "automl_train")));
+	/* the budget is the whole call's: the read is spent from it */
+	if (a->opts.budget_seconds > 0)
+	{
+		double		spent = (double) (GetCurrentTimestamp() - read_start) / 1e6;
+
+		a->opts.budget_seconds = Max(a->opts.budget_seconds - spent, a->opts.budget_seconds * 0.05);
+	}
 	return frame;
 }
 

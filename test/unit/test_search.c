@@ -34,6 +34,8 @@ typedef struct fake
 	double		max_overrun;	/* clock after a trial minus its deadline */
 	int			bad_limit;		/* a trial got a wrong time limit */
 	double		budget;
+	double		final_factor;	/* > 0: report a refit estimate of this
+								 * many times the trial's seconds */
 } fake;
 
 /*
@@ -95,6 +97,7 @@ fake_eval(void *ctx, const aml_search_request *req, aml_search_result *res,
 		f->clock += c;
 		res->seconds = c;
 		res->score = f->score(req->algo, req->params, req->sample_rows);
+		res->final_seconds = f->final_factor * c;
 	}
 	if (f->budget > 0 && f->clock - f->budget > f->max_overrun)
 		f->max_overrun = f->clock - f->budget;
@@ -542,6 +545,69 @@ test_budget(void)
 	CHECK(t.best_of[AML_ALGO_BASELINE] == 0);
 	CHECK(params_in_space(&t));
 	CHECK_NEAR(t.elapsed, f.clock, 1e-9);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_refit_overrun: when the best trial's refit estimate is longer than
+ * the time kept for the refit, the search ends that much earlier: every
+ * trial ends by the budget minus the overrun of the best trial before it.
+ */
+static void
+test_refit_overrun(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+	int			best = -1,
+				shifted = 0;
+
+	aml_env_init(&env);
+	fake_init(&f, score_trees, 0.3);
+	f.cost_by_trees = 1;
+	f.final_factor = 4.0;
+	config_for(&cfg, &f, 0, 20.0);
+	f.budget = 0;				/* the time limits are checked below */
+	cfg.patience = 100000;
+	cfg.final_reserve = 1.0;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_overrun(&cfg, &t) == 0);	/* no trial yet */
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.stop == AML_STOP_BUDGET);
+	for (int i = 0; i < t.n_trials; i++)
+	{
+		const aml_search_trial *tr = &t.trials[i];
+		double		over = best < 0 ? 0 : fmax(0, t.trials[best].final_seconds - 1.0);
+
+		CHECK(tr->elapsed <= 20.0 - over + 1e-9);
+		if (!tr->was_cut)
+			CHECK_NEAR(tr->final_seconds, 4.0 * tr->seconds, 1e-12);
+		shifted += over > 0;
+		if (!tr->was_cut && !isnan(tr->score) &&
+			(best < 0 || tr->score > t.trials[best].score))
+			best = i;
+	}
+	CHECK(best == t.best);
+	CHECK(shifted > 0);
+	CHECK_NEAR(aml_search_overrun(&cfg, &t), t.trials[t.best].final_seconds - 1.0, 1e-12);
+	CHECK(f.clock < 20.0 - 1.0);	/* it ended early */
+	aml_search_trace_free(&t);
+
+	/* an estimate within the reserve moves nothing */
+	fake_init(&f, score_trees, 0.3);
+	f.cost_by_trees = 1;
+	f.final_factor = 1e-3;
+	config_for(&cfg, &f, 0, 20.0);
+	cfg.patience = 100000;
+	cfg.final_reserve = 1.0;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(aml_search_overrun(&cfg, &t) == 0);
+	CHECK(!f.bad_limit);
+	CHECK(f.clock > 20.0 - 1e-9);
 	aml_search_trace_free(&t);
 	CHECK(env.mem_used == 0);
 }
@@ -1414,6 +1480,7 @@ main(void)
 	RUN(test_class_weight);
 	RUN(test_gen_features);
 	RUN(test_budget);
+	RUN(test_refit_overrun);
 	RUN(test_tiny_budget);
 	RUN(test_flat_stops_early);
 	RUN(test_step_sizes);
