@@ -160,6 +160,12 @@ SELECT bool_and(pg_temp.adds_up(x)) AS additive,
 	   bool_and(NOT (x -> 'contributions')::text LIKE '%*%') AS no_generated_names
   FROM (SELECT automl_explain('ex_churn_gen', c) AS x, automl_predict_proba('ex_churn_gen', c) AS p
 		  FROM (SELECT * FROM customers LIMIT 200) c) s;
+-- while the learner's own view, the split gain, lists the totals it splits
+-- on under their names, and the gain shares add up to 1
+SELECT count(*) FILTER (WHERE feature LIKE '%*%') AS generated_rows,
+	   abs(sum(importance) - 1) < 1e-4 AS shares_add_up
+  FROM automl_importance('ex_churn_gen') WHERE method = 'gain';
+SELECT feature FROM automl_importance('ex_churn_gen') WHERE method = 'gain' AND rank = 1;
 
 -- errors
 SELECT automl_explain('no_such_model', c) FROM customers c LIMIT 1;

@@ -32,6 +32,10 @@ ALTER EXTENSION automl UPDATE TO '0.4.0';
 SELECT extversion FROM pg_extension WHERE extname = 'automl';
 SELECT p.oid::regprocedure AS function, p.prosupport AS support
   FROM pg_proc p WHERE p.prosupport <> 0 AND p.proname LIKE 'automl%' ORDER BY 1::text;
+-- 0.4.0 -> 0.5.0: importance by gain lists generated features
+ALTER EXTENSION automl UPDATE TO '0.5.0';
+SELECT extversion FROM pg_extension WHERE extname = 'automl';
+SELECT obj_description('automl_importance(text, integer)'::regprocedure, 'pg_proc') AS importance_comment;
 -- every catalog table has its row-level policy
 SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'automl' ORDER BY 1;
 -- a fresh install of the default version has the same objects as the upgrade
