@@ -1370,6 +1370,22 @@ refit_in_budget(const train_ctx *c, double est)
 	return est <= left;
 }
 
+/*
+ * ensemble_refit_fits turns off an ensemble (of `what`) whose members'
+ * refits, estimated at est seconds in all, would end past the budget; the
+ * best single one (`single`) is then kept.
+ */
+static void
+ensemble_refit_fits(const train_ctx *c, aml_ensemble_result *eres, double est,
+					const char *what, const char *single)
+{
+	if (!eres->use || eres->n_members < 2 || refit_in_budget(c, est))
+		return;
+	aml_log(c->env, AML_LOG_INFO, "an ensemble of %d %s would gain %.4f, but refitting it would take about %.1f s, past the budget: the best %s is kept",
+			eres->n_members, what, eres->gain, est, single);
+	eres->use = 0;
+}
+
 /* ---------------------------------------------------------------- confirmation */
 
 #define CONFIRM_SHARE		0.15	/* of the search's budget */
@@ -1719,12 +1735,7 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
 		for (int m = 0; m < n_cand; m++)
 			if (counts[m] > 0)
 				est += fin[members[m]].final_secs;
-		if (!refit_in_budget(c, est))
-		{
-			aml_log(env, AML_LOG_INFO, "an ensemble of %d finalists would gain %.4f on fresh folds, but refitting it would take about %.1f s, past the budget: the best finalist is kept",
-					eres.n_members, eres.gain, est);
-			eres.use = 0;
-		}
+		ensemble_refit_fits(c, &eres, est, "finalists", "finalist");
 	}
 	if (st == AML_OK && eres.use && eres.n_members >= 2)
 	{
@@ -2006,19 +2017,13 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		 * The ensemble must also beat the search's best trial, which may have
 		 * been scored on a sample (its predictions are not kept).
 		 */
-		if (eres.use && eres.n_members >= 2)
 		{
 			double		est = 0;
 
 			for (int i = 0; i < ss.n_kept; i++)
 				if (counts[i] > 0)
 					est += ss.kept_final[i];
-			if (!refit_in_budget(c, est))
-			{
-				aml_log(env, AML_LOG_INFO, "an ensemble of %d candidates would gain %.4f, but refitting it would take about %.1f s, past the budget: the best single candidate is kept",
-						eres.n_members, eres.gain, est);
-				eres.use = 0;
-			}
+			ensemble_refit_fits(c, &eres, est, "candidates", "single candidate");
 		}
 		if (eres.use && eres.n_members >= 2 &&
 			(trace.best < 0 || better(c, eres.score, trace.trials[trace.best].score)))
