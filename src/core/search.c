@@ -1151,36 +1151,47 @@ done:
 /* ---------------------------------------------------------------- ensemble */
 
 /*
- * bootstrap_se estimates, from ENSEMBLE_PRUNE_BOOT resamples of the rows
- * (with replacement, seeded by the input's seed ^ salt), the standard
- * error of prediction a's score or, when b is not NULL, of a's gain over
- * b (paired: both on the same resample); yb, pa and pb are scratch of n,
- * n * n_out and n * n_out values (pb unused without b).  NaN when
- * undefined.
+ * bootstrap_se estimates, from n_boot resamples of the rows (with
+ * replacement, seeded by the input's seed ^ salt), the standard error of
+ * prediction a's score or, when b is not NULL, of a's gain over b (paired:
+ * both on the same resample).  The in->n rows are blocks of n_base rows
+ * each, the same rows dealt again (n_base = in->n: one block): a resample
+ * draws n_base rows of the first block and takes each from every block, so
+ * a row's repeats move together rather than count as independent rows.
+ * yb, pa and pb are scratch of n, n * n_out and n * n_out values (pb
+ * unused without b).  NaN when undefined.
  */
 static double
 bootstrap_se(const aml_ensemble_input *in, const double *a, const double *b,
-			 uint64_t salt, double *yb, double *pa, double *pb)
+			 uint64_t salt, int n_boot, int64_t n_base,
+			 double *yb, double *pa, double *pb)
 {
 	aml_rng		rng;
 	double		sum = 0,
 				sum2 = 0;
 	int			k = 0;
 	int			no = in->n_out;
+	int64_t		blocks = in->n / n_base;
 
 	aml_rng_seed(&rng, in->seed ^ salt);
-	for (int r = 0; r < ENSEMBLE_PRUNE_BOOT; r++)
+	for (int r = 0; r < n_boot; r++)
 	{
 		double		v;
 
-		for (int64_t i = 0; i < in->n; i++)
+		for (int64_t i = 0; i < n_base; i++)
 		{
-			int64_t		j = (int64_t) aml_rng_below(&rng, (uint64_t) in->n);
+			int64_t		j = (int64_t) aml_rng_below(&rng, (uint64_t) n_base);
 
-			yb[i] = in->y[j];
-			memcpy(pa + (size_t) i * no, a + (size_t) j * no, (size_t) no * sizeof(double));
-			if (b)
-				memcpy(pb + (size_t) i * no, b + (size_t) j * no, (size_t) no * sizeof(double));
+			for (int64_t q = 0; q < blocks; q++)
+			{
+				int64_t		to = i + q * n_base,
+							from = j + q * n_base;
+
+				yb[to] = in->y[from];
+				memcpy(pa + (size_t) to * no, a + (size_t) from * no, (size_t) no * sizeof(double));
+				if (b)
+					memcpy(pb + (size_t) to * no, b + (size_t) from * no, (size_t) no * sizeof(double));
+			}
 		}
 		v = aml_metric_compute(in->metric, in->task, in->n_classes, in->n, yb, pa);
 		if (b)
@@ -1194,6 +1205,86 @@ bootstrap_se(const aml_ensemble_input *in, const double *a, const double *b,
 	if (k < 2)
 		return NAN;
 	return sqrt(fmax(0.0, (sum2 - sum * sum / k) / (k - 1)));
+}
+
+/*
+ * aml_score_diff_se: see search.h.
+ */
+aml_status
+aml_score_diff_se(aml_env *env, const aml_ensemble_input *in, int n_blocks,
+				  const double *a, const double *b, int n_boot, int64_t max_base,
+				  double *se, aml_error *err)
+{
+	aml_ensemble_input sub;
+	int64_t		n_base,
+				m;
+	int			no;
+	size_t		len;
+	double	   *buf;
+	aml_rng		rng;
+
+	*se = NAN;
+	if (in == NULL || in->n < 1 || in->y == NULL || a == NULL || b == NULL ||
+		n_blocks < 1 || in->n % n_blocks != 0 || n_boot < 2)
+		return aml_set_error(err, AML_EINVAL, "a score difference's standard error needs two predictions of whole blocks of rows");
+	if (in->n_out != aml_task_outputs(in->task, in->n_classes) ||
+		!aml_metric_valid(in->metric, in->task))
+		return aml_set_error(err, AML_EINVAL, "metric \"%s\" with %d outputs per row does not apply to a %s task",
+							 in->metric ? in->metric : "(null)", in->n_out, aml_task_name(in->task));
+	no = in->n_out;
+	n_base = in->n / n_blocks;
+	m = max_base > 0 && max_base < n_base ? max_base : n_base;
+	sub = *in;
+	sub.n = m * n_blocks;
+	len = (size_t) sub.n * (size_t) no;
+	/* the subset's labels and predictions (when m < n_base), then scratch */
+	buf = aml_malloc(env, ((size_t) sub.n + 2 * len) * 2 * sizeof(double));
+	if (buf == NULL)
+		return aml_oom(env, err, ((size_t) sub.n + 2 * len) * 2 * sizeof(double));
+	if (m < n_base)
+	{
+		/* m base rows drawn without replacement, taken from every block */
+		double	   *sy = buf,
+				   *sa = buf + sub.n,
+				   *sb = sa + len;
+		int64_t    *pick = aml_malloc(env, (size_t) n_base * sizeof(int64_t));
+
+		if (pick == NULL)
+		{
+			aml_free(env, buf);
+			return aml_oom(env, err, (size_t) n_base * sizeof(int64_t));
+		}
+		for (int64_t i = 0; i < n_base; i++)
+			pick[i] = i;
+		aml_rng_seed(&rng, in->seed ^ 0x5ab5e7ULL);
+		aml_rng_shuffle(&rng, pick, n_base);
+		for (int64_t i = 0; i < m; i++)
+			for (int64_t q = 0; q < n_blocks; q++)
+			{
+				int64_t		to = i + q * m,
+							from = pick[i] + q * n_base;
+
+				sy[to] = in->y[from];
+				memcpy(sa + (size_t) to * no, a + (size_t) from * no, (size_t) no * sizeof(double));
+				memcpy(sb + (size_t) to * no, b + (size_t) from * no, (size_t) no * sizeof(double));
+			}
+		aml_free(env, pick);
+		sub.y = sy;
+		a = sa;
+		b = sb;
+	}
+	{
+		double	   *yb = buf + sub.n + 2 * len;
+		double	   *pa = yb + sub.n;
+		double	   *pb = pa + len;
+
+		*se = bootstrap_se(&sub, a, b, 0x5e1ec7ULL, n_boot, m, yb, pa, pb);
+	}
+	/* a gap's error shrinks as the square root of the rows */
+	if (isfinite(*se) && m < n_base)
+		*se *= sqrt((double) m / (double) n_base);
+	aml_free(env, buf);
+	return AML_OK;
 }
 
 /*
@@ -1270,7 +1361,8 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 	if (in->prune)
 	{
 		/* sum and tmp serve as the resample's scratch (labels, outputs) */
-		double		se = bootstrap_se(in, in->pred[res->best_single], NULL, 0xb0075ULL, sum, tmp, NULL);
+		double		se = bootstrap_se(in, in->pred[res->best_single], NULL, 0xb0075ULL,
+								  ENSEMBLE_PRUNE_BOOT, in->n, sum, tmp, NULL);
 
 		if (isfinite(se))
 		{
@@ -1358,7 +1450,8 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 		for (size_t k = 0; k < len; k++)
 			tmp[k] /= (double) total;
 		/* sum and pb are the resample's outputs */
-		res->gain_se = bootstrap_se(in, tmp, in->pred[res->best_single], 0x9a1bULL, yb, sum, pb);
+		res->gain_se = bootstrap_se(in, tmp, in->pred[res->best_single], 0x9a1bULL,
+								   ENSEMBLE_PRUNE_BOOT, in->n, yb, sum, pb);
 		{
 			double		gain = hib ? res->score - res->single_score : res->single_score - res->score;
 
@@ -1383,4 +1476,32 @@ done:
 	aml_free(env, single);
 	aml_free(env, out);
 	return st;
+}
+
+/*
+ * aml_simplest_within_se: see search.h.
+ */
+int
+aml_simplest_within_se(int n, const double *est, const double *se,
+					   const int *complexity, int best, int hib, double k_se)
+{
+	int			pick = best;
+
+	if (best < 0 || best >= n || !isfinite(est[best]))
+		return best;
+	for (int i = 0; i < n; i++)
+	{
+		double		gap;
+
+		if (i == best || !isfinite(est[i]) || !(se[i] >= 0))
+			continue;
+		gap = hib ? est[best] - est[i] : est[i] - est[best];
+		if (!(gap <= k_se * se[i]))
+			continue;
+		if (complexity[i] < complexity[pick] ||
+			(complexity[i] == complexity[pick] && pick != best &&
+			 score_better(hib, est[i], est[pick])))
+			pick = i;
+	}
+	return pick;
 }

@@ -305,4 +305,33 @@ aml_status	aml_ensemble_select(aml_env *env, const aml_ensemble_input *in,
 								int *weights, aml_ensemble_result *res,
 								aml_error *err);
 
+/*
+ * aml_score_diff_se estimates, from n_boot bootstrap resamples of the rows
+ * (seeded by in->seed), the standard error of prediction a's score minus
+ * b's, both on the same resample.  in->n rows are n_blocks blocks of the
+ * same in->n / n_blocks rows (cross-validation dealt again): a resample
+ * draws rows of the first block and takes each from every block, so a
+ * row's repeats are not counted as independent rows.  With max_base > 0
+ * and more base rows than that, the resamples are of a seeded subset of
+ * max_base of them and the error is scaled to all by the square root of
+ * their ratio (50 resamples of the AUC gap of 20,000 rows x 3 deals take
+ * 1.5 s; of 5,000 of those rows, 0.3 s).  in's metric, task, n_classes,
+ * n, n_out, y and seed are used.  *se is NaN when undefined.
+ */
+aml_status	aml_score_diff_se(aml_env *env, const aml_ensemble_input *in, int n_blocks,
+							  const double *a, const double *b, int n_boot,
+							  int64_t max_base, double *se, aml_error *err);
+
+/*
+ * aml_simplest_within_se applies the one-standard-error rule across
+ * candidates of different complexity: among the candidates whose estimate
+ * est[i] is behind the best one's (index best) by at most k_se times se[i]
+ * (the standard error of that gap; NaN: not eligible), it returns the one
+ * of lowest complexity[i], the better estimate breaking ties; best when
+ * none is simpler than best.  hib: 1 when higher scores are better.
+ */
+int			aml_simplest_within_se(int n, const double *est, const double *se,
+								   const int *complexity, int best, int hib,
+								   double k_se);
+
 #endif							/* AML_SEARCH_H */

@@ -1473,6 +1473,133 @@ test_ensemble_gain_se(void)
 	CHECK(env.mem_used == 0);
 }
 
+/*
+ * test_score_diff_se: a score gap's bootstrap standard error.  Rows dealt
+ * again in blocks move together: on three copies of the rows the block
+ * resample gives the same error as one copy (AUC and RMSE do not change
+ * when every row is repeated), while treating the copies as independent
+ * rows shrinks it by about the square root of three.  Resamples of a
+ * third of the rows, scaled, come near the full error.  Equal predictions
+ * have no error; bad input is refused.
+ */
+static void
+test_score_diff_se(void)
+{
+	enum
+	{
+		N = 300
+	};
+	aml_env		env;
+	aml_error	err;
+	double		y[3 * N],
+				a[3 * N],
+				b[3 * N];
+	double		se1,
+				se3,
+				naive;
+	aml_ensemble_input in;
+	aml_rng		rng;
+
+	aml_env_init(&env);
+	aml_rng_seed(&rng, 11);
+	for (int i = 0; i < N; i++)
+	{
+		y[i] = aml_rng_below(&rng, 3) == 0;
+		a[i] = 0.6 * y[i] + 0.8 * aml_rng_uniform(&rng);
+		b[i] = 0.6 * y[i] + 1.2 * aml_rng_uniform(&rng);
+	}
+	for (int q = 1; q < 3; q++)
+	{
+		memcpy(y + q * N, y, N * sizeof(double));
+		memcpy(a + q * N, a, N * sizeof(double));
+		memcpy(b + q * N, b, N * sizeof(double));
+	}
+	memset(&in, 0, sizeof(in));
+	in.metric = "roc_auc";
+	in.task = AML_TASK_BINARY;
+	in.n_classes = 2;
+	in.n_out = 1;
+	in.y = y;
+	in.seed = 5;
+	in.n = N;
+	CHECK(aml_score_diff_se(&env, &in, 1, a, b, 50, 0, &se1, &err) == AML_OK);
+	in.n = 3 * N;
+	CHECK(aml_score_diff_se(&env, &in, 3, a, b, 50, 0, &se3, &err) == AML_OK);
+	CHECK(aml_score_diff_se(&env, &in, 1, a, b, 50, 0, &naive, &err) == AML_OK);
+	CHECK(se1 > 0.005 && se1 < 0.1);
+	CHECK_NEAR(se3, se1, 1e-12);
+	CHECK(naive < 0.8 * se1 && naive > 0.4 * se1);
+	CHECK(aml_score_diff_se(&env, &in, 3, a, a, 50, 0, &se3, &err) == AML_OK);
+	CHECK_NEAR(se3, 0, 0);
+	/* resamples of a third of the rows, scaled to all: near the full error */
+	CHECK(aml_score_diff_se(&env, &in, 3, a, b, 50, 100, &naive, &err) == AML_OK);
+	CHECK(naive > 0.6 * se1 && naive < 1.5 * se1);
+	/* a subset as large as the rows is the full computation */
+	CHECK(aml_score_diff_se(&env, &in, 3, a, b, 50, N, &naive, &err) == AML_OK);
+	CHECK_NEAR(naive, se1, 1e-12);
+
+	/* regression: the same on RMSE */
+	in.metric = "rmse";
+	in.task = AML_TASK_REGRESSION;
+	in.n_classes = 0;
+	in.n = N;
+	CHECK(aml_score_diff_se(&env, &in, 1, a, b, 30, 0, &se1, &err) == AML_OK);
+	in.n = 3 * N;
+	CHECK(aml_score_diff_se(&env, &in, 3, a, b, 30, 0, &se3, &err) == AML_OK);
+	CHECK(se1 > 0);
+	CHECK_NEAR(se3, se1, 1e-9);
+
+	/* bad input: rows not whole blocks, too few resamples, a wrong metric */
+	CHECK(aml_score_diff_se(&env, &in, 7, a, b, 30, 0, &se3, &err) == AML_EINVAL);
+	CHECK(isnan(se3));
+	CHECK(aml_score_diff_se(&env, &in, 3, a, b, 1, 0, &se3, &err) == AML_EINVAL);
+	in.metric = "roc_auc";
+	CHECK(aml_score_diff_se(&env, &in, 3, a, b, 30, 0, &se3, &err) == AML_EINVAL);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * test_simplest_within_se: the one-standard-error rule picks the simplest
+ * candidate whose gap to the best is within k standard errors, the better
+ * estimate among equally simple ones; never one as complex as the best,
+ * nor one without an error; the best when nothing simpler qualifies.
+ */
+static void
+test_simplest_within_se(void)
+{
+	/* best is 0 (0.93, complexity 8) */
+	double		est[5] = {0.930, 0.927, 0.924, 0.929, 0.910};
+	double		se[5] = {NAN, 0.004, 0.004, 0.004, 0.004};
+	int			cx[5] = {8, 2, 2, 8, 1};
+
+	/* within one error: 1 (gap 0.003) and 3 (not simpler); 2 is 0.006 behind */
+	CHECK(aml_simplest_within_se(5, est, se, cx, 0, 1, 1.0) == 1);
+	/* within two: 2 too, as simple as 1 but behind it */
+	CHECK(aml_simplest_within_se(5, est, se, cx, 0, 1, 2.0) == 1);
+	/* 2 simpler still: chosen within two errors, not within one */
+	cx[2] = 1;
+	CHECK(aml_simplest_within_se(5, est, se, cx, 0, 1, 2.0) == 2);
+	CHECK(aml_simplest_within_se(5, est, se, cx, 0, 1, 1.0) == 1);
+	/* a smaller error puts 2 out of reach */
+	se[2] = 0.001;
+	CHECK(aml_simplest_within_se(5, est, se, cx, 0, 1, 2.0) == 1);
+	/* no error: not eligible; nothing simpler within: the best */
+	se[1] = NAN;
+	CHECK(aml_simplest_within_se(5, est, se, cx, 0, 1, 2.0) == 0);
+	CHECK(aml_simplest_within_se(5, est, se, cx, 0, 1, 0.0) == 0);
+	/* lower is better: gaps run the other way */
+	{
+		double		loss[3] = {0.050, 0.053, 0.049};
+		double		e[3] = {0.004, NAN, 0.004};
+		int			c3[3] = {1, 8, 8};
+
+		CHECK(aml_simplest_within_se(3, loss, e, c3, 2, 0, 1.0) == 0);
+		CHECK(aml_simplest_within_se(3, loss, e, c3, 2, 0, 0.2) == 2);
+	}
+	/* a best index out of range comes back unchanged */
+	CHECK(aml_simplest_within_se(5, est, se, cx, -1, 1, 1.0) == -1);
+}
+
 int
 main(void)
 {
@@ -1498,5 +1625,7 @@ main(void)
 	RUN(test_ensemble_declines);
 	RUN(test_ensemble_prune);
 	RUN(test_ensemble_gain_se);
+	RUN(test_score_diff_se);
+	RUN(test_simplest_within_se);
 	DONE();
 }
