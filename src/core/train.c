@@ -1669,6 +1669,23 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 }
 
 /*
+ * scoring_input sets up in for scoring n rows of labels y in the
+ * training's metric, task and seed (the candidates are the caller's).
+ */
+static void
+scoring_input(const train_ctx *c, int64_t n, const double *y, aml_ensemble_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->metric = c->metric;
+	in->task = c->task;
+	in->n_classes = c->n_classes;
+	in->n = n;
+	in->n_out = c->n_out;
+	in->y = y;
+	in->seed = c->opts->seed;
+}
+
+/*
  * concat_rounds copies a finalist's predictions (f not NULL, len values per
  * round) or the rounds' labels (f NULL, yv, len values per round) of the
  * rounds in mask, end to end, into out.
@@ -1749,14 +1766,7 @@ simpler_finalist(train_ctx *c, const finalist *fin, int n_fin, int w,
 	}
 	concat_rounds(NULL, yv, fin[w].rounds, c->n_train, ycat);
 	concat_rounds(&fin[w], NULL, fin[w].rounds, len, pw);
-	memset(&in, 0, sizeof(in));
-	in.metric = c->metric;
-	in.task = c->task;
-	in.n_classes = c->n_classes;
-	in.n = c->n_train * nr;
-	in.n_out = c->n_out;
-	in.y = ycat;
-	in.seed = c->opts->seed;
+	scoring_input(c, c->n_train * nr, ycat, &in);
 	est[w] = aml_metric_compute(c->metric, c->task, c->n_classes, in.n, ycat, pw);
 	for (int k = 0; k < n_fin && st == AML_OK; k++)
 	{
@@ -1818,17 +1828,10 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
 	}
 	if (st == AML_OK)
 	{
-		memset(&ein, 0, sizeof(ein));
-		ein.metric = c->metric;
-		ein.task = c->task;
-		ein.n_classes = c->n_classes;
-		ein.n = c->n_train * n_rounds;
-		ein.n_out = c->n_out;
-		ein.y = ycat;
+		scoring_input(c, c->n_train * n_rounds, ycat, &ein);
 		ein.n_cand = n_cand;
 		ein.pred = pred;
 		ein.prune = 1;
-		ein.seed = c->opts->seed;
 		ein.min_gain_se = ENSEMBLE_GAIN_SE;
 		st = aml_ensemble_select(env, &ein, counts, &eres, c->err);
 	}
@@ -2112,17 +2115,10 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		aml_ensemble_result eres;
 		int			counts[MAX_KEPT_OOF];
 
-		memset(&ein, 0, sizeof(ein));
-		ein.metric = c->metric;
-		ein.task = c->task;
-		ein.n_classes = c->n_classes;
-		ein.n = ss.n_scored;
-		ein.n_out = c->n_out;
-		ein.y = ss.yv;
+		scoring_input(c, ss.n_scored, ss.yv, &ein);
 		ein.n_cand = ss.n_kept;
 		ein.pred = (const double *const *) ss.kept_oof;
 		ein.prune = 1;
-		ein.seed = opts->seed;
 		ein.min_gain_se = ENSEMBLE_GAIN_SE;
 		st = aml_ensemble_select(env, &ein, counts, &eres, c->err);
 		if (st != AML_OK)
