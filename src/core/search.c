@@ -1306,6 +1306,7 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 	uint8_t    *out = NULL;
 	double	   *yb = NULL;
 	double	   *pb = NULL;
+	int64_t		n_base;
 	aml_status	st = AML_OK;
 
 	memset(res, 0, sizeof(*res));
@@ -1314,6 +1315,10 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 	res->best_single = -1;
 	if (in == NULL || in->n_cand < 1 || in->n < 1 || in->pred == NULL || in->y == NULL)
 		return aml_set_error(err, AML_EINVAL, "ensemble selection needs candidates and rows");
+	if (in->n_blocks < 0 || (in->n_blocks > 1 && in->n % in->n_blocks != 0))
+		return aml_set_error(err, AML_EINVAL, "ensemble selection got %lld rows, not %d whole deals",
+							 (long long) in->n, in->n_blocks);
+	n_base = in->n_blocks > 1 ? in->n / in->n_blocks : in->n;
 	if (in->n_out != aml_task_outputs(in->task, in->n_classes))
 		return aml_set_error(err, AML_EINVAL, "ensemble selection got %d outputs per row for a %s task",
 							 in->n_out, aml_task_name(in->task));
@@ -1362,7 +1367,7 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 	{
 		/* sum and tmp serve as the resample's scratch (labels, outputs) */
 		double		se = bootstrap_se(in, in->pred[res->best_single], NULL, 0xb0075ULL,
-								  ENSEMBLE_PRUNE_BOOT, in->n, sum, tmp, NULL);
+								  ENSEMBLE_PRUNE_BOOT, n_base, sum, tmp, NULL);
 
 		if (isfinite(se))
 		{
@@ -1451,7 +1456,7 @@ aml_ensemble_select(aml_env *env, const aml_ensemble_input *in, int *weights,
 			tmp[k] /= (double) total;
 		/* sum and pb are the resample's outputs */
 		res->gain_se = bootstrap_se(in, tmp, in->pred[res->best_single], 0x9a1bULL,
-								   ENSEMBLE_PRUNE_BOOT, in->n, yb, sum, pb);
+								   ENSEMBLE_PRUNE_BOOT, n_base, yb, sum, pb);
 		{
 			double		gain = hib ? res->score - res->single_score : res->single_score - res->score;
 

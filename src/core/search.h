@@ -277,6 +277,16 @@ typedef struct aml_ensemble_input
 	 * costs its members' scoring time on every row.
 	 */
 	double		min_gain_se;
+
+	/*
+	 * n_blocks > 1: the n rows are n_blocks deals of the same n / n_blocks
+	 * rows, end to end (row i of every block is the same row); the
+	 * bootstrap of prune and min_gain_se resamples a row's deals together,
+	 * as its predictions move together, rather than as independent rows
+	 * (which would make the standard errors up to sqrt(n_blocks) too
+	 * small).  0 or 1: independent rows.
+	 */
+	int			n_blocks;
 } aml_ensemble_input;
 
 typedef struct aml_ensemble_result

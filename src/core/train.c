@@ -1833,6 +1833,7 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
 		ein.pred = pred;
 		ein.prune = 1;
 		ein.min_gain_se = ENSEMBLE_GAIN_SE;
+		ein.n_blocks = n_rounds;
 		st = aml_ensemble_select(env, &ein, counts, &eres, c->err);
 	}
 	if (st == AML_OK && eres.too_small)

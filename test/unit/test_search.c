@@ -1474,6 +1474,83 @@ test_ensemble_gain_se(void)
 }
 
 /*
+ * test_ensemble_deals: predictions of the same rows dealt three times,
+ * end to end, with n_blocks = 3 give the selection, gain and standard
+ * errors of one deal (RMSE does not change when every row is repeated and
+ * the block resample draws the same rows); read as independent rows, the
+ * standard error shrinks by about the square root of three, and a gain
+ * within one real standard error could pass the gate.  A row count that
+ * is not whole deals is refused.
+ */
+static void
+test_ensemble_deals(void)
+{
+	enum
+	{
+		N = 200
+	};
+	aml_env		env;
+	aml_error	err;
+	double		y[3 * N],
+				a[3 * N],
+				b[3 * N];
+	const double *pred[2] = {a, b};
+	int			w[2];
+	aml_ensemble_input in;
+	aml_ensemble_result one,
+				r;
+
+	aml_env_init(&env);
+	for (int i = 0; i < N; i++)
+	{
+		double		e = (i % 3 == 0 ? 1.0 : -0.5) * (1 + i % 7);
+		double		d = i < 14 ? -0.9 * e : i < 24 ? 0.7 * e : 0.0;
+
+		y[i] = i * 0.1;
+		a[i] = y[i] + e;
+		b[i] = y[i] + e + d;
+	}
+	memset(&in, 0, sizeof(in));
+	in.metric = "rmse";
+	in.task = AML_TASK_REGRESSION;
+	in.n = N;
+	in.n_out = 1;
+	in.y = y;
+	in.n_cand = 2;
+	in.pred = pred;
+	in.seed = 5;
+	in.prune = 1;
+	in.min_gain_se = 1.0;
+	CHECK(aml_ensemble_select(&env, &in, w, &one, &err) == AML_OK);
+	CHECK(one.gain > 0 && one.gain_se > 0);
+
+	for (int q = 1; q < 3; q++)
+	{
+		memcpy(y + q * N, y, N * sizeof(double));
+		memcpy(a + q * N, a, N * sizeof(double));
+		memcpy(b + q * N, b, N * sizeof(double));
+	}
+	in.n = 3 * N;
+	in.n_blocks = 3;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK_NEAR(r.gain, one.gain, 1e-12);
+	CHECK_NEAR(r.gain_se, one.gain_se, 1e-9);
+	CHECK_NEAR(r.margin, one.margin, 1e-9);
+	CHECK(r.use == one.use && r.too_small == one.too_small);
+
+	in.n_blocks = 0;			/* the copies read as independent rows */
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
+	CHECK_NEAR(r.gain, one.gain, 1e-12);
+	CHECK(r.gain_se < 0.75 * one.gain_se && r.gain_se > 0.4 * one.gain_se);
+
+	in.n = 3 * N - 1;
+	in.n_blocks = 3;
+	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_EINVAL);
+	CHECK(strstr(err.msg, "whole deals") != NULL);
+	CHECK(env.mem_used == 0);
+}
+
+/*
  * test_score_diff_se: a score gap's bootstrap standard error.  Rows dealt
  * again in blocks move together: on three copies of the rows the block
  * resample gives the same error as one copy (AUC and RMSE do not change
@@ -1625,6 +1702,7 @@ main(void)
 	RUN(test_ensemble_declines);
 	RUN(test_ensemble_prune);
 	RUN(test_ensemble_gain_se);
+	RUN(test_ensemble_deals);
 	RUN(test_score_diff_se);
 	RUN(test_simplest_within_se);
 	DONE();
