@@ -120,6 +120,10 @@ typedef struct aml_search_result
 	double		final_seconds;	/* the evaluator's estimate of a refit of
 								 * this configuration on every training row
 								 * (0 = none; see final_reserve) */
+	double		score_se;		/* the score's standard error over the
+								 * cross-validation folds: their scores'
+								 * standard deviation / sqrt(folds) (NaN
+								 * when unknown) */
 } aml_search_result;
 
 /*
@@ -192,6 +196,7 @@ typedef struct aml_search_trial
 	double		seconds;
 	double		cost;			/* what the cost model used */
 	double		final_seconds;	/* the evaluator's refit estimate */
+	double		score_se;		/* the evaluator's (NaN when unknown) */
 	int			was_cut;
 	int			improved;		/* set its learner's incumbent (a better
 								 * config, or the incumbent re-scored on a

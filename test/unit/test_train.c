@@ -677,6 +677,8 @@ same_config(const aml_candidate *a, const aml_candidate *b)
  * standard-error rule of simpler_finalist).
  */
 static char choice_msg[512];
+static char alpha_msg[512];		/* "linear: alpha ..." */
+static char confirmed_alpha[512];	/* after "confirming linear (alpha=" */
 
 static void
 choice_log(void *ctx, aml_log_level level, const char *msg)
@@ -685,6 +687,10 @@ choice_log(void *ctx, aml_log_level level, const char *msg)
 	(void) level;
 	if (strncmp(msg, "choosing ", 9) == 0)
 		snprintf(choice_msg, sizeof(choice_msg), "%s", msg);
+	if (strncmp(msg, "linear: alpha ", 14) == 0)
+		snprintf(alpha_msg, sizeof(alpha_msg), "%s", msg);
+	if (strncmp(msg, "confirming linear (alpha=", 25) == 0 && confirmed_alpha[0] == '\0')
+		snprintf(confirmed_alpha, sizeof(confirmed_alpha), "%s", msg + 25);
 }
 
 /*
@@ -846,6 +852,65 @@ test_simpler_finalist(void)
 	aml_frame_free(f);
 }
 
+/*
+ * test_regularized_linear: on rows a line nearly separates, the weakest
+ * penalties win the search's log loss by less than its standard error
+ * over the folds; the linear finalist confirmed on fresh folds is the
+ * most penalized configuration within that error (a larger alpha than
+ * the search's best), and the training says so.
+ */
+static void
+test_regularized_linear(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	aml_rng		rng;
+	double		chosen = 0,
+				best = 0;
+
+	aml_env_init(&env);
+	env.log = choice_log;
+	alpha_msg[0] = confirmed_alpha[0] = '\0';
+	aml_rng_seed(&rng, 2024);
+	f = aml_frame_create(&env, &err);
+	aml_frame_add_column(f, "x1", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_add_column(f, "x2", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_add_column(f, "y", AML_COL_CATEGORICAL, "text", 0, 0, &err);
+	aml_frame_reserve(f, 300, &err);
+	for (int i = 0; i < 300; i++)
+	{
+		double		x1 = 10.0 * aml_rng_uniform(&rng);
+		double		x2 = aml_rng_uniform(&rng);
+		double		noise = aml_rng_uniform(&rng) - 0.5;
+		const char *lab = x1 + 0.6 * noise > 5.0 ? "yes" : "no";
+
+		aml_frame_set_numeric(f, 0, i, x1);
+		aml_frame_set_numeric(f, 1, i, x2);
+		aml_frame_set_code(f, 2, i, aml_frame_level_code(f, 2, lab, strlen(lab), &err));
+	}
+	aml_frame_set_rows(f, 300);
+	aml_train_options_init(&o);
+	o.target_col = 2;
+	o.metric = "log_loss";
+	o.algorithms = 1u << AML_ALGO_LINEAR;
+	o.ensemble = 0;
+	o.budget_seconds = 0;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(sscanf(alpha_msg, "linear: alpha %lf rather than %lf", &chosen, &best) == 2);
+	CHECK(chosen > best && best > 0);
+	CHECK(strtod(confirmed_alpha, NULL) == chosen || fabs(strtod(confirmed_alpha, NULL) / chosen - 1) < 1e-3);
+	CHECK(strstr(alpha_msg, "within 1 standard error over the folds") != NULL);
+	if (m)
+		CHECK(aml_model_algo(m) == AML_ALGO_LINEAR);
+	aml_model_free(m);
+	aml_report_free(r);
+	aml_frame_free(f);
+}
+
 int
 main(void)
 {
@@ -857,5 +922,6 @@ main(void)
 	RUN(test_same_seed_same_model);
 	RUN(test_finalists_confirmed);
 	RUN(test_simpler_finalist);
+	RUN(test_regularized_linear);
 	DONE();
 }
