@@ -1412,6 +1412,37 @@ test_ensemble_prune(void)
 }
 
 /*
+ * small_gain_rows fills n regression rows where b fixes some of a's
+ * errors and worsens others (a mix gains a little, from a few rows) and
+ * sets in up for RMSE over them.
+ */
+static void
+small_gain_rows(int n, double *y, double *a, double *b, const double **pred,
+				aml_ensemble_input *in)
+{
+	for (int i = 0; i < n; i++)
+	{
+		double		e = (i % 3 == 0 ? 1.0 : -0.5) * (1 + i % 7);
+		double		d = i < 12 ? -0.9 * e : i < 24 ? 0.7 * e : 0.0;
+
+		y[i] = i * 0.1;
+		a[i] = y[i] + e;
+		b[i] = y[i] + e + d;
+	}
+	pred[0] = a;
+	pred[1] = b;
+	memset(in, 0, sizeof(*in));
+	in->metric = "rmse";
+	in->task = AML_TASK_REGRESSION;
+	in->n = n;
+	in->n_out = 1;
+	in->y = y;
+	in->n_cand = 2;
+	in->pred = pred;
+	in->seed = 5;
+}
+
+/*
  * test_ensemble_gain_se: with min_gain_se, a mix whose small gain comes
  * from a few rows (b fixes some of a's errors and worsens others) is not
  * used, and its gain and standard error are reported; a mix whose errors
@@ -1429,30 +1460,13 @@ test_ensemble_gain_se(void)
 	double		y[N],
 				a[N],
 				b[N];
-	const double *pred[2] = {a, b};
+	const double *pred[2];
 	int			w[2];
 	aml_ensemble_input in;
 	aml_ensemble_result r;
 
 	aml_env_init(&env);
-	for (int i = 0; i < N; i++)
-	{
-		double		e = (i % 3 == 0 ? 1.0 : -0.5) * (1 + i % 7);
-		double		d = i < 12 ? -0.9 * e : i < 24 ? 0.7 * e : 0.0;
-
-		y[i] = i * 0.1;
-		a[i] = y[i] + e;
-		b[i] = y[i] + e + d;
-	}
-	memset(&in, 0, sizeof(in));
-	in.metric = "rmse";
-	in.task = AML_TASK_REGRESSION;
-	in.n = N;
-	in.n_out = 1;
-	in.y = y;
-	in.n_cand = 2;
-	in.pred = pred;
-	in.seed = 5;
+	small_gain_rows(N, y, a, b, pred, &in);
 	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
 	CHECK(r.use == 1 && w[0] > 0 && w[1] > 0);	/* without the rule: a mix */
 	CHECK(r.too_small == 0 && isnan(r.gain_se));
@@ -1494,31 +1508,14 @@ test_ensemble_deals(void)
 	double		y[3 * N],
 				a[3 * N],
 				b[3 * N];
-	const double *pred[2] = {a, b};
+	const double *pred[2];
 	int			w[2];
 	aml_ensemble_input in;
 	aml_ensemble_result one,
 				r;
 
 	aml_env_init(&env);
-	for (int i = 0; i < N; i++)
-	{
-		double		e = (i % 3 == 0 ? 1.0 : -0.5) * (1 + i % 7);
-		double		d = i < 14 ? -0.9 * e : i < 24 ? 0.7 * e : 0.0;
-
-		y[i] = i * 0.1;
-		a[i] = y[i] + e;
-		b[i] = y[i] + e + d;
-	}
-	memset(&in, 0, sizeof(in));
-	in.metric = "rmse";
-	in.task = AML_TASK_REGRESSION;
-	in.n = N;
-	in.n_out = 1;
-	in.y = y;
-	in.n_cand = 2;
-	in.pred = pred;
-	in.seed = 5;
+	small_gain_rows(N, y, a, b, pred, &in);
 	in.prune = 1;
 	in.min_gain_se = 1.0;
 	CHECK(aml_ensemble_select(&env, &in, w, &one, &err) == AML_OK);
