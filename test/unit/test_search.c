@@ -1411,6 +1411,18 @@ test_ensemble_prune(void)
 	CHECK(env.mem_used == 0);
 }
 
+/* deal_three_times copies rows 0..n) of y, a and b to n..2n) and 2n..3n) */
+static void
+deal_three_times(int n, double *y, double *a, double *b)
+{
+	for (int q = 1; q < 3; q++)
+	{
+		memcpy(y + (size_t) q * n, y, (size_t) n * sizeof(double));
+		memcpy(a + (size_t) q * n, a, (size_t) n * sizeof(double));
+		memcpy(b + (size_t) q * n, b, (size_t) n * sizeof(double));
+	}
+}
+
 /*
  * small_gain_rows fills n regression rows where b fixes some of a's
  * errors and worsens others (a mix gains a little, from a few rows) and
@@ -1521,12 +1533,7 @@ test_ensemble_deals(void)
 	CHECK(aml_ensemble_select(&env, &in, w, &one, &err) == AML_OK);
 	CHECK(one.gain > 0 && one.gain_se > 0);
 
-	for (int q = 1; q < 3; q++)
-	{
-		memcpy(y + q * N, y, N * sizeof(double));
-		memcpy(a + q * N, a, N * sizeof(double));
-		memcpy(b + q * N, b, N * sizeof(double));
-	}
+	deal_three_times(N, y, a, b);
 	in.n = 3 * N;
 	in.n_blocks = 3;
 	CHECK(aml_ensemble_select(&env, &in, w, &r, &err) == AML_OK);
@@ -1582,12 +1589,7 @@ test_score_diff_se(void)
 		a[i] = 0.6 * y[i] + 0.8 * aml_rng_uniform(&rng);
 		b[i] = 0.6 * y[i] + 1.2 * aml_rng_uniform(&rng);
 	}
-	for (int q = 1; q < 3; q++)
-	{
-		memcpy(y + q * N, y, N * sizeof(double));
-		memcpy(a + q * N, a, N * sizeof(double));
-		memcpy(b + q * N, b, N * sizeof(double));
-	}
+	deal_three_times(N, y, a, b);
 	memset(&in, 0, sizeof(in));
 	in.metric = "roc_auc";
 	in.task = AML_TASK_BINARY;

@@ -795,6 +795,67 @@ test_finalists_confirmed(void)
 }
 
 /*
+ * xy_frame builds n rows of numeric x1 (uniform on 0..10), x2 (uniform,
+ * unrelated to the label) and a yes/no label(x1, u) for a third uniform
+ * u, drawn in that order from next(state).
+ */
+static aml_frame *
+xy_frame(aml_env *env, int n, double (*next) (void *), void *state,
+		 const char *(*label) (double x1, double u))
+{
+	aml_error	err;
+	aml_frame  *f = aml_frame_create(env, &err);
+
+	aml_frame_add_column(f, "x1", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_add_column(f, "x2", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_add_column(f, "y", AML_COL_CATEGORICAL, "text", 0, 0, &err);
+	aml_frame_reserve(f, n, &err);
+	for (int i = 0; i < n; i++)
+	{
+		double		x1 = 10.0 * next(state);
+		double		x2 = next(state);
+		const char *lab = label(x1, next(state));
+
+		aml_frame_set_numeric(f, 0, i, x1);
+		aml_frame_set_numeric(f, 1, i, x2);
+		aml_frame_set_code(f, 2, i, aml_frame_level_code(f, 2, lab, strlen(lab), &err));
+	}
+	aml_frame_set_rows(f, n);
+	return f;
+}
+
+/* lcg_uniform: a uniform draw of a 64-bit linear congruential state */
+static double
+lcg_uniform(void *state)
+{
+	uint64_t   *s = state;
+
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double) (*s >> 11) / 9007199254740992.0;
+}
+
+/* rng_uniform: aml_rng_uniform for xy_frame */
+static double
+rng_uniform(void *state)
+{
+	return aml_rng_uniform(state);
+}
+
+/* noisy_step: a step at x1 = 5 with one label in ten flipped */
+static const char *
+noisy_step(double x1, double u)
+{
+	return ((x1 > 5.0) != (u < 0.10)) ? "yes" : "no";
+}
+
+/* blurred_step: a step at x1 = 5 blurred by +-0.3 */
+static const char *
+blurred_step(double x1, double u)
+{
+	return x1 + 0.6 * (u - 0.5) > 5.0 ? "yes" : "no";
+}
+
+/*
  * test_simpler_finalist: a step in x1 with 10% of the labels flipped, the
  * same for every tree learner up to noise.  The search's best finalist is
  * a random forest (three tuned hyperparameters); the decision tree (two)
@@ -816,28 +877,7 @@ test_simpler_finalist(void)
 	aml_env_init(&env);
 	env.log = choice_log;
 	choice_msg[0] = '\0';
-	f = aml_frame_create(&env, &err);
-	aml_frame_add_column(f, "x1", AML_COL_NUMERIC, "float8", 0, 0, &err);
-	aml_frame_add_column(f, "x2", AML_COL_NUMERIC, "float8", 0, 0, &err);
-	aml_frame_add_column(f, "y", AML_COL_CATEGORICAL, "text", 0, 0, &err);
-	aml_frame_reserve(f, 800, &err);
-	for (int i = 0; i < 800; i++)
-	{
-		double		x1, x2, u;
-		const char *lab;
-
-		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-		x1 = (double) (s >> 11) / 9007199254740992.0 * 10.0;
-		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-		x2 = (double) (s >> 11) / 9007199254740992.0;
-		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-		u = (double) (s >> 11) / 9007199254740992.0;
-		lab = ((x1 > 5.0) != (u < 0.10)) ? "yes" : "no";
-		aml_frame_set_numeric(f, 0, i, x1);
-		aml_frame_set_numeric(f, 1, i, x2);
-		aml_frame_set_code(f, 2, i, aml_frame_level_code(f, 2, lab, strlen(lab), &err));
-	}
-	aml_frame_set_rows(f, 800);
+	f = xy_frame(&env, 800, lcg_uniform, &s, noisy_step);
 	aml_train_options_init(&o);
 	o.target_col = 2;
 	o.ensemble = 0;
@@ -877,23 +917,7 @@ test_regularized_linear(void)
 	env.log = choice_log;
 	alpha_msg[0] = confirmed_alpha[0] = '\0';
 	aml_rng_seed(&rng, 2024);
-	f = aml_frame_create(&env, &err);
-	aml_frame_add_column(f, "x1", AML_COL_NUMERIC, "float8", 0, 0, &err);
-	aml_frame_add_column(f, "x2", AML_COL_NUMERIC, "float8", 0, 0, &err);
-	aml_frame_add_column(f, "y", AML_COL_CATEGORICAL, "text", 0, 0, &err);
-	aml_frame_reserve(f, 300, &err);
-	for (int i = 0; i < 300; i++)
-	{
-		double		x1 = 10.0 * aml_rng_uniform(&rng);
-		double		x2 = aml_rng_uniform(&rng);
-		double		noise = aml_rng_uniform(&rng) - 0.5;
-		const char *lab = x1 + 0.6 * noise > 5.0 ? "yes" : "no";
-
-		aml_frame_set_numeric(f, 0, i, x1);
-		aml_frame_set_numeric(f, 1, i, x2);
-		aml_frame_set_code(f, 2, i, aml_frame_level_code(f, 2, lab, strlen(lab), &err));
-	}
-	aml_frame_set_rows(f, 300);
+	f = xy_frame(&env, 300, rng_uniform, &rng, blurred_step);
 	aml_train_options_init(&o);
 	o.target_col = 2;
 	o.metric = "log_loss";
