@@ -47,6 +47,10 @@ aml_status	aml_oom(aml_env *env, aml_error *err, size_t bytes);
 int			aml_cmp_double(const void *a, const void *b);
 int			aml_cmp_i64(const void *a, const void *b);
 
+/* aml_sample_sd: the sample standard deviation of k values from their sum
+ * and sum of squares (NaN for fewer than two) */
+double		aml_sample_sd(double sum, double sum2, int64_t k);
+
 /* aml_log formats a message and passes it to env->log (calling thread only). */
 void		aml_log(aml_env *env, aml_log_level level, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));

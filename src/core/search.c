@@ -1204,9 +1204,7 @@ bootstrap_se(const aml_ensemble_input *in, const double *a, const double *b,
 		sum2 += v * v;
 		k++;
 	}
-	if (k < 2)
-		return NAN;
-	return sqrt(fmax(0.0, (sum2 - sum * sum / k) / (k - 1)));
+	return aml_sample_sd(sum, sum2, k);
 }
 
 /*

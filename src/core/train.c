@@ -1124,8 +1124,7 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 	}
 	*score = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, pred);
 	if (se_out)
-		*se_out = n_fs >= 2 ?
-			sqrt(fmax(0.0, (fsum2 - fsum * fsum / n_fs) / (n_fs - 1)) / n_fs) : NAN;
+		*se_out = aml_sample_sd(fsum, fsum2, n_fs) / sqrt((double) n_fs);
 	if (n_scored_out)
 		*n_scored_out = n_scored;
 done:

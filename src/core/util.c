@@ -13,6 +13,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -753,4 +754,12 @@ aml_cmp_i64(const void *a, const void *b)
 				y = *(const int64_t *) b;
 
 	return (x > y) - (x < y);
+}
+
+double
+aml_sample_sd(double sum, double sum2, int64_t k)
+{
+	if (k < 2)
+		return NAN;
+	return sqrt(fmax(0.0, (sum2 - sum * sum / (double) k) / (double) (k - 1)));
 }

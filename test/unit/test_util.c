@@ -7,6 +7,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -502,6 +503,20 @@ test_json_oom(void)
 	CHECK(env.mem_used == 0);
 }
 
+/*
+ * test_sample_sd: the sample standard deviation from a sum and a sum of
+ * squares (1, 2, 3, 4: sqrt(5/3)); a constant has none; fewer than two
+ * values give NaN.
+ */
+static void
+test_sample_sd(void)
+{
+	CHECK_NEAR(aml_sample_sd(10.0, 30.0, 4), sqrt(5.0 / 3.0), 1e-12);
+	CHECK_NEAR(aml_sample_sd(6.0, 12.0, 3), 0.0, 1e-12);
+	CHECK(isnan(aml_sample_sd(2.0, 4.0, 1)));
+	CHECK(isnan(aml_sample_sd(0.0, 0.0, 0)));
+}
+
 int
 main(void)
 {
@@ -517,5 +532,6 @@ main(void)
 	RUN(test_oom_message);
 	RUN(test_json_writer);
 	RUN(test_json_oom);
+	RUN(test_sample_sd);
 	DONE();
 }
