@@ -900,6 +900,8 @@ must_stop(search_ctx *s, int main_phase, int patience, double *remaining)
 	aml_search_trace *t = s->trace;
 
 	*remaining = s->deadline - now_of(s) - aml_search_overrun(cfg, t);
+	if (cfg->after_seconds)
+		*remaining -= cfg->after_seconds(cfg->after_ctx, t);
 	if (cfg->max_trials > 0 && t->n_trials >= cfg->max_trials)
 	{
 		t->stop = AML_STOP_MAX_TRIALS;

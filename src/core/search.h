@@ -136,6 +136,8 @@ typedef aml_status (*aml_search_eval_fn) (void *ctx,
 										  aml_search_result *res,
 										  aml_error *err);
 
+struct aml_search_trace;
+
 typedef struct aml_search_config
 {
 	unsigned	algorithms;		/* bit per aml_algo, 0 = all five searched
@@ -154,6 +156,13 @@ typedef struct aml_search_config
 								 * final refit: when the best trial's
 								 * final_seconds is more, the search ends
 								 * that much earlier (aml_search_overrun) */
+	/*
+	 * NULL, or the seconds the caller needs between the search and
+	 * budget_seconds, given the trials so far (e.g. to score its finalists
+	 * again): before each trial the search's deadline is that much earlier.
+	 */
+	double		(*after_seconds) (void *ctx, const struct aml_search_trace *t);
+	void	   *after_ctx;
 
 	/* tuning knobs; aml_search_config_init sets the defaults */
 	int64_t		init_sample;	/* first sample size (10000) */

@@ -1160,6 +1160,7 @@ typedef struct search_state
 	int64_t		full_rows;		/* the search's largest sample */
 	int			n_done;
 	double		best;
+	double		search_and_confirm;	/* seconds for both (confirm_reserve) */
 } search_state;
 
 /*
@@ -1408,7 +1409,10 @@ ensemble_refit_fits(const train_ctx *c, aml_ensemble_result *eres, double est,
 
 /* ---------------------------------------------------------------- confirmation */
 
-#define CONFIRM_SHARE		0.15	/* of the search's budget */
+#define CONFIRM_SHARE		0.15	/* of the search's budget, at least, */
+#define CONFIRM_MAX_SHARE	0.40	/* and at most (confirm_reserve) */
+#define CONFIRM_MARGIN		1.2		/* a finalist is scored again only with
+									 * this times its search time left */
 #define MAX_FINALISTS		(2 * AML_ALGO_COUNT)
 #define CONFIRM_ROUNDS		3		/* fresh fold deals, while time allows */
 #define CONFIRM_TOP			4		/* finalists scored again after the first */
@@ -1571,6 +1575,29 @@ regularized_linear(train_ctx *c, const aml_search_trace *t, int64_t full_rows, i
 	return pick;
 }
 
+/*
+ * learner_picks sets pick[0] to learner a's best trial on full_rows and
+ * pick[1] to its default configuration's trial there (-1: none).
+ */
+static void
+learner_picks(const train_ctx *c, const aml_search_trace *t, int64_t full_rows,
+			  aml_algo a, int pick[2])
+{
+	pick[0] = pick[1] = -1;
+	for (int i = 0; i < t->n_trials; i++)
+	{
+		const aml_search_trial *tr = &t->trials[i];
+
+		if (tr->algo != a || tr->was_cut || !isfinite(tr->score) ||
+			tr->sample_rows < full_rows)
+			continue;
+		if (pick[0] < 0 || better(c, tr->score, t->trials[pick[0]].score))
+			pick[0] = i;
+		if (tr->kind == AML_TRIAL_DEFAULT)
+			pick[1] = i;
+	}
+}
+
 static int
 pick_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 			   finalist *fin)
@@ -1580,20 +1607,9 @@ pick_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 
 	for (int a = AML_ALGO_LINEAR; a < AML_ALGO_ENSEMBLE; a++)
 	{
-		int			pick[2] = {-1, -1};	/* the best trial, the default */
+		int			pick[2];	/* the best trial, the default */
 
-		for (int i = 0; i < t->n_trials; i++)
-		{
-			const aml_search_trial *tr = &t->trials[i];
-
-			if (tr->algo != (aml_algo) a || tr->was_cut || !isfinite(tr->score) ||
-				tr->sample_rows < full_rows)
-				continue;
-			if (pick[0] < 0 || better(c, tr->score, t->trials[pick[0]].score))
-				pick[0] = i;
-			if (tr->kind == AML_TRIAL_DEFAULT)
-				pick[1] = i;
-		}
+		learner_picks(c, t, full_rows, (aml_algo) a, pick);
 		if (a == AML_ALGO_LINEAR && pick[0] >= 0)
 			pick[0] = regularized_linear(c, t, full_rows, pick[0]);
 		if (pick[1] == pick[0])
@@ -1667,7 +1683,7 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 			st = aml_set_error(c->err, AML_ECANCELED, "canceling automl training");
 			break;
 		}
-		if (remaining < 1.2 * f->secs)
+		if (remaining < CONFIRM_MARGIN * f->secs)
 			continue;			/* it would not finish in time */
 		f->oof[r] = aml_malloc(env, (size_t) c->n_train * c->n_out * sizeof(double));
 		if (f->oof[r] == NULL)
@@ -1759,6 +1775,63 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 		st = confirm_round(c, r, fin, sel, m, deadline, yv[r]);
 	}
 	return st;
+}
+
+/*
+ * confirm_reserve is the search's after_seconds: the time to keep for
+ * confirming the finalists of the trials so far.  That is each learner's
+ * best full-sample trial and its default once, then the CONFIRM_TOP best
+ * by search score on the other CONFIRM_ROUNDS - 1 deals, each with the
+ * margin confirm_round asks for; at least CONFIRM_SHARE and at most
+ * CONFIRM_MAX_SHARE of the time for the search and the confirmation
+ * together.  A fixed share ran out on telecom churn (search benchmark,
+ * seed 42): the first deal took 6 of its 7.7 s, so only a decision tree
+ * and an extra-trees forest were scored again.  The tree's three fresh
+ * scores were then compared with the boosting's one, and no ensemble
+ * could be built, because no other finalist had been scored on all three
+ * deals.
+ */
+static double
+confirm_reserve(void *ctx, const struct aml_search_trace *t)
+{
+	const search_state *ss = ctx;
+	const train_ctx *c = ss->c;
+	double		secs[MAX_FINALISTS],
+				score[MAX_FINALISTS];
+	double		first = 0,
+				later = 0,
+				est;
+	int			n = 0;
+
+	for (int a = AML_ALGO_LINEAR; a < AML_ALGO_ENSEMBLE; a++)
+	{
+		int			pick[2];
+
+		learner_picks(c, t, ss->full_rows, (aml_algo) a, pick);
+		for (int p = 0; p < 2; p++)
+			if (pick[p] >= 0 && (p == 0 || pick[1] != pick[0]))
+			{
+				secs[n] = t->trials[pick[p]].seconds;
+				score[n] = t->trials[pick[p]].score;
+				first += secs[n++];
+			}
+	}
+	for (int k = 0; k < CONFIRM_TOP && k < n; k++)
+	{
+		/* the k-th best by search score into place k */
+		int			b = k;
+		double		tmp;
+
+		for (int j = k + 1; j < n; j++)
+			if (better(c, score[j], score[b]))
+				b = j;
+		tmp = score[k], score[k] = score[b], score[b] = tmp;
+		tmp = secs[k], secs[k] = secs[b], secs[b] = tmp;
+		later += secs[k];
+	}
+	est = CONFIRM_MARGIN * (first + (CONFIRM_ROUNDS - 1) * later);
+	return fmin(fmax(est, CONFIRM_SHARE * ss->search_and_confirm),
+				CONFIRM_MAX_SHARE * ss->search_and_confirm);
 }
 
 /*
@@ -2070,9 +2143,14 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		(opts->budget_seconds * share - elapsed > 0.05 ? opts->budget_seconds * share - elapsed : 0.05) : 0;
 	if (confirm && cfg.budget_seconds > 0)
 	{
-		/* the finalists' confirmation gets the end of the search's time */
+		/*
+		 * the finalists' confirmation gets the end of the search's time, as
+		 * much as the trials so far need (confirm_reserve)
+		 */
 		conf_deadline = now(c) + cfg.budget_seconds;
-		cfg.budget_seconds *= 1.0 - CONFIRM_SHARE;
+		ss.search_and_confirm = cfg.budget_seconds;
+		cfg.after_seconds = confirm_reserve;
+		cfg.after_ctx = &ss;
 	}
 	else if (confirm)
 		conf_deadline = INFINITY;
@@ -2083,9 +2161,10 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	cfg.gen_features = c->model->n_gen > 0;
 	cfg.final_reserve = refit_reserve(c);
 	aml_search_trace_init(&trace, env);
-	aml_log(env, AML_LOG_INFO, "searching on %lld training rows (%s, %s), budget %.1f s",
+	aml_log(env, AML_LOG_INFO, "searching on %lld training rows (%s, %s), budget %.1f s%s",
 			(long long) c->n_train, c->holdout ? "validation split" : "cross-validation",
-			c->metric, cfg.budget_seconds);
+			c->metric, cfg.budget_seconds,
+			cfg.after_seconds ? " with the finalists' confirmation" : "");
 	st = aml_search_run(env, &cfg, search_eval, &ss, &trace, c->err);
 	if (st != AML_OK)
 		goto done;

@@ -36,6 +36,7 @@ typedef struct fake
 	double		budget;
 	double		final_factor;	/* > 0: report a refit estimate of this
 								 * many times the trial's seconds */
+	int			after_calls;	/* of grow_after */
 } fake;
 
 /*
@@ -608,6 +609,56 @@ test_refit_overrun(void)
 	CHECK(aml_search_overrun(&cfg, &t) == 0);
 	CHECK(!f.bad_limit);
 	CHECK(f.clock > 20.0 - 1e-9);
+	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/*
+ * grow_after is an after_seconds callback: 0.5 s per trial so far, at most
+ * 6 s; it counts its calls in the fake world it is given.
+ */
+static double
+grow_after(void *ctx, const struct aml_search_trace *t)
+{
+	((fake *) ctx)->after_calls++;
+	return fmin(0.5 * t->n_trials, 6.0);
+}
+
+/*
+ * test_after_seconds: the time the caller asks to keep after the search,
+ * given the trials so far, moves the search's deadline earlier before
+ * every trial, and a trial's time limit with it.
+ */
+static void
+test_after_seconds(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+
+	aml_env_init(&env);
+	fake_init(&f, score_trees, 0.3);
+	config_for(&cfg, &f, 0, 20.0);
+	f.budget = 0;				/* the time limits are checked below */
+	cfg.patience = 100000;
+	cfg.after_seconds = grow_after;
+	cfg.after_ctx = &f;
+	aml_search_trace_init(&t, &env);
+	CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+	CHECK(t.stop == AML_STOP_BUDGET);
+	CHECK(t.n_trials > 12);		/* the reserve reached its 6 s */
+	CHECK(f.after_calls >= t.n_trials - 1);
+	for (int i = 1; i < t.n_trials; i++)
+	{
+		/* trial i started with i trials in the trace */
+		CHECK(t.trials[i].elapsed <= 20.0 - fmin(0.5 * i, 6.0) + 1e-9);
+		CHECK_NEAR(t.trials[i].time_limit,
+				   20.0 - fmin(0.5 * i, 6.0) - t.trials[i - 1].elapsed, 1e-9);
+	}
+	CHECK(f.clock <= 14.0 + 1e-9);
+	CHECK(f.clock > 14.0 - 1.0);	/* it used the time up to there */
 	aml_search_trace_free(&t);
 	CHECK(env.mem_used == 0);
 }
@@ -1684,6 +1735,7 @@ main(void)
 	RUN(test_gen_features);
 	RUN(test_budget);
 	RUN(test_refit_overrun);
+	RUN(test_after_seconds);
 	RUN(test_tiny_budget);
 	RUN(test_flat_stops_early);
 	RUN(test_step_sizes);
