@@ -2132,7 +2132,14 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	cfg.n_outputs = c->task == AML_TASK_MULTICLASS ? c->n_classes : 1;
 	cfg.n_rows = c->n_train;
 	if (opts->max_rows > 0 && opts->max_rows < c->n_train)
+	{
+		/*
+		 * a search on a sample confirms nothing: the finalists' fresh folds
+		 * would fit every training row, more than max_rows asks for
+		 */
 		cfg.n_rows = opts->max_rows;
+		confirm = 0;
+	}
 	ss.full_rows = cfg.n_rows;
 	/*
 	 * keep about 15% of the budget for the final fit (and, when assessing,
