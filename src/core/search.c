@@ -49,7 +49,10 @@
  *	   defaults) keeps the incumbent's two switches.
  *
  * Scores are turned into losses (lower is better) internally; a NaN score
- * or a cut trial never improves anything.
+ * or a cut trial never improves anything, and a learner's gain smaller
+ * than a quarter of the trial's standard error over the folds (when the
+ * evaluator reports one) does not count as an improvement of the
+ * learner (noise_of), though the trace's best is still the best score.
  *
  *-------------------------------------------------------------------------
  */
@@ -62,6 +65,7 @@
 #define STEP_MAX_RATIO		4.0		/* the step grows to 4x its initial size */
 #define PATIENCE_TRIALS		2		/* trials of every learner before patience
 									 * may stop the search */
+#define NOISE_SE			0.25	/* see noise_of */
 
 /* ---------------------------------------------------------------- spaces */
 
@@ -440,6 +444,29 @@ set_incumbent(lstate *l, const aml_params *p, double loss, double cost)
 }
 
 /*
+ * noise_of is the least improvement of a learner's best or incumbent loss
+ * that counts, for the trial just recorded: NOISE_SE of its standard
+ * error over the folds (0 when unknown).  Smaller gains are recorded in
+ * the trace (the best trial stays the best score) but do not move the
+ * incumbent, grow the step or make the learner look cheap to improve:
+ * on caravan_insurance (search benchmark) the linear learner, the best
+ * one, spent 15 of the search's 41 s refining alpha between 154 and 253
+ * for gains of 0.0001 to 0.0003 AUC, against a standard error of 0.01,
+ * while the boosting waited.
+ */
+static double
+noise_of(const search_ctx *s)
+{
+	const aml_search_trace *t = s->trace;
+	double		se;
+
+	if (t->n_trials == 0)
+		return 0;
+	se = t->trials[t->n_trials - 1].score_se;
+	return isfinite(se) && se > 0 ? NOISE_SE * se : 0;
+}
+
+/*
  * check_converged marks a learner converged when its step fell below the
  * floor on all rows.
  */
@@ -458,7 +485,7 @@ static void
 account(const search_ctx *s, lstate *l, double loss, double cost, int cut)
 {
 	l->total_cost += cost;
-	if (!cut && loss < l->best_loss)
+	if (!cut && loss < l->best_loss - noise_of(s))
 	{
 		/* the first improvement is measured from the baseline */
 		l->best_loss_old = l->n_improve ? l->best_loss : s->baseline_loss;
@@ -481,7 +508,7 @@ local_result(const search_ctx *s, lstate *l, const aml_params *p, double loss,
 {
 	const aml_search_config *cfg = s->cfg;
 
-	if (!cut && loss < l->inc_loss)
+	if (!cut && loss < l->inc_loss - noise_of(s))
 	{
 		set_incumbent(l, p, loss, cost);
 		l->step *= cfg->step_grow > 1 ? cfg->step_grow : 1.0;

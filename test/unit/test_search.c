@@ -37,6 +37,7 @@ typedef struct fake
 	double		final_factor;	/* > 0: report a refit estimate of this
 								 * many times the trial's seconds */
 	int			after_calls;	/* of grow_after */
+	double		se;				/* > 0: report this score_se */
 } fake;
 
 /*
@@ -99,6 +100,8 @@ fake_eval(void *ctx, const aml_search_request *req, aml_search_result *res,
 		res->seconds = c;
 		res->score = f->score(req->algo, req->params, req->sample_rows);
 		res->final_seconds = f->final_factor * c;
+		if (f->se > 0)
+			res->score_se = f->se;
 	}
 	if (f->budget > 0 && f->clock - f->budget > f->max_overrun)
 		f->max_overrun = f->clock - f->budget;
@@ -736,6 +739,58 @@ test_flat_stops_early(void)
 	CHECK(t.final_step[AML_ALGO_LINEAR] < 0.01);
 	CHECK(t.n_trials < 30);
 	aml_search_trace_free(&t);
+	CHECK(env.mem_used == 0);
+}
+
+/* score_creep: every trial scores 1e-4 more than the one before */
+static int	creep_calls;
+
+static double
+score_creep(aml_algo algo, const aml_params *p, int64_t rows)
+{
+	(void) algo;
+	(void) p;
+	(void) rows;
+	return 0.7 + 1e-4 * creep_calls++;
+}
+
+/*
+ * test_noise_not_improvement: a linear learner whose every trial scores
+ * 1e-4 more than the last.  Without a standard error those gains move
+ * its incumbent forever and it searches to the end of the budget; with
+ * an error of 0.01 over the folds (a gain needs 0.0025) none counts, so
+ * its step shrinks and it converges early.  The trace's best is the best
+ * score either way.
+ */
+static void
+test_noise_not_improvement(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+
+	aml_env_init(&env);
+	for (int with_se = 0; with_se < 2; with_se++)
+	{
+		fake_init(&f, score_creep, 0.1);
+		f.se = with_se ? 0.01 : 0;
+		config_for(&cfg, &f, BIT(AML_ALGO_LINEAR), 50.0);
+		cfg.patience = 100000;
+		creep_calls = 0;
+		aml_search_trace_init(&t, &env);
+		CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+		if (with_se)
+		{
+			CHECK(t.stop == AML_STOP_CONVERGED);
+			CHECK(t.n_trials < 40);
+		}
+		else
+			CHECK(t.stop == AML_STOP_BUDGET);
+		CHECK(t.best == t.n_trials - 1 || t.trials[t.n_trials - 1].was_cut);
+		aml_search_trace_free(&t);
+	}
 	CHECK(env.mem_used == 0);
 }
 
@@ -1739,6 +1794,7 @@ main(void)
 	RUN(test_tiny_budget);
 	RUN(test_flat_stops_early);
 	RUN(test_step_sizes);
+	RUN(test_noise_not_improvement);
 	RUN(test_finds_optimum);
 	RUN(test_better_curve_gets_more);
 	RUN(test_sample_growth);
