@@ -1503,10 +1503,15 @@ refold(train_ctx *c, uint64_t seed)
 }
 
 /*
- * pick_finalists chooses the configurations to confirm: each learner's
- * best trial on all rows and its default configuration (when the search
- * scored it on all rows), best search score first.
+ * scored_trial says whether tr is a trial of learner a that finished with
+ * a score, on at least min_rows rows.
  */
+static int
+scored_trial(const aml_search_trial *tr, aml_algo a, int64_t min_rows)
+{
+	return tr->algo == a && !tr->was_cut && isfinite(tr->score) && tr->sample_rows >= min_rows;
+}
+
 /* same_but: a and b set the same parameters to the same values, except name */
 static int
 same_but(const aml_params *a, const aml_params *b, const char *name)
@@ -1559,8 +1564,8 @@ regularized_linear(train_ctx *c, const aml_search_trace *t, int64_t full_rows, i
 		double		gap,
 					a;
 
-		if (tr->algo != AML_ALGO_LINEAR || tr->was_cut || !isfinite(tr->score) ||
-			tr->sample_rows < full_rows || !same_but(&tr->params, &bt->params, "alpha"))
+		if (!scored_trial(tr, AML_ALGO_LINEAR, full_rows) ||
+			!same_but(&tr->params, &bt->params, "alpha"))
 			continue;
 		gap = c->hib ? bt->score - tr->score : tr->score - bt->score;
 		a = aml_params_get(&tr->params, "alpha", 1.0);
@@ -1610,8 +1615,7 @@ learner_picks(const train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 	{
 		const aml_search_trial *tr = &t->trials[i];
 
-		if (tr->algo != a || tr->was_cut || !isfinite(tr->score) ||
-			tr->sample_rows < full_rows)
+		if (!scored_trial(tr, a, full_rows))
 			continue;
 		if (pick[0] < 0 || better(c, tr->score, t->trials[pick[0]].score))
 			pick[0] = i;
@@ -1620,6 +1624,11 @@ learner_picks(const train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 	}
 }
 
+/*
+ * pick_finalists chooses the configurations to confirm: each learner's
+ * best trial on all rows and its default configuration (when the search
+ * scored it on all rows), best search score first.
+ */
 static int
 pick_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 			   finalist *fin)
@@ -2239,8 +2248,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 			if (!(mask & (1u << a)))
 				continue;
 			for (int t = 0; t < trace.n_trials && !tried; t++)
-				tried = trace.trials[t].algo == (aml_algo) a && !trace.trials[t].was_cut &&
-					isfinite(trace.trials[t].score);
+				tried = scored_trial(&trace.trials[t], (aml_algo) a, 0);
 			if (!tried && len < sizeof(missing) - 32)
 				len += (size_t) snprintf(missing + len, sizeof(missing) - len, "%s%s",
 										 len ? ", " : "", aml_algo_name((aml_algo) a));
