@@ -21,6 +21,10 @@ pandas needed).  Subcommands, all working in one directory DIR:
       appends a JSON line to DIR/results.jsonl.
   report DIR BUDGET FOLDS CVBUDGET
       prints the tables from DIR/results.jsonl.
+  seeds DIR...
+      one directory per split seed (holdout runs): per dataset, how often
+      automl is within the issue's tolerance of the best peer, and the
+      mean gaps (bench_search.sh with BENCH_SEEDS).
 """
 
 import csv
@@ -534,6 +538,77 @@ def report(out, budget, folds, cvbudget):
               "RF 0.9157; credit-g best 0.7995")
 
 
+def seeds(dirs):
+    """The holdout part of several runs (one directory per split seed):
+    per dataset, how often automl is within the issue's tolerance of the
+    best peer, and the mean gaps to the best peer and to each peer."""
+    runs = []
+    for d in dirs:
+        path = os.path.join(d, "results.jsonl")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            recs = [json.loads(line) for line in f if line.strip()]
+        runs.append([r for r in recs if r["mode"] == "holdout"])
+    names = []
+    for recs in runs:
+        for r in recs:
+            if r["dataset"] not in names:
+                names.append(r["dataset"])
+    if not runs or not names:
+        sys.exit("error: no holdout results in %s" % " ".join(dirs))
+    print()
+    print("holdout over %d split seeds: the primary metric (AUC, accuracy, RMSE), automl minus the best peer of "
+          "each split (positive = automl better; RMSE: %% of the best peer's), and minus each peer" % len(runs))
+    cols = ["dataset", "metric", "splits", "pass", "automl", "best peer", "automl-best", "min", "max"] + \
+           ["-" + PEER_TITLES[p] for p in PEERS]
+    table = []
+    per_seed = [[0, 0] for _ in runs]
+    for name in names:
+        gaps, av_all, bv_all, vs = [], [], [], {p: [] for p in PEERS}
+        passed = 0
+        metric = task = None
+        for i, recs in enumerate(runs):
+            a = next((r for r in recs if r["dataset"] == name and r["kind"] == "automl"), None)
+            ps = {r["peer"]: r for r in recs if r["dataset"] == name and r["kind"] == "peer"}
+            if a is None or not ps:
+                continue
+            task = a["task"]
+            metric, higher, tol, _ = CRIT[task]
+            pv = {p: ps[p][metric] for p in PEERS if p in ps}
+            bv = (max if higher else min)(pv.values())
+            rel = (lambda d, b: 100.0 * d / b) if metric == "rmse" else (lambda d, b: d)
+            sign = 1 if higher else -1
+            diff = sign * (a[metric] - bv)
+            gaps.append(rel(diff, bv))
+            av_all.append(a[metric])
+            bv_all.append(bv)
+            for p in pv:
+                vs[p].append(rel(sign * (a[metric] - pv[p]), pv[p]))
+            ok = diff >= -tol(bv)
+            passed += ok
+            per_seed[i][0] += ok
+            per_seed[i][1] += 1
+        if not gaps:
+            continue
+        f = (lambda v: "%+.2f%%" % v) if metric == "rmse" else (lambda v: "%+.4f" % v)
+        table.append([name, metric, str(len(gaps)), "%d/%d" % (passed, len(gaps)),
+                      fmt(float(np.mean(av_all)), metric), fmt(float(np.mean(bv_all)), metric),
+                      f(float(np.mean(gaps))), f(min(gaps)), f(max(gaps))] +
+                     [f(float(np.mean(vs[p]))) if vs[p] else "-" for p in PEERS])
+    w = [max(len(c), *(len(r[i]) for r in table)) for i, c in enumerate(cols)]
+    line = lambda r: "  ".join((r[i].ljust(w[i]) if i in (0, 1) else r[i].rjust(w[i])) for i in range(len(cols)))
+    print(line(cols))
+    print("  ".join("-" * x for x in w))
+    for r in table:
+        print(line(r).rstrip())
+    print()
+    print("criterion 1 per split (within tolerance on >= 90%% of datasets): %s" % "  ".join(
+        "%s %d/%d" % (os.path.basename(os.path.normpath(d)), k, n) for d, (k, n) in zip(dirs, per_seed) if n))
+    met = sum(1 for k, n in per_seed if n and k >= 0.9 * n)
+    print("splits meeting criterion 1: %d of %d" % (met, sum(1 for _, n in per_seed if n)))
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     a = sys.argv[2:]
@@ -546,6 +621,8 @@ def main():
               int(a[9]) if len(a) > 9 else None)
     elif cmd == "report":
         report(a[0], a[1], int(a[2]), a[3])
+    elif cmd == "seeds":
+        seeds(a)
     else:
         sys.exit(__doc__)
 

@@ -43,8 +43,18 @@
 #   BENCH_CV_BUDGET         budget (seconds) per fold (default BENCH_BUDGET)
 #   BENCH_CV_DATASETS=telecom_churn,german_credit
 #   BENCH_SEED=42           seed of the split and the folds
+#   BENCH_SEEDS             space list of split seeds ("1 2 3 4 5"): the
+#                           holdout part once per seed, each in
+#                           BENCH_DIR/seed<N>, then a summary over the seeds
+#                           (how often automl is within tolerance of the best
+#                           peer, mean gaps); one split's test rows decide a
+#                           small table's accuracy by whole rows
 #   BENCH_THREADS=2         automl.threads, n_jobs, nthread, OMP_NUM_THREADS
 #   BENCH_PEERS=1           0 skips the peers (automl only)
+#   BENCH_PEERS_FROM        with BENCH_SEEDS and BENCH_PEERS=0: the BENCH_DIR
+#                           of an earlier run on the same seeds and datasets,
+#                           whose peers' scores the summary uses (to compare
+#                           a change of automl without refitting the peers)
 #   BENCH_DIR               kept working directory: loaded CSVs, predictions,
 #                           results.jsonl, training logs (default
 #                           /tmp/automl-bench-search; emptied at the start)
@@ -70,6 +80,7 @@ BENCH_FOLDS=${BENCH_FOLDS:-10}
 BENCH_CV_BUDGET=${BENCH_CV_BUDGET:-$BENCH_BUDGET}
 BENCH_CV_DATASETS=${BENCH_CV_DATASETS:-telecom_churn,german_credit}
 BENCH_SEED=${BENCH_SEED:-42}
+BENCH_SEEDS=${BENCH_SEEDS:-}
 BENCH_THREADS=${BENCH_THREADS:-2}
 BENCH_PEERS=${BENCH_PEERS:-1}
 BENCH_DIR=${BENCH_DIR:-/tmp/automl-bench-search}
@@ -81,6 +92,9 @@ export OMP_NUM_THREADS=$BENCH_THREADS OMP_WAIT_POLICY=passive
 PY=/usr/bin/python3
 PYBENCH="$AUTOML_ROOT/test/bench/bench_search.py"
 
+for s in $BENCH_SEEDS; do
+	[[ $s =~ ^[0-9]+$ ]] || { echo "error: BENCH_SEEDS must be a space list of seeds (got '$BENCH_SEEDS')" >&2; exit 1; }
+done
 for v in BENCH_BUDGET BENCH_FOLDS BENCH_CV_BUDGET BENCH_SEED BENCH_THREADS; do
 	if ! [[ ${!v} =~ ^[0-9]+$ ]] || [ "${!v}" -lt 1 ]; then
 		echo "error: $v must be a positive integer (got '${!v}')" >&2
@@ -150,6 +164,30 @@ then
 	exit 1
 fi
 automl_log "automl $ext_version; budget ${BENCH_BUDGET} s (holdout), ${BENCH_CV_BUDGET} s x $BENCH_FOLDS folds (cv); load $load0"
+
+if [ -n "$BENCH_SEEDS" ]; then
+	# one holdout run per seed against this server, then the summary
+	seed_dirs=()
+	for s in $BENCH_SEEDS; do
+		automl_log "split seed $s"
+		BENCH_SEEDS="" BENCH_SEED=$s BENCH_PARTS=holdout BENCH_USE_EXISTING=1 BENCH_KEEP=0 \
+			BENCH_DIR="$BENCH_DIR/seed$s" "$AUTOML_ROOT/test/bench/bench_search.sh" \
+			>"$BENCH_DIR/seed$s.out" 2>&1 || failed_seeds+=" $s"
+		if [ "$BENCH_PEERS" != 1 ] && [ -n "${BENCH_PEERS_FROM:-}" ]; then
+			# the peers' scores of an earlier run on the same seeds
+			grep '"kind": "peer"' "$BENCH_PEERS_FROM/seed$s/results.jsonl" >>"$BENCH_DIR/seed$s/results.jsonl" ||
+				echo "warning: no peers' scores in $BENCH_PEERS_FROM/seed$s" >&2
+		fi
+		seed_dirs+=("$BENCH_DIR/seed$s")
+	done
+	echo
+	echo "search benchmark over split seeds (issue 4): automl $ext_version; seeds $BENCH_SEEDS; budget $BENCH_BUDGET s;" \
+		"$started, $((SECONDS / 60)) min; load average $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+	"$PY" "$PYBENCH" seeds "${seed_dirs[@]}"
+	echo "files: $BENCH_DIR/seed<N> (each split's tables in seed<N>.out)"
+	[ -z "${failed_seeds:-}" ] || { echo "error: the runs of seeds$failed_seeds failed" >&2; exit 1; }
+	exit 0
+fi
 
 MODELS=()
 Q="'"
