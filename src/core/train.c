@@ -1142,6 +1142,9 @@ done:
 static aml_status report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t rows);
 
 #define MAX_KEPT_OOF 12
+/* the most members of a model: an ensemble of the kept trials or of the
+ * finalists (MAX_FINALISTS, two per learner) */
+#define MAX_MEMBERS (MAX_KEPT_OOF > 2 * AML_ALGO_COUNT ? MAX_KEPT_OOF : 2 * AML_ALGO_COUNT)
 #define MAX_KEPT_PER_LEARNER 3
 
 /* State the search's evaluator needs: samples, kept out-of-fold predictions. */
@@ -3018,11 +3021,11 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	c.report->test_rows = c.n_test;
 
 	/* the search (or the one manual configuration) */
-	specs = aml_calloc(env, MAX_KEPT_OOF + 2, sizeof(cand_spec));
-	weights = aml_calloc(env, MAX_KEPT_OOF + 2, sizeof(double));
+	specs = aml_calloc(env, MAX_MEMBERS, sizeof(cand_spec));
+	weights = aml_calloc(env, MAX_MEMBERS, sizeof(double));
 	if (specs == NULL || weights == NULL)
 	{
-		st = aml_oom(env, err, 32 * sizeof(cand_spec));
+		st = aml_oom(env, err, MAX_MEMBERS * sizeof(cand_spec));
 		goto fail;
 	}
 	if (opts->manual)
