@@ -452,7 +452,10 @@ set_incumbent(lstate *l, const aml_params *p, double loss, double cost)
  * on caravan_insurance (search benchmark) the linear learner, the best
  * one, spent 15 of the search's 41 s refining alpha between 154 and 253
  * for gains of 0.0001 to 0.0003 AUC, against a standard error of 0.01,
- * while the boosting waited.
+ * while the boosting waited.  Nor does such a gain of the search's best
+ * score reset its patience (run_trial): over ten benchmark splits of five
+ * small tables the searches ended 25-40% sooner, with test scores within
+ * their noise.
  */
 static double
 noise_of(const search_ctx *s)
@@ -862,8 +865,9 @@ run_trial(search_ctx *s, aml_trial_kind kind, aml_algo algo, const aml_params *p
 	loss = to_loss(s, tr->score);
 	if (loss < s->global_loss)
 		s->global_loss = loss;
+	/* patience counts real improvements: relative, and beyond the noise */
 	if (isinf(s->patience_loss) ||
-		loss < s->patience_loss - s->cfg->tol_rel * fabs(s->patience_loss))
+		loss < s->patience_loss - fmax(s->cfg->tol_rel * fabs(s->patience_loss), noise_of(s)))
 	{
 		s->patience_loss = loss;
 		s->last_improve = t->n_trials;

@@ -795,6 +795,46 @@ test_noise_not_improvement(void)
 }
 
 /*
+ * test_patience_noise: three learners whose every trial scores 1e-4 more
+ * than the last, a relative gain above the search's tolerance (1e-4).
+ * Without a standard error each trial resets the patience, so the search
+ * runs to the end of its budget; with an error of 0.01 over the folds
+ * none is an improvement, and patience (12 trials) stops the search long
+ * before.
+ */
+static void
+test_patience_noise(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_search_config cfg;
+	aml_search_trace t;
+	fake		f;
+
+	aml_env_init(&env);
+	for (int with_se = 0; with_se < 2; with_se++)
+	{
+		fake_init(&f, score_creep, 0.1);
+		f.se = with_se ? 0.01 : 0;
+		config_for(&cfg, &f, BIT(AML_ALGO_GBDT) | BIT(AML_ALGO_RANDOM_FOREST) |
+				   BIT(AML_ALGO_EXTRA_TREES), 50.0);
+		cfg.patience = 12;
+		creep_calls = 0;
+		aml_search_trace_init(&t, &env);
+		CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+		if (with_se)
+		{
+			CHECK(t.stop == AML_STOP_PATIENCE);
+			CHECK(t.n_trials < 60);
+		}
+		else
+			CHECK(t.stop == AML_STOP_BUDGET);
+		aml_search_trace_free(&t);
+	}
+	CHECK(env.mem_used == 0);
+}
+
+/*
  * test_step_sizes: failures shrink the step (after both directions of a
  * direction failed), successes grow it up to sqrt(d).
  */
@@ -1795,6 +1835,7 @@ main(void)
 	RUN(test_flat_stops_early);
 	RUN(test_step_sizes);
 	RUN(test_noise_not_improvement);
+	RUN(test_patience_noise);
 	RUN(test_finds_optimum);
 	RUN(test_better_curve_gets_more);
 	RUN(test_sample_growth);
