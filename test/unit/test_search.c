@@ -755,32 +755,44 @@ score_creep(aml_algo algo, const aml_params *p, int64_t rows)
 }
 
 /*
+ * creep_search runs a search of the learners algos over score_creep (every
+ * trial scores 1e-4 more than the last) on the fake clock, with a budget
+ * of 50 s and the given patience, without a standard error over the folds
+ * or with one of 0.01 (a gain then needs 0.0025); t receives the trace.
+ */
+static void
+creep_search(aml_env *env, unsigned algos, int patience, int with_se, aml_search_trace *t)
+{
+	aml_error	err;
+	aml_search_config cfg;
+	fake		f;
+
+	fake_init(&f, score_creep, 0.1);
+	f.se = with_se ? 0.01 : 0;
+	config_for(&cfg, &f, algos, 50.0);
+	cfg.patience = patience;
+	creep_calls = 0;
+	aml_search_trace_init(t, env);
+	CHECK(aml_search_run(env, &cfg, fake_eval, &f, t, &err) == AML_OK);
+}
+
+/*
  * test_noise_not_improvement: a linear learner whose every trial scores
  * 1e-4 more than the last.  Without a standard error those gains move
  * its incumbent forever and it searches to the end of the budget; with
- * an error of 0.01 over the folds (a gain needs 0.0025) none counts, so
- * its step shrinks and it converges early.  The trace's best is the best
- * score either way.
+ * an error of 0.01 none counts, so its step shrinks and it converges
+ * early.  The trace's best is the best score either way.
  */
 static void
 test_noise_not_improvement(void)
 {
 	aml_env		env;
-	aml_error	err;
-	aml_search_config cfg;
 	aml_search_trace t;
-	fake		f;
 
 	aml_env_init(&env);
 	for (int with_se = 0; with_se < 2; with_se++)
 	{
-		fake_init(&f, score_creep, 0.1);
-		f.se = with_se ? 0.01 : 0;
-		config_for(&cfg, &f, BIT(AML_ALGO_LINEAR), 50.0);
-		cfg.patience = 100000;
-		creep_calls = 0;
-		aml_search_trace_init(&t, &env);
-		CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+		creep_search(&env, BIT(AML_ALGO_LINEAR), 100000, with_se, &t);
 		if (with_se)
 		{
 			CHECK(t.stop == AML_STOP_CONVERGED);
@@ -795,33 +807,23 @@ test_noise_not_improvement(void)
 }
 
 /*
- * test_patience_noise: three learners whose every trial scores 1e-4 more
- * than the last, a relative gain above the search's tolerance (1e-4).
- * Without a standard error each trial resets the patience, so the search
- * runs to the end of its budget; with an error of 0.01 over the folds
- * none is an improvement, and patience (12 trials) stops the search long
- * before.
+ * test_patience_noise: three learners on the same creeping scores, a
+ * relative gain above the search's tolerance (1e-4).  Without a standard
+ * error each trial resets the patience, so the search runs to the end of
+ * its budget; with an error of 0.01 none is an improvement, and patience
+ * (12 trials) stops the search long before.
  */
 static void
 test_patience_noise(void)
 {
 	aml_env		env;
-	aml_error	err;
-	aml_search_config cfg;
 	aml_search_trace t;
-	fake		f;
 
 	aml_env_init(&env);
 	for (int with_se = 0; with_se < 2; with_se++)
 	{
-		fake_init(&f, score_creep, 0.1);
-		f.se = with_se ? 0.01 : 0;
-		config_for(&cfg, &f, BIT(AML_ALGO_GBDT) | BIT(AML_ALGO_RANDOM_FOREST) |
-				   BIT(AML_ALGO_EXTRA_TREES), 50.0);
-		cfg.patience = 12;
-		creep_calls = 0;
-		aml_search_trace_init(&t, &env);
-		CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
+		creep_search(&env, BIT(AML_ALGO_GBDT) | BIT(AML_ALGO_RANDOM_FOREST) |
+					 BIT(AML_ALGO_EXTRA_TREES), 12, with_se, &t);
 		if (with_se)
 		{
 			CHECK(t.stop == AML_STOP_PATIENCE);
