@@ -939,7 +939,7 @@ test_simpler_finalist(void)
 	aml_model  *m = NULL;
 	aml_report *r = NULL;
 	aml_frame  *f;
-	uint64_t	s = 708;
+	uint64_t	s = 724;
 
 	aml_env_init(&env);
 	env.log = choice_log;
