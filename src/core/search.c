@@ -52,7 +52,8 @@
  * or a cut trial never improves anything, and a learner's gain smaller
  * than a quarter of the trial's standard error over the folds (when the
  * evaluator reports one) does not count as an improvement of the
- * learner (noise_of), though the trace's best is still the best score.
+ * learner (noise_of), nor of the search's best score for its patience,
+ * though the trace's best is still the best score.
  *
  *-------------------------------------------------------------------------
  */

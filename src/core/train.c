@@ -1009,6 +1009,13 @@ better(const train_ctx *c, double a, double b)
 	return c->hib ? a > b : a < b;
 }
 
+/* behind is how far score is behind best in the metric (negative: ahead) */
+static double
+behind(const train_ctx *c, double best, double score)
+{
+	return c->hib ? best - score : score - best;
+}
+
 static void
 params_text(const aml_params *p, char *buf, size_t n)
 {
@@ -1142,9 +1149,9 @@ done:
 static aml_status report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t rows);
 
 #define MAX_KEPT_OOF 12
-/* the most members of a model: an ensemble of the kept trials or of the
- * finalists (MAX_FINALISTS, two per learner) */
-#define MAX_MEMBERS (MAX_KEPT_OOF > 2 * AML_ALGO_COUNT ? MAX_KEPT_OOF : 2 * AML_ALGO_COUNT)
+#define MAX_FINALISTS		(2 * AML_ALGO_COUNT)	/* confirmed: two per learner */
+/* the most members of a model: an ensemble of the kept trials or of the finalists */
+#define MAX_MEMBERS (MAX_KEPT_OOF > MAX_FINALISTS ? MAX_KEPT_OOF : MAX_FINALISTS)
 #define MAX_KEPT_PER_LEARNER 3
 
 /* State the search's evaluator needs: samples, kept out-of-fold predictions. */
@@ -1417,7 +1424,6 @@ ensemble_refit_fits(const train_ctx *c, aml_ensemble_result *eres, double est,
 #define CONFIRM_MARGIN		1.2		/* a finalist is scored again only with
 									 * this times its search time left */
 #define CONFIRM_GAP_SE		4.0		/* see hopeless */
-#define MAX_FINALISTS		(2 * AML_ALGO_COUNT)
 #define CONFIRM_ROUNDS		3		/* fresh fold deals, while time allows */
 #define CONFIRM_TOP			4		/* finalists scored again after the first */
 #define ENSEMBLE_GAIN_SE	1.0		/* an ensemble of finalists must gain this
@@ -1570,7 +1576,7 @@ regularized_linear(train_ctx *c, const aml_search_trace *t, int64_t full_rows, i
 		if (!scored_trial(tr, AML_ALGO_LINEAR, full_rows) ||
 			!same_but(&tr->params, &bt->params, "alpha"))
 			continue;
-		gap = c->hib ? bt->score - tr->score : tr->score - bt->score;
+		gap = behind(c, bt->score, tr->score);
 		a = aml_params_get(&tr->params, "alpha", 1.0);
 		if (gap <= LINEAR_SE * se && a > alpha)
 		{
@@ -1600,9 +1606,7 @@ regularized_linear(train_ctx *c, const aml_search_trace *t, int64_t full_rows, i
 static int
 hopeless(const train_ctx *c, double best, double best_se, double score)
 {
-	double		gap = c->hib ? best - score : score - best;
-
-	return isfinite(best_se) && best_se > 0 && gap > CONFIRM_GAP_SE * best_se;
+	return isfinite(best_se) && best_se > 0 && behind(c, best, score) > CONFIRM_GAP_SE * best_se;
 }
 
 /*
