@@ -1227,6 +1227,7 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 				n_scored = 0;
 	aml_status	st;
 	char		ptxt[200];
+	char		oom[512] = "";
 
 	(void) err;
 	memset(&spec, 0, sizeof(spec));
@@ -1254,6 +1255,19 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 		__atomic_store_n(&env->cancel_flag, 0, __ATOMIC_RELAXED);
 		env->deadline_hit = 0;
 		res->was_cut = 1;
+		score = NAN;
+		st = AML_OK;
+	}
+	if (st == AML_ENOMEM && req->algo != AML_ALGO_BASELINE)
+	{
+		/*
+		 * a candidate too large for the memory budget (full-depth trees of
+		 * a big forest on many rows) fails alone, as a diverged fit does:
+		 * its allocations are freed, and the search goes on without it
+		 * (the error says how much it needed)
+		 */
+		snprintf(oom, sizeof(oom), "%s", c->err->detail);
+		memset(c->err, 0, sizeof(*c->err));
 		score = NAN;
 		st = AML_OK;
 	}
@@ -1285,11 +1299,16 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 
 		if (res->was_cut)
 			snprintf(stxt, sizeof(stxt), "cut at the time limit");
+		else if (oom[0])
+			snprintf(stxt, sizeof(stxt), "out of memory, skipped");
 		else
 			snprintf(stxt, sizeof(stxt), "%s %.4f", c->metric, score);
 		aml_log(env, AML_LOG_INFO, "candidate %d: %s%s%s%s on %lld rows: %s (best %.4f) %.1f s",
 				ss->n_done, aml_algo_name(spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
 				(long long) n, stxt, ss->best, now(c) - c->t0);
+		if (oom[0])
+			aml_log(env, AML_LOG_INFO, "candidate %d ran out of %s: %s",
+					ss->n_done, env->mem_budget ? "automl.work_mem" : "memory", oom);
 	}
 
 	/* keep the out-of-fold predictions of the best full-sample trials */

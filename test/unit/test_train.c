@@ -615,6 +615,64 @@ test_errors_cancel_budget(void)
 	aml_frame_free(f);
 }
 
+/*
+ * test_candidate_oom: a search candidate that needs more than the memory
+ * budget (a forest of full-depth regression trees) fails alone, as a
+ * diverged fit does: the training still ends with a model, and the log
+ * says which candidates ran out and how much they needed.  What such a
+ * candidate had allocated is freed (the sanitizer build's leak check).
+ */
+static int	oom_skips;
+
+static void
+oom_log(void *ctx, aml_log_level level, const char *msg)
+{
+	(void) ctx;
+	(void) level;
+	if (strstr(msg, " ran out of automl.work_mem: Needed ") != NULL)
+		oom_skips++;
+}
+
+static void
+test_candidate_oom(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	size_t		base;
+
+	aml_env_init(&env);
+	f = make_frame(&env, 2000, 2);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.budget_seconds = 0;
+	o.algorithms = 1u << AML_ALGO_LINEAR;
+	base = env.mem_used;
+	env.mem_peak = base;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	aml_model_free(m);
+	aml_report_free(r);
+	m = NULL;
+	r = NULL;
+
+	/* room for the linear search twice over, not for 100 deep trees */
+	o.algorithms |= 1u << AML_ALGO_RANDOM_FOREST;
+	env.mem_budget = env.mem_used + 2 * (env.mem_peak - base);
+	env.log = oom_log;
+	oom_skips = 0;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(oom_skips >= 1);
+	CHECK(m != NULL && aml_model_algo(m) == AML_ALGO_LINEAR);
+	aml_model_free(m);
+	aml_report_free(r);
+	env.mem_budget = 0;
+	env.log = NULL;
+	aml_frame_free(f);
+}
+
 static void
 test_same_seed_same_model(void)
 {
@@ -1021,6 +1079,7 @@ main(void)
 	RUN(test_class_weight);
 	RUN(test_generated_features);
 	RUN(test_errors_cancel_budget);
+	RUN(test_candidate_oom);
 	RUN(test_same_seed_same_model);
 	RUN(test_finalists_confirmed);
 	RUN(test_hopeless_not_confirmed);
