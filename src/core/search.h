@@ -167,8 +167,8 @@ typedef struct aml_search_config
 	/*
 	 * per learner (indexed by aml_algo), hyperparameter values that replace
 	 * its space's initial and default ones (n = 0: none), clamped into the
-	 * space's range: the trainer starts a classification's forests at the
-	 * max_features a manual fit of the data uses (train.c, forest_start)
+	 * space's range: the trainer starts the forests at the max_features a
+	 * manual fit of the data uses (train.c, forest_start)
 	 */
 	aml_params	start[AML_ALGO_COUNT];
 

