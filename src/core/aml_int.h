@@ -356,14 +356,6 @@ extern const aml_learner_ops aml_linear_ops;
 extern const aml_learner_ops aml_tree_ops;	/* CART decision tree */
 /* later: aml_gbdt_ops, aml_forest_ops */
 
-/*
- * aml_forest_max_features is the share of n_feat features a random forest
- * (extra = 0) or extra trees (extra = 1) tries per split when its
- * max_features is 0 (the manual default): sqrt(n_feat) / n_feat for
- * classification; for regression 1/3 (random forest) or all (extra trees).
- */
-double		aml_forest_max_features(int extra, aml_task task, int n_feat);
-
 /* aml_learner_for returns the ops of an algorithm, NULL if not built. */
 const aml_learner_ops *aml_learner_for(aml_algo algo);
 

@@ -454,15 +454,6 @@ free_workers(aml_env *env, forest_job *job, int nw)
 	job->w = NULL;
 }
 
-/* aml_forest_max_features: see aml_int.h */
-double
-aml_forest_max_features(int extra, aml_task task, int n_feat)
-{
-	if (task == AML_TASK_REGRESSION)
-		return extra ? 1.0 : 1.0 / 3.0;
-	return n_feat > 0 ? sqrt((double) n_feat) / n_feat : 1.0;
-}
-
 /* forest_fit_common grows the trees of a random forest or extra trees. */
 static aml_status
 forest_fit_common(aml_env *env, const aml_fit_input *in, const aml_params *params,
@@ -495,7 +486,12 @@ forest_fit_common(aml_env *env, const aml_fit_input *in, const aml_params *param
 
 	frac = aml_tree_param_value(params, spec, N_FOREST_PARAMS, "max_features");
 	if (!(frac > 0))
-		frac = aml_forest_max_features(extra, in->task, ds->n_feat);
+	{
+		if (in->task == AML_TASK_REGRESSION)
+			frac = extra ? 1.0 : 1.0 / 3.0;
+		else
+			frac = ds->n_feat > 0 ? sqrt((double) ds->n_feat) / ds->n_feat : 1.0;
+	}
 	aml_grow_params_init(&gp);
 	gp.max_depth = (int) aml_tree_param_value(params, spec, N_FOREST_PARAMS, "max_depth");
 	gp.max_leaves = (int) aml_tree_param_value(params, spec, N_FOREST_PARAMS, "max_leaves");

@@ -361,25 +361,6 @@ typedef struct search_ctx
 } search_ctx;
 
 /*
- * learner_params fills p with a learner's initial (which = 0) or default
- * (which = 1) configuration: its space's values, with those of
- * cfg->start[algo] in their place, on the space's grid (rounded as its
- * moves are and clamped into its range).
- */
-static void
-learner_params(const search_ctx *s, const lstate *l, int which, aml_params *p)
-{
-	const aml_params *o = &s->cfg->start[l->algo];
-
-	aml_search_space_params(l->sp, which, p);
-	for (int i = 0; i < o->n; i++)
-		for (int k = 0; k < l->sp->n; k++)
-			if (strcmp(o->name[i], l->sp->hp[k].name) == 0)
-				params_put(p, o->name[i],
-						   hp_value(&l->sp->hp[k], hp_coord(&l->sp->hp[k], fmax(o->value[i], l->sp->hp[k].lo))));
-}
-
-/*
  * now_of reads the configured clock.
  */
 static double
@@ -757,7 +738,7 @@ propose(search_ctx *s, lstate *l, aml_trial_kind *kind, aml_params *p,
 	if (l->pending_default)
 	{
 		l->pending_default = 0;
-		learner_params(s, l, 1, p);
+		aml_search_space_params(l->sp, 1, p);
 		keep_switches(l, p);
 		if (!aml_params_equal(p, &l->inc) && !tried(s, l->algo, p, l->sample))
 		{
@@ -985,7 +966,7 @@ start_learner(search_ctx *s, lstate *l, double remaining)
 	double		loss;
 	aml_search_trial *tr;
 
-	learner_params(s, l, 0, &p);
+	aml_search_space_params(l->sp, 0, &p);
 	l->sample = s->n_rows < s->cfg->init_sample || s->cfg->init_sample <= 0 ?
 		s->n_rows : s->cfg->init_sample;
 	st = run_trial(s, AML_TRIAL_INIT, l->algo, &p, l->sample, remaining, &res, &idx);
@@ -1003,7 +984,7 @@ start_learner(search_ctx *s, lstate *l, double remaining)
 	set_incumbent(l, &p, loss, tr->cost);
 	tr->improved = 1;
 	tr->step = l->step;
-	learner_params(s, l, 1, &d);
+	aml_search_space_params(l->sp, 1, &d);
 	l->pending_default = s->cfg->try_defaults && !aml_params_equal(&d, &p);
 	l->pending_weight = s->cfg->class_weights && l->dim > 0;
 	l->pending_gen = s->cfg->gen_features && l->dim > 0;
@@ -1053,7 +1034,7 @@ step_learner(search_ctx *s, lstate *l, double remaining)
 					l->step = l->step_init;
 				tr->improved = 1;
 				/* more rows favour larger models: the default again */
-				learner_params(s, l, 1, &d);
+				aml_search_space_params(l->sp, 1, &d);
 				keep_switches(l, &d);
 				l->pending_default = s->cfg->try_defaults && !aml_params_equal(&d, &p);
 			}

@@ -164,14 +164,6 @@ typedef struct aml_search_config
 	double		(*after_seconds) (void *ctx, const struct aml_search_trace *t);
 	void	   *after_ctx;
 
-	/*
-	 * per learner (indexed by aml_algo), hyperparameter values that replace
-	 * its space's initial and default ones (n = 0: none), clamped into the
-	 * space's range: the trainer starts the forests at the max_features a
-	 * manual fit of the data uses (train.c, forest_start)
-	 */
-	aml_params	start[AML_ALGO_COUNT];
-
 	/* tuning knobs; aml_search_config_init sets the defaults */
 	int64_t		init_sample;	/* first sample size (10000) */
 	double		sample_growth;	/* sample multiplier (2) */

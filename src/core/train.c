@@ -2175,31 +2175,6 @@ imbalanced(const train_ctx *c)
 	return hi > 0 && (double) hi >= CLASS_IMBALANCE * (double) lo;
 }
 
-/*
- * forest_start starts the search's forests at the max_features a manual
- * fit of the data uses (aml_forest_max_features, on the features a fit
- * sees before the generated ones are switched on) instead of their
- * space's 0.5.  On few rows the search seldom moves far from where a
- * learner starts: over ten benchmark splits of german_credit (20
- * features, 800 training rows) a 100-tree random forest scores 0.7820
- * test AUC with sqrt(20)/20 of the features and 0.7762 with half, and
- * automl_train's test AUC rose by 0.0027 (± 0.0017 paired over the
- * splits) while its search took 4.2 s instead of 6.0 s; titanic, wine,
- * penguins and concrete stayed within their noise.
- */
-static void
-forest_start(const train_ctx *c, aml_search_config *cfg)
-{
-	int			nf = c->model->n_feat - c->model->n_gen;
-
-	for (int extra = 0; extra <= 1; extra++)
-	{
-		aml_params *p = &cfg->start[extra ? AML_ALGO_EXTRA_TREES : AML_ALGO_RANDOM_FOREST];
-
-		(void) aml_params_set(p, "max_features", aml_forest_max_features(extra, c->task, nf));
-	}
-}
-
 static aml_status
 run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 {
@@ -2277,7 +2252,6 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	cfg.seed = opts->seed;
 	cfg.class_weights = imbalanced(c);
 	cfg.gen_features = c->model->n_gen > 0;
-	forest_start(c, &cfg);
 	cfg.final_reserve = refit_reserve(c);
 	aml_search_trace_init(&trace, env);
 	aml_log(env, AML_LOG_INFO, "searching on %lld training rows (%s, %s), budget %.1f s%s",

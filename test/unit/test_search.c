@@ -1192,61 +1192,6 @@ test_multiclass_default(void)
 }
 
 /*
- * test_start_values: cfg->start replaces a learner's initial and default
- * values of the hyperparameters it names, on the space's grid (rounded to
- * 4 digits, clamped into the range); other learners and hyperparameters
- * keep their space's values.
- */
-static void
-test_start_values(void)
-{
-	aml_env		env;
-	aml_error	err;
-	const double asked[2] = {0.2236068, 0.02};
-	const double want[2] = {0.2236, 0.1};	/* the range is 0.1..1 */
-
-	aml_env_init(&env);
-	for (int k = 0; k < 2; k++)
-	{
-		aml_search_config cfg;
-		aml_search_trace t;
-		fake		f;
-		int			init = 0,
-					dflt = 0,
-					other = 0;
-
-		fake_init(&f, score_flat, 0.1);
-		config_for(&cfg, &f, BIT(AML_ALGO_RANDOM_FOREST) | BIT(AML_ALGO_EXTRA_TREES), 100.0);
-		cfg.max_trials = 5;
-		CHECK(aml_params_set(&cfg.start[AML_ALGO_RANDOM_FOREST], "max_features", asked[k]) == 0);
-		aml_search_trace_init(&t, &env);
-		CHECK(aml_search_run(&env, &cfg, fake_eval, &f, &t, &err) == AML_OK);
-		for (int i = 0; i < t.n_trials; i++)
-		{
-			const aml_search_trial *tr = &t.trials[i];
-
-			if (tr->kind != AML_TRIAL_INIT && tr->kind != AML_TRIAL_DEFAULT)
-				continue;
-			if (tr->algo == AML_ALGO_EXTRA_TREES)
-			{
-				other++;
-				CHECK_NEAR(pv(&tr->params, "max_features"), 0.5, 0);
-				continue;
-			}
-			CHECK(tr->algo == AML_ALGO_RANDOM_FOREST);
-			CHECK_NEAR(pv(&tr->params, "max_features"), want[k], 1e-12);
-			CHECK_NEAR(pv(&tr->params, "n_estimators"), tr->kind == AML_TRIAL_INIT ? 10 : 100, 0);
-			CHECK_NEAR(pv(&tr->params, "min_samples_leaf"), 1, 0);
-			init += tr->kind == AML_TRIAL_INIT;
-			dflt += tr->kind == AML_TRIAL_DEFAULT;
-		}
-		CHECK(init == 1 && dflt == 1 && other >= 1);
-		aml_search_trace_free(&t);
-	}
-	CHECK(env.mem_used == 0);
-}
-
-/*
  * test_deterministic: the same seed gives the same trials; another seed
  * another path.
  */
@@ -1900,7 +1845,6 @@ main(void)
 	RUN(test_patience_waits_for_slow_learner);
 	RUN(test_deterministic);
 	RUN(test_multiclass_default);
-	RUN(test_start_values);
 	RUN(test_failures);
 	RUN(test_cancel);
 	RUN(test_lower_is_better);
