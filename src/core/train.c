@@ -1743,22 +1743,37 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 		}
 		if (remaining < CONFIRM_MARGIN * f->secs)
 			continue;			/* it would not finish in time */
+		params_text(&f->spec.params, ptxt, sizeof(ptxt));
 		f->oof[r] = aml_malloc(env, (size_t) c->n_train * c->n_out * sizeof(double));
 		if (f->oof[r] == NULL)
-		{
 			st = aml_oom(env, c->err, (size_t) c->n_train * c->n_out * sizeof(double));
-			break;
+		else
+		{
+			env->deadline = t0 + remaining;
+			env->deadline_hit = 0;
+			st = evaluate(c, &f->spec, c->train_idx, c->n_train, &score, &fit_rows, f->oof[r], yv,
+						  &n_scored, NULL, NULL);
+			env->deadline = 0;
 		}
-		env->deadline = t0 + remaining;
-		env->deadline_hit = 0;
-		st = evaluate(c, &f->spec, c->train_idx, c->n_train, &score, &fit_rows, f->oof[r], yv, &n_scored,
-					  NULL, NULL);
-		env->deadline = 0;
 		if (st == AML_ECANCELED && env->deadline_hit)
 		{
 			/* out of time: no score of this round */
 			__atomic_store_n(&env->cancel_flag, 0, __ATOMIC_RELAXED);
 			env->deadline_hit = 0;
+			st = AML_OK;
+			score = NAN;
+		}
+		if (st == AML_ENOMEM)
+		{
+			/*
+			 * out of memory (the round holds the finalists' predictions on
+			 * top of what the search held): as a search candidate in
+			 * search_eval, the finalist goes without this round's score
+			 */
+			aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d) ran out of %s: %s",
+					aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
+					r + 1, env->mem_budget ? "automl.work_mem" : "memory", c->err->detail);
+			memset(c->err, 0, sizeof(*c->err));
 			st = AML_OK;
 			score = NAN;
 		}
@@ -1771,7 +1786,6 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 		f->sum1 += score;
 		f->rounds |= 1u << r;
 		st = report_add(c, &f->spec, score, aml_now() - t0, fit_rows);
-		params_text(&f->spec.params, ptxt, sizeof(ptxt));
 		aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d): %s %.4f (search %.4f) %.1f s",
 				aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
 				r + 1, c->metric, score, f->score0, now(c) - c->t0);

@@ -673,6 +673,75 @@ test_candidate_oom(void)
 	aml_frame_free(f);
 }
 
+/*
+ * test_confirm_oom: a finalist whose confirmation on fresh folds runs out
+ * of memory goes without that round's score, as one out of time does;
+ * the training still ends with a model.  The allocator fails the first
+ * large block asked for after the first confirmation (the next
+ * finalist's predictions).
+ */
+static int	confirm_armed;		/* 1: fail the next large block; 2: done */
+static int	confirm_skips;
+
+static void *
+confirm_alloc(void *ctx, size_t size)
+{
+	(void) ctx;
+	if (confirm_armed == 1 && size > 4096)
+	{
+		confirm_armed = 2;
+		return NULL;
+	}
+	return malloc(size);
+}
+
+static void
+confirm_free(void *ctx, void *ptr)
+{
+	(void) ctx;
+	free(ptr);
+}
+
+static void
+confirm_log(void *ctx, aml_log_level level, const char *msg)
+{
+	(void) ctx;
+	(void) level;
+	if (strncmp(msg, "confirming ", 11) != 0)
+		return;
+	if (strstr(msg, " ran out of memory: Failed to allocate ") != NULL)
+		confirm_skips++;
+	else if (confirm_armed == 0)
+		confirm_armed = 1;
+}
+
+static void
+test_confirm_oom(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+
+	aml_env_init(&env);
+	env.alloc = confirm_alloc;
+	env.free = confirm_free;
+	env.log = confirm_log;
+	f = make_frame(&env, 1000, 0);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.budget_seconds = 0;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(confirm_armed == 2);
+	CHECK(confirm_skips == 1);
+	CHECK(m != NULL);
+	aml_model_free(m);
+	aml_report_free(r);
+	aml_frame_free(f);
+}
+
 static void
 test_same_seed_same_model(void)
 {
@@ -1080,6 +1149,7 @@ main(void)
 	RUN(test_generated_features);
 	RUN(test_errors_cancel_budget);
 	RUN(test_candidate_oom);
+	RUN(test_confirm_oom);
 	RUN(test_same_seed_same_model);
 	RUN(test_finalists_confirmed);
 	RUN(test_hopeless_not_confirmed);
