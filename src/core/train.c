@@ -1205,6 +1205,25 @@ trial_cost(aml_algo algo, const aml_params *p, int64_t rows)
 }
 
 /*
+ * skip_oom turns an evaluation that ran out of memory (*st AML_ENOMEM)
+ * into a failed one: the search candidate (search_eval) or finalist round
+ * (confirm_round) is too large for the budget, its allocations are freed,
+ * and training goes on without it.  why receives what ran out and the
+ * error's detail ("automl.work_mem: Needed ..."), c->err is cleared and
+ * *st becomes AML_OK; it returns 1 then, else 0.
+ */
+static int
+skip_oom(train_ctx *c, aml_status *st, char *why, size_t len)
+{
+	if (*st != AML_ENOMEM)
+		return 0;
+	snprintf(why, len, "%s: %s", c->env->mem_budget ? "automl.work_mem" : "memory", c->err->detail);
+	memset(c->err, 0, sizeof(*c->err));
+	*st = AML_OK;
+	return 1;
+}
+
+/*
  * search_eval is the search's evaluator: it scores one request on a
  * sample of the training rows, cut short at the request's time limit, adds
  * a leaderboard row and keeps the out-of-fold predictions of full-sample
@@ -1258,19 +1277,9 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 		score = NAN;
 		st = AML_OK;
 	}
-	if (st == AML_ENOMEM && req->algo != AML_ALGO_BASELINE)
-	{
-		/*
-		 * a candidate too large for the memory budget (full-depth trees of
-		 * a big forest on many rows) fails alone, as a diverged fit does:
-		 * its allocations are freed, and the search goes on without it
-		 * (the error says how much it needed)
-		 */
-		snprintf(oom, sizeof(oom), "%s", c->err->detail);
-		memset(c->err, 0, sizeof(*c->err));
+	/* e.g. full-depth trees of a big forest on many rows: as a diverged fit */
+	if (req->algo != AML_ALGO_BASELINE && skip_oom(c, &st, oom, sizeof(oom)))
 		score = NAN;
-		st = AML_OK;
-	}
 	if (st != AML_OK)
 	{
 		aml_free(env, oof);
@@ -1307,8 +1316,7 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 				ss->n_done, aml_algo_name(spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
 				(long long) n, stxt, ss->best, now(c) - c->t0);
 		if (oom[0])
-			aml_log(env, AML_LOG_INFO, "candidate %d ran out of %s: %s",
-					ss->n_done, env->mem_budget ? "automl.work_mem" : "memory", oom);
+			aml_log(env, AML_LOG_INFO, "candidate %d ran out of %s", ss->n_done, oom);
 	}
 
 	/* keep the out-of-fold predictions of the best full-sample trials */
@@ -1735,6 +1743,7 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 		int64_t		fit_rows = 0,
 					n_scored = 0;
 		char		ptxt[200];
+		char		oom[512];
 
 		if (aml_check_cancel(env))
 		{
@@ -1763,18 +1772,16 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 			st = AML_OK;
 			score = NAN;
 		}
-		if (st == AML_ENOMEM)
+		/*
+		 * the round holds the finalists' predictions on top of what the
+		 * search held: a finalist that no longer fits goes without this
+		 * round's score
+		 */
+		if (skip_oom(c, &st, oom, sizeof(oom)))
 		{
-			/*
-			 * out of memory (the round holds the finalists' predictions on
-			 * top of what the search held): as a search candidate in
-			 * search_eval, the finalist goes without this round's score
-			 */
-			aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d) ran out of %s: %s",
+			aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d) ran out of %s",
 					aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
-					r + 1, env->mem_budget ? "automl.work_mem" : "memory", c->err->detail);
-			memset(c->err, 0, sizeof(*c->err));
-			st = AML_OK;
+					r + 1, oom);
 			score = NAN;
 		}
 		if (st != AML_OK || !isfinite(score))
