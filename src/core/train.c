@@ -1099,6 +1099,8 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 					  val_rows, &nv);
 		if (nv == 0 || nf == 0)
 			continue;
+		/* before the fit: a trial cut or out of memory in it had these rows */
+		*fit_rows_out = nf;
 		st = fit_one(c, s, fit_rows, nf, val_rows, nv, &state);
 		if (st != AML_OK)
 			goto done;
@@ -1120,7 +1122,6 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 			}
 		}
 		n_scored += nv;
-		*fit_rows_out = nf;
 		if (fit_total_out)
 			*fit_total_out += nf;
 		if (aml_check_cancel(env))
@@ -2945,6 +2946,191 @@ cmp_rank(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
+/* ---------------------------------------------------------------- final refit */
+
+/*
+ * refit_members fits specs[0..n) on every training row into m's members
+ * (allocated for at least n).  On failure the members fitted so far are
+ * freed and m has none.
+ */
+static aml_status
+refit_members(train_ctx *c, aml_model *m, const cand_spec *specs, const double *weights, int n)
+{
+	aml_status	st = AML_OK;
+
+	for (int e = 0; e < n && st == AML_OK; e++)
+	{
+		double		t = now(c);
+		void	   *state = NULL;
+		char		ptxt[200];
+
+		params_text(&specs[e].params, ptxt, sizeof(ptxt));
+		aml_log(c->env, AML_LOG_INFO, "refitting %s%s%s%s on %lld training rows",
+				aml_algo_name(specs[e].algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
+				(long long) c->n_train);
+		st = fit_one(c, &specs[e], c->train_idx, c->n_train, NULL, 0, &state);
+		if (st != AML_OK)
+			break;
+		m->members[e].state = state;
+		m->members[e].ops = aml_learner_for(specs[e].algo);
+		m->members[e].weight = weights[e];
+		m->members[e].params = specs[e].params;
+		m->n_members = e + 1;
+		if (c->opts->manual)
+			st = report_add(c, &specs[e], NAN, now(c) - t, c->n_train);
+	}
+	if (st != AML_OK)
+	{
+		for (int e = 0; e < m->n_members; e++)
+		{
+			m->members[e].ops->free_state(c->env, m->members[e].state);
+			memset(&m->members[e], 0, sizeof(m->members[e]));
+		}
+		m->n_members = 0;
+	}
+	return st;
+}
+
+/*
+ * refit_estimate is how long a leaderboard row's configuration would take
+ * on every training row, at its trial's seconds per fitted row (0 when
+ * unknown).
+ */
+static double
+refit_estimate(const train_ctx *c, const aml_candidate *cd)
+{
+	double		fits = c->holdout || c->time_col >= 0 ? 1 : c->n_folds;
+
+	if (!(cd->fit_seconds > 0) || cd->sample_rows <= 0)
+		return 0;
+	return cd->fit_seconds * (double) c->n_train / ((double) cd->sample_rows * fits);
+}
+
+/*
+ * refit_fallback is what training does when the chosen model's refit on
+ * every training row ran out of memory (*st AML_ENOMEM): the refit fits
+ * more rows than any search trial (1.25 times under 5-fold
+ * cross-validation), so a budget the search stayed within can still be
+ * too small for it.  Rather than failing after the whole budget, training
+ * refits the next best thing that fits, with a NOTICE each time: an
+ * ensemble's members alone, the heaviest first; then the best scored
+ * configuration of each learner not tried yet, best first (skipping a
+ * learner that ran out alone, and a configuration whose refit would end
+ * past the budget's 10% grace); the baseline last.  On success specs[0] is
+ * what was refitted and *n_members 1; otherwise the error stands.
+ */
+static aml_status
+refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, int *n_members,
+			   aml_status st)
+{
+	const aml_report *r = c->report;
+	cand_spec	tries[MAX_MEMBERS + AML_ALGO_COUNT];
+	double		est[MAX_MEMBERS + AML_ALGO_COUNT];	/* refit seconds, 0 unknown */
+	double		w[MAX_MEMBERS + AML_ALGO_COUNT];	/* members' weights, scores */
+	int			n_tries = 0;
+	uint32_t	spent = 0;
+	char		what[64];
+	char		why[512];
+	double		budget = c->opts->budget_seconds;
+
+	if (st != AML_ENOMEM || c->opts->manual)
+		return st;
+	snprintf(what, sizeof(what), "%s", *n_members > 1 ? "the ensemble" : aml_algo_name(specs[0].algo));
+	if (*n_members == 1)
+		spent = 1u << specs[0].algo;
+	/* an ensemble's members, heaviest first */
+	for (int e = 0; e < *n_members && *n_members > 1; e++)
+	{
+		int			k;
+
+		for (k = n_tries++; k > 0 && weights[e] > w[k - 1]; k--)
+		{
+			tries[k] = tries[k - 1];
+			w[k] = w[k - 1];
+		}
+		tries[k] = specs[e];
+		w[k] = weights[e];
+		est[k] = 0;
+	}
+	/* the best leaderboard row of each other learner, best first */
+	for (int a = AML_ALGO_BASELINE + 1; a < AML_ALGO_ENSEMBLE; a++)
+	{
+		const aml_candidate *best = NULL;
+		int			member = 0,
+					k;
+
+		for (int t = 0; t < *n_members && *n_members > 1; t++)
+			member |= (int) specs[t].algo == a;
+		if (member || (spent & (1u << a)))
+			continue;
+		for (int i = 0; i < r->n_cands; i++)
+			if ((int) r->cands[i].algo == a && isfinite(r->cands[i].score) &&
+				(best == NULL || better(c, r->cands[i].score, best->score)))
+				best = &r->cands[i];
+		if (best == NULL)
+			continue;
+		for (k = n_tries++; k > 0 && (*n_members > 1 ? k > *n_members : 1) &&
+			 better(c, best->score, w[k - 1]); k--)
+		{
+			tries[k] = tries[k - 1];
+			w[k] = w[k - 1];
+			est[k] = est[k - 1];
+		}
+		memset(&tries[k], 0, sizeof(cand_spec));
+		tries[k].algo = best->algo;
+		tries[k].params = best->params;
+		w[k] = best->score;
+		est[k] = refit_estimate(c, best);
+	}
+	memset(&tries[n_tries], 0, sizeof(cand_spec));
+	tries[n_tries].algo = AML_ALGO_BASELINE;
+	est[n_tries++] = 0;
+
+	(void) skip_oom(c, &st, why, sizeof(why));
+	for (int t = 0; t < n_tries; t++)
+	{
+		double		one = 1.0;
+		char		ptxt[200];
+
+		if (t < n_tries - 1 && ((spent & (1u << tries[t].algo)) ||
+								(budget > 0 && est[t] > 0 && now(c) - c->t0 + est[t] > budget * 1.1)))
+			continue;
+		params_text(&tries[t].params, ptxt, sizeof(ptxt));
+		{
+			/* why is "<budget>: <detail>."; the detail goes in parentheses */
+			char	   *detail = strstr(why, ": ");
+			size_t		len;
+
+			if (detail != NULL)
+			{
+				*detail = '\0';
+				detail += 2;
+				len = strlen(detail);
+				if (len > 0 && detail[len - 1] == '.')
+					detail[len - 1] = '\0';
+			}
+			aml_log(c->env, AML_LOG_NOTICE, "refitting %s on all %lld training rows ran out of %s%s%s%s; refitting %s%s%s%s instead",
+					what, (long long) c->n_train, why, detail ? " (" : "", detail ? detail : "",
+					detail ? ")" : "", aml_algo_name(tries[t].algo),
+					ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "");
+		}
+		st = refit_members(c, m, &tries[t], &one, 1);
+		if (st == AML_OK)
+		{
+			specs[0] = tries[t];
+			weights[0] = 1.0;
+			*n_members = 1;
+			return AML_OK;
+		}
+		/* the baseline's error (or any but memory) stands */
+		if (t == n_tries - 1 || !skip_oom(c, &st, why, sizeof(why)))
+			return st;
+		spent |= 1u << tries[t].algo;
+		snprintf(what, sizeof(what), "%s", aml_algo_name(tries[t].algo));
+	}
+	return st;
+}
+
 aml_status
 aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		  aml_model **model_out, aml_report **report_out, aml_error *err)
@@ -3112,24 +3298,12 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		st = aml_oom(env, err, sizeof(aml_member));
 		goto fail;
 	}
+	st = refit_members(&c, m, specs, weights, n_members);
+	if ((st = refit_fallback(&c, m, specs, weights, &n_members, st)) != AML_OK)
+		goto fail;
 	m->algo = n_members > 1 ? AML_ALGO_ENSEMBLE : specs[0].algo;
 	if (n_members == 1)
 		m->params = specs[0].params;
-	for (int e = 0; e < n_members; e++)
-	{
-		double		t = now(&c);
-
-		st = fit_one(&c, &specs[e], c.train_idx, c.n_train, NULL, 0, &m->members[e].state);
-		if (st != AML_OK)
-			goto fail;
-		m->members[e].ops = aml_learner_for(specs[e].algo);
-		m->members[e].weight = weights[e];
-		m->members[e].params = specs[e].params;
-		m->n_members = e + 1;
-		if (opts->manual &&
-			(st = report_add(&c, &specs[e], NAN, now(&c) - t, c.n_train)) != AML_OK)
-			goto fail;
-	}
 	/* generated features no member reads are not kept (nor computed) */
 	{
 		int			used = 0;

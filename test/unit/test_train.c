@@ -742,6 +742,184 @@ test_confirm_oom(void)
 	aml_frame_free(f);
 }
 
+/*
+ * test_refit_oom: the chosen model's refit on every training row runs out
+ * of memory (it fits more rows than any search trial).  Training then
+ * refits the next best learner's best configuration instead, with a
+ * NOTICE, rather than failing after the whole budget; when every learner
+ * runs out, the baseline.  A manual configuration is the user's choice:
+ * its refit running out fails the training.  The allocator fails the
+ * first large block of each armed refit (the "refitting" progress line
+ * arms it).
+ */
+static int	refit_fail;			/* refits to fail: 1 the first, 2 all */
+static int	refit_armed;
+static int	refit_notices;
+static aml_algo refit_first;
+static int	refit_seen;
+
+static void *
+refit_alloc(void *ctx, size_t size)
+{
+	(void) ctx;
+	if (refit_armed && size > 4096)
+	{
+		refit_armed = 0;
+		return NULL;
+	}
+	return malloc(size);
+}
+
+static void
+refit_log(void *ctx, aml_log_level level, const char *msg)
+{
+	(void) ctx;
+	if (strncmp(msg, "refitting ", 10) != 0)
+		return;
+	if (strstr(msg, " training rows ran out of memory (Failed to allocate ") != NULL &&
+		level == AML_LOG_NOTICE)
+		refit_notices++;
+	else if (strstr(msg, " training rows") != NULL && strncmp(msg, "refitting baseline", 18) != 0)
+	{
+		if (refit_seen++ == 0)
+			refit_first = strncmp(msg + 10, "linear", 6) == 0 ? AML_ALGO_LINEAR : AML_ALGO_DECISION_TREE;
+		if (refit_fail == 2 || refit_seen == 1)
+			refit_armed = 1;
+	}
+}
+
+static void
+test_refit_oom(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+
+	aml_env_init(&env);
+	env.alloc = refit_alloc;
+	env.free = confirm_free;
+	env.log = refit_log;
+	f = make_frame(&env, 1000, 0);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.budget_seconds = 0;
+	o.ensemble = 0;
+	o.algorithms = (1u << AML_ALGO_LINEAR) | (1u << AML_ALGO_DECISION_TREE);
+
+	/* the first refit fails: the other learner is refitted */
+	refit_fail = 1;
+	refit_seen = refit_notices = refit_armed = 0;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(refit_seen == 2 && refit_notices == 1);
+	CHECK(m != NULL && aml_model_algo(m) != refit_first &&
+		  aml_model_algo(m) != AML_ALGO_BASELINE);
+	aml_model_free(m);
+	aml_report_free(r);
+	m = NULL;
+	r = NULL;
+
+	/* every learner's refit fails: the baseline */
+	refit_fail = 2;
+	refit_seen = refit_notices = refit_armed = 0;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(refit_seen == 2 && refit_notices == 2);
+	CHECK(m != NULL && aml_model_algo(m) == AML_ALGO_BASELINE);
+	aml_model_free(m);
+	aml_report_free(r);
+	m = NULL;
+	r = NULL;
+
+	/* a manual configuration's refit failing fails the training */
+	o.manual = 1;
+	o.manual_algo = AML_ALGO_DECISION_TREE;
+	refit_fail = 1;
+	refit_seen = refit_notices = refit_armed = 0;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_ENOMEM);
+	CHECK(refit_seen == 1 && refit_notices == 0 && m == NULL);
+	aml_frame_free(f);
+}
+
+/*
+ * test_refit_oom_ensemble: an ensemble whose members do not all fit on
+ * every training row: its heaviest member is refitted alone instead.  The
+ * table (a slope plus a wave in a second column, noisy) makes the search
+ * pick an ensemble of finalists; the second member's refit fails.
+ */
+static int	ens_chosen;
+static int	ens_notice;
+static char ens_cfg[3][300];
+
+static void
+ens_log(void *ctx, aml_log_level level, const char *msg)
+{
+	(void) ctx;
+	if (strncmp(msg, "ensemble of ", 12) == 0)
+		ens_chosen = 1;
+	if (strncmp(msg, "refitting the ensemble on all ", 30) == 0 && strstr(msg, " ran out of memory (") &&
+		level == AML_LOG_NOTICE)
+		ens_notice++;
+	else if (strncmp(msg, "refitting ", 10) == 0 && refit_seen < 3)
+	{
+		/* the configuration refitted, up to " on N training rows" */
+		const char *on = strstr(msg, " on ");
+
+		snprintf(ens_cfg[refit_seen], sizeof(ens_cfg[0]), "%.*s",
+				 on ? (int) (on - msg) : 0, msg);
+		if (++refit_seen == 2)
+			refit_armed = 1;
+	}
+}
+
+static void
+test_refit_oom_ensemble(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	aml_rng		rng;
+
+	aml_env_init(&env);
+	env.alloc = refit_alloc;
+	env.free = confirm_free;
+	env.log = ens_log;
+	f = aml_frame_create(&env, &err);
+	aml_frame_add_column(f, "x1", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_add_column(f, "x2", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_add_column(f, "y", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_reserve(f, 600, &err);
+	aml_rng_seed(&rng, 7);
+	for (int i = 0; i < 600; i++)
+	{
+		double		a = aml_rng_uniform(&rng) * 10,
+					b = aml_rng_uniform(&rng) * 10,
+					e = aml_rng_uniform(&rng) + aml_rng_uniform(&rng) + aml_rng_uniform(&rng) - 1.5;
+
+		aml_frame_set_numeric(f, 0, i, a);
+		aml_frame_set_numeric(f, 1, i, b);
+		aml_frame_set_numeric(f, 2, i, a + 3 * sin(b) + 2 * e);
+	}
+	aml_frame_set_rows(f, 600);
+	aml_train_options_init(&o);
+	o.target_col = 2;
+	o.budget_seconds = 0;
+	refit_seen = refit_armed = 0;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(ens_chosen == 1 && ens_notice == 1 && refit_seen == 3);
+	/* a member: the first refitted, or the one that ran out */
+	CHECK(strcmp(ens_cfg[2], ens_cfg[0]) == 0 || strcmp(ens_cfg[2], ens_cfg[1]) == 0);
+	CHECK(m != NULL && aml_model_algo(m) != AML_ALGO_ENSEMBLE &&
+		  aml_model_algo(m) != AML_ALGO_BASELINE);
+	aml_model_free(m);
+	aml_report_free(r);
+	aml_frame_free(f);
+}
+
 static void
 test_same_seed_same_model(void)
 {
@@ -1150,6 +1328,8 @@ main(void)
 	RUN(test_errors_cancel_budget);
 	RUN(test_candidate_oom);
 	RUN(test_confirm_oom);
+	RUN(test_refit_oom);
+	RUN(test_refit_oom_ensemble);
 	RUN(test_same_seed_same_model);
 	RUN(test_finalists_confirmed);
 	RUN(test_hopeless_not_confirmed);
