@@ -137,6 +137,16 @@ SELECT (SELECT model FROM automl.models WHERE name = 'p1') = (SELECT model FROM 
 SET client_min_messages = warning;
 SELECT model, algorithm IS NOT NULL AS has_model FROM automl_train('customers', 'churn', name => 'churn_quick', budget => '1 millisecond');
 RESET client_min_messages;
+-- a statement_timeout shorter than the budget: the budget ends before it (a
+-- NOTICE; its detail, the seconds left, is hidden here), and the training
+-- returns its best model instead of being cancelled with the search lost
+SET statement_timeout = '8s';
+\set VERBOSITY terse
+SELECT model, seconds < 8 AS before_timeout
+  FROM automl_train('customers', 'churn', name => 'churn_timeout', budget => '10 minutes');
+\set VERBOSITY default
+RESET statement_timeout;
+SELECT automl_drop('churn_timeout');
 RESET automl.progress;
 
 -- automl_scan reads the source like automl_train, without training

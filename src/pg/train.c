@@ -18,10 +18,12 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
@@ -37,6 +39,7 @@ PG_FUNCTION_INFO_V1(automl_train);
 PG_FUNCTION_INFO_V1(automl_scan);
 
 #define FETCH_BATCH 10000
+#define STORE_SECONDS 0.5		/* kept for storing the model in the catalog */
 #define DEFORM_CHUNK 256		/* rows deformed before the frame is filled */
 
 /* How one source column is read into the frame. */
@@ -895,6 +898,30 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 		double		spent = (double) (GetCurrentTimestamp() - read_start) / 1e6;
 
 		a->opts.budget_seconds = Max(a->opts.budget_seconds - spent, a->opts.budget_seconds * 0.05);
+	}
+
+	/*
+	 * A statement_timeout shorter than the budget would cancel the training
+	 * and lose its search: the budget ends before the timeout instead.  The
+	 * search may overrun its budget by 10% (or 2 s), and storing the model
+	 * takes a moment.
+	 */
+	if (StatementTimeout > 0 && a->opts.budget_seconds > 0)
+	{
+		double		left = StatementTimeout / 1000.0 -
+			(double) (GetCurrentTimestamp() - GetCurrentStatementStartTimestamp()) / 1e6;
+		double		cap = Min((left - STORE_SECONDS) / 1.1, left - STORE_SECONDS - 2.0);
+
+		if (cap < a->opts.budget_seconds)
+		{
+			cap = Max(cap, 0.1);
+			ereport(NOTICE,
+					(errmsg("the budget ends before statement_timeout (%s)",
+							GetConfigOptionByName("statement_timeout", NULL, false)),
+					 errdetail("%.1f of the budget's %.0f seconds are left for the search and the final fit.",
+							   cap, a->budget)));
+			a->opts.budget_seconds = cap;
+		}
 	}
 	return frame;
 }
