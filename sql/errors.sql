@@ -73,6 +73,15 @@ SET ROLE automl_outsider;
 SELECT automl_train('customers', 'churn');
 RESET ROLE;
 
+-- a read-only transaction (or a standby) cannot store the result: both
+-- calls refuse before reading the source, not after the budget
+BEGIN READ ONLY;
+SELECT automl_train('customers', 'churn');
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT automl_assess('customers', 'churn');
+ROLLBACK;
+
 -- out of memory budget
 SET automl.work_mem = '1MB';
 \set VERBOSITY terse

@@ -197,6 +197,7 @@ automl_assess(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source and target must not be NULL")));
+	AmlPreventReadOnly("automl_assess()", "It records the assessment in automl.assessments.");
 	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "automl_assess must return a composite type");
 	rdesc = BlessTupleDesc(rdesc);

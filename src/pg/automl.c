@@ -12,6 +12,8 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "access/xact.h"
+#include "access/xlog.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
@@ -169,4 +171,27 @@ AmlRegisterFree(MemoryContext cxt, void (*fn) (void *), void *ptr)
 	f->cb.func = AmlFreeCallback;
 	f->cb.arg = f;
 	MemoryContextRegisterResetCallback(cxt, &f->cb);
+}
+
+/*
+ * AmlPreventReadOnly stops a call that stores its result in the catalog
+ * (detail says where) before its expensive part, in a read-only
+ * transaction or on a standby, rather than at the INSERT after the whole
+ * budget.
+ */
+void
+AmlPreventReadOnly(const char *fn, const char *detail)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute %s during recovery", fn),
+				 errdetail("%s", detail),
+				 errhint("Run it on the primary; the result reaches this standby by replication.")));
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute %s in a read-only transaction", fn),
+				 errdetail("%s", detail),
+				 errhint("Run it in a read-write transaction.")));
 }

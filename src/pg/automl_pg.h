@@ -32,6 +32,7 @@ extern bool automl_progress;
 extern void AmlEnvInit(aml_env *env);
 extern void AmlThrow(aml_status status, const aml_error *err) pg_attribute_noreturn();
 extern void AmlRegisterFree(MemoryContext cxt, void (*fn) (void *), void *ptr);
+extern void AmlPreventReadOnly(const char *fn, const char *detail);
 
 /* train.c: a table/view name or query as a query, and a name stem */
 extern char *AmlResolveSource(const char *source, char **stem);

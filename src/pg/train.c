@@ -40,6 +40,7 @@ PG_FUNCTION_INFO_V1(automl_scan);
 
 #define FETCH_BATCH 10000
 #define STORE_SECONDS 0.5		/* kept for storing the model in the catalog */
+#define MIN_CUT_BUDGET 1.0		/* the least budget a statement_timeout cuts to */
 #define DEFORM_CHUNK 256		/* rows deformed before the frame is filled */
 
 /* How one source column is read into the frame. */
@@ -904,7 +905,9 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 	 * A statement_timeout shorter than the budget would cancel the training
 	 * and lose its search: the budget ends before the timeout instead.  The
 	 * search may overrun its budget by 10% (or 2 s), and storing the model
-	 * takes a moment.
+	 * takes a moment.  When that leaves less than a second, nothing worth
+	 * keeping would be found: the timeout cancels the call as it would any
+	 * statement.
 	 */
 	if (StatementTimeout > 0 && a->opts.budget_seconds > 0)
 	{
@@ -912,9 +915,8 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 			(double) (GetCurrentTimestamp() - GetCurrentStatementStartTimestamp()) / 1e6;
 		double		cap = Min((left - STORE_SECONDS) / 1.1, left - STORE_SECONDS - 2.0);
 
-		if (cap < a->opts.budget_seconds)
+		if (cap < a->opts.budget_seconds && cap >= MIN_CUT_BUDGET)
 		{
-			cap = Max(cap, 0.1);
 			ereport(NOTICE,
 					(errmsg("the budget ends before statement_timeout (%s)",
 							GetConfigOptionByName("statement_timeout", NULL, false)),
@@ -1191,6 +1193,7 @@ automl_train(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source and target must not be NULL")));
+	AmlPreventReadOnly("automl_train()", "It stores the model it trains in automl.models.");
 	memset(&a, 0, sizeof(a));
 	aml_train_options_init(&a.opts);
 	a.opts.seed = (uint64_t) automl_seed;
