@@ -106,6 +106,24 @@ FROM automl.candidates c JOIN automl.models m ON m.id = c.model_id
 WHERE m.name = 'oom_skip' AND c.learner = 'random_forest';
 SELECT automl_drop('oom_skip');
 
+-- automl.max_model_size (superuser): a chosen model over it gives way to the
+-- next best, with a NOTICE giving both sizes (hidden here: the forest's size
+-- depends on the search); a manual configuration over it is an error
+SET automl.max_model_size = '64kB';
+SET client_min_messages = warning;
+SELECT model, algorithm FROM automl_train('customers', 'churn', name => 'size_cap', budget => '5 seconds',
+  options => '{"algorithms": ["random_forest", "linear"], "ensemble": false}');
+RESET client_min_messages;
+SELECT octet_length(model) <= 64 * 1024 AS within_cap,
+	   (SELECT bool_or(learner = 'random_forest' AND score IS NOT NULL) FROM automl.leaderboard WHERE model = 'size_cap') AS forest_scored
+  FROM automl.models WHERE name = 'size_cap';
+SELECT automl_drop('size_cap');
+SELECT automl_train('customers', 'churn', name => 'size_manual', options => '{"algorithm": "random_forest"}');
+RESET automl.max_model_size;
+SET ROLE automl_outsider;
+SET automl.max_model_size = '1MB';
+RESET ROLE;
+
 -- predict errors
 SELECT automl_predict('no_such_model', c) FROM customers c LIMIT 1;
 SELECT automl_predict('customers_churn', r) FROM (SELECT 1 AS state) r;

@@ -40,7 +40,8 @@ typedef enum aml_status
 	AML_ECANCELED,				/* env->should_cancel said stop */
 	AML_ENUMERIC,				/* numeric failure (NaN, divergence) */
 	AML_EFORMAT,				/* corrupt or unknown serialized model */
-	AML_EINTERNAL				/* a bug */
+	AML_EINTERNAL,				/* a bug */
+	AML_ETOOLARGE				/* a result over a size limit */
 } aml_status;
 
 /* Caller-owned error report; msg follows PostgreSQL's message style. */
@@ -207,6 +208,12 @@ typedef struct aml_train_options
 	int			folds;			/* k for CV on small data; default 5 */
 	uint64_t	seed;
 	double		budget_seconds; /* wall clock budget for the search */
+	/*
+	 * the largest serialized model the caller can store (0 = no limit): a
+	 * final fit over it gives way to the next best configuration, as one
+	 * out of memory does
+	 */
+	size_t		max_model_bytes;
 
 	/* algorithms allowed (bit per aml_algo); 0 = all available */
 	unsigned	algorithms;

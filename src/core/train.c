@@ -2950,8 +2950,9 @@ cmp_rank(const void *a, const void *b, void *arg)
 
 /*
  * refit_members fits specs[0..n) on every training row into m's members
- * (allocated for at least n).  On failure the members fitted so far are
- * freed and m has none.
+ * (allocated for at least n), and fails with AML_ETOOLARGE when the model
+ * would serialize to more than the caller can store.  On failure the
+ * members fitted so far are freed and m has none.
  */
 static aml_status
 refit_members(train_ctx *c, aml_model *m, const cand_spec *specs, const double *weights, int n)
@@ -2978,6 +2979,26 @@ refit_members(train_ctx *c, aml_model *m, const cand_spec *specs, const double *
 		m->n_members = e + 1;
 		if (c->opts->manual)
 			st = report_add(c, &specs[e], NAN, now(c) - t, c->n_train);
+	}
+	if (st == AML_OK && c->opts->max_model_bytes > 0)
+	{
+		size_t		bytes = aml_model_serialized_size(m);
+
+		if (bytes > c->opts->max_model_bytes)
+		{
+			size_t		lim = c->opts->max_model_bytes;
+
+			st = aml_set_error(c->err, AML_ETOOLARGE, "model is too large to store");
+			aml_set_detail(c->err, "It takes %.0f %s serialized, over the %.0f %s limit.",
+						   bytes < 10485760 ? bytes / 1024.0 : bytes / 1048576.0,
+						   bytes < 10485760 ? "kB" : "MB",
+						   lim < 10485760 ? lim / 1024.0 : lim / 1048576.0,
+						   lim < 10485760 ? "kB" : "MB");
+			if (c->opts->manual)
+				aml_set_hint(c->err, "Choose a smaller configuration (fewer or shallower trees, larger leaves), or train on fewer rows with the \"max_rows\" option.");
+			else
+				aml_set_hint(c->err, "Raise automl.max_model_size (at most 512MB), or train on fewer rows with the \"max_rows\" option.");
+		}
 	}
 	if (st != AML_OK)
 	{
@@ -3008,10 +3029,12 @@ refit_estimate(const train_ctx *c, const aml_candidate *cd)
 
 /*
  * refit_fallback is what training does when the chosen model's refit on
- * every training row ran out of memory (*st AML_ENOMEM): the refit fits
- * more rows than any search trial (1.25 times under 5-fold
- * cross-validation), so a budget the search stayed within can still be
- * too small for it.  Rather than failing after the whole budget, training
+ * every training row ran out of memory (*st AML_ENOMEM) or made a model
+ * too large to store (AML_ETOOLARGE): the refit fits more rows than any
+ * search trial (1.25 times under 5-fold cross-validation, all rows after a
+ * max_rows sample), so a budget the search stayed within can still be too
+ * small for it, and trees grow with the rows.  Rather than failing after
+ * the whole budget, training
  * refits the next best thing that fits, with a NOTICE each time: an
  * ensemble's members alone, the heaviest first; then the best scored
  * configuration of each learner not tried yet, best first (skipping a
@@ -3019,6 +3042,30 @@ refit_estimate(const train_ctx *c, const aml_candidate *cd)
  * past the budget's 10% grace); the baseline last.  On success specs[0] is
  * what was refitted and *n_members 1; otherwise the error stands.
  */
+/*
+ * refit_why turns a refit that ran out of memory or made a model too large
+ * to store (*st) into why it gave way ("ran out of automl.work_mem
+ * (Needed ...)", "made a model too large to store (It takes ...)"); c->err
+ * is cleared and *st becomes AML_OK.
+ */
+static void
+refit_why(train_ctx *c, aml_status *st, char *why, size_t len)
+{
+	char		detail[sizeof(c->err->detail)];
+	size_t		n;
+
+	snprintf(detail, sizeof(detail), "%s", c->err->detail);
+	n = strlen(detail);
+	if (n > 0 && detail[n - 1] == '.')
+		detail[n - 1] = '\0';
+	if (*st == AML_ENOMEM)
+		snprintf(why, len, "ran out of %s (%s)", c->env->mem_budget ? "automl.work_mem" : "memory", detail);
+	else
+		snprintf(why, len, "made a model too large to store (%s)", detail);
+	memset(c->err, 0, sizeof(*c->err));
+	*st = AML_OK;
+}
+
 static aml_status
 refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, int *n_members,
 			   aml_status st)
@@ -3033,7 +3080,7 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 	char		why[512];
 	double		budget = c->opts->budget_seconds;
 
-	if (st != AML_ENOMEM || c->opts->manual)
+	if ((st != AML_ENOMEM && st != AML_ETOOLARGE) || c->opts->manual)
 		return st;
 	snprintf(what, sizeof(what), "%s", *n_members > 1 ? "the ensemble" : aml_algo_name(specs[0].algo));
 	if (*n_members == 1)
@@ -3086,7 +3133,7 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 	tries[n_tries].algo = AML_ALGO_BASELINE;
 	est[n_tries++] = 0;
 
-	(void) skip_oom(c, &st, why, sizeof(why));
+	refit_why(c, &st, why, sizeof(why));
 	for (int t = 0; t < n_tries; t++)
 	{
 		double		one = 1.0;
@@ -3096,24 +3143,9 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 								(budget > 0 && est[t] > 0 && now(c) - c->t0 + est[t] > budget * 1.1)))
 			continue;
 		params_text(&tries[t].params, ptxt, sizeof(ptxt));
-		{
-			/* why is "<budget>: <detail>."; the detail goes in parentheses */
-			char	   *detail = strstr(why, ": ");
-			size_t		len;
-
-			if (detail != NULL)
-			{
-				*detail = '\0';
-				detail += 2;
-				len = strlen(detail);
-				if (len > 0 && detail[len - 1] == '.')
-					detail[len - 1] = '\0';
-			}
-			aml_log(c->env, AML_LOG_NOTICE, "refitting %s on all %lld training rows ran out of %s%s%s%s; refitting %s%s%s%s instead",
-					what, (long long) c->n_train, why, detail ? " (" : "", detail ? detail : "",
-					detail ? ")" : "", aml_algo_name(tries[t].algo),
-					ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "");
-		}
+		aml_log(c->env, AML_LOG_NOTICE, "refitting %s on all %lld training rows %s; refitting %s%s%s%s instead",
+				what, (long long) c->n_train, why, aml_algo_name(tries[t].algo),
+				ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "");
 		st = refit_members(c, m, &tries[t], &one, 1);
 		if (st == AML_OK)
 		{
@@ -3122,9 +3154,10 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 			*n_members = 1;
 			return AML_OK;
 		}
-		/* the baseline's error (or any but memory) stands */
-		if (t == n_tries - 1 || !skip_oom(c, &st, why, sizeof(why)))
+		/* the baseline's error (or any but memory and size) stands */
+		if (t == n_tries - 1 || (st != AML_ENOMEM && st != AML_ETOOLARGE))
 			return st;
+		refit_why(c, &st, why, sizeof(why));
 		spent |= 1u << tries[t].algo;
 		snprintf(what, sizeof(what), "%s", aml_algo_name(tries[t].algo));
 	}

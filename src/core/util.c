@@ -242,6 +242,8 @@ aml_status_name(aml_status s)
 			return "bad model format";
 		case AML_EINTERNAL:
 			return "internal error";
+		case AML_ETOOLARGE:
+			return "too large";
 	}
 	return "unknown status";
 }

@@ -26,6 +26,7 @@ int			automl_work_mem = 2 * 1024 * 1024;	/* kB: 2 GB */
 int			automl_threads = 0;
 int			automl_seed = 42;
 bool		automl_progress = true;
+int			automl_max_model_size = 512 * 1024;	/* kB: 512 MB */
 
 void		_PG_init(void);
 
@@ -40,6 +41,13 @@ _PG_init(void)
 							"Training that needs more fails with a clear error.",
 							&automl_work_mem, 2 * 1024 * 1024, 1024, INT_MAX,
 							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("automl.max_model_size",
+							"Largest model automl_train stores.",
+							"A final fit over it gives way to the next best model. "
+							"pg_dump writes a bytea as text of twice its size, "
+							"so 512MB is the most PostgreSQL can store and dump.",
+							&automl_max_model_size, 512 * 1024, 64, 512 * 1024,
+							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomIntVariable("automl.threads",
 							"Worker threads automl training may use (0 = one per core).",
 							NULL, &automl_threads, 0, 0, 256,
@@ -116,6 +124,7 @@ AmlThrow(aml_status status, const aml_error *err)
 			code = ERRCODE_INVALID_PARAMETER_VALUE;
 			break;
 		case AML_ENOMEM:
+		case AML_ETOOLARGE:
 			code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 			break;
 		case AML_EFORMAT:

@@ -24,6 +24,7 @@
 
 /* GUCs */
 extern int	automl_work_mem;	/* kB */
+extern int	automl_max_model_size;	/* kB */
 extern int	automl_threads;
 extern int	automl_seed;
 extern bool automl_progress;

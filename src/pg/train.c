@@ -1235,6 +1235,12 @@ automl_train(PG_FUNCTION_ARGS)
 	a.opts.task = a.task;
 	a.opts.metric = a.metric;
 	a.opts.budget_seconds = a.budget;
+	/*
+	 * the model is stored as a bytea, which pg_dump writes as hex text of
+	 * twice its size: that text must fit in one allocation
+	 */
+	a.opts.max_model_bytes = Min((size_t) automl_max_model_size * 1024,
+								 (size_t) (MaxAllocSize - VARHDRSZ - 3) / 2);
 	if (!PG_ARGISNULL(7))
 	{
 		Jsonb	   *jb = PG_GETARG_JSONB_P(7);

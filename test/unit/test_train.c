@@ -920,6 +920,82 @@ test_refit_oom_ensemble(void)
 	aml_frame_free(f);
 }
 
+/*
+ * test_refit_too_large: a model over the caller's storable size
+ * (max_model_bytes; PostgreSQL can store and dump about 512 MB) gives way
+ * to the next best configuration, as one out of memory does.  The table
+ * is an exclusive or a forest learns and a linear model cannot; the limit
+ * lets the linear model's size through but not the forest's.  A manual
+ * configuration over the limit fails with AML_ETOOLARGE.
+ */
+static int	big_notices;
+
+static void
+big_log(void *ctx, aml_log_level level, const char *msg)
+{
+	(void) ctx;
+	if (level == AML_LOG_NOTICE && strncmp(msg, "refitting random_forest on all ", 31) == 0 &&
+		strstr(msg, " training rows made a model too large to store (") != NULL &&
+		strstr(msg, "; refitting linear (") != NULL)
+		big_notices++;
+}
+
+static void
+test_refit_too_large(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	size_t		lin_bytes = 0;
+
+	aml_env_init(&env);
+	f = make_frame(&env, 1000, 0);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.budget_seconds = 0;
+	o.ensemble = 0;
+	o.algorithms = 1u << AML_ALGO_LINEAR;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	if (m)
+		lin_bytes = aml_model_serialized_size(m);
+	aml_model_free(m);
+	aml_report_free(r);
+	m = NULL;
+	r = NULL;
+
+	/* without a limit the forest wins */
+	o.algorithms |= 1u << AML_ALGO_RANDOM_FOREST;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(m != NULL && aml_model_algo(m) == AML_ALGO_RANDOM_FOREST &&
+		  aml_model_serialized_size(m) > 4 * lin_bytes);
+	aml_model_free(m);
+	aml_report_free(r);
+	m = NULL;
+	r = NULL;
+
+	/* with room for the linear model only, the linear model */
+	o.max_model_bytes = 2 * lin_bytes;
+	env.log = big_log;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(big_notices == 1);
+	CHECK(m != NULL && aml_model_algo(m) == AML_ALGO_LINEAR &&
+		  aml_model_serialized_size(m) <= o.max_model_bytes);
+	aml_model_free(m);
+	aml_report_free(r);
+	m = NULL;
+	r = NULL;
+
+	/* a manual forest over the limit fails */
+	o.manual = 1;
+	o.manual_algo = AML_ALGO_RANDOM_FOREST;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_ETOOLARGE);
+	CHECK(m == NULL && strcmp(err.msg, "model is too large to store") == 0);
+	aml_frame_free(f);
+}
+
 static void
 test_same_seed_same_model(void)
 {
@@ -1330,6 +1406,7 @@ main(void)
 	RUN(test_confirm_oom);
 	RUN(test_refit_oom);
 	RUN(test_refit_oom_ensemble);
+	RUN(test_refit_too_large);
 	RUN(test_same_seed_same_model);
 	RUN(test_finalists_confirmed);
 	RUN(test_hopeless_not_confirmed);
