@@ -743,6 +743,27 @@ test_confirm_oom(void)
 }
 
 /*
+ * train_algo trains f under o and frees what it made: the status, the
+ * model's learner in *algo (-1 without a model) and, when bytes is not
+ * NULL, its serialized size.
+ */
+static aml_status
+train_algo(aml_env *env, const aml_frame *f, const aml_train_options *o, int *algo, size_t *bytes)
+{
+	aml_error	err;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_status	st = aml_train(env, f, o, &m, &r, &err);
+
+	*algo = m ? (int) aml_model_algo(m) : -1;
+	if (bytes)
+		*bytes = m ? aml_model_serialized_size(m) : 0;
+	aml_model_free(m);
+	aml_report_free(r);
+	return st;
+}
+
+/*
  * test_refit_oom: the chosen model's refit on every training row runs out
  * of memory (it fits more rows than any search trial).  Training then
  * refits the next best learner's best configuration instead, with a
@@ -792,11 +813,9 @@ static void
 test_refit_oom(void)
 {
 	aml_env		env;
-	aml_error	err;
 	aml_train_options o;
-	aml_model  *m = NULL;
-	aml_report *r = NULL;
 	aml_frame  *f;
+	int			algo;
 
 	aml_env_init(&env);
 	env.alloc = refit_alloc;
@@ -812,33 +831,24 @@ test_refit_oom(void)
 	/* the first refit fails: the other learner is refitted */
 	refit_fail = 1;
 	refit_seen = refit_notices = refit_armed = 0;
-	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(train_algo(&env, f, &o, &algo, NULL) == AML_OK);
 	CHECK(refit_seen == 2 && refit_notices == 1);
-	CHECK(m != NULL && aml_model_algo(m) != refit_first &&
-		  aml_model_algo(m) != AML_ALGO_BASELINE);
-	aml_model_free(m);
-	aml_report_free(r);
-	m = NULL;
-	r = NULL;
+	CHECK(algo != (int) refit_first && algo != AML_ALGO_BASELINE && algo >= 0);
 
 	/* every learner's refit fails: the baseline */
 	refit_fail = 2;
 	refit_seen = refit_notices = refit_armed = 0;
-	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(train_algo(&env, f, &o, &algo, NULL) == AML_OK);
 	CHECK(refit_seen == 2 && refit_notices == 2);
-	CHECK(m != NULL && aml_model_algo(m) == AML_ALGO_BASELINE);
-	aml_model_free(m);
-	aml_report_free(r);
-	m = NULL;
-	r = NULL;
+	CHECK(algo == AML_ALGO_BASELINE);
 
 	/* a manual configuration's refit failing fails the training */
 	o.manual = 1;
 	o.manual_algo = AML_ALGO_DECISION_TREE;
 	refit_fail = 1;
 	refit_seen = refit_notices = refit_armed = 0;
-	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_ENOMEM);
-	CHECK(refit_seen == 1 && refit_notices == 0 && m == NULL);
+	CHECK(train_algo(&env, f, &o, &algo, NULL) == AML_ENOMEM);
+	CHECK(refit_seen == 1 && refit_notices == 0 && algo == -1);
 	aml_frame_free(f);
 }
 
@@ -879,10 +889,9 @@ test_refit_oom_ensemble(void)
 	aml_env		env;
 	aml_error	err;
 	aml_train_options o;
-	aml_model  *m = NULL;
-	aml_report *r = NULL;
 	aml_frame  *f;
 	aml_rng		rng;
+	int			algo;
 
 	aml_env_init(&env);
 	env.alloc = refit_alloc;
@@ -909,14 +918,11 @@ test_refit_oom_ensemble(void)
 	o.target_col = 2;
 	o.budget_seconds = 0;
 	refit_seen = refit_armed = 0;
-	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(train_algo(&env, f, &o, &algo, NULL) == AML_OK);
 	CHECK(ens_chosen == 1 && ens_notice == 1 && refit_seen == 3);
 	/* a member: the first refitted, or the one that ran out */
 	CHECK(strcmp(ens_cfg[2], ens_cfg[0]) == 0 || strcmp(ens_cfg[2], ens_cfg[1]) == 0);
-	CHECK(m != NULL && aml_model_algo(m) != AML_ALGO_ENSEMBLE &&
-		  aml_model_algo(m) != AML_ALGO_BASELINE);
-	aml_model_free(m);
-	aml_report_free(r);
+	CHECK(algo >= 0 && algo != AML_ALGO_ENSEMBLE && algo != AML_ALGO_BASELINE);
 	aml_frame_free(f);
 }
 
@@ -949,7 +955,9 @@ test_refit_too_large(void)
 	aml_model  *m = NULL;
 	aml_report *r = NULL;
 	aml_frame  *f;
-	size_t		lin_bytes = 0;
+	size_t		lin_bytes = 0,
+				bytes = 0;
+	int			algo;
 
 	aml_env_init(&env);
 	f = make_frame(&env, 1000, 0);
@@ -958,35 +966,19 @@ test_refit_too_large(void)
 	o.budget_seconds = 0;
 	o.ensemble = 0;
 	o.algorithms = 1u << AML_ALGO_LINEAR;
-	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
-	if (m)
-		lin_bytes = aml_model_serialized_size(m);
-	aml_model_free(m);
-	aml_report_free(r);
-	m = NULL;
-	r = NULL;
+	CHECK(train_algo(&env, f, &o, &algo, &lin_bytes) == AML_OK);
 
 	/* without a limit the forest wins */
 	o.algorithms |= 1u << AML_ALGO_RANDOM_FOREST;
-	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
-	CHECK(m != NULL && aml_model_algo(m) == AML_ALGO_RANDOM_FOREST &&
-		  aml_model_serialized_size(m) > 4 * lin_bytes);
-	aml_model_free(m);
-	aml_report_free(r);
-	m = NULL;
-	r = NULL;
+	CHECK(train_algo(&env, f, &o, &algo, &bytes) == AML_OK);
+	CHECK(algo == AML_ALGO_RANDOM_FOREST && bytes > 4 * lin_bytes);
 
 	/* with room for the linear model only, the linear model */
 	o.max_model_bytes = 2 * lin_bytes;
 	env.log = big_log;
-	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(train_algo(&env, f, &o, &algo, &bytes) == AML_OK);
 	CHECK(big_notices == 1);
-	CHECK(m != NULL && aml_model_algo(m) == AML_ALGO_LINEAR &&
-		  aml_model_serialized_size(m) <= o.max_model_bytes);
-	aml_model_free(m);
-	aml_report_free(r);
-	m = NULL;
-	r = NULL;
+	CHECK(algo == AML_ALGO_LINEAR && bytes <= o.max_model_bytes);
 
 	/* a manual forest over the limit fails */
 	o.manual = 1;
