@@ -117,6 +117,12 @@ RESET client_min_messages;
 SELECT octet_length(model) <= 64 * 1024 AS within_cap,
 	   (SELECT bool_or(learner = 'random_forest' AND score IS NOT NULL) FROM automl.leaderboard WHERE model = 'size_cap') AS forest_scored
   FROM automl.models WHERE name = 'size_cap';
+-- the model row and its report say that the stored model is not the search's choice, and why
+SELECT diagnostics->'refit'->>'chosen' LIKE 'random_forest (%' AS chosen,
+	   diagnostics->'refit'->>'reason' LIKE 'made a model too large to store (it takes % kB serialized, over the 64 kB limit)' AS reason,
+	   diagnostics->'refit'->>'refitted' AS refitted,
+	   position('was refit instead: that is the model stored' in automl_report('size_cap')) > 0 AS report_says_so
+  FROM automl.models WHERE name = 'size_cap';
 SELECT automl_drop('size_cap');
 SELECT automl_train('customers', 'churn', name => 'size_manual', options => '{"algorithm": "random_forest"}');
 RESET automl.max_model_size;

@@ -74,6 +74,9 @@ typedef struct train_ctx
 	double		t0;
 	aml_model  *model;
 	aml_report *report;
+	/* a final fit that gave way (refit_fallback), for the diagnostics */
+	char		refit_chosen[320];	/* the search's choice */
+	char		refit_why[600];		/* why it gave way */
 } train_ctx;
 
 static double
@@ -1819,7 +1822,7 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 				  double deadline, finalist *fin, int *n_fin,
 				  double *yv[CONFIRM_ROUNDS])
 {
-	int			sel[MAX_FINALISTS];
+	int			sel[MAX_FINALISTS] = {0};
 	int			n,
 				n_sel = 0;
 	aml_status	st;
@@ -3045,7 +3048,7 @@ refit_estimate(const train_ctx *c, const aml_candidate *cd)
 /*
  * refit_why turns a refit that ran out of memory or made a model too large
  * to store (*st) into why it gave way ("ran out of automl.work_mem
- * (Needed ...)", "made a model too large to store (It takes ...)"); c->err
+ * (needed ...)", "made a model too large to store (it takes ...)"); c->err
  * is cleared and *st becomes AML_OK.
  */
 static void
@@ -3058,6 +3061,9 @@ refit_why(train_ctx *c, aml_status *st, char *why, size_t len)
 	n = strlen(detail);
 	if (n > 0 && detail[n - 1] == '.')
 		detail[n - 1] = '\0';
+	/* the detail's sentence goes in parentheses: lower-case */
+	if (detail[0] >= 'A' && detail[0] <= 'Z')
+		detail[0] = (char) (detail[0] - 'A' + 'a');
 	if (*st == AML_ENOMEM)
 		snprintf(why, len, "ran out of %s (%s)", c->env->mem_budget ? "automl.work_mem" : "memory", detail);
 	else
@@ -3084,7 +3090,16 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 		return st;
 	snprintf(what, sizeof(what), "%s", *n_members > 1 ? "the ensemble" : aml_algo_name(specs[0].algo));
 	if (*n_members == 1)
+	{
+		char		ptxt[200];
+
 		spent = 1u << specs[0].algo;
+		params_text(&specs[0].params, ptxt, sizeof(ptxt));
+		snprintf(c->refit_chosen, sizeof(c->refit_chosen), "%s%s%s%s", what,
+				 ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "");
+	}
+	else
+		snprintf(c->refit_chosen, sizeof(c->refit_chosen), "an ensemble of %d", *n_members);
 	/* an ensemble's members, heaviest first */
 	for (int e = 0; e < *n_members && *n_members > 1; e++)
 	{
@@ -3134,6 +3149,7 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 	est[n_tries++] = 0;
 
 	refit_why(c, &st, why, sizeof(why));
+	snprintf(c->refit_why, sizeof(c->refit_why), "%s", why);
 	for (int t = 0; t < n_tries; t++)
 	{
 		double		one = 1.0;
@@ -3438,6 +3454,24 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			st = aml_diag_assess(&j, &di, err);
 		if (st == AML_OK)
 			st = aml_diag_bias(&j, &di, err);
+		if (st == AML_OK && c.refit_chosen[0])
+		{
+			/* the stored model is not the search's choice: say why */
+			char		ptxt[200];
+
+			params_text(&specs[0].params, ptxt, sizeof(ptxt));
+			aml_json_key(&j, "refit");
+			aml_json_begin_obj(&j);
+			aml_json_key(&j, "chosen");
+			aml_json_str(&j, c.refit_chosen);
+			aml_json_key(&j, "reason");
+			aml_json_str(&j, c.refit_why);
+			aml_json_key(&j, "refitted");
+			aml_json_str(&j, aml_algo_name(specs[0].algo));
+			aml_json_key(&j, "hyperparameters");
+			aml_json_str(&j, ptxt);
+			aml_json_end_obj(&j);
+		}
 		aml_json_end_obj(&j);
 		if (st == AML_OK && j.oom)
 			st = aml_oom(env, err, 1024);

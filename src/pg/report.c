@@ -1182,6 +1182,18 @@ WriteSearch(HtmlPage *pg, Model *m)
 		TrajectoryChart(pg, m, trials);
 	else
 		Empty(pg, "No search trajectory is stored for this version.");
+	if (JSub(m->diag, "refit"))
+	{
+		JsonbContainer *rf = JSub(m->diag, "refit");
+		char	   *hp = JStr(rf, "hyperparameters");
+
+		/* the stored model is not the search's choice (training said so) */
+		appendStringInfoString(s, "<p class=\"flag\">");
+		Xf(s, "The search chose %s, but its refit on every training row %s, so %s%s%s%s was refit instead: that is the model stored.",
+		   JStr(rf, "chosen"), JStr(rf, "reason"), JStr(rf, "refitted"),
+		   hp && hp[0] ? " (" : "", hp ? hp : "", hp && hp[0] ? ")" : "");
+		appendStringInfoString(s, "</p>\n");
+	}
 
 	appendStringInfoString(s, "<h3>Leaderboard</h3>\n");
 	if (!m->can_review)

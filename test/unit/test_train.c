@@ -797,7 +797,7 @@ refit_log(void *ctx, aml_log_level level, const char *msg)
 	(void) ctx;
 	if (strncmp(msg, "refitting ", 10) != 0)
 		return;
-	if (strstr(msg, " training rows ran out of memory (Failed to allocate ") != NULL &&
+	if (strstr(msg, " training rows ran out of memory (failed to allocate ") != NULL &&
 		level == AML_LOG_NOTICE)
 		refit_notices++;
 	else if (strstr(msg, " training rows") != NULL && strncmp(msg, "refitting baseline", 18) != 0)
