@@ -86,6 +86,20 @@ ROLLBACK;
 SET automl.work_mem = '1MB';
 \set VERBOSITY terse
 SELECT automl_train('customers', 'churn');
+\set VERBOSITY default
+-- (every candidate but the baseline ran out: no model is stored; the detail
+-- gives the last one's bytes, which vary with threads)
+DO $$
+DECLARE
+	d			text;
+BEGIN
+	PERFORM automl_train('customers', 'churn');
+EXCEPTION WHEN program_limit_exceeded THEN
+	GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+	RAISE NOTICE 'detail as expected: %', d LIKE 'Every candidate but the baseline ran out of automl.work_mem; the last one: Needed % more bytes with % of the 1048576-byte budget in use.';
+END
+$$;
+\set VERBOSITY terse
 RESET automl.work_mem;
 \set VERBOSITY default
 -- a search candidate too large for the budget is skipped (a NOTICE gives
@@ -105,6 +119,26 @@ SELECT bool_or(c.score IS NULL AND (c.hyperparameters->>'n_estimators')::int = 1
 FROM automl.candidates c JOIN automl.models m ON m.id = c.model_id
 WHERE m.name = 'oom_skip' AND c.learner = 'random_forest';
 SELECT automl_drop('oom_skip');
+
+-- a tight automl.work_mem after a search on a sample: the forest's final fit
+-- on every training row runs out and gives way to the linear model (a
+-- NOTICE with byte counts, hidden); the record says why.  (Two threads: the
+-- memory the forest's fit needs depends on them.)  Had the linear model run
+-- out too, the training would fail: a baseline is not stored instead.
+SET automl.threads = 2;
+SET automl.work_mem = '1500kB';
+SET client_min_messages = warning;
+SELECT model, algorithm FROM automl_train('customers', 'churn', name => 'tight',
+  options => '{"algorithms": ["random_forest", "linear"], "max_rows": 500}');
+RESET client_min_messages;
+RESET automl.work_mem;
+RESET automl.threads;
+SELECT diagnostics->'refit'->>'chosen' LIKE 'random_forest (%' AS chosen,
+	   diagnostics->'refit'->>'reason' LIKE 'ran out of automl.work_mem (needed % more bytes with % of the 1536000-byte budget in use)' AS reason,
+	   diagnostics->'refit'->>'refitted' AS refitted
+  FROM automl.models WHERE name = 'tight';
+SELECT count(*) > 0 AS scored FROM customers c WHERE automl_predict('tight', c) IS NOT NULL;
+SELECT automl_drop('tight');
 
 -- automl.max_model_size (superuser): a chosen model over it gives way to the
 -- next best, with a NOTICE giving both sizes (hidden here: the forest's size

@@ -1175,6 +1175,8 @@ typedef struct search_state
 	int			n_done;
 	double		best;
 	double		search_and_confirm;	/* seconds for both (confirm_reserve) */
+	int			n_oom;			/* candidates skipped for memory */
+	char		oom_last[512];	/* the last one's "budget: detail" */
 } search_state;
 
 /*
@@ -1283,7 +1285,11 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	}
 	/* e.g. full-depth trees of a big forest on many rows: as a diverged fit */
 	if (req->algo != AML_ALGO_BASELINE && skip_oom(c, &st, oom, sizeof(oom)))
+	{
 		score = NAN;
+		ss->n_oom++;
+		snprintf(ss->oom_last, sizeof(ss->oom_last), "%s", oom);
+	}
 	if (st != AML_OK)
 	{
 		aml_free(env, oof);
@@ -2286,6 +2292,26 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	st = aml_search_run(env, &cfg, search_eval, &ss, &trace, c->err);
 	if (st != AML_OK)
 		goto done;
+	if (ss.n_oom > 0)
+	{
+		/* every learner ran out of memory: the baseline is no model to keep */
+		int			scored = 0;
+
+		for (int i = 0; i < c->report->n_cands; i++)
+			scored |= c->report->cands[i].algo != AML_ALGO_BASELINE && isfinite(c->report->cands[i].score);
+		if (!scored)
+		{
+			char	   *detail = strstr(ss.oom_last, ": ");
+
+			if (detail)
+				*detail = '\0';
+			st = aml_set_error(c->err, AML_ENOMEM, "out of memory for automl training");
+			aml_set_detail(c->err, "Every candidate but the baseline ran out of %s; the last one: %s",
+						   ss.oom_last, detail ? detail + 2 : "");
+			aml_set_hint(c->err, "Increase automl.work_mem, or train on fewer rows with the \"max_rows\" option.");
+			goto done;
+		}
+	}
 	if (trace.stop == AML_STOP_BUDGET)
 	{
 		/* a NOTICE when the budget did not even cover every learner once */
@@ -2949,6 +2975,44 @@ cmp_rank(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
+/* ---------------------------------------------------------------- diagnostics */
+
+/*
+ * diag_optional runs a diagnostics section the model does not need (the
+ * curves; the importance and the explained examples): when it runs out of
+ * memory, the report leaves it out with a NOTICE rather than failing a
+ * training whose model is fitted.  The bias table (governance reads it) and
+ * an assessment's own section are not optional.
+ */
+static aml_status
+diag_optional(train_ctx *c, aml_json *j, const aml_diag_input *di, const char *what,
+			  aml_status (*section) (aml_json *, const aml_diag_input *, aml_error *))
+{
+	size_t		len = j->len;
+	int			comma = j->need_comma;
+	int			was_oom = j->oom;
+	aml_status	st = section(j, di, c->err);
+	char		why[512];
+
+	/* the JSON had run out before: nothing to go back to */
+	if (was_oom)
+		return st;
+	if (st == AML_OK && j->oom)
+		st = aml_oom(c->env, c->err, j->cap);
+	if (st != AML_ENOMEM)
+		return st;
+	/* back to the JSON before the section */
+	j->len = len;
+	j->need_comma = comma;
+	j->oom = 0;
+	if (j->s)
+		j->s[len] = '\0';
+	(void) skip_oom(c, &st, why, sizeof(why));
+	aml_log(c->env, AML_LOG_NOTICE, "the model report leaves out the %s: computing them ran out of %s",
+			what, why);
+	return AML_OK;
+}
+
 /* ---------------------------------------------------------------- final refit */
 
 /*
@@ -3037,13 +3101,14 @@ refit_estimate(const train_ctx *c, const aml_candidate *cd)
  * search trial (1.25 times under 5-fold cross-validation, all rows after a
  * max_rows sample), so a budget the search stayed within can still be too
  * small for it, and trees grow with the rows.  Rather than failing after
- * the whole budget, training
- * refits the next best thing that fits, with a NOTICE each time: an
- * ensemble's members alone, the heaviest first; then the best scored
- * configuration of each learner not tried yet, best first (skipping a
- * learner that ran out alone, and a configuration whose refit would end
- * past the budget's 10% grace); the baseline last.  On success specs[0] is
- * what was refitted and *n_members 1; otherwise the error stands.
+ * the whole budget, training refits the next best thing that fits, with a
+ * NOTICE each time: an ensemble's members alone, the heaviest first; then
+ * the best scored configuration of each learner not tried yet, best first
+ * (skipping a learner that ran out alone, and a configuration whose refit
+ * would end past the budget's 10% grace).  Not the baseline: a model that
+ * knows nothing is not worth storing in place of the search's, and the
+ * error tells the user what to raise.  On success specs[0] is what was
+ * refitted and *n_members 1; otherwise the last failure's error stands.
  */
 /*
  * refit_why turns a refit that ran out of memory or made a model too large
@@ -3085,6 +3150,8 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 	char		what[64];
 	char		why[512];
 	double		budget = c->opts->budget_seconds;
+	aml_error	last;
+	aml_status	last_st = st;
 
 	if ((st != AML_ENOMEM && st != AML_ETOOLARGE) || c->opts->manual)
 		return st;
@@ -3144,10 +3211,7 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 		w[k] = best->score;
 		est[k] = refit_estimate(c, best);
 	}
-	memset(&tries[n_tries], 0, sizeof(cand_spec));
-	tries[n_tries].algo = AML_ALGO_BASELINE;
-	est[n_tries++] = 0;
-
+	last = *c->err;
 	refit_why(c, &st, why, sizeof(why));
 	snprintf(c->refit_why, sizeof(c->refit_why), "%s", why);
 	for (int t = 0; t < n_tries; t++)
@@ -3155,8 +3219,8 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 		double		one = 1.0;
 		char		ptxt[200];
 
-		if (t < n_tries - 1 && ((spent & (1u << tries[t].algo)) ||
-								(budget > 0 && est[t] > 0 && now(c) - c->t0 + est[t] > budget * 1.1)))
+		if ((spent & (1u << tries[t].algo)) ||
+			(budget > 0 && est[t] > 0 && now(c) - c->t0 + est[t] > budget * 1.1))
 			continue;
 		params_text(&tries[t].params, ptxt, sizeof(ptxt));
 		aml_log(c->env, AML_LOG_NOTICE, "refitting %s on all %lld training rows %s; refitting %s%s%s%s instead",
@@ -3170,14 +3234,18 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 			*n_members = 1;
 			return AML_OK;
 		}
-		/* the baseline's error (or any but memory and size) stands */
-		if (t == n_tries - 1 || (st != AML_ENOMEM && st != AML_ETOOLARGE))
+		/* any error but memory and size stands */
+		if (st != AML_ENOMEM && st != AML_ETOOLARGE)
 			return st;
+		last = *c->err;
+		last_st = st;
 		refit_why(c, &st, why, sizeof(why));
 		spent |= 1u << tries[t].algo;
 		snprintf(what, sizeof(what), "%s", aml_algo_name(tries[t].algo));
 	}
-	return st;
+	/* nothing fitted: the last failure */
+	*c->err = last;
+	return last_st;
 }
 
 aml_status
@@ -3371,14 +3439,17 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 
 		/* the test rows are scored in blocks: a double copy of them all
 		 * would outweigh the training data */
-		raw = aml_malloc(env, (size_t) TEST_BLOCK * (m->n_inputs ? m->n_inputs : 1) * sizeof(double));
+		size_t		raw_bytes = (size_t) (nt < TEST_BLOCK ? nt : TEST_BLOCK) *
+			(m->n_inputs ? m->n_inputs : 1) * sizeof(double);
+
+		raw = aml_malloc(env, raw_bytes);
 		pred = aml_malloc(env, (size_t) nt * c.n_out * sizeof(double));
 		bpred = aml_malloc(env, (size_t) nt * c.n_out * sizeof(double));
 		ytest = aml_malloc(env, (size_t) nt * sizeof(double));
 		scratch = aml_malloc(env, aml_model_scratch_size(m));
 		if (!raw || !pred || !bpred || !ytest || !scratch)
 		{
-			st = aml_oom(env, err, (size_t) nt * 64);
+			st = aml_oom(env, err, raw_bytes + (size_t) nt * (2 * c.n_out + 1) * sizeof(double));
 			goto fail;
 		}
 		for (int64_t b0 = 0; b0 < nt; b0 += TEST_BLOCK)
@@ -3444,12 +3515,15 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		di.frame_y = c.y;
 		aml_json_init(&j, env);
 		aml_json_begin_obj(&j);
+		if (c.n_test > 0)
+			aml_log(env, AML_LOG_INFO, "computing the report's diagnostics on %lld test rows",
+					(long long) c.n_test);
 		/* section writers go here */
 		if (st == AML_OK)
-			st = aml_diag_curves(&j, &di, err);
+			st = diag_optional(&c, &j, &di, "curves", aml_diag_curves);
 		/* an assessment stores no model: no importance, its own section */
 		if (st == AML_OK && !opts->assess)
-			st = aml_diag_importance(&j, &di, err);
+			st = diag_optional(&c, &j, &di, "importance and examples", aml_diag_importance);
 		if (st == AML_OK && opts->assess)
 			st = aml_diag_assess(&j, &di, err);
 		if (st == AML_OK)

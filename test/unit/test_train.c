@@ -768,7 +768,7 @@ train_algo(aml_env *env, const aml_frame *f, const aml_train_options *o, int *al
  * of memory (it fits more rows than any search trial).  Training then
  * refits the next best learner's best configuration instead, with a
  * NOTICE, rather than failing after the whole budget; when every learner
- * runs out, the baseline.  A manual configuration is the user's choice:
+ * runs out, the training fails (a baseline is not worth storing).  A manual configuration is the user's choice:
  * its refit running out fails the training.  The allocator fails the
  * first large block of each armed refit (the "refitting" progress line
  * arms it).
@@ -835,12 +835,11 @@ test_refit_oom(void)
 	CHECK(refit_seen == 2 && refit_notices == 1);
 	CHECK(algo != (int) refit_first && algo != AML_ALGO_BASELINE && algo >= 0);
 
-	/* every learner's refit fails: the baseline */
+	/* every learner's refit fails: so does the training (no baseline) */
 	refit_fail = 2;
 	refit_seen = refit_notices = refit_armed = 0;
-	CHECK(train_algo(&env, f, &o, &algo, NULL) == AML_OK);
-	CHECK(refit_seen == 2 && refit_notices == 2);
-	CHECK(algo == AML_ALGO_BASELINE);
+	CHECK(train_algo(&env, f, &o, &algo, NULL) == AML_ENOMEM);
+	CHECK(refit_seen == 2 && refit_notices == 1 && algo == -1);
 
 	/* a manual configuration's refit failing fails the training */
 	o.manual = 1;
@@ -985,6 +984,65 @@ test_refit_too_large(void)
 	o.manual_algo = AML_ALGO_RANDOM_FOREST;
 	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_ETOOLARGE);
 	CHECK(m == NULL && strcmp(err.msg, "model is too large to store") == 0);
+	aml_frame_free(f);
+}
+
+/*
+ * test_diag_oom: the report's optional diagnostics (the curves; the
+ * importance and explained examples) that run out of memory are left out
+ * with a NOTICE each; the model is kept and the rest of the report is
+ * whole.  The log hook leaves no memory from the diagnostics' progress
+ * line until the importance's NOTICE.
+ */
+static int	diag_notices;
+
+static void
+diag_log(void *ctx, aml_log_level level, const char *msg)
+{
+	aml_env    *env = ctx;
+
+	if (strncmp(msg, "computing the report's diagnostics on ", 38) == 0)
+		env->mem_budget = env->mem_used + 1;
+	else if (level == AML_LOG_NOTICE && strncmp(msg, "the model report leaves out the ", 32) == 0 &&
+			 strstr(msg, ": computing them ran out of automl.work_mem: Needed ") != NULL)
+	{
+		diag_notices++;
+		if (strstr(msg, "out the importance and examples:") != NULL)
+			env->mem_budget = 0;
+	}
+}
+
+static void
+test_diag_oom(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	char		diag[65536];
+	size_t		n = 0;
+
+	aml_env_init(&env);
+	env.ctx = &env;
+	env.log = diag_log;
+	f = make_frame(&env, 600, 0);
+	aml_train_options_init(&o);
+	o.target_col = 3;
+	o.budget_seconds = 0;
+	o.algorithms = 1u << AML_ALGO_DECISION_TREE;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(diag_notices == 2 && env.mem_budget == 0);
+	CHECK(m != NULL && aml_model_algo(m) == AML_ALGO_DECISION_TREE);
+	if (r)
+		n = aml_report_json(r, "diagnostics", diag, sizeof(diag));
+	CHECK(n > 0 && n < sizeof(diag));
+	CHECK(strstr(diag, "\"curves\"") == NULL && strstr(diag, "\"importance\"") == NULL &&
+		  strstr(diag, "\"examples\"") == NULL);
+	CHECK(diag[0] == '{' && diag[n - 1] == '}');
+	aml_model_free(m);
+	aml_report_free(r);
 	aml_frame_free(f);
 }
 
@@ -1399,6 +1457,7 @@ main(void)
 	RUN(test_refit_oom);
 	RUN(test_refit_oom_ensemble);
 	RUN(test_refit_too_large);
+	RUN(test_diag_oom);
 	RUN(test_same_seed_same_model);
 	RUN(test_finalists_confirmed);
 	RUN(test_hopeless_not_confirmed);
