@@ -139,6 +139,20 @@ SELECT diagnostics->'refit'->>'chosen' LIKE 'random_forest (%' AS chosen,
   FROM automl.models WHERE name = 'tight';
 SELECT count(*) > 0 AS scored FROM customers c WHERE automl_predict('tight', c) IS NOT NULL;
 SELECT automl_drop('tight');
+-- tighter still, the linear model's final fit runs out too: the training
+-- fails with the error of the last fit (its bytes vary: terse) rather than
+-- storing a baseline, and no model is stored
+SET automl.threads = 2;
+SET automl.work_mem = '1300kB';
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SELECT automl_train('customers', 'churn', name => 'tighter',
+  options => '{"algorithms": ["random_forest", "linear"], "max_rows": 500}');
+\set VERBOSITY default
+RESET client_min_messages;
+RESET automl.work_mem;
+RESET automl.threads;
+SELECT count(*) AS stored FROM automl.models WHERE name = 'tighter';
 
 -- automl.max_model_size (superuser): a chosen model over it gives way to the
 -- next best, with a NOTICE giving both sizes (hidden here: the forest's size

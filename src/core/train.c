@@ -1176,7 +1176,7 @@ typedef struct search_state
 	double		best;
 	double		search_and_confirm;	/* seconds for both (confirm_reserve) */
 	int			n_oom;			/* candidates skipped for memory */
-	char		oom_last[512];	/* the last one's "budget: detail" */
+	char		oom_last[512];	/* the last one's error detail */
 } search_state;
 
 /*
@@ -1210,22 +1210,39 @@ trial_cost(aml_algo algo, const aml_params *p, int64_t rows)
 	return unit * (double) rows * 1e-6;
 }
 
+/* oom_budget names what an AML_ENOMEM ran out of */
+static const char *
+oom_budget(const train_ctx *c)
+{
+	return c->env->mem_budget ? "automl.work_mem" : "memory";
+}
+
+/*
+ * take_error moves the error's detail ("Needed ... in use.") into detail
+ * and clears it: what failed is dealt with (*st becomes AML_OK).
+ */
+static void
+take_error(train_ctx *c, aml_status *st, char *detail, size_t len)
+{
+	snprintf(detail, len, "%s", c->err->detail);
+	memset(c->err, 0, sizeof(*c->err));
+	*st = AML_OK;
+}
+
 /*
  * skip_oom turns an evaluation that ran out of memory (*st AML_ENOMEM)
- * into a failed one: the search candidate (search_eval) or finalist round
- * (confirm_round) is too large for the budget, its allocations are freed,
- * and training goes on without it.  why receives what ran out and the
- * error's detail ("automl.work_mem: Needed ..."), c->err is cleared and
- * *st becomes AML_OK; it returns 1 then, else 0.
+ * into a failed one: the search candidate (search_eval), finalist round
+ * (confirm_round) or optional diagnostics section (diag_optional) is too
+ * large for the budget, its allocations are freed, and training goes on
+ * without it.  detail receives the error's detail (take_error); it
+ * returns 1 then, else 0.
  */
 static int
-skip_oom(train_ctx *c, aml_status *st, char *why, size_t len)
+skip_oom(train_ctx *c, aml_status *st, char *detail, size_t len)
 {
 	if (*st != AML_ENOMEM)
 		return 0;
-	snprintf(why, len, "%s: %s", c->env->mem_budget ? "automl.work_mem" : "memory", c->err->detail);
-	memset(c->err, 0, sizeof(*c->err));
-	*st = AML_OK;
+	take_error(c, st, detail, len);
 	return 1;
 }
 
@@ -1326,7 +1343,7 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 				ss->n_done, aml_algo_name(spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
 				(long long) n, stxt, ss->best, now(c) - c->t0);
 		if (oom[0])
-			aml_log(env, AML_LOG_INFO, "candidate %d ran out of %s", ss->n_done, oom);
+			aml_log(env, AML_LOG_INFO, "candidate %d ran out of %s: %s", ss->n_done, oom_budget(c), oom);
 	}
 
 	/* keep the out-of-fold predictions of the best full-sample trials */
@@ -1789,9 +1806,9 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 		 */
 		if (skip_oom(c, &st, oom, sizeof(oom)))
 		{
-			aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d) ran out of %s",
+			aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d) ran out of %s: %s",
 					aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
-					r + 1, oom);
+					r + 1, oom_budget(c), oom);
 			score = NAN;
 		}
 		if (st != AML_OK || !isfinite(score))
@@ -2301,13 +2318,9 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 			scored |= c->report->cands[i].algo != AML_ALGO_BASELINE && isfinite(c->report->cands[i].score);
 		if (!scored)
 		{
-			char	   *detail = strstr(ss.oom_last, ": ");
-
-			if (detail)
-				*detail = '\0';
 			st = aml_set_error(c->err, AML_ENOMEM, "out of memory for automl training");
 			aml_set_detail(c->err, "Every candidate but the baseline ran out of %s; the last one: %s",
-						   ss.oom_last, detail ? detail + 2 : "");
+						   oom_budget(c), ss.oom_last);
 			aml_set_hint(c->err, "Increase automl.work_mem, or train on fewer rows with the \"max_rows\" option.");
 			goto done;
 		}
@@ -3008,8 +3021,8 @@ diag_optional(train_ctx *c, aml_json *j, const aml_diag_input *di, const char *w
 	if (j->s)
 		j->s[len] = '\0';
 	(void) skip_oom(c, &st, why, sizeof(why));
-	aml_log(c->env, AML_LOG_NOTICE, "the model report leaves out the %s: computing them ran out of %s",
-			what, why);
+	aml_log(c->env, AML_LOG_NOTICE, "the model report leaves out the %s: computing them ran out of %s: %s",
+			what, oom_budget(c), why);
 	return AML_OK;
 }
 
@@ -3120,21 +3133,20 @@ static void
 refit_why(train_ctx *c, aml_status *st, char *why, size_t len)
 {
 	char		detail[sizeof(c->err->detail)];
+	aml_status	was = *st;
 	size_t		n;
 
-	snprintf(detail, sizeof(detail), "%s", c->err->detail);
+	take_error(c, st, detail, sizeof(detail));
 	n = strlen(detail);
 	if (n > 0 && detail[n - 1] == '.')
 		detail[n - 1] = '\0';
 	/* the detail's sentence goes in parentheses: lower-case */
 	if (detail[0] >= 'A' && detail[0] <= 'Z')
 		detail[0] = (char) (detail[0] - 'A' + 'a');
-	if (*st == AML_ENOMEM)
-		snprintf(why, len, "ran out of %s (%s)", c->env->mem_budget ? "automl.work_mem" : "memory", detail);
+	if (was == AML_ENOMEM)
+		snprintf(why, len, "ran out of %s (%s)", oom_budget(c), detail);
 	else
 		snprintf(why, len, "made a model too large to store (%s)", detail);
-	memset(c->err, 0, sizeof(*c->err));
-	*st = AML_OK;
 }
 
 static aml_status

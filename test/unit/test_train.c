@@ -53,6 +53,18 @@ make_frame(aml_env *env, int n, int task)
 	return f;
 }
 
+/*
+ * converging_options: make_frame's target (column 3) and no budget, so the
+ * search ends by convergence and the outcome does not depend on the clock
+ */
+static void
+converging_options(aml_train_options *o)
+{
+	aml_train_options_init(o);
+	o->target_col = 3;
+	o->budget_seconds = 0;
+}
+
 static void
 test_binary_end_to_end(void)
 {
@@ -646,9 +658,7 @@ test_candidate_oom(void)
 
 	aml_env_init(&env);
 	f = make_frame(&env, 2000, 2);
-	aml_train_options_init(&o);
-	o.target_col = 3;
-	o.budget_seconds = 0;
+	converging_options(&o);
 	o.algorithms = 1u << AML_ALGO_LINEAR;
 	base = env.mem_used;
 	env.mem_peak = base;
@@ -730,9 +740,7 @@ test_confirm_oom(void)
 	env.free = confirm_free;
 	env.log = confirm_log;
 	f = make_frame(&env, 1000, 0);
-	aml_train_options_init(&o);
-	o.target_col = 3;
-	o.budget_seconds = 0;
+	converging_options(&o);
 	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
 	CHECK(confirm_armed == 2);
 	CHECK(confirm_skips == 1);
@@ -822,9 +830,7 @@ test_refit_oom(void)
 	env.free = confirm_free;
 	env.log = refit_log;
 	f = make_frame(&env, 1000, 0);
-	aml_train_options_init(&o);
-	o.target_col = 3;
-	o.budget_seconds = 0;
+	converging_options(&o);
 	o.ensemble = 0;
 	o.algorithms = (1u << AML_ALGO_LINEAR) | (1u << AML_ALGO_DECISION_TREE);
 
@@ -960,9 +966,7 @@ test_refit_too_large(void)
 
 	aml_env_init(&env);
 	f = make_frame(&env, 1000, 0);
-	aml_train_options_init(&o);
-	o.target_col = 3;
-	o.budget_seconds = 0;
+	converging_options(&o);
 	o.ensemble = 0;
 	o.algorithms = 1u << AML_ALGO_LINEAR;
 	CHECK(train_algo(&env, f, &o, &algo, &lin_bytes) == AML_OK);
@@ -1028,9 +1032,7 @@ test_diag_oom(void)
 	env.ctx = &env;
 	env.log = diag_log;
 	f = make_frame(&env, 600, 0);
-	aml_train_options_init(&o);
-	o.target_col = 3;
-	o.budget_seconds = 0;
+	converging_options(&o);
 	o.algorithms = 1u << AML_ALGO_DECISION_TREE;
 	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
 	CHECK(diag_notices == 2 && env.mem_budget == 0);
