@@ -118,6 +118,16 @@ SELECT bool_or(c.score IS NULL AND (c.hyperparameters->>'n_estimators')::int = 1
        bool_and(c.sample_rows BETWEEN 3190 AND 3210) FILTER (WHERE c.score IS NULL) AS skipped_fold_rows
 FROM automl.candidates c JOIN automl.models m ON m.id = c.model_id
 WHERE m.name = 'oom_skip' AND c.learner = 'random_forest';
+-- (the trajectory says why they have no score; the report's caption counts
+-- them as out of memory, not as cut short)
+SELECT count(*) FILTER (WHERE t->>'unscored' = 'out_of_memory') > 0 AS oom_trials,
+	   count(*) FILTER (WHERE t->>'score' IS NULL AND t->>'unscored' IS NULL) AS unexplained,
+	   count(*) FILTER (WHERE t->>'score' IS NOT NULL AND t ? 'unscored') AS scored_with_reason
+  FROM automl.models m, jsonb_array_elements(m.diagnostics->'trajectory'->'trials') t
+ WHERE m.name = 'oom_skip';
+SELECT r ~ 'trials? that ran out of automl.work_mem (is|are) not shown' AS caption_oom,
+	   position('cut short' IN r) = 0 AS none_cut
+  FROM automl_report('oom_skip') r;
 SELECT automl_drop('oom_skip');
 
 -- a tight automl.work_mem after a search on a sample: the forest's final fit

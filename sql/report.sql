@@ -118,6 +118,14 @@ SELECT model, test_score FROM automl_train('concrete', 'compressive_strength', n
 SELECT c.well_formed, c.charts,
 	   position('No test rows were held out' IN r) > 0 AS says_why
   FROM automl_report('rep_no_test') r, LATERAL pg_temp.report_checks(r) c;
+-- a manual configuration had no search: the search section says so, with
+-- no trajectory chart, and its one leaderboard row was not validated
+SELECT position('Manual mode: training fit the configuration it was given' IN r) > 0 AS says_manual,
+	   position('no test split was held out, so nothing scores it' IN r) > 0 AS no_test,
+	   position('>Search trajectory</title>' IN r) = 0 AS no_chart,
+	   position('>not validated<' IN r) > 0 AS not_validated,
+	   position('cut short' IN r) = 0 AS none_cut
+  FROM automl_report('rep_no_test') r;
 
 -- what later sections add when the diagnostics carry them (written here
 -- as the extension owner, in the formats of the explanations and bias

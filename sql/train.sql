@@ -146,6 +146,14 @@ SELECT model, seconds < 8 AS before_timeout
   FROM automl_train('customers', 'churn', name => 'churn_timeout', budget => '10 minutes');
 \set VERBOSITY default
 RESET statement_timeout;
+-- the record keeps both budgets, and the review and the report say the
+-- timeout cut it (the seconds vary: only their order is shown)
+SELECT (detail->>'budget_seconds')::float8 AS asked,
+	   (detail->>'budget_cut_seconds')::float8 BETWEEN 1 AND 8 AS cut_before_timeout
+  FROM automl.audit WHERE model = 'churn_timeout' AND action = 'train';
+SELECT status, detail ~ '^[0-9.]+ s of a 600 s budget that statement_timeout cut to [0-9.]+ s, [0-9]+ candidates compared \([a-z_]+ won\): a longer statement_timeout may find a better model$' AS says_cut
+  FROM automl_review('churn_timeout') WHERE "check" = 'training_time';
+SELECT automl_report('churn_timeout') ~ 'candidates in a 10 min 00 s budget, cut to [0-9.]+ s by statement_timeout' AS report_says_cut;
 SELECT automl_drop('churn_timeout');
 RESET automl.progress;
 

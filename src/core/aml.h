@@ -283,6 +283,10 @@ typedef struct aml_candidate
 	int			rank;			/* 1 = best */
 	double		finished_at;	/* seconds since the start of training when
 								 * the trial ended */
+	const char *unscored;		/* why score is NaN: "time_limit",
+								 * "out_of_memory", "failed" (the fit
+								 * diverged) or "manual" (not validated);
+								 * NULL when scored */
 } aml_candidate;
 
 typedef struct aml_model aml_model;

@@ -38,10 +38,12 @@
  *	 predicted ones, both in the order of "labels".
  *
  *	 "trajectory": {"metric", "higher_is_better",
- *	   "trials": [{"seconds", "learner", "score", "best", "rows"}]}
+ *	   "trials": [{"seconds", "learner", "score", "best", "rows",
+ *				   "unscored"}]}
  *	 every leaderboard row in the order it was tried: seconds since the
  *	 start of training when it finished, its validation score (null when
- *	 cut short) and the best score so far.
+ *	 not scored, and then "unscored" says why: "time_limit",
+ *	 "out_of_memory", "failed" or "manual") and the best score so far.
  *
  *-------------------------------------------------------------------------
  */
@@ -624,6 +626,11 @@ write_trajectory(aml_json *j, const aml_diag_input *di)
 		key_num6(j, "best", best);
 		aml_json_key(j, "rows");
 		aml_json_int(j, c->sample_rows);
+		if (c->unscored)
+		{
+			aml_json_key(j, "unscored");
+			aml_json_str(j, c->unscored);
+		}
 		aml_json_end_obj(j);
 	}
 	aml_json_end_arr(j);

@@ -1150,7 +1150,8 @@ done:
 
 /* ---------------------------------------------------------------- search glue */
 
-static aml_status report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t rows);
+static aml_status report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t rows,
+							 const char *unscored);
 
 #define MAX_KEPT_OOF 12
 #define MAX_FINALISTS		(2 * AML_ALGO_COUNT)	/* confirmed: two per learner */
@@ -1321,7 +1322,8 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	/* a trial cut before its first fit still had its sample */
 	if (fit_rows == 0)
 		fit_rows = n;
-	if ((st = report_add(c, &spec, res->was_cut ? NAN : score, res->seconds, fit_rows)) != AML_OK)
+	if ((st = report_add(c, &spec, res->was_cut ? NAN : score, res->seconds, fit_rows,
+						 res->was_cut ? "time_limit" : oom[0] ? "out_of_memory" : "failed")) != AML_OK)
 	{
 		aml_free(env, oof);
 		return st;
@@ -1393,8 +1395,13 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	return AML_OK;
 }
 
+/*
+ * report_add adds a leaderboard row; unscored says why when score is not
+ * finite (see aml_candidate).
+ */
 static aml_status
-report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t rows)
+report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t rows,
+		   const char *unscored)
 {
 	aml_report *r = c->report;
 	aml_candidate *cd;
@@ -1417,6 +1424,7 @@ report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t 
 	cd->fit_seconds = secs;
 	cd->sample_rows = rows;
 	cd->finished_at = now(c) - c->t0;
+	cd->unscored = isfinite(score) ? NULL : unscored;
 	return AML_OK;
 }
 
@@ -1819,7 +1827,7 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 		}
 		f->sum1 += score;
 		f->rounds |= 1u << r;
-		st = report_add(c, &f->spec, score, aml_now() - t0, fit_rows);
+		st = report_add(c, &f->spec, score, aml_now() - t0, fit_rows, "failed");
 		aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d): %s %.4f (search %.4f) %.1f s",
 				aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
 				r + 1, c->metric, score, f->score0, now(c) - c->t0);
@@ -2167,7 +2175,7 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
 		*n_members = k;
 		memset(&es, 0, sizeof(es));
 		es.algo = AML_ALGO_ENSEMBLE;
-		st = report_add(c, &es, eres.score, 0.0, c->n_train);
+		st = report_add(c, &es, eres.score, 0.0, c->n_train, "failed");
 		aml_log(env, AML_LOG_INFO, "ensemble of %d finalists: %s %.4f on fresh folds (best single %.4f; standard error of the gain %.4f)",
 				k, c->metric, eres.score, eres.single_score, eres.gain_se);
 	}
@@ -2489,7 +2497,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 			*n_members = k;
 			memset(&es, 0, sizeof(es));
 			es.algo = AML_ALGO_ENSEMBLE;
-			if ((st = report_add(c, &es, eres.score, 0.0, c->n_train)) != AML_OK)
+			if ((st = report_add(c, &es, eres.score, 0.0, c->n_train, "failed")) != AML_OK)
 				goto done;
 			aml_log(env, AML_LOG_INFO, "ensemble of %d candidates: %s %.4f (best single %.4f)",
 					k, c->metric, eres.score, eres.single_score);
@@ -3058,7 +3066,7 @@ refit_members(train_ctx *c, aml_model *m, const cand_spec *specs, const double *
 		m->members[e].params = specs[e].params;
 		m->n_members = e + 1;
 		if (c->opts->manual)
-			st = report_add(c, &specs[e], NAN, now(c) - t, c->n_train);
+			st = report_add(c, &specs[e], NAN, now(c) - t, c->n_train, "manual");
 	}
 	if (st == AML_OK && c->opts->max_model_bytes > 0)
 	{

@@ -46,6 +46,8 @@ typedef struct AmlTrainArgs
 	char	   *name;
 	aml_task	task;
 	double		budget;
+	double		budget_cut;		/* the budget statement_timeout left (seconds;
+								 * 0: not cut) */
 	char	   *metric;
 	List	   *exclude;		/* of char * */
 	List	   *sensitive;		/* of char *, option "sensitive" */
@@ -87,7 +89,7 @@ extern void AmlAsOwnerBegin(AmlOwnerSwitch *s);
 extern void AmlAsOwnerEnd(AmlOwnerSwitch *s);
 extern void AmlGovCheck(const char *name, AmlGovPriv priv);
 extern const char *AmlGovTrainBegin(const char *name);
-extern void AmlGovAuditTrain(int64 model_id, double budget_seconds);
+extern void AmlGovAuditTrain(int64 model_id, double budget_seconds, double budget_cut);
 extern bool AmlGovPendingNotice(const char *name, int version, const char *status);
 extern void AmlGovDeploy(const char *name, int version, int64 model_id, const char *reason, bool automatic);
 

@@ -585,26 +585,32 @@ AmlGovTrainBegin(const char *name)
 }
 
 /*
- * AmlGovAuditTrain records the training of a version (by its catalog id).
+ * AmlGovAuditTrain records the training of a version (by its catalog id):
+ * the budget asked for and, when statement_timeout cut it (budget_cut > 0),
+ * what was left of it.
  */
 void
-AmlGovAuditTrain(int64 model_id, double budget_seconds)
+AmlGovAuditTrain(int64 model_id, double budget_seconds, double budget_cut)
 {
-	Oid			t[3] = {INT8OID, FLOAT8OID, TEXTOID};
-	Datum		v[3];
+	Oid			t[4] = {INT8OID, FLOAT8OID, TEXTOID, FLOAT8OID};
+	Datum		v[4];
+	char		nulls[4] = {' ', ' ', ' ', budget_cut > 0 ? ' ' : 'n'};
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	v[0] = Int64GetDatum(model_id);
 	v[1] = Float8GetDatum(budget_seconds);
 	v[2] = CStringGetTextDatum(AmlGovCallerName());
+	v[3] = Float8GetDatum(budget_cut);
 	Exec("INSERT INTO automl.audit (role, action, model, version, detail) "
 		 "SELECT $3::name, 'train', m.name, m.version, jsonb_build_object("
 		 "'status', m.status, 'source', m.source, 'target', m.target, 'task', m.task, "
 		 "'algorithm', m.algorithm, 'metric', m.metric, 'test_score', m.test_score, "
 		 "'baseline_score', m.baseline_score, 'rows', m.rows, 'budget_seconds', $2) "
+		 "|| CASE WHEN $4 IS NULL THEN '{}'::jsonb "
+		 "        ELSE jsonb_build_object('budget_cut_seconds', round($4::numeric, 1)) END "
 		 "FROM automl.models m WHERE m.id = $1",
-		 3, t, v, NULL, SPI_OK_INSERT);
+		 4, t, v, nulls, SPI_OK_INSERT);
 	SPI_finish();
 }
 
@@ -1173,7 +1179,9 @@ static const char *const review_sql =
 "                                 coalesce(' (class ' || (g.g->>'class') || ')', '')), ', ' ORDER BY x.o, g.o) "
 "          FROM jsonb_array_elements(m.diagnostics->'bias') WITH ORDINALITY x(b, o), "
 "               jsonb_array_elements(x.b->'groups') WITH ORDINALITY g(g, o) "
-"         WHERE (g.g->>'flagged')::boolean) "
+"         WHERE (g.g->>'flagged')::boolean), "
+"       (SELECT (a.detail->>'budget_cut_seconds')::float8 FROM automl.audit a "
+"         WHERE a.model = m.name AND a.version = m.version AND a.action = 'train' ORDER BY a.id DESC LIMIT 1) "
 "  FROM automl.models m "
 "  LEFT JOIN LATERAL ("
 "       SELECT f->>'name' AS name, "
@@ -1219,6 +1227,7 @@ ReviewBody(GovCall *c)
 				majority,
 				top_share,
 				budget,
+				budget_cut,
 				gain;
 	int64		test_rows,
 				rows,
@@ -1268,6 +1277,7 @@ ReviewBody(GovCall *c)
 	comment = GetText(0, 21, &isnull);
 	bias_cols = GetText(0, 22, &isnull);
 	bias_flagged = GetText(0, 23, &isnull);
+	budget_cut = GetFloat(0, 24);
 	hib = HigherIsBetter(metric);
 
 	/* the result set lives in the per-query context */
@@ -1353,7 +1363,11 @@ ReviewBody(GovCall *c)
 		Check(&cl, "bias", "pass", "no group of %s is flagged on the test split", bias_cols);
 
 	/* training time */
-	if (isnan(budget))
+	if (!isnan(budget) && !isnan(budget_cut))
+		Check(&cl, "training_time", "warn",
+			  "%.2f s of a %.0f s budget that statement_timeout cut to %.1f s, %lld candidate%s compared (%s won): a longer statement_timeout may find a better model",
+			  seconds, budget, budget_cut, (long long) candidates, candidates == 1 ? "" : "s", algorithm);
+	else if (isnan(budget))
 		Check(&cl, "training_time", "pass", "%.2f s, %lld candidate%s compared (%s won)",
 			  seconds, (long long) candidates, candidates == 1 ? "" : "s", algorithm);
 	else

@@ -75,6 +75,7 @@ typedef struct Model
 	char	   *deployed_by;
 	char	   *deploy_reason;
 	double		budget;
+	double		budget_cut;		/* what statement_timeout left of it (NaN: not cut) */
 	bool		can_review;
 	bool		binary;
 	bool		multiclass;
@@ -171,6 +172,7 @@ ReadModel(Model *m, const char *name, bool has_version, int version)
 
 	/* the budget the training had (the audit trail, when there is one) */
 	m->budget = NAN;
+	m->budget_cut = NAN;
 	if (SPI_execute("SELECT to_regclass('automl.audit') IS NOT NULL", true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1 && SpiBool(0, 1))
 	{
@@ -179,10 +181,14 @@ ReadModel(Model *m, const char *name, bool has_version, int version)
 
 		v2[0] = CStringGetTextDatum(m->name);
 		v2[1] = Int32GetDatum(m->version);
-		if (SPI_execute_with_args("SELECT (detail->>'budget_seconds')::float8 FROM automl.audit "
+		if (SPI_execute_with_args("SELECT (detail->>'budget_seconds')::float8, (detail->>'budget_cut_seconds')::float8 "
+								  "FROM automl.audit "
 								  "WHERE model = $1 AND version = $2 AND action = 'train' ORDER BY id DESC LIMIT 1",
 								  2, t2, v2, NULL, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+		{
 			m->budget = SpiFloat(0, 1);
+			m->budget_cut = SpiFloat(0, 2);
+		}
 	}
 }
 
@@ -455,7 +461,9 @@ WriteSummary(HtmlPage *pg, Model *m)
 		 psprintf("%s to train, %s held out to test", FmtCount(m->rows), FmtCount(m->test_rows)));
 	Card(s, "Training time", FmtSeconds(m->seconds),
 		 isnan(m->budget) ? psprintf("%d candidate%s compared", n_cand, n_cand == 1 ? "" : "s")
-		 : psprintf("%d candidate%s in a %s budget", n_cand, n_cand == 1 ? "" : "s", FmtSeconds(m->budget)));
+		 : isnan(m->budget_cut) ? psprintf("%d candidate%s in a %s budget", n_cand, n_cand == 1 ? "" : "s", FmtSeconds(m->budget))
+		 : psprintf("%d candidate%s in a %s budget, cut to %s by statement_timeout", n_cand, n_cand == 1 ? "" : "s",
+					FmtSeconds(m->budget), FmtSeconds(m->budget_cut)));
 	Card(s, "Model", m->algorithm,
 		 psprintf("%d feature%s used, %d column%s dropped", n_feat, n_feat == 1 ? "" : "s",
 				  n_drop, n_drop == 1 ? "" : "s"));
@@ -1060,6 +1068,8 @@ TrajectoryChart(HtmlPage *pg, Model *m, JsonbContainer *trials)
 {
 	int			n = JLen(trials),
 				cut = 0,
+				oom = 0,
+				failed = 0,
 				clipped = 0,
 				nl = 0;
 	double	   *t = palloc((n + 2) * sizeof(double)),
@@ -1089,7 +1099,17 @@ TrajectoryChart(HtmlPage *pg, Model *m, JsonbContainer *trials)
 			learner[i] = "?";
 		tmax = fmax(tmax, isnan(t[i]) ? 0 : t[i]);
 		if (isnan(sc[i]))
-			cut++;
+		{
+			/* why (since 0.5.0's diagnostics say; before, cut was the usual) */
+			const char *why = JStr(tr, "unscored");
+
+			if (why && strcmp(why, "out_of_memory") == 0)
+				oom++;
+			else if (why && strcmp(why, "failed") == 0)
+				failed++;
+			else
+				cut++;
+		}
 		else
 		{
 			lo = fmin(lo, sc[i]);
@@ -1161,8 +1181,10 @@ TrajectoryChart(HtmlPage *pg, Model *m, JsonbContainer *trials)
 	li[nl].kind = 0;
 	PlotLegend(&p, nl + 1, li, 2);
 	SvgEnd(pg);
-	FigureEnd(pg, psprintf("Each point is one trial, scored by cross-validation or a validation split on the search's sample of training rows; the line is the best score so far.%s%s",
+	FigureEnd(pg, psprintf("Each point is one trial, scored by cross-validation or a validation split on the search's sample of training rows; the line is the best score so far.%s%s%s%s",
 						   cut ? psprintf(" %d trial%s cut short at the time limit %s not shown.", cut, cut == 1 ? "" : "s", cut == 1 ? "is" : "are") : "",
+						   oom ? psprintf(" %d trial%s that ran out of automl.work_mem %s not shown.", oom, oom == 1 ? "" : "s", oom == 1 ? "is" : "are") : "",
+						   failed ? psprintf(" %d trial%s whose fit failed (diverged) %s not shown.", failed, failed == 1 ? "" : "s", failed == 1 ? "is" : "are") : "",
 						   clipped ? psprintf(" %d trial%s far worse than the rest (such as the baseline) %s drawn on the %s edge.", clipped,
 											  clipped == 1 ? "" : "s", clipped == 1 ? "is" : "are", hib ? "lower" : "upper") : ""));
 }
@@ -1175,10 +1197,26 @@ WriteSearch(HtmlPage *pg, Model *m)
 	Oid			t[1] = {INT8OID};
 	Datum		v[1];
 	int64		total;
+	bool		manual = JLen(trials) > 0;
+
+	/* manual mode: one configuration, fit without a search or validation */
+	for (int i = 0; i < JLen(trials); i++)
+	{
+		const char *why = JStr(JAt(trials, i), "unscored");
+
+		manual &= why != NULL && strcmp(why, "manual") == 0;
+	}
 
 	SectionBegin(pg, "search", "How it was found: the search",
 				 "Every configuration tried, in order, and the leaderboard of their validation scores. The winner was then refit on every training row and scored once on the test split.");
-	if (JLen(trials) > 0)
+	if (manual)
+	{
+		appendStringInfoString(s, "<p>");
+		Xf(s, "Manual mode: training fit the configuration it was given on the training rows, with no search and no validation score; %s",
+		   m->test_rows > 0 ? "the test split scores it once." : "no test split was held out, so nothing scores it.");
+		appendStringInfoString(s, "</p>\n");
+	}
+	else if (JLen(trials) > 0)
 		TrajectoryChart(pg, m, trials);
 	else
 		Empty(pg, "No search trajectory is stored for this version.");
@@ -1234,7 +1272,8 @@ WriteSearch(HtmlPage *pg, Model *m)
 						 rank == 1 ? " class=\"win\"" : "", rank, LearnerClass(l));
 		XmlAppend(s, l);
 		appendStringInfoString(s, "</td><td class=\"n\">");
-		XmlAppend(s, isnan(SpiFloat(i, 3)) ? "cut short" : psprintf("%.4f", SpiFloat(i, 3)));
+		XmlAppend(s, !isnan(SpiFloat(i, 3)) ? psprintf("%.4f", SpiFloat(i, 3)) :
+				  manual ? "not validated" : "not scored");
 		appendStringInfoString(s, "</td><td class=\"n\">");
 		XmlAppend(s, FmtSeconds(SpiFloat(i, 4)));
 		appendStringInfoString(s, "</td><td class=\"n\">");

@@ -923,6 +923,7 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 					 errdetail("%.1f of the budget's %.0f seconds are left for the search and the final fit.",
 							   cap, a->budget)));
 			a->opts.budget_seconds = cap;
+			a->budget_cut = cap;
 		}
 	}
 	return frame;
@@ -1041,7 +1042,7 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	*model_id = id;
-	AmlGovAuditTrain(id, a->budget);
+	AmlGovAuditTrain(id, a->budget, a->budget_cut);
 
 	/* the leaderboard */
 	for (int i = 0; i < aml_report_n_candidates(rep); i++)

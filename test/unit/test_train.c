@@ -237,6 +237,8 @@ test_regression_and_manual(void)
 	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
 	CHECK(m && aml_model_algo(m) == AML_ALGO_LINEAR);
 	CHECK(r && aml_report_n_candidates(r) == 1);
+	CHECK(r && aml_report_candidate(r, 0)->unscored &&
+		  strcmp(aml_report_candidate(r, 0)->unscored, "manual") == 0);
 	aml_model_free(m);
 	aml_report_free(r);
 
@@ -645,6 +647,29 @@ oom_log(void *ctx, aml_log_level level, const char *msg)
 		oom_skips++;
 }
 
+/*
+ * unscored counts the report's candidates without a score whose reason is
+ * why (NULL: those without a reason), and those with a score and a reason
+ * (*bad).
+ */
+static int
+unscored(const aml_report *r, const char *why, int *bad)
+{
+	int			n = 0;
+
+	*bad = 0;
+	for (int i = 0; i < aml_report_n_candidates(r); i++)
+	{
+		const aml_candidate *c = aml_report_candidate(r, i);
+
+		if (isfinite(c->score))
+			*bad += c->unscored != NULL;
+		else if (why == NULL ? c->unscored == NULL : c->unscored && strcmp(c->unscored, why) == 0)
+			n++;
+	}
+	return n;
+}
+
 static void
 test_candidate_oom(void)
 {
@@ -676,6 +701,13 @@ test_candidate_oom(void)
 	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
 	CHECK(oom_skips >= 1);
 	CHECK(m != NULL && aml_model_algo(m) == AML_ALGO_LINEAR);
+	/* the skipped trials say why they have no score */
+	{
+		int			bad;
+
+		CHECK(unscored(r, "out_of_memory", &bad) == oom_skips && bad == 0);
+		CHECK(unscored(r, NULL, &bad) == 0);
+	}
 	aml_model_free(m);
 	aml_report_free(r);
 	env.mem_budget = 0;
