@@ -560,6 +560,8 @@ int			aml_metric_higher_is_better(const char *name);
 /* aml_metric_valid says whether a metric applies to the task. */
 int			aml_metric_valid(const char *name, aml_task task);
 const char *aml_metric_default(aml_task task);
+/* aml_metric_names: the metrics a model reports on its test split, NULL-terminated */
+const char *const *aml_metric_names(aml_task task);
 
 /* ---------------------------------------------------------------- misc */
 

@@ -137,6 +137,20 @@ aml_metric_valid(const char *name, aml_task task)
 }
 
 /*
+ * aml_metric_names returns the metrics a model of the task reports on its
+ * test split (automl.models.metrics), NULL-terminated.
+ */
+const char *const *
+aml_metric_names(aml_task task)
+{
+	static const char *const binary[] = {"roc_auc", "log_loss", "accuracy", "f1", "precision", "recall", NULL};
+	static const char *const multi[] = {"accuracy", "f1_macro", "log_loss", NULL};
+	static const char *const reg[] = {"rmse", "mae", "r2", NULL};
+
+	return task == AML_TASK_BINARY ? binary : task == AML_TASK_MULTICLASS ? multi : reg;
+}
+
+/*
  * aml_metric_default returns the metric used when none is named: roc_auc
  * (binary), log_loss (multiclass), rmse (regression); NULL for
  * AML_TASK_AUTO, whose metric depends on the task detected.

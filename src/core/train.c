@@ -2522,9 +2522,6 @@ done_ss:
 
 /* ---------------------------------------------------------------- report */
 
-static const char *const binary_metrics[] = {"roc_auc", "log_loss", "accuracy", "f1", "precision", "recall", NULL};
-static const char *const multi_metrics[] = {"accuracy", "f1_macro", "log_loss", NULL};
-static const char *const reg_metrics[] = {"rmse", "mae", "r2", NULL};
 
 /* json_take returns the finished text, or NULL (freed) when out of memory */
 static char *
@@ -2561,8 +2558,7 @@ static char *
 metrics_json(train_ctx *c, int64_t n, const double *y, const double *pred,
 			 const aml_model *m)
 {
-	const char *const *names = c->task == AML_TASK_BINARY ? binary_metrics :
-		c->task == AML_TASK_MULTICLASS ? multi_metrics : reg_metrics;
+	const char *const *names = aml_metric_names(c->task);
 	aml_json	j;
 	double		oob = NAN;
 	int64_t		oob_rows = 0;

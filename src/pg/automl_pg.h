@@ -101,4 +101,28 @@ typedef struct RowMapper RowMapper;
 extern RowMapper *MapperCreate(aml_model *m, TupleDesc desc, MemoryContext cxt, const char *name);
 extern void MapperConvert(const RowMapper *rm, const Datum *values, const bool *nulls, double *in);
 
+/* bias.c: a source read and scored by a model (automl_bias, automl_evaluate) */
+typedef struct AmlScored
+{
+	int64		n;				/* rows read */
+	double	   *pred;			/* n x the model's outputs */
+	double	   *y;				/* n labels: class index or value, NaN for a
+								 * NULL or an unknown class; NULL when the
+								 * source has no target column */
+	int64		unknown_labels; /* labels not among the model's classes */
+	char	   *target;			/* the model's target column */
+} AmlScored;
+
+/* the caller's own columns: the row type, capacity growth, each row */
+typedef struct AmlScanHooks
+{
+	void		(*setup) (void *arg, TupleDesc desc, MemoryContext cxt);
+	void		(*grow) (void *arg, int64 cap, MemoryContext cxt);
+	void		(*row) (void *arg, int64 i, Datum *values, bool *nulls, MemoryContext cxt);
+} AmlScanHooks;
+
+extern void AmlScoreSource(aml_model *m, const char *name, int64 model_id, const char *query,
+						   const char *fn, bool need_target, const AmlScanHooks *hooks,
+						   void *arg, AmlScored *out);
+
 #endif							/* AUTOML_PG_H */

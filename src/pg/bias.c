@@ -373,6 +373,320 @@ GroupName(char *label)
 	return label ? psprintf("\"%s\"", label) : "NULL";
 }
 
+/* ---------------------------------------------------------------- scan */
+
+/*
+ * AmlScoreSource reads the rows of query with the caller's privileges
+ * through an SPI cursor in batches of BIAS_FETCH, scores them with model m
+ * in blocks of AML_PREDICT_BLOCK and fills out: the model outputs and,
+ * when the source has the model's target column, the labels (class index
+ * or value; NaN for a NULL or a class the model does not know).  hooks
+ * (optional) see the first batch's row type, the capacity as it grows and
+ * every row's values, for the caller's own columns (automl_bias's
+ * sensitive column).  fn names the SQL function in messages.  An empty
+ * source is an error, as is one without the target column when
+ * need_target; labels the model does not know get a NOTICE.
+ */
+void
+AmlScoreSource(aml_model *m, const char *name, int64 model_id, const char *query,
+			   const char *fn, bool need_target, const AmlScanHooks *hooks, void *arg,
+			   AmlScored *out)
+{
+	MemoryContext fn_cxt = CurrentMemoryContext,
+				batch_cxt,
+				old;
+	aml_task	task = aml_model_task(m);
+	int			ni = aml_model_n_inputs(m),
+				no = aml_model_n_outputs(m),
+				n_classes = task == AML_TASK_REGRESSION ? 0 : aml_model_n_classes(m);
+	double	   *class_value = NULL;	/* numeric class labels, or NULL */
+	SPIPlanPtr	plan;
+	Portal		portal;
+	RowMapper  *rm = NULL;
+	TupleDesc	desc = NULL;
+	Datum	   *values = NULL;
+	bool	   *nulls = NULL;
+	int			target_att = -1;
+	ValRead		target_read = VAL_TEXT;
+	FmgrInfo	target_out;
+	double	   *in;
+	void	   *scratch;
+	int64		cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (n_classes > 0)
+	{
+		/* numeric class labels compare as numbers */
+		class_value = palloc(sizeof(double) * n_classes);
+		for (int c = 0; c < n_classes; c++)
+		{
+			const char *l = aml_model_class_label(m, c);
+			char	   *end;
+
+			class_value[c] = strtod(l, &end);
+			if (*l == '\0' || *end != '\0')
+			{
+				pfree(class_value);
+				class_value = NULL;
+				break;
+			}
+		}
+	}
+	in = palloc(sizeof(double) * AML_PREDICT_BLOCK * (ni + 1));
+	scratch = palloc(aml_model_scratch_size(m));
+	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl scored source batch", ALLOCSET_DEFAULT_SIZES);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	{
+		Oid			t1[1] = {INT8OID};
+		Datum		v1[1];
+		bool		isnull;
+
+		v1[0] = Int64GetDatum(model_id);
+		if (SPI_execute_with_args("SELECT target FROM automl.models WHERE id = $1",
+								  1, t1, v1, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "automl: could not read model %lld", (long long) model_id);
+		out->target = MemoryContextStrdup(fn_cxt, TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
+																					SPI_tuptable->tupdesc, 1, &isnull)));
+	}
+
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for automl source: %s", SPI_result_code_string(SPI_result));
+	if (!SPI_is_cursor_plan(plan))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source query must return rows")));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		uint64		nrows;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, BIAS_FETCH);
+		nrows = SPI_processed;
+		if (desc == NULL)
+		{
+			old = MemoryContextSwitchTo(fn_cxt);
+			desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+			values = palloc(sizeof(Datum) * (desc->natts + 1));
+			nulls = palloc(sizeof(bool) * (desc->natts + 1));
+			MemoryContextSwitchTo(old);
+			rm = MapperCreate(m, desc, fn_cxt, name);
+			for (int a = 0; a < desc->natts; a++)
+			{
+				Form_pg_attribute att = TupleDescAttr(desc, a);
+
+				if (!att->attisdropped && strcmp(NameStr(att->attname), out->target) == 0)
+					target_att = a;
+			}
+			if (target_att < 0 && need_target)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("source has no column \"%s\", the target of model \"%s\"", out->target, name),
+						 errdetail("%s compares the model's predictions with the labels in that column.", fn),
+						 errhint("Read rows whose label is known, with the target column under its training name.")));
+			if (hooks && hooks->setup)
+				hooks->setup(arg, desc, fn_cxt);
+			if (target_att >= 0)
+			{
+				target_read = ValReadOf(TupleDescAttr(desc, target_att)->atttypid);
+				if (task == AML_TASK_REGRESSION && !ValIsNumber(target_read))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("target column \"%s\" has type %s, but model \"%s\" predicts a number",
+									out->target, format_type_be(TupleDescAttr(desc, target_att)->atttypid), name),
+							 errhint("Read it as a number in a query source, e.g. SELECT %s::float8 AS %s, ...",
+									 quote_identifier(out->target), quote_identifier(out->target))));
+				if (target_read == VAL_OUTPUT)
+				{
+					Oid			ofn;
+					bool		isvarlena;
+
+					getTypeOutputInfo(TupleDescAttr(desc, target_att)->atttypid, &ofn, &isvarlena);
+					fmgr_info_cxt(ofn, &target_out, fn_cxt);
+				}
+			}
+		}
+		if (nrows == 0)
+			break;
+		if (out->n + (int64) nrows > cap)
+		{
+			int64		ncap = Max(cap * 2, out->n + (int64) nrows);
+
+			old = MemoryContextSwitchTo(fn_cxt);
+			out->pred = out->pred ? repalloc_huge(out->pred, sizeof(double) * ncap * no)
+				: MemoryContextAllocHuge(fn_cxt, sizeof(double) * ncap * no);
+			if (target_att >= 0)
+				out->y = out->y ? repalloc_huge(out->y, sizeof(double) * ncap)
+					: MemoryContextAllocHuge(fn_cxt, sizeof(double) * ncap);
+			MemoryContextSwitchTo(old);
+			if (hooks && hooks->grow)
+				hooks->grow(arg, ncap, fn_cxt);
+			cap = ncap;
+		}
+		for (uint64 start = 0; start < nrows; start += AML_PREDICT_BLOCK)
+		{
+			int			b = (int) Min((uint64) AML_PREDICT_BLOCK, nrows - start);
+			int64		n = out->n;
+
+			old = MemoryContextSwitchTo(batch_cxt);
+			for (int r = 0; r < b; r++)
+			{
+				int64		i = n + r;
+				double	   *y = out->y;
+
+				heap_deform_tuple(SPI_tuptable->vals[start + r], desc, values, nulls);
+				MapperConvert(rm, values, nulls, in + (size_t) r * ni);
+				if (hooks && hooks->row)
+					hooks->row(arg, i, values, nulls, fn_cxt);
+
+				/* the label: class index or value, NaN when absent */
+				if (y == NULL)
+					continue;
+				if (nulls[target_att])
+					y[i] = NAN;
+				else if (task == AML_TASK_REGRESSION)
+					y[i] = ValNumber(target_read, values[target_att]);
+				else
+				{
+					int			k = -1;
+
+					if (ValIsNumber(target_read) && class_value)
+					{
+						double		t = ValNumber(target_read, values[target_att]);
+
+						for (int c = 0; c < n_classes && k < 0; c++)
+							if (class_value[c] == t)
+								k = c;
+					}
+					else if (!ValIsNumber(target_read))
+					{
+						int			len;
+						const char *s = ValText(target_read, &target_out, values[target_att], &len);
+
+						for (int c = 0; c < n_classes && k < 0; c++)
+						{
+							const char *l = aml_model_class_label(m, c);
+
+							if ((int) strlen(l) == len && memcmp(l, s, len) == 0)
+								k = c;
+						}
+					}
+					if (k < 0)
+						out->unknown_labels++;
+					y[i] = k < 0 ? NAN : (double) k;
+				}
+			}
+			aml_model_predict(m, b, in, out->pred + (size_t) n * no, scratch);
+			out->n += b;
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(batch_cxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	MemoryContextDelete(batch_cxt);
+
+	if (out->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("source has no rows"),
+				 errhint("%s needs a table, view or query that returns rows.", fn)));
+	if (out->unknown_labels > 0)
+		ereport(NOTICE,
+				(errmsg("%lld rows have a \"%s\" the model does not know; they count as unlabelled",
+						(long long) out->unknown_labels, out->target)));
+}
+
+/* ---------------------------------------------------------------- bias hooks */
+
+/* automl_bias's own column: the sensitive one, read into groups or numbers */
+typedef struct BiasScan
+{
+	const char *sensitive;
+	int			sens_att;
+	ValRead		sens_read;
+	FmgrInfo	sens_out;
+	double	   *sens_num;		/* numbers, or NULL */
+	int32	   *group;			/* text groups (-1: NULL or a number) */
+	TextGroups	tg;
+	int			n_bins;			/* option "bins" (0: not given) */
+} BiasScan;
+
+static void
+BiasSetup(void *arg, TupleDesc desc, MemoryContext cxt)
+{
+	BiasScan   *bs = arg;
+
+	bs->sens_att = -1;
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), bs->sensitive) == 0)
+			bs->sens_att = a;
+	}
+	if (bs->sens_att < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("sensitive column \"%s\" does not exist in the source", bs->sensitive),
+				 errhint("Column names are case-sensitive: pass the name as it is stored.")));
+	bs->sens_read = ValReadOf(TupleDescAttr(desc, bs->sens_att)->atttypid);
+	if (bs->sens_read == VAL_OUTPUT)
+	{
+		Oid			fn;
+		bool		isvarlena;
+
+		getTypeOutputInfo(TupleDescAttr(desc, bs->sens_att)->atttypid, &fn, &isvarlena);
+		fmgr_info_cxt(fn, &bs->sens_out, cxt);
+	}
+	if (bs->n_bins > 0 && !ValIsNumber(bs->sens_read))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"bins\" applies to numeric sensitive columns only"),
+				 errdetail("Column \"%s\" has type %s; its values are the groups.", bs->sensitive,
+						   format_type_be(TupleDescAttr(desc, bs->sens_att)->atttypid))));
+}
+
+static void
+BiasGrow(void *arg, int64 cap, MemoryContext cxt)
+{
+	BiasScan   *bs = arg;
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	if (ValIsNumber(bs->sens_read))
+		bs->sens_num = bs->sens_num ? repalloc_huge(bs->sens_num, sizeof(double) * cap)
+			: MemoryContextAllocHuge(cxt, sizeof(double) * cap);
+	bs->group = bs->group ? repalloc_huge(bs->group, sizeof(int32) * cap)
+		: MemoryContextAllocHuge(cxt, sizeof(int32) * cap);
+	MemoryContextSwitchTo(old);
+}
+
+static void
+BiasRow(void *arg, int64 i, Datum *values, bool *nulls, MemoryContext cxt)
+{
+	BiasScan   *bs = arg;
+	int			a = bs->sens_att;
+
+	if (ValIsNumber(bs->sens_read))
+	{
+		bs->sens_num[i] = nulls[a] ? NAN : ValNumber(bs->sens_read, values[a]);
+		bs->group[i] = -1;
+	}
+	else if (nulls[a])
+		bs->group[i] = -1;
+	else
+	{
+		int			len;
+		const char *s = ValText(bs->sens_read, &bs->sens_out, values[a], &len);
+
+		bs->group[i] = TextGroupOf(&bs->tg, s, len, cxt);
+	}
+}
+
 /* ---------------------------------------------------------------- entry */
 
 static Datum
@@ -393,45 +707,27 @@ automl_bias(PG_FUNCTION_ARGS)
 	TupleDesc	rdesc;
 	Tuplestorestate *store;
 	MemoryContext per_query,
-				old,
-				batch_cxt,
-				fn_cxt = CurrentMemoryContext;
+				old;
 	char	   *name,
 			   *source,
 			   *sensitive,
 			   *reference = NULL,
 			   *query,
-			   *stem,
-			   *target = NULL;
+			   *stem;
 	BiasOpts	bo;
 	int64		model_id;
 	aml_model  *m;
 	aml_task	task;
-	int			ni,
-				no,
-				n_classes;
-	double	   *class_value = NULL;	/* numeric class labels, or NULL */
-	SPIPlanPtr	plan;
-	Portal		portal;
-	RowMapper  *rm = NULL;
-	TupleDesc	desc = NULL;
-	Datum	   *values = NULL;
-	bool	   *nulls = NULL;
-	int			sens_att = -1,
-				target_att = -1;
-	ValRead		sens_read = VAL_TEXT,
-				target_read = VAL_TEXT;
-	FmgrInfo	sens_out,
-				target_out;
-	double	   *in;
-	void	   *scratch;
-	int64		n = 0,
-				cap = 0,
-				unknown_labels = 0;
-	double	   *pred = NULL,
-			   *y = NULL,
-			   *sens_num = NULL;
-	int32	   *group = NULL;
+	int			n_classes;
+	static const AmlScanHooks bias_hooks = {BiasSetup, BiasGrow, BiasRow};
+	BiasScan	bs;
+	AmlScored	sc;
+	ValRead		sens_read;
+	int64		n;
+	double	   *pred,
+			   *y,
+			   *sens_num;
+	int32	   *group;
 	TextGroups	tg;
 	int			n_groups = 0;
 	char	  **label = NULL;
@@ -466,8 +762,6 @@ automl_bias(PG_FUNCTION_ARGS)
 	/* the model (42501 unless the caller may use it) and its options */
 	m = AmlModelLoad(name, bo.version, &model_id);
 	task = aml_model_task(m);
-	ni = aml_model_n_inputs(m);
-	no = aml_model_n_outputs(m);
 	n_classes = task == AML_TASK_REGRESSION ? 0 : aml_model_n_classes(m);
 	aml_bias_options_init(&opts);
 	opts.task = task;
@@ -510,223 +804,19 @@ automl_bias(PG_FUNCTION_ARGS)
 			opts.cls = k;
 	}
 	opts.threshold = bo.threshold;
-	if (n_classes > 0)
-	{
-		/* numeric class labels compare as numbers */
-		class_value = palloc(sizeof(double) * n_classes);
-		for (int c = 0; c < n_classes; c++)
-		{
-			const char *l = aml_model_class_label(m, c);
-			char	   *end;
-
-			class_value[c] = strtod(l, &end);
-			if (*l == '\0' || *end != '\0')
-			{
-				pfree(class_value);
-				class_value = NULL;
-				break;
-			}
-		}
-	}
 
 	query = AmlResolveSource(source, &stem);
-	in = palloc(sizeof(double) * AML_PREDICT_BLOCK * (ni + 1));
-	scratch = palloc(aml_model_scratch_size(m));
-	memset(&tg, 0, sizeof(tg));
-	batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl bias batch", ALLOCSET_DEFAULT_SIZES);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	{
-		Oid			t1[1] = {INT8OID};
-		Datum		v1[1];
-		bool		isnull;
-
-		v1[0] = Int64GetDatum(model_id);
-		if (SPI_execute_with_args("SELECT target FROM automl.models WHERE id = $1",
-								  1, t1, v1, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "automl: could not read model %lld", (long long) model_id);
-		target = MemoryContextStrdup(fn_cxt, TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
-																			   SPI_tuptable->tupdesc, 1, &isnull)));
-	}
-
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for automl source: %s", SPI_result_code_string(SPI_result));
-	if (!SPI_is_cursor_plan(plan))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("source query must return rows")));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	for (;;)
-	{
-		uint64		nrows;
-
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, BIAS_FETCH);
-		nrows = SPI_processed;
-		if (desc == NULL)
-		{
-			old = MemoryContextSwitchTo(fn_cxt);
-			desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-			values = palloc(sizeof(Datum) * (desc->natts + 1));
-			nulls = palloc(sizeof(bool) * (desc->natts + 1));
-			MemoryContextSwitchTo(old);
-			rm = MapperCreate(m, desc, fn_cxt, name);
-			for (int a = 0; a < desc->natts; a++)
-			{
-				Form_pg_attribute att = TupleDescAttr(desc, a);
-
-				if (att->attisdropped)
-					continue;
-				if (strcmp(NameStr(att->attname), sensitive) == 0)
-					sens_att = a;
-				if (strcmp(NameStr(att->attname), target) == 0)
-					target_att = a;
-			}
-			if (sens_att < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("sensitive column \"%s\" does not exist in the source", sensitive),
-						 errhint("Column names are case-sensitive: pass the name as it is stored.")));
-			sens_read = ValReadOf(TupleDescAttr(desc, sens_att)->atttypid);
-			if (sens_read == VAL_OUTPUT)
-			{
-				Oid			fn;
-				bool		isvarlena;
-
-				getTypeOutputInfo(TupleDescAttr(desc, sens_att)->atttypid, &fn, &isvarlena);
-				fmgr_info_cxt(fn, &sens_out, fn_cxt);
-			}
-			if (bo.n_bins > 0 && !ValIsNumber(sens_read))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("option \"bins\" applies to numeric sensitive columns only"),
-						 errdetail("Column \"%s\" has type %s; its values are the groups.", sensitive,
-								   format_type_be(TupleDescAttr(desc, sens_att)->atttypid))));
-			if (target_att >= 0)
-			{
-				target_read = ValReadOf(TupleDescAttr(desc, target_att)->atttypid);
-				if (task == AML_TASK_REGRESSION && !ValIsNumber(target_read))
-					ereport(ERROR,
-							(errcode(ERRCODE_DATATYPE_MISMATCH),
-							 errmsg("target column \"%s\" has type %s, but model \"%s\" predicts a number",
-									target, format_type_be(TupleDescAttr(desc, target_att)->atttypid), name)));
-				if (target_read == VAL_OUTPUT)
-				{
-					Oid			fn;
-					bool		isvarlena;
-
-					getTypeOutputInfo(TupleDescAttr(desc, target_att)->atttypid, &fn, &isvarlena);
-					fmgr_info_cxt(fn, &target_out, fn_cxt);
-				}
-			}
-		}
-		if (nrows == 0)
-			break;
-		if (n + (int64) nrows > cap)
-		{
-			int64		ncap = Max(cap * 2, n + (int64) nrows);
-
-			old = MemoryContextSwitchTo(fn_cxt);
-			pred = pred ? repalloc_huge(pred, sizeof(double) * ncap * no)
-				: MemoryContextAllocHuge(fn_cxt, sizeof(double) * ncap * no);
-			if (target_att >= 0)
-				y = y ? repalloc_huge(y, sizeof(double) * ncap)
-					: MemoryContextAllocHuge(fn_cxt, sizeof(double) * ncap);
-			if (ValIsNumber(sens_read))
-				sens_num = sens_num ? repalloc_huge(sens_num, sizeof(double) * ncap)
-					: MemoryContextAllocHuge(fn_cxt, sizeof(double) * ncap);
-			group = group ? repalloc_huge(group, sizeof(int32) * ncap)
-				: MemoryContextAllocHuge(fn_cxt, sizeof(int32) * ncap);
-			MemoryContextSwitchTo(old);
-			cap = ncap;
-		}
-		for (uint64 start = 0; start < nrows; start += AML_PREDICT_BLOCK)
-		{
-			int			b = (int) Min((uint64) AML_PREDICT_BLOCK, nrows - start);
-
-			old = MemoryContextSwitchTo(batch_cxt);
-			for (int r = 0; r < b; r++)
-			{
-				int64		i = n + r;
-
-				heap_deform_tuple(SPI_tuptable->vals[start + r], desc, values, nulls);
-				MapperConvert(rm, values, nulls, in + (size_t) r * ni);
-
-				/* the sensitive value */
-				if (ValIsNumber(sens_read))
-				{
-					sens_num[i] = nulls[sens_att] ? NAN : ValNumber(sens_read, values[sens_att]);
-					group[i] = -1;
-				}
-				else if (nulls[sens_att])
-					group[i] = -1;
-				else
-				{
-					int			len;
-					const char *s = ValText(sens_read, &sens_out, values[sens_att], &len);
-
-					group[i] = TextGroupOf(&tg, s, len, fn_cxt);
-				}
-
-				/* the label: class index or value, NaN when absent */
-				if (y == NULL)
-					continue;
-				if (nulls[target_att])
-					y[i] = NAN;
-				else if (task == AML_TASK_REGRESSION)
-					y[i] = ValNumber(target_read, values[target_att]);
-				else
-				{
-					int			k = -1;
-
-					if (ValIsNumber(target_read) && class_value)
-					{
-						double		t = ValNumber(target_read, values[target_att]);
-
-						for (int c = 0; c < n_classes && k < 0; c++)
-							if (class_value[c] == t)
-								k = c;
-					}
-					else if (!ValIsNumber(target_read))
-					{
-						int			len;
-						const char *s = ValText(target_read, &target_out, values[target_att], &len);
-
-						for (int c = 0; c < n_classes && k < 0; c++)
-						{
-							const char *l = aml_model_class_label(m, c);
-
-							if ((int) strlen(l) == len && memcmp(l, s, len) == 0)
-								k = c;
-						}
-					}
-					if (k < 0)
-						unknown_labels++;
-					y[i] = k < 0 ? NAN : (double) k;
-				}
-			}
-			aml_model_predict(m, b, in, pred + (size_t) n * no, scratch);
-			n += b;
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(batch_cxt);
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
-	SPI_finish();
-	MemoryContextDelete(batch_cxt);
-
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("source has no rows"),
-				 errhint("automl_bias needs a table, view or query that returns rows.")));
-	if (unknown_labels > 0)
-		ereport(NOTICE,
-				(errmsg("%lld rows have a \"%s\" the model does not know; they count as unlabelled",
-						(long long) unknown_labels, target)));
+	memset(&bs, 0, sizeof(bs));
+	bs.sensitive = sensitive;
+	bs.n_bins = bo.n_bins;
+	AmlScoreSource(m, name, model_id, query, "automl_bias", false, &bias_hooks, &bs, &sc);
+	n = sc.n;
+	y = sc.y;
+	pred = sc.pred;
+	sens_num = bs.sens_num;
+	group = bs.group;
+	sens_read = bs.sens_read;
+	tg = bs.tg;
 
 	/* groups: bins of a number, or text values in C order; NULL last */
 	if (ValIsNumber(sens_read))

@@ -1100,7 +1100,7 @@ TrajectoryChart(HtmlPage *pg, Model *m, JsonbContainer *trials)
 		tmax = fmax(tmax, isnan(t[i]) ? 0 : t[i]);
 		if (isnan(sc[i]))
 		{
-			/* why (since 0.5.0's diagnostics say; before, cut was the usual) */
+			/* why (diagnostics since 0.6.0 say; before, a cut was the usual reason) */
 			const char *why = JStr(tr, "unscored");
 
 			if (why && strcmp(why, "out_of_memory") == 0)
