@@ -10,7 +10,7 @@ OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 
 DATA = $(wildcard sql/automl--*.sql)
 
-REGRESS = setup train predict errors catalog formats realdata governance trees explain bias evaluate assess timesplit report report_assessment upgrade
+REGRESS = setup train predict errors catalog formats realdata governance trees explain bias evaluate drift assess timesplit report report_assessment upgrade
 REGRESS_OPTS = --inputdir=. --dbname=contrib_regression
 
 BLAS ?= openblas

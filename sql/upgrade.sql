@@ -36,11 +36,11 @@ SELECT p.oid::regprocedure AS function, p.prosupport AS support
 ALTER EXTENSION automl UPDATE TO '0.5.0';
 SELECT extversion FROM pg_extension WHERE extname = 'automl';
 SELECT obj_description('automl_importance(text, integer)'::regprocedure, 'pg_proc') AS importance_comment;
--- 0.5.0 -> 0.6.0: automl_evaluate
+-- 0.5.0 -> 0.6.0: automl_evaluate, automl_drift
 ALTER EXTENSION automl UPDATE TO '0.6.0';
 SELECT extversion FROM pg_extension WHERE extname = 'automl';
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, obj_description(p.oid, 'pg_proc') AS comment
-  FROM pg_proc p WHERE p.proname = 'automl_evaluate';
+  FROM pg_proc p WHERE p.proname IN ('automl_evaluate', 'automl_drift') ORDER BY 1::text;
 -- every catalog table has its row-level policy
 SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'automl' ORDER BY 1;
 -- a fresh install of the default version has the same objects as the upgrade

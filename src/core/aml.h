@@ -563,6 +563,25 @@ const char *aml_metric_default(aml_task task);
 /* aml_metric_names: the metrics a model reports on its test split, NULL-terminated */
 const char *const *aml_metric_names(aml_task task);
 
+/* ---------------------------------------------------------------- drift */
+
+/*
+ * Input drift (drift.c): a model's feature profile stores, per input
+ * column, the training shares of at most AML_DRIFT_BINS quantile bins (a
+ * number or a date) or of the AML_DRIFT_LEVELS most frequent levels plus
+ * "other" (a category), and of "missing"; new rows are counted into the
+ * same bins and compared by the population stability index.
+ */
+#define AML_DRIFT_BINS		10
+#define AML_DRIFT_LEVELS	20
+#define AML_PSI_FLOOR		1e-4
+#define AML_PSI_MODERATE	0.1		/* conventional reading of the PSI */
+#define AML_PSI_MAJOR		0.25
+
+int			aml_drift_edges(const double *sorted, int64_t n, int n_bins, double *edges);
+int			aml_drift_bin(const double *edges, int n_edges, double x);
+double		aml_psi(int n, const double *expected, const double *actual);
+
 /* ---------------------------------------------------------------- misc */
 
 uint32_t	aml_crc32c(uint32_t crc, const void *data, size_t len);

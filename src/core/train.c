@@ -2662,6 +2662,109 @@ num_profile(const train_ctx *c, const float *v, aml_json *j)
 }
 
 /*
+ * distribution_json writes the "distribution" of an input column over the
+ * training rows, the bins automl_drift compares new rows with (drift.c):
+ * a number or a date, the interior edges of at most AML_DRIFT_BINS
+ * quantile bins and each bin's share of the training rows; a category,
+ * its AML_DRIFT_LEVELS most frequent levels with their shares and the
+ * share of the others; and the share missing.  vals is scratch for
+ * n_train values.  Numbers are compared as the frame stores them (single
+ * precision), so automl_drift rounds new values the same way.
+ */
+static void
+distribution_json(train_ctx *c, const aml_fcol *fc, double *vals, aml_json *j)
+{
+	int64_t		n = c->n_train,
+				k = 0,
+				miss = 0;
+
+	aml_json_key(j, "distribution");
+	aml_json_begin_obj(j);
+	if (fc->kind == AML_COL_CATEGORICAL)
+	{
+		level_count *lc = aml_malloc(c->env, ((size_t) fc->n_levels + 1) * sizeof(level_count));
+		int			top;
+		int64_t		shown = 0;
+
+		if (lc == NULL)
+		{
+			j->oom = 1;
+			aml_json_end_obj(j);
+			return;
+		}
+		for (int32_t l = 0; l < fc->n_levels; l++)
+		{
+			lc[l].code = l;
+			lc[l].count = 0;
+		}
+		for (int64_t r = 0; r < n; r++)
+		{
+			int32_t		code = fc->code[c->train_idx[r]];
+
+			if (code < 0 || code >= fc->n_levels)
+				miss++;
+			else
+				lc[code].count++;
+		}
+		/* most frequent first, then by code */
+		qsort(lc, (size_t) fc->n_levels, sizeof(level_count), cmp_level_count);
+		top = fc->n_levels < AML_DRIFT_LEVELS ? fc->n_levels : AML_DRIFT_LEVELS;
+		while (top > 0 && lc[top - 1].count == 0)
+			top--;
+		aml_json_key(j, "levels");
+		aml_json_begin_arr(j);
+		for (int l = 0; l < top; l++)
+			aml_json_str(j, fc->levels[lc[l].code]);
+		aml_json_end_arr(j);
+		aml_json_key(j, "shares");
+		aml_json_begin_arr(j);
+		for (int l = 0; l < top; l++)
+		{
+			aml_json_num(j, round((double) lc[l].count / n * 1e6) / 1e6);
+			shown += lc[l].count;
+		}
+		aml_json_end_arr(j);
+		aml_json_key(j, "other");
+		aml_json_num(j, round((double) (n - miss - shown) / n * 1e6) / 1e6);
+		aml_free(c->env, lc);
+	}
+	else
+	{
+		double		edges[AML_DRIFT_BINS];
+		int64_t		bins[AML_DRIFT_BINS] = {0};
+		int			ne;
+
+		for (int64_t r = 0; r < n; r++)
+		{
+			int64_t		i = c->train_idx[r];
+			double		x = fc->kind == AML_COL_NUMERIC ? (double) fc->num[i] : fc->dt[i];
+
+			if (isnan(x))
+				miss++;
+			else
+				vals[k++] = x;
+		}
+		qsort(vals, (size_t) k, sizeof(double), aml_cmp_double);
+		ne = aml_drift_edges(vals, k, AML_DRIFT_BINS, edges);
+		for (int64_t r = 0; r < k; r++)
+			bins[aml_drift_bin(edges, ne, vals[r])]++;
+		aml_json_key(j, "edges");
+		aml_json_begin_arr(j);
+		for (int b = 0; b < ne; b++)
+			aml_json_num(j, edges[b]);
+		aml_json_end_arr(j);
+		aml_json_key(j, "shares");
+		aml_json_begin_arr(j);
+		for (int b = 0; b <= ne; b++)
+			aml_json_num(j, round((double) bins[b] / n * 1e6) / 1e6);
+		aml_json_end_arr(j);
+	}
+	aml_json_key(j, "missing");
+	aml_json_num(j, round((double) miss / n * 1e6) / 1e6);
+	aml_json_end_obj(j);
+}
+
+/*
  * features_json describes every source column: its kind, whether it is
  * used and why not, missing rate and basic statistics over the training
  * rows, and the chosen learner's importance folded per column: split gain
@@ -2678,10 +2781,15 @@ features_json(train_ctx *c, const double *imp_feat)
 	int			input = 0;
 	double	   *cnt_feat = aml_calloc(c->env, (size_t) (m->n_feat ? m->n_feat : 1) * 2,
 									  sizeof(double));
+	double	   *vals = aml_malloc(c->env, ((size_t) c->n_train + 1) * sizeof(double));
 	double		tree_weight = 0;
 
-	if (cnt_feat == NULL)
+	if (cnt_feat == NULL || vals == NULL)
+	{
+		aml_free(c->env, cnt_feat);
+		aml_free(c->env, vals);
 		return NULL;
+	}
 	for (int e = 0; e < m->n_members; e++)
 	{
 		const aml_tree_pack *tp = aml_tree_learner_pack(m->members[e].ops->algo,
@@ -2761,6 +2869,8 @@ features_json(train_ctx *c, const double *imp_feat)
 				aml_json_str(&j, in->has_time ? "year, month, day, dow, doy, days, hour" :
 							 "year, month, day, dow, doy, days");
 			}
+			if (c->n_train > 0)
+				distribution_json(c, fc, vals, &j);
 			if (imp_feat)
 			{
 				double		s = 0;
@@ -2840,6 +2950,7 @@ features_json(train_ctx *c, const double *imp_feat)
 	}
 	aml_json_end_arr(&j);
 	aml_free(c->env, cnt_feat);
+	aml_free(c->env, vals);
 	if (j.oom)
 	{
 		aml_json_free(&j);

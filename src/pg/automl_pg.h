@@ -119,6 +119,9 @@ typedef struct AmlScanHooks
 	void		(*setup) (void *arg, TupleDesc desc, MemoryContext cxt);
 	void		(*grow) (void *arg, int64 cap, MemoryContext cxt);
 	void		(*row) (void *arg, int64 i, Datum *values, bool *nulls, MemoryContext cxt);
+	/* rows first .. first + n - 1 as the model reads them (n x inputs) */
+	void		(*block) (void *arg, int64 first, int n, const double *in);
+	bool		no_predict;		/* read only: do not score */
 } AmlScanHooks;
 
 extern void AmlScoreSource(aml_model *m, const char *name, int64 model_id, const char *query,

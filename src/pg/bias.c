@@ -381,9 +381,11 @@ GroupName(char *label)
  * in blocks of AML_PREDICT_BLOCK and fills out: the model outputs and,
  * when the source has the model's target column, the labels (class index
  * or value; NaN for a NULL or a class the model does not know).  hooks
- * (optional) see the first batch's row type, the capacity as it grows and
+ * (optional) see the first batch's row type, the capacity as it grows,
  * every row's values, for the caller's own columns (automl_bias's
- * sensitive column).  fn names the SQL function in messages.  An empty
+ * sensitive column), and every block of the model's raw inputs
+ * (automl_drift, which sets no_predict: nothing is scored, out->pred stays
+ * NULL).  fn names the SQL function in messages.  An empty
  * source is an error, as is one without the target column when
  * need_target; labels the model does not know get a NOTICE.
  */
@@ -516,8 +518,9 @@ AmlScoreSource(aml_model *m, const char *name, int64 model_id, const char *query
 			int64		ncap = Max(cap * 2, out->n + (int64) nrows);
 
 			old = MemoryContextSwitchTo(fn_cxt);
-			out->pred = out->pred ? repalloc_huge(out->pred, sizeof(double) * ncap * no)
-				: MemoryContextAllocHuge(fn_cxt, sizeof(double) * ncap * no);
+			if (!(hooks && hooks->no_predict))
+				out->pred = out->pred ? repalloc_huge(out->pred, sizeof(double) * ncap * no)
+					: MemoryContextAllocHuge(fn_cxt, sizeof(double) * ncap * no);
 			if (target_att >= 0)
 				out->y = out->y ? repalloc_huge(out->y, sizeof(double) * ncap)
 					: MemoryContextAllocHuge(fn_cxt, sizeof(double) * ncap);
@@ -579,7 +582,10 @@ AmlScoreSource(aml_model *m, const char *name, int64 model_id, const char *query
 					y[i] = k < 0 ? NAN : (double) k;
 				}
 			}
-			aml_model_predict(m, b, in, out->pred + (size_t) n * no, scratch);
+			if (hooks && hooks->block)
+				hooks->block(arg, n, b, in);
+			if (!(hooks && hooks->no_predict))
+				aml_model_predict(m, b, in, out->pred + (size_t) n * no, scratch);
 			out->n += b;
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(batch_cxt);
@@ -719,7 +725,7 @@ automl_bias(PG_FUNCTION_ARGS)
 	aml_model  *m;
 	aml_task	task;
 	int			n_classes;
-	static const AmlScanHooks bias_hooks = {BiasSetup, BiasGrow, BiasRow};
+	static const AmlScanHooks bias_hooks = {BiasSetup, BiasGrow, BiasRow, NULL, false};
 	BiasScan	bs;
 	AmlScored	sc;
 	ValRead		sens_read;

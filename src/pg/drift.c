@@ -1,0 +1,393 @@
+/*-------------------------------------------------------------------------
+ *
+ * drift.c
+ *	  automl_drift(model, source, version): for every column a model reads,
+ *	  how far its distribution on the rows of a table, view or query has
+ *	  moved from the training rows' (the population stability index).
+ *
+ * Training stored each input column's bins and shares in the model's
+ * feature profile (automl.models.features, "distribution"; src/core
+ * train.c).  The source is read as automl_bias reads it (AmlScoreSource:
+ * the caller's privileges, an SPI cursor, the model's own conversion of
+ * each value) without scoring; its rows are counted into the same bins
+ * and the core computes the index (src/core/drift.c).  Labels are not
+ * needed, and nothing is written.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "automl_pg.h"
+
+PG_FUNCTION_INFO_V1(automl_drift);
+
+#define DRIFT_NCOLS 7
+
+/* One input column: its training bins and the source's counts in them. */
+typedef struct DriftCol
+{
+	char	   *name;
+	int			input;			/* the model's input index */
+	aml_col_kind kind;
+	int			n_edges;		/* number or date: edges of n_edges + 1 bins */
+	double	   *edges;
+	int			n_levels;		/* category: the levels' bins, then "other" */
+	char	  **levels;
+	int32	   *codes;			/* the model's code of each level (-1: none) */
+	int			n_bins;			/* value bins (without "missing") */
+	double	   *expected;		/* n_bins + 1 shares: the bins, missing */
+	int64	   *count;			/* n_bins + 1 counts in the source */
+	double		train_missing;
+} DriftCol;
+
+typedef struct DriftScan
+{
+	int			n_cols;
+	DriftCol   *cols;
+	int			n_inputs;
+} DriftScan;
+
+static void
+DriftBlock(void *arg, int64 first, int n, const double *in)
+{
+	DriftScan  *ds = arg;
+
+	(void) first;
+	for (int k = 0; k < ds->n_cols; k++)
+	{
+		DriftCol   *dc = &ds->cols[k];
+
+		for (int r = 0; r < n; r++)
+		{
+			double		x = in[(size_t) r * ds->n_inputs + dc->input];
+			int			b;
+
+			if (isnan(x))
+				b = dc->n_bins;
+			else if (dc->kind == AML_COL_CATEGORICAL)
+			{
+				int32		code = (int32) x;
+
+				b = dc->n_levels;	/* other */
+				for (int l = 0; l < dc->n_levels; l++)
+					if (dc->codes[l] == code && code >= 0)
+					{
+						b = l;
+						break;
+					}
+			}
+			else
+				/* numbers as training stored them: single precision */
+				b = aml_drift_bin(dc->edges, dc->n_edges,
+								  dc->kind == AML_COL_NUMERIC ? (double) (float) x : x);
+			dc->count[b]++;
+		}
+	}
+}
+
+/* Doubles of a float8[] datum (NULL elements: NaN). */
+static double *
+Float8Array(Datum d, int *n)
+{
+	ArrayType  *a = DatumGetArrayTypeP(d);
+	Datum	   *el;
+	bool	   *nl;
+	double	   *v;
+
+	deconstruct_array(a, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &el, &nl, n);
+	v = palloc(sizeof(double) * (*n + 1));
+	for (int i = 0; i < *n; i++)
+		v[i] = nl[i] ? NAN : DatumGetFloat8(el[i]);
+	return v;
+}
+
+/*
+ * ReadProfile reads the training distributions of the model's input
+ * columns from automl.models.features into ds; returns how many inputs
+ * have none (a model trained before 0.6.0 has none at all).
+ */
+static int
+ReadProfile(aml_model *m, int64 model_id, DriftScan *ds)
+{
+	Oid			t[1] = {INT8OID};
+	Datum		v[1];
+	int			missing = 0;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	ds->n_inputs = aml_model_n_inputs(m);
+	ds->cols = palloc0(sizeof(DriftCol) * (ds->n_inputs + 1));
+	ds->n_cols = 0;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	v[0] = Int64GetDatum(model_id);
+	if (SPI_execute_with_args(
+							  "SELECT f ->> 'name', "
+							  "       ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(f -> 'distribution' -> 'edges') WITH ORDINALITY x(e, o) ORDER BY o), "
+							  "       ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(f -> 'distribution' -> 'shares') WITH ORDINALITY x(e, o) ORDER BY o), "
+							  "       ARRAY(SELECT e FROM jsonb_array_elements_text(f -> 'distribution' -> 'levels') WITH ORDINALITY x(e, o) ORDER BY o), "
+							  "       (f -> 'distribution' ->> 'other')::float8, (f -> 'distribution' ->> 'missing')::float8, "
+							  "       f ? 'distribution' "
+							  "  FROM automl.models m, jsonb_array_elements(m.features) f "
+							  " WHERE m.id = $1 AND f ->> 'role' = 'feature'",
+							  1, t, v, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not read the feature profile of model %lld", (long long) model_id);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *name = SPI_getvalue(tup, desc, 1);
+		int			input = -1;
+		DriftCol   *dc;
+		MemoryContext old;
+		int			n_shares,
+					n_edges;
+		double	   *shares,
+				   *edges;
+
+		for (int i = 0; i < ds->n_inputs && input < 0; i++)
+			if (name && strcmp(aml_model_input_name(m, i), name) == 0)
+				input = i;
+		if (input < 0)
+			continue;
+		if (!DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull)))
+		{
+			missing++;
+			continue;
+		}
+		old = MemoryContextSwitchTo(cxt);
+		dc = &ds->cols[ds->n_cols++];
+		dc->name = pstrdup(name);
+		dc->input = input;
+		dc->kind = aml_model_input_kind(m, input);
+		edges = Float8Array(SPI_getbinval(tup, desc, 2, &isnull), &n_edges);
+		shares = Float8Array(SPI_getbinval(tup, desc, 3, &isnull), &n_shares);
+		if (dc->kind == AML_COL_CATEGORICAL)
+		{
+			ArrayType  *a = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4, &isnull));
+			Datum	   *el;
+			bool	   *nl;
+			int			n;
+			Datum		od = SPI_getbinval(tup, desc, 5, &isnull);
+
+			deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &el, &nl, &n);
+			if (n != n_shares)
+				elog(ERROR, "automl: the distribution of column \"%s\" has %d levels and %d shares", name, n, n_shares);
+			dc->n_levels = n;
+			dc->levels = palloc(sizeof(char *) * (n + 1));
+			dc->codes = palloc(sizeof(int32) * (n + 1));
+			dc->n_bins = n + 1;
+			dc->expected = palloc0(sizeof(double) * (dc->n_bins + 1));
+			for (int l = 0; l < n; l++)
+			{
+				dc->levels[l] = TextDatumGetCString(el[l]);
+				dc->codes[l] = aml_model_input_code(m, input, dc->levels[l], strlen(dc->levels[l]));
+				dc->expected[l] = shares[l];
+			}
+			/* two levels the model reads as one code (pooled): the first's bin */
+			for (int l = 0; l < n; l++)
+				for (int p = 0; p < l; p++)
+					if (dc->codes[l] >= 0 && dc->codes[p] == dc->codes[l])
+					{
+						dc->expected[p] += dc->expected[l];
+						dc->expected[l] = 0;
+						dc->codes[l] = -1;
+						break;
+					}
+			dc->expected[n] = isnull ? 0 : DatumGetFloat8(od);
+		}
+		else
+		{
+			if (n_shares != n_edges + 1)
+				elog(ERROR, "automl: the distribution of column \"%s\" has %d edges and %d shares", name, n_edges, n_shares);
+			dc->n_edges = n_edges;
+			dc->edges = edges;
+			dc->n_bins = n_shares;
+			dc->expected = palloc0(sizeof(double) * (dc->n_bins + 1));
+			memcpy(dc->expected, shares, sizeof(double) * n_shares);
+		}
+		{
+			Datum		md = SPI_getbinval(tup, desc, 6, &isnull);
+
+			dc->train_missing = isnull ? 0 : DatumGetFloat8(md);
+			dc->expected[dc->n_bins] = dc->train_missing;
+		}
+		dc->count = palloc0(sizeof(int64) * (dc->n_bins + 1));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return missing;
+}
+
+/* IsoTime writes seconds since 2000-01-01 as an ISO date, or date and time. */
+static char *
+IsoTime(double secs)
+{
+	Timestamp	ts = (Timestamp) llround(secs * 1e6);
+	const char *fmt = fmod(secs, 86400.0) == 0 ? "YYYY-MM-DD" : "YYYY-MM-DD HH24:MI:SS";
+
+	return TextDatumGetCString(DirectFunctionCall2(timestamp_to_char, TimestampGetDatum(ts),
+												   CStringGetTextDatum(fmt)));
+}
+
+/* BinName names bin b of dc for the detail column. */
+static char *
+BinName(const DriftCol *dc, int b)
+{
+	if (b == dc->n_bins)
+		return pstrdup("missing");
+	if (dc->kind == AML_COL_CATEGORICAL)
+		return b == dc->n_levels ? pstrdup("other levels") : psprintf("\"%s\"", dc->levels[b]);
+	if (dc->kind == AML_COL_DATETIME)
+	{
+		/* seconds since 2000-01-01, as ISO dates (with the time when not midnight) */
+		char	   *lo = b > 0 ? IsoTime(dc->edges[b - 1]) : NULL;
+		char	   *hi = b < dc->n_edges ? IsoTime(dc->edges[b]) : NULL;
+
+		if (lo && hi)
+			return psprintf("(%s, %s]", lo, hi);
+		return lo ? psprintf("> %s", lo) : hi ? psprintf("<= %s", hi) : pstrdup("all values");
+	}
+	if (b > 0 && b < dc->n_edges)
+		return psprintf("(%.6g, %.6g]", dc->edges[b - 1], dc->edges[b]);
+	if (b == 0 && dc->n_edges > 0)
+		return psprintf("<= %.6g", dc->edges[0]);
+	if (b > 0)
+		return psprintf("> %.6g", dc->edges[b - 1]);
+	return pstrdup("all values");
+}
+
+static int
+CmpPsiDesc(const void *a, const void *b)
+{
+	const double *x = a,
+			   *y = b;
+
+	/* [psi, column index] pairs: larger psi first, then column order */
+	if (x[0] != y[0])
+		return x[0] > y[0] ? -1 : 1;
+	return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/*
+ * automl_drift(model, source, version) returns one row per column the
+ * model reads, largest change first: its kind, the population stability
+ * index of the source against the training rows, its reading, the
+ * missing share in the source and in training, and the bin whose share
+ * moved the most.
+ */
+Datum
+automl_drift(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	rdesc;
+	Tuplestorestate *store;
+	MemoryContext old;
+	char	   *name,
+			   *source,
+			   *query,
+			   *stem;
+	int64		model_id;
+	aml_model  *m;
+	DriftScan	ds;
+	AmlScored	sc;
+	AmlScanHooks hooks = {NULL, NULL, NULL, DriftBlock, true};
+	double	   *order;
+	int			no_profile;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("automl_drift must be called in the FROM clause")));
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model and source must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	source = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "automl_drift must return a composite type");
+	if (rdesc->natts != DRIFT_NCOLS)
+		elog(ERROR, "automl_drift: result type has %d columns, expected %d", rdesc->natts, DRIFT_NCOLS);
+
+	/* the model (42501 unless the caller may use it); the deployed one by default */
+	m = AmlModelLoad(name, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2), &model_id);
+	no_profile = ReadProfile(m, model_id, &ds);
+	if (ds.n_cols == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("model \"%s\" has no training distributions to compare with", name),
+				 errdetail(no_profile > 0 ? "The version was trained before automl 0.6.0, which began storing them."
+						   : "The model reads no column."),
+				 errhint("Train a new version; automl.models.features holds the columns' training statistics meanwhile.")));
+
+	query = AmlResolveSource(source, &stem);
+	AmlScoreSource(m, name, model_id, query, "automl_drift", false, &hooks, &ds, &sc);
+
+	/* largest change first */
+	order = palloc(sizeof(double) * 2 * ds.n_cols);
+	for (int k = 0; k < ds.n_cols; k++)
+	{
+		DriftCol   *dc = &ds.cols[k];
+		double	   *actual = palloc(sizeof(double) * (dc->n_bins + 1));
+
+		for (int b = 0; b <= dc->n_bins; b++)
+			actual[b] = (double) dc->count[b] / (double) sc.n;
+		order[2 * k] = aml_psi(dc->n_bins + 1, dc->expected, actual);
+		order[2 * k + 1] = k;
+	}
+	qsort(order, ds.n_cols, sizeof(double) * 2, CmpPsiDesc);
+
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	rdesc = CreateTupleDescCopy(rdesc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(old);
+	for (int r = 0; r < ds.n_cols; r++)
+	{
+		DriftCol   *dc = &ds.cols[(int) order[2 * r + 1]];
+		double		psi = order[2 * r];
+		Datum		v[DRIFT_NCOLS];
+		bool		nl[DRIFT_NCOLS] = {false};
+		int			top = 0;
+		double		top_gap = -1;
+
+		for (int b = 0; b <= dc->n_bins; b++)
+		{
+			double		gap = fabs((double) dc->count[b] / sc.n - dc->expected[b]);
+
+			if (gap > top_gap)
+			{
+				top_gap = gap;
+				top = b;
+			}
+		}
+		v[0] = CStringGetTextDatum(dc->name);
+		v[1] = CStringGetTextDatum(dc->kind == AML_COL_NUMERIC ? "numeric" :
+								   dc->kind == AML_COL_CATEGORICAL ? "categorical" : "datetime");
+		v[2] = Float8GetDatum(psi);
+		v[3] = CStringGetTextDatum(psi >= AML_PSI_MAJOR ? "major" : psi >= AML_PSI_MODERATE ? "moderate" : "none");
+		v[4] = Float8GetDatum((double) dc->count[dc->n_bins] / sc.n);
+		v[5] = Float8GetDatum(dc->train_missing);
+		v[6] = CStringGetTextDatum(psprintf("%s: %.1f%% of training rows, %.1f%% here", BinName(dc, top),
+											100 * dc->expected[top], 100.0 * dc->count[top] / sc.n));
+		old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+		tuplestore_putvalues(store, rdesc, v, nl);
+		MemoryContextSwitchTo(old);
+	}
+
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = rdesc;
+	return (Datum) 0;
+}
