@@ -7,7 +7,10 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aml.h"
@@ -1478,10 +1481,93 @@ test_regularized_linear(void)
 	aml_frame_free(f);
 }
 
+/*
+ * json_numbers parses the numbers of the array after "key": following
+ * `from` in json into v (at most max); returns how many, or -1.
+ */
+static int
+json_numbers(const char *json, const char *from, const char *key, double *v, int max)
+{
+	const char *p = strstr(json, from);
+	char		pat[64];
+	int			n = 0;
+
+	if (p == NULL)
+		return -1;
+	snprintf(pat, sizeof(pat), "\"%s\":[", key);
+	p = strstr(p, pat);
+	if (p == NULL)
+		return -1;
+	p += strlen(pat);
+	while (*p && *p != ']' && n < max)
+	{
+		char	   *end;
+
+		v[n++] = strtod(p, &end);
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+/*
+ * test_feature_distribution: the bins training stores for automl_drift.
+ * 80,000 training rows: a number's edges come from a strided sample, its
+ * shares from every row; x1 is uniform on [0, 10) with every 17th value
+ * missing, so each of its 10 bins holds about 16/17 of a tenth.
+ */
+static void
+test_feature_distribution(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	static char json[1 << 16];
+	double		v[32];
+	int			n;
+
+	aml_env_init(&env);
+	f = make_frame(&env, 100000, 2);
+	converging_options(&o);
+	o.manual = 1;
+	o.manual_algo = AML_ALGO_LINEAR;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	if (r == NULL)
+		return;
+	CHECK(aml_report_json(r, "features", json, sizeof(json)) < sizeof(json));
+	n = json_numbers(json, "\"name\":\"x1\"", "edges", v, 32);
+	CHECK(n == 9);
+	for (int k = 1; k < n; k++)
+		CHECK(v[k] > v[k - 1]);
+	CHECK(n > 4 && fabs(v[4] - 5.0) < 0.1);
+	n = json_numbers(json, "\"name\":\"x1\"", "shares", v, 32);
+	CHECK(n == 10);
+	for (int k = 0; k < n; k++)
+		CHECK(fabs(v[k] - 0.1 * 16 / 17) < 0.005);
+	{
+		const char *p = strstr(strstr(json, "\"name\":\"x1\""), "\"distribution\"");
+		const char *q = p ? strstr(p, "\"missing\":") : NULL;
+
+		CHECK(q != NULL && fabs(strtod(q + 10, NULL) - 1.0 / 17) < 0.002);
+	}
+	/* the category: its 4 levels, nothing else, nothing missing */
+	n = json_numbers(json, "\"name\":\"x2\"", "shares", v, 32);
+	CHECK(n == 4);
+	CHECK(n == 4 && fabs(v[0] + v[1] + v[2] + v[3] - 1) < 1e-5);
+	/* the date: 365 days, 10 bins */
+	CHECK(json_numbers(json, "\"name\":\"d\"", "edges", v, 32) == 9);
+	aml_model_free(m);
+	aml_report_free(r);
+	aml_frame_free(f);
+}
+
 int
 main(void)
 {
 	RUN(test_binary_end_to_end);
+	RUN(test_feature_distribution);
 	RUN(test_regression_and_manual);
 	RUN(test_class_weight);
 	RUN(test_generated_features);
