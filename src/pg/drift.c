@@ -45,6 +45,8 @@ typedef struct DriftCol
 	int			n_levels;		/* category: the levels' bins, then "other" */
 	char	  **levels;
 	int32	   *codes;			/* the model's code of each level (-1: none) */
+	int32	   *bin_of_code;	/* code 0 .. max_code -> its bin (other: n_levels) */
+	int32		max_code;
 	int			n_bins;			/* value bins (without "missing") */
 	double	   *expected;		/* n_bins + 1 shares: the bins, missing */
 	int64	   *count;			/* n_bins + 1 counts in the source */
@@ -79,13 +81,7 @@ DriftBlock(void *arg, int64 first, int n, const double *in)
 			{
 				int32		code = (int32) x;
 
-				b = dc->n_levels;	/* other */
-				for (int l = 0; l < dc->n_levels; l++)
-					if (dc->codes[l] == code && code >= 0)
-					{
-						b = l;
-						break;
-					}
+				b = code >= 0 && code <= dc->max_code ? dc->bin_of_code[code] : dc->n_levels;
 			}
 			else
 				/* numbers as training stored them: single precision */
@@ -206,6 +202,16 @@ ReadProfile(aml_model *m, int64 model_id, DriftScan *ds)
 						break;
 					}
 			dc->expected[n] = isnull ? 0 : DatumGetFloat8(od);
+			/* a code's bin in one lookup; codes of the other levels: "other" */
+			dc->max_code = -1;
+			for (int l = 0; l < n; l++)
+				dc->max_code = Max(dc->max_code, dc->codes[l]);
+			dc->bin_of_code = palloc(sizeof(int32) * (dc->max_code + 2));
+			for (int32 cd = 0; cd <= dc->max_code; cd++)
+				dc->bin_of_code[cd] = n;
+			for (int l = 0; l < n; l++)
+				if (dc->codes[l] >= 0)
+					dc->bin_of_code[dc->codes[l]] = l;
 		}
 		else
 		{
