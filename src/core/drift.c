@@ -55,6 +55,15 @@ aml_drift_bin(const double *edges, int n_edges, double x)
 	int			lo = 0,
 				hi = n_edges;
 
+	/* the number of edges below x: a count without branches for few edges */
+	if (n_edges <= 16)
+	{
+		int			b = 0;
+
+		for (int i = 0; i < n_edges; i++)
+			b += edges[i] < x;
+		return b;
+	}
 	/* the first edge >= x */
 	while (lo < hi)
 	{

@@ -51,6 +51,22 @@ test_bins(void)
 	CHECK(aml_drift_bin(e, 3, 3) == 2);
 	CHECK(aml_drift_bin(e, 3, 3.0001) == 3);
 	CHECK(aml_drift_bin(e, 0, 42) == 0);
+	/* more edges than the branch-free count takes: the binary search agrees */
+	{
+		double		many[40];
+
+		for (int i = 0; i < 40; i++)
+			many[i] = i;
+		for (double x = -1.5; x < 41; x += 0.25)
+		{
+			int			want = 0;
+
+			for (int i = 0; i < 40; i++)
+				want += many[i] < x;
+			CHECK(aml_drift_bin(many, 40, x) == want);
+			CHECK(aml_drift_bin(many, 10, x) == (want < 10 ? want : 10));
+		}
+	}
 }
 
 static void
