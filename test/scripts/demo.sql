@@ -54,3 +54,11 @@ SELECT e ->> 'output' AS output, round((e ->> 'base')::numeric, 3) AS base,
 \echo
 SELECT method, feature, round(importance::numeric, 4) AS importance
   FROM automl_importance('customers_churn') WHERE rank <= 3 ORDER BY method, rank;
+
+\echo
+\echo '== 8. Monitoring: have the inputs moved? (the customers who called support 3+ times,'
+\echo '      against the training rows: population stability index per column, no labels needed)'
+\echo
+SELECT feature, round(psi::numeric, 3) AS psi, drift, largest_change
+  FROM automl_drift('customers_churn', 'SELECT * FROM customers WHERE number_customer_service_calls >= 3')
+ LIMIT 3;
