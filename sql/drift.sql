@@ -76,6 +76,15 @@ SELECT feature, kind, drift FROM automl_drift('dr_days', 'SELECT day, amount FRO
 SELECT feature, kind, drift, largest_change
   FROM automl_drift('dr_days', 'SELECT day + 365 AS day, amount FROM kinds') WHERE feature = 'day';
 
+-- no label is read: a source's target column, whatever its type, is ignored
+SET client_min_messages = warning;
+SELECT model FROM automl_train('concrete', 'compressive_strength', name => 'dr_reg',
+	options => '{"algorithm": "linear"}');
+RESET client_min_messages;
+SELECT count(*) AS columns, bool_and(drift = 'none') AS none
+  FROM automl_drift('dr_reg', 'SELECT cement, blast_furnace_slag, fly_ash, water, superplasticizer,
+	coarse_aggregate, fine_aggregate, age, compressive_strength::text AS compressive_strength FROM concrete');
+
 -- it only reads: a read-only transaction is fine
 BEGIN TRANSACTION READ ONLY;
 SELECT count(*) AS columns FROM automl_drift('dr_churn', 'customers');
@@ -108,4 +117,4 @@ SELECT * FROM automl_drift('dr_churn', 'customers');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 DROP ROLE automl_drift_outsider;
-SELECT automl_drop(name) FROM (VALUES ('dr_churn'), ('dr_days')) v(name);
+SELECT automl_drop(name) FROM (VALUES ('dr_churn'), ('dr_days'), ('dr_reg')) v(name);

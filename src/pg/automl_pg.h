@@ -121,7 +121,7 @@ typedef struct AmlScanHooks
 	void		(*row) (void *arg, int64 i, Datum *values, bool *nulls, MemoryContext cxt);
 	/* rows first .. first + n - 1 as the model reads them (n x inputs) */
 	void		(*block) (void *arg, int64 first, int n, const double *in);
-	bool		no_predict;		/* read only: do not score */
+	bool		no_predict;		/* only the inputs: neither score nor read labels */
 } AmlScanHooks;
 
 extern void AmlScoreSource(aml_model *m, const char *name, int64 model_id, const char *query,

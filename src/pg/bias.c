@@ -384,8 +384,8 @@ GroupName(char *label)
  * (optional) see the first batch's row type, the capacity as it grows,
  * every row's values, for the caller's own columns (automl_bias's
  * sensitive column), and every block of the model's raw inputs
- * (automl_drift, which sets no_predict: nothing is scored, out->pred stays
- * NULL).  fn names the SQL function in messages.  An empty
+ * (automl_drift, which sets no_predict: nothing is scored and no label is
+ * read, out->pred and out->y stay NULL).  fn names the SQL function in messages.  An empty
  * source is an error, as is one without the target column when
  * need_target; labels the model does not know get a NOTICE.
  */
@@ -480,7 +480,9 @@ AmlScoreSource(aml_model *m, const char *name, int64 model_id, const char *query
 			{
 				Form_pg_attribute att = TupleDescAttr(desc, a);
 
-				if (!att->attisdropped && strcmp(NameStr(att->attname), out->target) == 0)
+				/* labels are read only when rows are scored */
+				if (!att->attisdropped && strcmp(NameStr(att->attname), out->target) == 0 &&
+					!(hooks && hooks->no_predict))
 					target_att = a;
 			}
 			if (target_att < 0 && need_target)
