@@ -15,8 +15,10 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/tuplestore.h"
 
 #include "automl_pg.h"
 
@@ -203,4 +205,49 @@ AmlPreventReadOnly(const char *fn, const char *detail)
 				 errmsg("cannot execute %s in a read-only transaction", fn),
 				 errdetail("%s", detail),
 				 errhint("Run it in a read-write transaction.")));
+}
+
+/*
+ * AmlSrfCheck checks a call of fn, a set-returning function of ncols
+ * columns that materializes its result: it must be called where a set is
+ * allowed (in FROM, or a select list).
+ */
+void
+AmlSrfCheck(FunctionCallInfo fcinfo, const char *fn, int ncols)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	desc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s must be called in the FROM clause", fn)));
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "%s must return a composite type", fn);
+	if (desc->natts != ncols)
+		elog(ERROR, "%s: result type has %d columns, expected %d", fn, desc->natts, ncols);
+}
+
+/*
+ * AmlSrfStore starts the materialized result of a call that passed
+ * AmlSrfCheck: a tuplestore in the query's memory, of the call's result
+ * type (*desc), already handed to the executor; the caller fills it.
+ */
+Tuplestorestate *
+AmlSrfStore(FunctionCallInfo fcinfo, TupleDesc *desc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	Tuplestorestate *store;
+	TupleDesc	rdesc;
+
+	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "a set-returning function of automl must return a composite type");
+	*desc = CreateTupleDescCopy(rdesc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = *desc;
+	MemoryContextSwitchTo(old);
+	return store;
 }

@@ -14,11 +14,15 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
+
 #include "access/tupdesc.h"
 #include "fmgr.h"
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/tuplestore.h"
 
 #include "aml.h"
 
@@ -34,6 +38,18 @@ extern void AmlEnvInit(aml_env *env);
 extern void AmlThrow(aml_status status, const aml_error *err) pg_attribute_noreturn();
 extern void AmlRegisterFree(MemoryContext cxt, void (*fn) (void *), void *ptr);
 extern void AmlPreventReadOnly(const char *fn, const char *detail);
+
+/* automl.c: set-returning functions that materialize their rows */
+extern void AmlSrfCheck(FunctionCallInfo fcinfo, const char *fn, int ncols);
+extern Tuplestorestate *AmlSrfStore(FunctionCallInfo fcinfo, TupleDesc *desc);
+
+/* a float8 result column: NULL for NaN and infinities */
+static inline Datum
+AmlFloat8OrNull(double v, bool *isnull)
+{
+	*isnull = !isfinite(v);
+	return Float8GetDatum(isfinite(v) ? v : 0.0);
+}
 
 /* train.c: a table/view name or query as a query, and a name stem */
 extern char *AmlResolveSource(const char *source, char **stem);

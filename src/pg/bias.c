@@ -697,13 +697,6 @@ BiasRow(void *arg, int64 i, Datum *values, bool *nulls, MemoryContext cxt)
 
 /* ---------------------------------------------------------------- entry */
 
-static Datum
-Float8OrNull(double v, bool *isnull)
-{
-	*isnull = !isfinite(v);
-	return Float8GetDatum(isfinite(v) ? v : 0.0);
-}
-
 /*
  * automl_bias(model, source, sensitive, reference, options) returns one
  * row per group of the sensitive column (and per class, multiclass).
@@ -711,11 +704,8 @@ Float8OrNull(double v, bool *isnull)
 Datum
 automl_bias(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	rdesc;
 	Tuplestorestate *store;
-	MemoryContext per_query,
-				old;
 	char	   *name,
 			   *source,
 			   *sensitive,
@@ -747,10 +737,7 @@ automl_bias(PG_FUNCTION_ARGS)
 	aml_error	err;
 	aml_status	st;
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("automl_bias must be called in the FROM clause")));
+	AmlSrfCheck(fcinfo, "automl_bias", BIAS_NCOLS);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -764,8 +751,6 @@ automl_bias(PG_FUNCTION_ARGS)
 		ParseBiasOptions(DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))), &bo);
 	else
 		ParseBiasOptions(PG_GETARG_JSONB_P(4), &bo);
-	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "automl_bias must return a composite type");
 
 	/* the model (42501 unless the caller may use it) and its options */
 	m = AmlModelLoad(name, bo.version, &model_id);
@@ -969,10 +954,7 @@ automl_bias(PG_FUNCTION_ARGS)
 					 errdetail("Small groups: %s.", small.data)));
 	}
 
-	per_query = rsinfo->econtext->ecxt_per_query_memory;
-	old = MemoryContextSwitchTo(per_query);
-	rdesc = CreateTupleDescCopy(rdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
+	store = AmlSrfStore(fcinfo, &rdesc);
 	for (int64 r = 0; r < n_rows; r++)
 	{
 		const aml_bias_row *br = &rows[r];
@@ -986,10 +968,10 @@ automl_bias(PG_FUNCTION_ARGS)
 		nl[c] = br->cls < 0;
 		v[c++] = br->cls < 0 ? (Datum) 0 : CStringGetTextDatum(aml_model_class_label(m, br->cls));
 		v[c++] = Int64GetDatum(br->rows);
-		v[c] = Float8OrNull(br->share, &nl[c]);
+		v[c] = AmlFloat8OrNull(br->share, &nl[c]);
 		c++;
 		v[c++] = BoolGetDatum(br->is_reference);
-#define PUT(x) do { v[c] = Float8OrNull((x), &nl[c]); c++; } while (0)
+#define PUT(x) do { v[c] = AmlFloat8OrNull((x), &nl[c]); c++; } while (0)
 		PUT(br->label_positive_rate);
 		PUT(br->predicted_positive_rate);
 		PUT(br->accuracy);
@@ -1012,14 +994,7 @@ automl_bias(PG_FUNCTION_ARGS)
 #undef PUT
 		v[c++] = BoolGetDatum(br->flagged);
 		Assert(c == BIAS_NCOLS);
-		if (rdesc->natts != BIAS_NCOLS)
-			elog(ERROR, "automl_bias: result type has %d columns, expected %d", rdesc->natts, BIAS_NCOLS);
 		tuplestore_putvalues(store, rdesc, v, nl);
 	}
-	MemoryContextSwitchTo(old);
-
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = rdesc;
 	return (Datum) 0;
 }

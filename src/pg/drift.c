@@ -296,10 +296,8 @@ CmpPsiDesc(const void *a, const void *b)
 Datum
 automl_drift(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	rdesc;
 	Tuplestorestate *store;
-	MemoryContext old;
 	char	   *name,
 			   *source,
 			   *query,
@@ -312,20 +310,13 @@ automl_drift(PG_FUNCTION_ARGS)
 	double	   *order;
 	int			no_profile;
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("automl_drift must be called in the FROM clause")));
+	AmlSrfCheck(fcinfo, "automl_drift", DRIFT_NCOLS);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("model and source must not be NULL")));
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	source = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "automl_drift must return a composite type");
-	if (rdesc->natts != DRIFT_NCOLS)
-		elog(ERROR, "automl_drift: result type has %d columns, expected %d", rdesc->natts, DRIFT_NCOLS);
 
 	/* the model (42501 unless the caller may use it); the deployed one by default */
 	m = AmlModelLoad(name, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2), &model_id);
@@ -355,10 +346,7 @@ automl_drift(PG_FUNCTION_ARGS)
 	}
 	qsort(order, ds.n_cols, sizeof(double) * 2, CmpPsiDesc);
 
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	rdesc = CreateTupleDescCopy(rdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	MemoryContextSwitchTo(old);
+	store = AmlSrfStore(fcinfo, &rdesc);
 	for (int r = 0; r < ds.n_cols; r++)
 	{
 		DriftCol   *dc = &ds.cols[(int) order[2 * r + 1]];
@@ -387,13 +375,7 @@ automl_drift(PG_FUNCTION_ARGS)
 		v[5] = Float8GetDatum(dc->train_missing);
 		v[6] = CStringGetTextDatum(psprintf("%s: %.1f%% of training rows, %.1f%% here", BinName(dc, top),
 											100 * dc->expected[top], 100.0 * dc->count[top] / sc.n));
-		old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 		tuplestore_putvalues(store, rdesc, v, nl);
-		MemoryContextSwitchTo(old);
 	}
-
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = rdesc;
 	return (Datum) 0;
 }

@@ -69,13 +69,6 @@ TestValues(int64 model_id, const char *const *names, double *test)
 	return metric;
 }
 
-static Datum
-Float8OrNull(double v, bool *isnull)
-{
-	*isnull = !isfinite(v);
-	return Float8GetDatum(isfinite(v) ? v : 0.0);
-}
-
 /*
  * automl_evaluate(model, source, version) returns one row per metric: its
  * value on the source's labelled rows, its value on the test split at
@@ -84,10 +77,8 @@ Float8OrNull(double v, bool *isnull)
 Datum
 automl_evaluate(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	rdesc;
 	Tuplestorestate *store;
-	MemoryContext old;
 	char	   *name,
 			   *source,
 			   *query,
@@ -104,20 +95,13 @@ automl_evaluate(PG_FUNCTION_ARGS)
 	double	   *test;
 	AmlScored	sc;
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("automl_evaluate must be called in the FROM clause")));
+	AmlSrfCheck(fcinfo, "automl_evaluate", EVAL_NCOLS);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("model and source must not be NULL")));
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	source = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "automl_evaluate must return a composite type");
-	if (rdesc->natts != EVAL_NCOLS)
-		elog(ERROR, "automl_evaluate: result type has %d columns, expected %d", rdesc->natts, EVAL_NCOLS);
 
 	/* the model (42501 unless the caller may use it); the deployed one by default */
 	m = AmlModelLoad(name, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2), &model_id);
@@ -158,10 +142,7 @@ automl_evaluate(PG_FUNCTION_ARGS)
 	test = palloc(sizeof(double) * (n_names + 1));
 	metric = TestValues(model_id, names, test);
 
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	rdesc = CreateTupleDescCopy(rdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	MemoryContextSwitchTo(old);
+	store = AmlSrfStore(fcinfo, &rdesc);
 	/* the model's metric first, then the others in the core's order */
 	for (int pass = 0; pass < 2; pass++)
 		for (int k = 0; k < n_names; k++)
@@ -174,16 +155,10 @@ automl_evaluate(PG_FUNCTION_ARGS)
 				continue;
 			CHECK_FOR_INTERRUPTS();
 			v[0] = CStringGetTextDatum(names[k]);
-			v[1] = Float8OrNull(aml_metric_compute(names[k], task, n_classes, labelled, sc.y, sc.pred), &nl[1]);
-			v[2] = Float8OrNull(test[k], &nl[2]);
+			v[1] = AmlFloat8OrNull(aml_metric_compute(names[k], task, n_classes, labelled, sc.y, sc.pred), &nl[1]);
+			v[2] = AmlFloat8OrNull(test[k], &nl[2]);
 			v[3] = Int64GetDatum(labelled);
-			old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 			tuplestore_putvalues(store, rdesc, v, nl);
-			MemoryContextSwitchTo(old);
 		}
-
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = rdesc;
 	return (Datum) 0;
 }
