@@ -140,6 +140,9 @@ typedef struct AmlScanHooks
 	bool		no_predict;		/* only the inputs: neither score nor read labels */
 } AmlScanHooks;
 
+/* evaluate.c: the (model, source, version) arguments, the model loaded */
+extern aml_model *AmlModelSourceArgs(FunctionCallInfo fcinfo, char **name, char **source,
+									 int64 *model_id);
 extern void AmlScoreSource(aml_model *m, const char *name, int64 model_id, const char *query,
 						   const char *fn, bool need_target, const AmlScanHooks *hooks,
 						   void *arg, AmlScored *out);

@@ -311,15 +311,7 @@ automl_drift(PG_FUNCTION_ARGS)
 	int			no_profile;
 
 	AmlSrfCheck(fcinfo, "automl_drift", DRIFT_NCOLS);
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("model and source must not be NULL")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	source = text_to_cstring(PG_GETARG_TEXT_PP(1));
-
-	/* the model (42501 unless the caller may use it); the deployed one by default */
-	m = AmlModelLoad(name, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2), &model_id);
+	m = AmlModelSourceArgs(fcinfo, &name, &source, &model_id);
 	no_profile = ReadProfile(m, model_id, &ds);
 	if (ds.n_cols == 0)
 		ereport(ERROR,

@@ -70,6 +70,24 @@ TestValues(int64 model_id, const char *const *names, double *test)
 }
 
 /*
+ * AmlModelSourceArgs reads the arguments (model text, source text, version
+ * int) of automl_evaluate and automl_drift: *name and *source, and the
+ * model, loaded (42501 unless the caller may use it; the deployed version
+ * when version is NULL) with its catalog id in *model_id.
+ */
+aml_model *
+AmlModelSourceArgs(FunctionCallInfo fcinfo, char **name, char **source, int64 *model_id)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model and source must not be NULL")));
+	*name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	*source = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	return AmlModelLoad(*name, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2), model_id);
+}
+
+/*
  * automl_evaluate(model, source, version) returns one row per metric: its
  * value on the source's labelled rows, its value on the test split at
  * training, and the number of labelled rows; the model's own metric first.
@@ -96,15 +114,7 @@ automl_evaluate(PG_FUNCTION_ARGS)
 	AmlScored	sc;
 
 	AmlSrfCheck(fcinfo, "automl_evaluate", EVAL_NCOLS);
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("model and source must not be NULL")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	source = text_to_cstring(PG_GETARG_TEXT_PP(1));
-
-	/* the model (42501 unless the caller may use it); the deployed one by default */
-	m = AmlModelLoad(name, PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2), &model_id);
+	m = AmlModelSourceArgs(fcinfo, &name, &source, &model_id);
 	task = aml_model_task(m);
 	no = aml_model_n_outputs(m);
 	n_classes = task == AML_TASK_REGRESSION ? 0 : aml_model_n_classes(m);
