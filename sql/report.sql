@@ -55,6 +55,8 @@ SELECT position('The search optimized log_loss' IN automl_report('rep_species_li
 	   position('It explains <b>' IN automl_report('rep_compressive_strength_linear')) > 0 AS explains_variance,
 	   position('What drives the predictions' IN automl_report('rep_churn_gbdt')) > 0 AS has_importance,
 	   position('stores no feature importance' IN automl_report('rep_churn_baseline')) > 0 AS baseline_says_none;
+-- a category's distribution: its most frequent levels with their shares
+SELECT substring(automl_report('rep_churn_gbdt') FROM 'most frequent: no [0-9]+%, yes [0-9]+%') AS international_plan_first;
 
 -- the stored diagnostics the charts come from
 SELECT m.task,
@@ -118,6 +120,12 @@ SELECT model, test_score FROM automl_train('concrete', 'compressive_strength', n
 SELECT c.well_formed, c.charts,
 	   position('No test rows were held out' IN r) > 0 AS says_why
   FROM automl_report('rep_no_test') r, LATERAL pg_temp.report_checks(r) c;
+-- each feature's training distribution under its profile: one bar line per
+-- numeric column (8 on concrete), its edges and shares in the title
+SELECT (SELECT count(*) FROM regexp_matches(r, 'class="spark" title="[0-9]+ quantile bins of the training rows, edges ', 'g')) AS bar_lines,
+	   (SELECT count(*) FROM automl.models m, jsonb_array_elements(m.features) f
+		 WHERE m.name = 'rep_no_test' AND f ->> 'role' = 'feature' AND f ->> 'kind' = 'numeric') AS numeric_features
+  FROM automl_report('rep_no_test') r;
 -- a manual configuration had no search: the search section says so, with
 -- no trajectory chart, and its one leaderboard row was not validated
 SELECT position('Manual mode: training fit the configuration it was given' IN r) > 0 AS says_manual,

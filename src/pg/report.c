@@ -1340,6 +1340,93 @@ WriteLearning(HtmlPage *pg, Model *m)
 	SectionEnd(pg);
 }
 
+/*
+ * Distribution writes a feature's training distribution (the bins
+ * automl_drift compares with, since 0.6.0) under its profile.  A number's
+ * quantile bins hold equal shares by construction, so the bars show where
+ * its values crowd: one bar per bin, as high as the bin's share over its
+ * width (between the training minimum, the edges and the maximum), in
+ * eighths of a block; the title gives the edges and the shares.  A date's
+ * bins show their shares alone (no minimum or maximum is stored).  A
+ * category: its three most frequent levels with their shares.
+ */
+static void
+Distribution(StringInfo s, JsonbContainer *f, const char *kind)
+{
+	JsonbContainer *d = JSub(f, "distribution");
+	double	   *shares,
+			   *edges,
+			   *h;
+	int			n,
+				ne;
+	double		top = 0,
+				lo = JNum(f, "min"),
+				hi = JNum(f, "max");
+	StringInfoData t;
+
+	if (d == NULL)
+		return;
+	n = JNums(JSub(d, "shares"), &shares);
+	if (n == 0)
+		return;
+	if (kind && strcmp(kind, "categorical") == 0)
+	{
+		JsonbContainer *levels = JSub(d, "levels");
+
+		appendStringInfoString(s, "<br/><span class=\"dist\">most frequent: ");
+		for (int i = 0; i < n && i < 3; i++)
+		{
+			Xf(s, "%s%s ", i ? ", " : "", JAtStr(levels, i));
+			XmlAppend(s, FmtPct(shares[i]));
+		}
+		if (n > 3 || JNum(d, "other") > 0)
+			XmlAppend(s, ", \xE2\x80\xA6");
+		appendStringInfoString(s, "</span>");
+		return;
+	}
+	ne = JNums(JSub(d, "edges"), &edges);
+	if (ne != n - 1)
+		return;
+	h = palloc(sizeof(double) * (n + 1));
+	initStringInfo(&t);
+	appendStringInfo(&t, "%d quantile bin%s of the training rows", n, n == 1 ? "" : "s");
+	if (ne > 0 && kind && strcmp(kind, "numeric") == 0)
+	{
+		appendStringInfo(&t, ", edges %s", FmtNum(lo));
+		for (int i = 0; i < ne; i++)
+			appendStringInfo(&t, " | %s", FmtNum(edges[i]));
+		appendStringInfo(&t, " | %s", FmtNum(hi));
+	}
+	appendStringInfoString(&t, "; shares");
+	for (int i = 0; i < n; i++)
+	{
+		double		a = i == 0 ? lo : edges[i - 1],
+					b = i == ne ? hi : edges[i],
+					w = b - a;
+
+		appendStringInfo(&t, "%s %s", i ? "," : "", FmtPct(shares[i]));
+		/* a number: rows per unit; a bin of no width (one value) is a spike */
+		if (kind && strcmp(kind, "numeric") == 0 && isfinite(w) && !isnan(lo) && !isnan(hi) && hi > lo)
+			h[i] = w > 0 ? shares[i] / w : INFINITY;
+		else
+			h[i] = shares[i];
+		if (isfinite(h[i]))
+			top = fmax(top, h[i]);
+	}
+	appendStringInfo(&t, "; missing %s", FmtPct(JNum(d, "missing")));
+	appendStringInfoString(s, "<br/><span class=\"spark\" title=\"");
+	XmlAppend(s, t.data);
+	appendStringInfoString(s, "\">");
+	for (int i = 0; i < n; i++)
+	{
+		/* U+2581 .. U+2588: one to eight eighths of a block */
+		int			e = !isfinite(h[i]) ? 7 : top > 0 ? (int) lround(h[i] / top * 7) : 0;
+
+		appendStringInfo(s, "\xE2\x96%c", (char) (0x81 + (e < 0 ? 0 : e > 7 ? 7 : e)));
+	}
+	appendStringInfoString(s, "</span>");
+}
+
 static void
 WriteColumns(HtmlPage *pg, Model *m)
 {
@@ -1347,7 +1434,7 @@ WriteColumns(HtmlPage *pg, Model *m)
 	int			n = JLen(m->features);
 
 	SectionBegin(pg, "columns", "What it reads: the preprocessing of every column",
-				 "Fitted on the training rows only and stored in the model. Trees split on numbers and categories directly; linear models standardize numbers and one-hot encode categories.");
+				 "Fitted on the training rows only and stored in the model. Trees split on numbers and categories directly; linear models standardize numbers and one-hot encode categories. Under each profile, the training distribution that automl_drift compares new rows with: a bar per quantile bin, as high as the rows per unit of the value there (hover for the edges and shares), or the most frequent levels.");
 	if (n == 0)
 	{
 		Empty(pg, "No column profile is stored for this version.");
@@ -1381,6 +1468,7 @@ WriteColumns(HtmlPage *pg, Model *m)
 			Xf(s, "%s levels, %s kept", FmtCount((int64) JNum(f, "levels")), FmtCount((int64) JNum(f, "kept_levels")));
 		else if (kind)
 			XmlAppend(s, kind);
+		Distribution(s, f, kind);
 		appendStringInfoString(s, "</td><td>");
 		if (dropped)
 			Xf(s, "dropped: %s", reason ? reason : "not used");

@@ -65,6 +65,8 @@ static const char *const page_css =
 "th{font-size:12px;color:" C_MUTED ";font-weight:600;text-transform:uppercase;letter-spacing:.03em;border-bottom:1px solid #D5D9E0}"
 "td.nw{white-space:nowrap}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
 "tr.muted td{color:#8A8F98}"
+".spark{display:inline-block;margin-top:2px;letter-spacing:1px;color:" C_BLUE ";white-space:nowrap}"
+".dist{font-size:12px;color:" C_MUTED "}"
 "tr.win td{background:#F1F8F5}"
 "td code,p code,li code{font-size:12.5px;background:#F1F3F6;padding:0 4px;border-radius:4px;overflow-wrap:anywhere}"
 ".sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}"
