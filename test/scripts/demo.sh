@@ -74,7 +74,7 @@ echo
 # the model report: one HTML file to open in any browser, offline
 REPORT=${AUTOML_REPORT:-/tmp/customers_churn_report.html}
 echo
-echo "== 8. The model report: one self-contained HTML page"
+echo "== 9. The model report: one self-contained HTML page"
 echo
 echo "psql -XAt -c \"SELECT automl_report('customers_churn')\" -o $REPORT"
 "${PSQL[@]}" -At -c "SELECT automl_report('customers_churn')" -o "$REPORT"
