@@ -163,6 +163,16 @@ $$;
 RESET statement_timeout;
 -- errors and the cancel wrote nothing
 SELECT count(*) AS assessments FROM automl.assessments;
+-- a statement_timeout shorter than the budget cuts the budget instead of
+-- cancelling: the assessment is stored with what was left of it (seconds
+-- vary: only their order is shown), and its report says so
+SET statement_timeout = '6s';
+SELECT verdict IS NOT NULL AS has_verdict,
+	   (details ->> 'budget_cut_seconds')::float8 BETWEEN 1 AND 6 AS cut_before_timeout
+  FROM automl_assess('concrete', 'compressive_strength', '1 hour');
+RESET statement_timeout;
+SELECT automl_report_assessment(max(id)) ~ 'cut to [0-9.]+ s by statement_timeout' AS report_says_cut
+  FROM automl.assessments;
 
 DROP OWNED BY automl_assessor;
 DROP ROLE automl_assessor;

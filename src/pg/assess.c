@@ -109,10 +109,10 @@ StoreAssessment(AmlTrainArgs *a, Datum exclude, bool exclude_null,
 				const char *details, double seconds, TupleDesc rdesc,
 				MemoryContext result_cxt)
 {
-	Oid			types[8] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, FLOAT8OID,
-	TEXTOID, FLOAT8OID, TEXTOID};
-	Datum		vals[8];
-	char		nulls[8] = "        ";
+	Oid			types[9] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, FLOAT8OID,
+	TEXTOID, FLOAT8OID, TEXTOID, FLOAT8OID};
+	Datum		vals[9];
+	char		nulls[9] = "         ";
 	Datum		rv[N_RESULT];
 	bool		rn[N_RESULT];
 	AmlOwnerSwitch sw;
@@ -129,6 +129,9 @@ StoreAssessment(AmlTrainArgs *a, Datum exclude, bool exclude_null,
 	vals[5] = CStringGetTextDatum(details);
 	vals[6] = Float8GetDatum(round(seconds * 100) / 100);
 	vals[7] = CStringGetTextDatum(AmlGovCallerName());
+	/* what statement_timeout left of the budget, when it cut it */
+	vals[8] = Float8GetDatum(a->budget_cut);
+	nulls[8] = a->budget_cut > 0 ? ' ' : 'n';
 
 	AmlAsOwnerBegin(&sw);
 	PG_TRY();
@@ -145,10 +148,11 @@ StoreAssessment(AmlTrainArgs *a, Datum exclude, bool exclude_null,
 									"round((d->>'score_high')::numeric, 4)::float8, (d->>'more_data_helps')::boolean, "
 									"(d->>'rows_usable')::bigint, "
 									"ARRAY(SELECT pg_catalog.jsonb_array_elements_text(d->'warnings')), d, $7, $8::name "
-									"FROM (SELECT $6::jsonb AS d) s "
+									"FROM (SELECT $6::jsonb || CASE WHEN $9 IS NULL THEN '{}'::jsonb "
+									"       ELSE jsonb_build_object('budget_cut_seconds', round($9::numeric, 1)) END AS d) s "
 									"RETURNING verdict, reasons, task, metric, score, baseline, lift, score_low, score_high, "
 									"more_data_helps, rows_usable, warnings, details, id",
-									8, types, vals, nulls, false, 0);
+									9, types, vals, nulls, false, 0);
 	}
 	PG_FINALLY();
 	{

@@ -720,7 +720,9 @@ WriteThresholds(HtmlPage *pg, Assessment *a)
 		appendStringInfoString(s, "</td></tr>\n");
 	}
 	appendStringInfoString(s, "<tr><td><code>budget</code></td><td>");
-	Xf(s, "%s%s", FmtSeconds(a->budget),
+	Xf(s, "%s%s%s", FmtSeconds(a->budget),
+	   isnan(JNum(a->details, "budget_cut_seconds")) ? "" :
+	   psprintf(", cut to %s by statement_timeout", FmtSeconds(JNum(a->details, "budget_cut_seconds"))),
 	   JNum(a->details, "budget_short") == 1 ? " (too short: some checks were skipped or cut)" : "");
 	appendStringInfoString(s, "</td></tr>\n<tr><td><code>exclude</code></td><td>");
 	XmlAppend(s, JLen(a->exclude) > 0 ? JsonbToCString(NULL, a->exclude, 0) : "none");
