@@ -539,6 +539,11 @@ void		aml_bias_bin_label(const double *edges, int n_edges, int bin,
 									 * is written as 1 unless it has
 									 * generated features */
 
+/*
+ * aml_model_serialize writes the model into buf, whose cap must be exactly
+ * aml_model_serialized_size(m) (AML_EINVAL otherwise): a blob is never
+ * shorter than its model, nor padded.
+ */
 size_t		aml_model_serialized_size(const aml_model *m);
 aml_status	aml_model_serialize(const aml_model *m, uint8_t *buf, size_t cap,
 								aml_error *err);

@@ -1134,13 +1134,10 @@ aml_model_serialized_size(const aml_model *m)
 aml_status
 aml_model_serialize(const aml_model *m, uint8_t *buf, size_t cap, aml_error *err)
 {
-	aml_wbuf	cnt = {0};
 	aml_wbuf	b;
+	aml_wbuf	at_len;
 	uint32_t	crc;
 
-	write_payload(m, &cnt);
-	if (cap < HEADER_LEN + cnt.len + 4)
-		return aml_set_error(err, AML_EINVAL, "model buffer too small");
 	b.data = buf;
 	b.cap = cap;
 	b.len = 0;
@@ -1149,11 +1146,17 @@ aml_model_serialize(const aml_model *m, uint8_t *buf, size_t cap, aml_error *err
 	/* version 1 unless it needs 2: such models stay readable by 0.4 */
 	aml_w_bytes(&b, &(uint16_t) {m->n_gen > 0 ? 2 : 1}, 2);
 	aml_w_bytes(&b, &(uint16_t) {(uint16_t) m->algo}, 2);
-	aml_w_u64(&b, (uint64_t) cnt.len);
+	/* the payload's length, written once the payload is (one pass, not two) */
+	aml_w_u64(&b, 0);
 	write_payload(m, &b);
-	if (b.overflow || b.len != HEADER_LEN + cnt.len)
-		return aml_set_error(err, AML_EINTERNAL, "model serialization wrote %zu bytes, expected %zu",
-							 b.len, (size_t) (HEADER_LEN + cnt.len));
+	if (b.overflow || b.len + 4 != cap)
+		return aml_set_error(err, AML_EINVAL, "model buffer of %zu bytes does not fit the model (%s)",
+							 cap, b.overflow || b.len + 4 > cap ? "too small" : "too large");
+	at_len.data = buf + 8;
+	at_len.cap = 8;
+	at_len.len = 0;
+	at_len.overflow = 0;
+	aml_w_u64(&at_len, (uint64_t) (b.len - HEADER_LEN));
 	crc = aml_crc32c(0, buf, b.len);
 	aml_w_u32(&b, crc);
 	return AML_OK;

@@ -3200,8 +3200,14 @@ refit_members(train_ctx *c, aml_model *m, const cand_spec *specs, const double *
 		if (c->opts->manual)
 			st = report_add(c, &specs[e], NAN, now(c) - t, c->n_train, "manual");
 	}
+	/* the model as it is stored: one member's parameters are the model's */
+	m->algo = n > 1 ? AML_ALGO_ENSEMBLE : specs[0].algo;
+	memset(&m->params, 0, sizeof(m->params));
+	if (n == 1)
+		m->params = specs[0].params;
 	if (st == AML_OK && c->opts->max_model_bytes > 0)
 	{
+		/* (generated features no member reads are dropped later: a bound) */
 		size_t		bytes = aml_model_serialized_size(m);
 
 		if (bytes > c->opts->max_model_bytes)
@@ -3570,9 +3576,6 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	st = refit_members(&c, m, specs, weights, n_members);
 	if ((st = refit_fallback(&c, m, specs, weights, &n_members, st)) != AML_OK)
 		goto fail;
-	m->algo = n_members > 1 ? AML_ALGO_ENSEMBLE : specs[0].algo;
-	if (n_members == 1)
-		m->params = specs[0].params;
 	/* generated features no member reads are not kept (nor computed) */
 	{
 		int			used = 0;

@@ -131,6 +131,14 @@ check_golden(aml_algo algo, const unsigned char *golden, size_t golden_len)
 	CHECK(aml_model_serialize(m, buf, n, &err) == AML_OK);
 	CHECK(n == golden_len);
 	CHECK(n == golden_len && memcmp(buf, golden, n) == 0);
+	/* a buffer of any other size is refused, never written short or padded */
+	{
+		unsigned char *big = malloc(n + 1);
+
+		CHECK(aml_model_serialize(m, big, n - 1, &err) == AML_EINVAL && strstr(err.msg, "too small"));
+		CHECK(aml_model_serialize(m, big, n + 1, &err) == AML_EINVAL && strstr(err.msg, "too large"));
+		free(big);
+	}
 
 	/* the golden bytes read back and write out unchanged */
 	CHECK(aml_model_deserialize(&env, golden, golden_len, &back, &err) == AML_OK);
