@@ -210,9 +210,10 @@ AmlPreventReadOnly(const char *fn, const char *detail)
 /*
  * AmlSrfCheck checks a call of fn, a set-returning function of ncols
  * columns that materializes its result: it must be called where a set is
- * allowed (in FROM, or a select list).
+ * allowed (in FROM, or a select list).  Returns the result type, for
+ * AmlSrfStore.
  */
-void
+TupleDesc
 AmlSrfCheck(FunctionCallInfo fcinfo, const char *fn, int ncols)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
@@ -226,12 +227,14 @@ AmlSrfCheck(FunctionCallInfo fcinfo, const char *fn, int ncols)
 		elog(ERROR, "%s must return a composite type", fn);
 	if (desc->natts != ncols)
 		elog(ERROR, "%s: result type has %d columns, expected %d", fn, desc->natts, ncols);
+	return desc;
 }
 
 /*
  * AmlSrfStore starts the materialized result of a call that passed
- * AmlSrfCheck: a tuplestore in the query's memory, of the call's result
- * type (*desc), already handed to the executor; the caller fills it.
+ * AmlSrfCheck: a tuplestore in the query's memory, of the result type
+ * AmlSrfCheck returned (*desc, replaced by its copy there), already handed
+ * to the executor; the caller fills it.
  */
 Tuplestorestate *
 AmlSrfStore(FunctionCallInfo fcinfo, TupleDesc *desc)
@@ -239,11 +242,8 @@ AmlSrfStore(FunctionCallInfo fcinfo, TupleDesc *desc)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 	Tuplestorestate *store;
-	TupleDesc	rdesc;
 
-	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "a set-returning function of automl must return a composite type");
-	*desc = CreateTupleDescCopy(rdesc);
+	*desc = CreateTupleDescCopy(*desc);
 	store = tuplestore_begin_heap(true, false, work_mem);
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = store;

@@ -40,7 +40,7 @@ extern void AmlRegisterFree(MemoryContext cxt, void (*fn) (void *), void *ptr);
 extern void AmlPreventReadOnly(const char *fn, const char *detail);
 
 /* automl.c: set-returning functions that materialize their rows */
-extern void AmlSrfCheck(FunctionCallInfo fcinfo, const char *fn, int ncols);
+extern TupleDesc AmlSrfCheck(FunctionCallInfo fcinfo, const char *fn, int ncols);
 extern Tuplestorestate *AmlSrfStore(FunctionCallInfo fcinfo, TupleDesc *desc);
 
 /* a float8 result column: NULL for NaN and infinities */

@@ -737,7 +737,7 @@ automl_bias(PG_FUNCTION_ARGS)
 	aml_error	err;
 	aml_status	st;
 
-	AmlSrfCheck(fcinfo, "automl_bias", BIAS_NCOLS);
+	rdesc = AmlSrfCheck(fcinfo, "automl_bias", BIAS_NCOLS);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -44,13 +44,12 @@ typedef struct DriftCol
 	double	   *edges;
 	int			n_levels;		/* category: the levels' bins, then "other" */
 	char	  **levels;
-	int32	   *codes;			/* the model's code of each level (-1: none) */
 	int32	   *bin_of_code;	/* code 0 .. max_code -> its bin (other: n_levels) */
 	int32		max_code;
 	int			n_bins;			/* value bins (without "missing") */
-	double	   *expected;		/* n_bins + 1 shares: the bins, missing */
+	double	   *expected;		/* n_bins + 1 training shares: the bins,
+								 * then missing */
 	int64	   *count;			/* n_bins + 1 counts in the source */
-	double		train_missing;
 } DriftCol;
 
 typedef struct DriftScan
@@ -175,6 +174,7 @@ ReadProfile(aml_model *m, int64 model_id, DriftScan *ds)
 			Datum	   *el;
 			bool	   *nl;
 			int			n;
+			int32	   *codes;	/* the model's code of each level (-1: none) */
 			Datum		od = SPI_getbinval(tup, desc, 5, &isnull);
 
 			deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &el, &nl, &n);
@@ -182,36 +182,36 @@ ReadProfile(aml_model *m, int64 model_id, DriftScan *ds)
 				elog(ERROR, "automl: the distribution of column \"%s\" has %d levels and %d shares", name, n, n_shares);
 			dc->n_levels = n;
 			dc->levels = palloc(sizeof(char *) * (n + 1));
-			dc->codes = palloc(sizeof(int32) * (n + 1));
+			codes = palloc(sizeof(int32) * (n + 1));
 			dc->n_bins = n + 1;
 			dc->expected = palloc0(sizeof(double) * (dc->n_bins + 1));
 			for (int l = 0; l < n; l++)
 			{
 				dc->levels[l] = TextDatumGetCString(el[l]);
-				dc->codes[l] = aml_model_input_code(m, input, dc->levels[l], strlen(dc->levels[l]));
+				codes[l] = aml_model_input_code(m, input, dc->levels[l], strlen(dc->levels[l]));
 				dc->expected[l] = shares[l];
 			}
 			/* two levels the model reads as one code (pooled): the first's bin */
 			for (int l = 0; l < n; l++)
 				for (int p = 0; p < l; p++)
-					if (dc->codes[l] >= 0 && dc->codes[p] == dc->codes[l])
+					if (codes[l] >= 0 && codes[p] == codes[l])
 					{
 						dc->expected[p] += dc->expected[l];
 						dc->expected[l] = 0;
-						dc->codes[l] = -1;
+						codes[l] = -1;
 						break;
 					}
 			dc->expected[n] = isnull ? 0 : DatumGetFloat8(od);
 			/* a code's bin in one lookup; codes of the other levels: "other" */
 			dc->max_code = -1;
 			for (int l = 0; l < n; l++)
-				dc->max_code = Max(dc->max_code, dc->codes[l]);
+				dc->max_code = Max(dc->max_code, codes[l]);
 			dc->bin_of_code = palloc(sizeof(int32) * (dc->max_code + 2));
 			for (int32 cd = 0; cd <= dc->max_code; cd++)
 				dc->bin_of_code[cd] = n;
 			for (int l = 0; l < n; l++)
-				if (dc->codes[l] >= 0)
-					dc->bin_of_code[dc->codes[l]] = l;
+				if (codes[l] >= 0)
+					dc->bin_of_code[codes[l]] = l;
 		}
 		else
 		{
@@ -226,8 +226,7 @@ ReadProfile(aml_model *m, int64 model_id, DriftScan *ds)
 		{
 			Datum		md = SPI_getbinval(tup, desc, 6, &isnull);
 
-			dc->train_missing = isnull ? 0 : DatumGetFloat8(md);
-			dc->expected[dc->n_bins] = dc->train_missing;
+			dc->expected[dc->n_bins] = isnull ? 0 : DatumGetFloat8(md);
 		}
 		dc->count = palloc0(sizeof(int64) * (dc->n_bins + 1));
 		MemoryContextSwitchTo(old);
@@ -310,7 +309,7 @@ automl_drift(PG_FUNCTION_ARGS)
 	double	   *order;
 	int			no_profile;
 
-	AmlSrfCheck(fcinfo, "automl_drift", DRIFT_NCOLS);
+	rdesc = AmlSrfCheck(fcinfo, "automl_drift", DRIFT_NCOLS);
 	m = AmlModelSourceArgs(fcinfo, &name, &source, &model_id);
 	no_profile = ReadProfile(m, model_id, &ds);
 	if (ds.n_cols == 0)
@@ -364,7 +363,7 @@ automl_drift(PG_FUNCTION_ARGS)
 		v[2] = Float8GetDatum(psi);
 		v[3] = CStringGetTextDatum(psi >= AML_PSI_MAJOR ? "major" : psi >= AML_PSI_MODERATE ? "moderate" : "none");
 		v[4] = Float8GetDatum((double) dc->count[dc->n_bins] / sc.n);
-		v[5] = Float8GetDatum(dc->train_missing);
+		v[5] = Float8GetDatum(dc->expected[dc->n_bins]);
 		v[6] = CStringGetTextDatum(psprintf("%s: %.1f%% of training rows, %.1f%% here", BinName(dc, top),
 											100 * dc->expected[top], 100.0 * dc->count[top] / sc.n));
 		tuplestore_putvalues(store, rdesc, v, nl);

@@ -33,39 +33,46 @@ PG_FUNCTION_INFO_V1(automl_evaluate);
 
 /*
  * TestValues reads the model's metric and its test-split metrics
- * (automl.models.metrics) for the names in names; NaN where none is
- * stored (no test split, or a metric added later).
+ * (automl.models.metrics) for the names in names, in one catalog read;
+ * NaN where none is stored (no test split, or a metric added later).
  */
 static char *
 TestValues(int64 model_id, const char *const *names, double *test)
 {
-	Oid			t[2] = {INT8OID, TEXTOID};
-	Datum		v[2];
+	Oid			t[1] = {INT8OID};
+	Datum		v[1];
 	char	   *metric = NULL;
+	Jsonb	   *metrics = NULL;
+	bool		isnull;
+	Datum		d;
 	MemoryContext cxt = CurrentMemoryContext;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	v[0] = Int64GetDatum(model_id);
-	for (int k = 0; names[k]; k++)
+	if (SPI_execute_with_args("SELECT metric, metrics FROM automl.models WHERE id = $1",
+							  1, t, v, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "automl: could not read model %lld", (long long) model_id);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		metric = MemoryContextStrdup(cxt, TextDatumGetCString(d));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (!isnull)
 	{
-		bool		isnull;
-		Datum		d;
+		MemoryContext old = MemoryContextSwitchTo(cxt);
 
-		v[1] = CStringGetTextDatum(names[k]);
-		if (SPI_execute_with_args("SELECT (metrics ->> $2)::float8, metric FROM automl.models WHERE id = $1",
-								  2, t, v, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "automl: could not read model %lld", (long long) model_id);
-		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		test[k] = isnull ? NAN : DatumGetFloat8(d);
-		if (metric == NULL)
-		{
-			d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-			if (!isnull)
-				metric = MemoryContextStrdup(cxt, TextDatumGetCString(d));
-		}
+		metrics = DatumGetJsonbPCopy(d);
+		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
+	for (int k = 0; names[k]; k++)
+	{
+		JsonbValue *jv = metrics && JB_ROOT_IS_OBJECT(metrics) ?
+			getKeyJsonValueFromContainer(&metrics->root, names[k], strlen(names[k]), NULL) : NULL;
+
+		test[k] = jv && jv->type == jbvNumeric ?
+			DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(jv->val.numeric))) : NAN;
+	}
 	return metric;
 }
 
@@ -113,7 +120,7 @@ automl_evaluate(PG_FUNCTION_ARGS)
 	double	   *test;
 	AmlScored	sc;
 
-	AmlSrfCheck(fcinfo, "automl_evaluate", EVAL_NCOLS);
+	rdesc = AmlSrfCheck(fcinfo, "automl_evaluate", EVAL_NCOLS);
 	m = AmlModelSourceArgs(fcinfo, &name, &source, &model_id);
 	task = aml_model_task(m);
 	no = aml_model_n_outputs(m);
