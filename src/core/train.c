@@ -2669,12 +2669,14 @@ num_profile(const train_ctx *c, const float *v, aml_json *j)
  * its AML_DRIFT_LEVELS most frequent levels with their shares and the
  * share of the others; and the share missing.  vals is scratch for
  * n_train values.  Numbers are compared as the frame stores them (single
- * precision), so automl_drift rounds new values the same way.  The edges
- * of a number are those of an evenly strided sample of DRIFT_SAMPLE values
- * when there are more (sorting every column of a million rows would add
- * seconds to a training); its shares count every training row.
+ * precision), so automl_drift rounds new values the same way.  A number's
+ * edges, shares and missing share come from an evenly strided sample of
+ * DRIFT_SAMPLE training rows when there are more: quantiles within a
+ * quarter of a percent, for a PSI that reads 0.1 as a change; reading,
+ * sorting and binning every row of 50 columns of 800,000 training rows
+ * added 0.6 s to a 13.5 s training (bench_trees.sh).
  */
-#define DRIFT_SAMPLE	65536
+#define DRIFT_SAMPLE	16384
 
 static void
 distribution_json(train_ctx *c, const aml_fcol *fc, double *vals, aml_json *j)
@@ -2739,9 +2741,12 @@ distribution_json(train_ctx *c, const aml_fcol *fc, double *vals, aml_json *j)
 		int64_t		bins[AML_DRIFT_BINS] = {0};
 		int			ne;
 
-		for (int64_t r = 0; r < n; r++)
+		/* every training row, or an evenly strided sample of them */
+		if (n > DRIFT_SAMPLE)
+			n = DRIFT_SAMPLE;
+		for (int64_t t = 0; t < n; t++)
 		{
-			int64_t		i = c->train_idx[r];
+			int64_t		i = c->train_idx[n == c->n_train ? t : t * c->n_train / n];
 			double		x = fc->kind == AML_COL_NUMERIC ? (double) fc->num[i] : fc->dt[i];
 
 			if (isnan(x))
@@ -2749,28 +2754,8 @@ distribution_json(train_ctx *c, const aml_fcol *fc, double *vals, aml_json *j)
 			else
 				vals[k++] = x;
 		}
-		if (k <= DRIFT_SAMPLE)
-		{
-			qsort(vals, (size_t) k, sizeof(double), aml_cmp_double);
-			ne = aml_drift_edges(vals, k, AML_DRIFT_BINS, edges);
-		}
-		else
-		{
-			/* the edges of an evenly strided sample; the shares of every row */
-			double	   *samp = aml_malloc(c->env, DRIFT_SAMPLE * sizeof(double));
-
-			if (samp == NULL)
-			{
-				j->oom = 1;
-				aml_json_end_obj(j);
-				return;
-			}
-			for (int64_t t = 0; t < DRIFT_SAMPLE; t++)
-				samp[t] = vals[t * k / DRIFT_SAMPLE];
-			qsort(samp, DRIFT_SAMPLE, sizeof(double), aml_cmp_double);
-			ne = aml_drift_edges(samp, DRIFT_SAMPLE, AML_DRIFT_BINS, edges);
-			aml_free(c->env, samp);
-		}
+		qsort(vals, (size_t) k, sizeof(double), aml_cmp_double);
+		ne = aml_drift_edges(vals, k, AML_DRIFT_BINS, edges);
 		for (int64_t r = 0; r < k; r++)
 			bins[aml_drift_bin(edges, ne, vals[r])]++;
 		aml_json_key(j, "edges");

@@ -1511,8 +1511,8 @@ json_numbers(const char *json, const char *from, const char *key, double *v, int
 
 /*
  * test_feature_distribution: the bins training stores for automl_drift.
- * 80,000 training rows: a number's edges come from a strided sample, its
- * shares from every row; x1 is uniform on [0, 10) with every 17th value
+ * 80,000 training rows: a number's edges and shares come from a strided
+ * sample of 16,384 of them; x1 is uniform on [0, 10) with every 17th value
  * missing, so each of its 10 bins holds about 16/17 of a tenth.
  */
 static void
@@ -1550,7 +1550,8 @@ test_feature_distribution(void)
 		const char *p = strstr(strstr(json, "\"name\":\"x1\""), "\"distribution\"");
 		const char *q = p ? strstr(p, "\"missing\":") : NULL;
 
-		CHECK(q != NULL && fabs(strtod(q + 10, NULL) - 1.0 / 17) < 0.002);
+		/* the sample's: within about 3 of its standard errors (0.0018) */
+		CHECK(q != NULL && fabs(strtod(q + 10, NULL) - 1.0 / 17) < 0.005);
 	}
 	/* the category: its 4 levels, nothing else, nothing missing */
 	n = json_numbers(json, "\"name\":\"x2\"", "shares", v, 32);
