@@ -1761,17 +1761,19 @@ pick_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
  */
 static aml_status
 confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
-			  double deadline, double *yv)
+			  finalist *base, double deadline, double *yv)
 {
 	aml_env    *env = c->env;
 	aml_status	st;
+	int			any = 0;
 
 	if ((st = refold(c, c->opts->seed + 1 + r)) != AML_OK)
 		return st;
 	c->fit_seed = c->opts->seed + 1 + r;
-	for (int k = 0; k < n_sel && st == AML_OK; k++)
+	for (int k = 0; k <= n_sel && st == AML_OK; k++)
 	{
-		finalist   *f = &fin[sel[k]];
+		/* after the finalists, the baseline on the same folds (see keep_baseline) */
+		finalist   *f = k < n_sel ? &fin[sel[k]] : base;
 		double		remaining = deadline - now(c);
 		double		t0 = aml_now();
 		double		score;
@@ -1780,12 +1782,14 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 		char		ptxt[200];
 		char		oom[512];
 
+		if (f == base && !any)
+			break;
 		if (aml_check_cancel(env))
 		{
 			st = aml_set_error(c->err, AML_ECANCELED, "canceling automl training");
 			break;
 		}
-		if (remaining < CONFIRM_MARGIN * f->secs)
+		if (f != base && remaining < CONFIRM_MARGIN * f->secs)
 			continue;			/* it would not finish in time */
 		params_text(&f->spec.params, ptxt, sizeof(ptxt));
 		f->oof[r] = aml_malloc(env, (size_t) c->n_train * c->n_out * sizeof(double));
@@ -1793,7 +1797,7 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 			st = aml_oom(env, c->err, (size_t) c->n_train * c->n_out * sizeof(double));
 		else
 		{
-			env->deadline = t0 + remaining;
+			env->deadline = f == base ? 0 : t0 + remaining;
 			env->deadline_hit = 0;
 			st = evaluate(c, &f->spec, c->train_idx, c->n_train, &score, &fit_rows, f->oof[r], yv,
 						  &n_scored, NULL, NULL);
@@ -1827,6 +1831,12 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 		}
 		f->sum1 += score;
 		f->rounds |= 1u << r;
+		if (f == base)
+		{
+			aml_log(env, AML_LOG_INFO, "baseline on fresh folds (%d): %s %.4f", r + 1, c->metric, score);
+			break;
+		}
+		any = 1;
 		st = report_add(c, &f->spec, score, aml_now() - t0, fit_rows, "failed");
 		aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d): %s %.4f (search %.4f) %.1f s",
 				aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
@@ -1846,11 +1856,12 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
  * many close configurations); fresh folds give each finalist scores no
  * choice was made on, and more deals halve the noise between finalists
  * a few thousandths apart.  fin[0..*n_fin) receives the finalists, yv[r]
- * the labels of round r in the order of the finalists' predictions.
+ * the labels of round r in the order of the finalists' predictions, and
+ * base the baseline's scores on every round in which a finalist was scored.
  */
 static aml_status
 confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
-				  double deadline, finalist *fin, int *n_fin,
+				  double deadline, finalist *fin, int *n_fin, finalist *base,
 				  double *yv[CONFIRM_ROUNDS])
 {
 	int			sel[MAX_FINALISTS] = {0};
@@ -1876,7 +1887,7 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 				aml_algo_name(fin[k].spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
 				c->metric, fin[k].score0, CONFIRM_GAP_SE, fin[0].score0_se, fin[0].score0);
 	}
-	st = confirm_round(c, 0, fin, sel, n_sel, deadline, yv[0]);
+	st = confirm_round(c, 0, fin, sel, n_sel, base, deadline, yv[0]);
 	for (int r = 1; r < CONFIRM_ROUNDS && st == AML_OK; r++)
 	{
 		int			m = 0;
@@ -1900,7 +1911,7 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 		}
 		if (m < 2)
 			break;
-		st = confirm_round(c, r, fin, sel, m, deadline, yv[r]);
+		st = confirm_round(c, r, fin, sel, m, base, deadline, yv[r]);
 	}
 	return st;
 }
@@ -2104,12 +2115,13 @@ done:
  * fin[members[0..n_cand)] (best = fin[w]) on their fresh predictions of
  * the rounds the best one was scored in, end to end (len values per
  * round), and makes the mix the model when it gains ENSEMBLE_GAIN_SE
- * standard errors over the best finalist there.
+ * standard errors over the best finalist there (chosen: the members'
+ * indexes in fin).
  */
 static aml_status
 ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_cand,
 				   int w, double *const *yv, int n_rounds, int64_t len,
-				   cand_spec *specs, double *weights, int *n_members)
+				   cand_spec *specs, double *weights, int *n_members, int *chosen)
 {
 	aml_env    *env = c->env;
 	double	   *ycat = aml_malloc(env, (size_t) c->n_train * n_rounds * sizeof(double));
@@ -2170,6 +2182,7 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
 			{
 				specs[k] = fin[members[m]].spec;
 				weights[k] = (double) counts[m] / total;
+				chosen[k] = members[m];
 				k++;
 			}
 		*n_members = k;
@@ -2182,6 +2195,86 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
 	for (int m = 0; m < n_cand; m++)
 		aml_free(env, pcat[m]);
 	aml_free(env, ycat);
+	return st;
+}
+
+/*
+ * keep_baseline makes the baseline the model when the one chosen from the
+ * finalists (fin[idx[0..n)] mixed with weights w: one finalist, or the
+ * ensemble of them) is not ahead of it by more than PARSIMONY_SE standard
+ * errors of the gap on the fresh deals in rounds, end to end (paired,
+ * bootstrapped over the training rows as in simpler_finalist).  The
+ * baseline tunes nothing: it is the simplest finalist of all.  On a table
+ * whose columns carry no signal every learner fits noise, and the best of
+ * several noisy fresh estimates still beats the class shares (or the
+ * mean) about as often as not; on unseen rows it does worse, so the honest
+ * model is the baseline, and the analyst is told.
+ */
+static aml_status
+keep_baseline(train_ctx *c, const finalist *fin, const int *idx, const double *w, int n,
+			  unsigned rounds, const finalist *base, double *const *yv,
+			  cand_spec *specs, double *weights, int *n_members)
+{
+	aml_env    *env = c->env;
+	int			nr = 0;
+	int64_t		len = c->n_train * c->n_out;
+	double	   *ycat = NULL,
+			   *pb = NULL,
+			   *pc = NULL,
+			   *tmp = NULL;
+	double		b,
+				m,
+				se = NAN;
+	aml_ensemble_input in;
+	aml_status	st = AML_OK;
+
+	for (int r = 0; r < CONFIRM_ROUNDS; r++)
+		nr += (rounds >> r) & 1;
+	if (nr == 0 || n < 1 || (base->rounds & rounds) != rounds)
+		return AML_OK;
+	ycat = aml_malloc(env, (size_t) c->n_train * nr * sizeof(double));
+	pb = aml_malloc(env, (size_t) len * nr * sizeof(double));
+	pc = aml_calloc(env, (size_t) len * nr, sizeof(double));
+	tmp = aml_malloc(env, (size_t) len * nr * sizeof(double));
+	if (ycat == NULL || pb == NULL || pc == NULL || tmp == NULL)
+	{
+		st = aml_oom(env, c->err, (size_t) len * nr * 3 * sizeof(double));
+		goto done;
+	}
+	concat_rounds(NULL, yv, rounds, c->n_train, ycat);
+	concat_rounds(base, NULL, rounds, len, pb);
+	for (int k = 0; k < n; k++)
+	{
+		/* an ensemble's outputs are its members' averaged with their weights */
+		concat_rounds(&fin[idx[k]], NULL, rounds, len, tmp);
+		for (int64_t i = 0; i < len * nr; i++)
+			pc[i] += w[k] * tmp[i];
+	}
+	scoring_input(c, c->n_train * nr, ycat, &in);
+	b = aml_metric_compute(c->metric, c->task, c->n_classes, in.n, ycat, pb);
+	m = aml_metric_compute(c->metric, c->task, c->n_classes, in.n, ycat, pc);
+	st = aml_score_diff_se(env, &in, nr, pb, pc, PARSIMONY_BOOT, PARSIMONY_ROWS, &se, c->err);
+	if (st == AML_OK && isfinite(b) && isfinite(se) && behind(c, m, b) <= PARSIMONY_SE * se)
+	{
+		char		gap[160] = "";
+
+		if (better(c, m, b))
+			snprintf(gap, sizeof(gap), ", ahead by less than %.0f standard error%s of the gap (%.4f)",
+					 PARSIMONY_SE, PARSIMONY_SE == 1.0 ? "" : "s", se);
+		aml_log(env, AML_LOG_NOTICE, "no model beat the baseline on fresh folds (%s %.4f for %s against the baseline's %.4f%s): the model is the baseline, which predicts %s; the columns may not carry what decides \"%s\"",
+				c->metric, m, n > 1 ? "the ensemble" : aml_algo_name(fin[idx[0]].spec.algo), b, gap,
+				c->task == AML_TASK_REGRESSION ? "the training rows' mean" : "the training rows' class shares",
+				c->frame->cols[c->opts->target_col].name);
+		memset(&specs[0], 0, sizeof(cand_spec));
+		specs[0].algo = AML_ALGO_BASELINE;
+		weights[0] = 1.0;
+		*n_members = 1;
+	}
+done:
+	aml_free(env, ycat);
+	aml_free(env, pb);
+	aml_free(env, pc);
+	aml_free(env, tmp);
 	return st;
 }
 
@@ -2247,10 +2340,13 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	int			confirm = !c->holdout && c->time_col < 0;
 	double		conf_deadline = 0;
 	finalist	fin[MAX_FINALISTS];
+	finalist	base;
 	int			n_fin = 0;
 	double	   *conf_yv[CONFIRM_ROUNDS] = {NULL};
 
 	memset(&ss, 0, sizeof(ss));
+	memset(&base, 0, sizeof(base));
+	base.spec.algo = AML_ALGO_BASELINE;
 	ss.c = c;
 	ss.best = NAN;
 	ss.perm = aml_malloc(env, (size_t) c->n_train * sizeof(int64_t));
@@ -2391,13 +2487,14 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 				st = aml_oom(env, c->err, (size_t) c->n_train * 8);
 				goto done;
 			}
-		st = confirm_finalists(c, &trace, ss.full_rows, conf_deadline, fin, &n_fin, conf_yv);
+		st = confirm_finalists(c, &trace, ss.full_rows, conf_deadline, fin, &n_fin, &base, conf_yv);
 		if (st != AML_OK)
 			goto done;
 	}
 	if (n_fin > 0)
 	{
 		int			w = -1;
+		int			chosen[MAX_FINALISTS];
 		int			n_rounds = 0;
 
 		/* the best estimate; then an ensemble of the finalists */
@@ -2429,7 +2526,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 			if (n_cand >= 2)
 			{
 				st = ensemble_finalists(c, fin, members, n_cand, w, conf_yv, n_rounds, len,
-										specs, weights, n_members);
+										specs, weights, n_members, chosen);
 				if (st != AML_OK)
 					goto done;
 			}
@@ -2437,12 +2534,18 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		if (w >= 0 && *n_members == 1)
 		{
 			/* no ensemble: the simplest finalist within a standard error */
-			int			pick;
-
-			st = simpler_finalist(c, fin, n_fin, w, conf_yv, &pick);
+			st = simpler_finalist(c, fin, n_fin, w, conf_yv, &chosen[0]);
 			if (st != AML_OK)
 				goto done;
-			specs[0] = fin[pick].spec;
+			specs[0] = fin[chosen[0]].spec;
+		}
+		if (w >= 0)
+		{
+			/* and the baseline, simplest of all, within a standard error */
+			st = keep_baseline(c, fin, chosen, weights, *n_members, fin[w].rounds,
+							   &base, conf_yv, specs, weights, n_members);
+			if (st != AML_OK)
+				goto done;
 		}
 	}
 	/* a greedy ensemble over the kept out-of-fold predictions */
@@ -2508,6 +2611,8 @@ done:
 	for (int k = 0; k < n_fin; k++)
 		for (int r = 0; r < CONFIRM_ROUNDS; r++)
 			aml_free(env, fin[k].oof[r]);
+	for (int r = 0; r < CONFIRM_ROUNDS; r++)
+		aml_free(env, base.oof[r]);
 	for (int r = 0; r < CONFIRM_ROUNDS; r++)
 		aml_free(env, conf_yv[r]);
 	aml_search_trace_free(&trace);
