@@ -69,6 +69,13 @@ SELECT model, task FROM automl_train('some_null', 'y', budget => '2 seconds');
 -- class shares by more than a standard error on fresh folds, so the model
 -- is the baseline, and the NOTICE above says so)
 SELECT algorithm, round(test_score::numeric, 4) AS test_auc FROM automl.models WHERE name = 'some_null_y';
+-- on record: the diagnostics, the report's search section and the review
+SELECT diagnostics->'baseline_kept'->>'over' AS over, diagnostics->'baseline_kept'->>'metric' AS metric,
+       round((diagnostics->'baseline_kept'->>'score')::numeric, 4) AS score,
+       round((diagnostics->'baseline_kept'->>'baseline_score')::numeric, 4) AS baseline_score
+  FROM automl.models WHERE name = 'some_null_y';
+SELECT substring(automl_report('some_null_y') FROM '<p class="flag">(No learner beat the baseline[^<]*)</p>') AS report_says;
+SELECT status, detail FROM automl_review('some_null_y') WHERE "check" = 'lift';
 
 -- no privilege on the source: the caller's own rights apply
 CREATE ROLE automl_outsider;

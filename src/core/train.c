@@ -76,6 +76,11 @@ typedef struct train_ctx
 	aml_report *report;
 	/* a final fit that gave way (refit_fallback), for the diagnostics */
 	char		refit_chosen[320];	/* the search's choice */
+	/* the baseline kept over the finalists' choice (keep_baseline) */
+	char		baseline_over[32];	/* that choice: a learner, "ensemble" */
+	double		baseline_over_score;	/* its score on the fresh deals */
+	double		baseline_score; /* the baseline's there */
+	double		baseline_gap_se;	/* the gap's standard error */
 	char		refit_why[600];		/* why it gave way */
 } train_ctx;
 
@@ -2265,6 +2270,11 @@ keep_baseline(train_ctx *c, const finalist *fin, const int *idx, const double *w
 				c->metric, m, n > 1 ? "the ensemble" : aml_algo_name(fin[idx[0]].spec.algo), b, gap,
 				c->task == AML_TASK_REGRESSION ? "the training rows' mean" : "the training rows' class shares",
 				c->frame->cols[c->opts->target_col].name);
+		snprintf(c->baseline_over, sizeof(c->baseline_over), "%s",
+				 n > 1 ? "ensemble" : aml_algo_name(fin[idx[0]].spec.algo));
+		c->baseline_over_score = m;
+		c->baseline_score = b;
+		c->baseline_gap_se = se;
 		memset(&specs[0], 0, sizeof(cand_spec));
 		specs[0].algo = AML_ALGO_BASELINE;
 		weights[0] = 1.0;
@@ -3773,6 +3783,23 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			st = aml_diag_assess(&j, &di, err);
 		if (st == AML_OK)
 			st = aml_diag_bias(&j, &di, err);
+		if (st == AML_OK && c.baseline_over[0])
+		{
+			/* no learner beat the baseline: what it was up against */
+			aml_json_key(&j, "baseline_kept");
+			aml_json_begin_obj(&j);
+			aml_json_key(&j, "over");
+			aml_json_str(&j, c.baseline_over);
+			aml_json_key(&j, "metric");
+			aml_json_str(&j, c.metric);
+			aml_json_key(&j, "score");
+			aml_json_num(&j, c.baseline_over_score);
+			aml_json_key(&j, "baseline_score");
+			aml_json_num(&j, c.baseline_score);
+			aml_json_key(&j, "se");
+			aml_json_num(&j, c.baseline_gap_se);
+			aml_json_end_obj(&j);
+		}
 		if (st == AML_OK && c.refit_chosen[0])
 		{
 			/* the stored model is not the search's choice: say why */

@@ -1181,7 +1181,8 @@ static const char *const review_sql =
 "               jsonb_array_elements(x.b->'groups') WITH ORDINALITY g(g, o) "
 "         WHERE (g.g->>'flagged')::boolean), "
 "       (SELECT (a.detail->>'budget_cut_seconds')::float8 FROM automl.audit a "
-"         WHERE a.model = m.name AND a.version = m.version AND a.action = 'train' ORDER BY a.id DESC LIMIT 1) "
+"         WHERE a.model = m.name AND a.version = m.version AND a.action = 'train' ORDER BY a.id DESC LIMIT 1), "
+"       m.diagnostics->'baseline_kept'->>'over' "
 "  FROM automl.models m "
 "  LEFT JOIN LATERAL ("
 "       SELECT f->>'name' AS name, "
@@ -1220,7 +1221,8 @@ ReviewBody(GovCall *c)
 			   *reviewer,
 			   *comment,
 			   *bias_cols,
-			   *bias_flagged;
+			   *bias_flagged,
+			   *baseline_over;
 	double		score,
 				base,
 				seconds,
@@ -1278,6 +1280,7 @@ ReviewBody(GovCall *c)
 	bias_cols = GetText(0, 22, &isnull);
 	bias_flagged = GetText(0, 23, &isnull);
 	budget_cut = GetFloat(0, 24);
+	baseline_over = GetText(0, 25, &isnull);
 	hib = HigherIsBetter(metric);
 
 	/* the result set lives in the per-query context */
@@ -1306,6 +1309,9 @@ ReviewBody(GovCall *c)
 	/* lift over the baseline on the test split */
 	if (isnan(score) || isnan(base))
 		Check(&cl, "lift", "fail", "no test score: the model was not scored on held-out rows");
+	else if (baseline_over)
+		Check(&cl, "lift", "fail", "the model is the baseline (test %s %.4f): no learner beat it on the search's fresh folds (the best: %s%s); the columns may not carry what decides the target",
+			  metric, score, strcmp(baseline_over, "ensemble") == 0 ? "an " : "", baseline_over);
 	else if (hib)
 	{
 		gain = base < 1 ? (score - base) / (1 - base) : 0;

@@ -1233,6 +1233,27 @@ WriteSearch(HtmlPage *pg, Model *m)
 		appendStringInfoString(s, "</p>\n");
 	}
 
+	if (JSub(m->diag, "baseline_kept"))
+	{
+		JsonbContainer *bk = JSub(m->diag, "baseline_kept");
+		const char *over = JStr(bk, "over");
+		double		sc = JNum(bk, "score"),
+					base = JNum(bk, "baseline_score"),
+					se = JNum(bk, "se");
+		bool		hib = JStr(bk, "metric") && aml_metric_higher_is_better(JStr(bk, "metric")) == 1;
+		bool		ahead = hib ? sc > base : sc < base;
+
+		/* no learner beat the baseline on fresh folds (training said so) */
+		appendStringInfoString(s, "<p class=\"flag\">");
+		Xf(s, "No learner beat the baseline. On the finalists' fresh folds, the search's choice (%s%s) scored %s %.4f against the baseline's %.4f%s, so the model stored is the baseline: it predicts %s for every row. The columns may not carry what decides \"%s\"; automl_assess measures whether they do.",
+		   over && strcmp(over, "ensemble") == 0 ? "an " : "", over ? over : "?",
+		   JStr(bk, "metric"), sc, base,
+		   ahead ? psprintf(", ahead by less than one standard error of the gap (%.4f)", se) : "",
+		   strcmp(m->task, "regression") == 0 ? "the training rows' mean" : "the training rows' class shares",
+		   m->target);
+		appendStringInfoString(s, "</p>\n");
+	}
+
 	appendStringInfoString(s, "<h3>Leaderboard</h3>\n");
 	if (!m->can_review)
 	{

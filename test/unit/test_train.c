@@ -1476,6 +1476,26 @@ test_baseline_kept(void)
 			CHECK(strncmp(baseline_msg, "no model beat the baseline on fresh folds (log_loss ", 52) == 0);
 			CHECK(strstr(baseline_msg, "the model is the baseline, which predicts the training rows' class shares") != NULL);
 			CHECK(strstr(baseline_msg, "decides \"y\"") != NULL);
+			if (r != NULL)
+			{
+				/* on record: what the baseline was up against */
+				size_t		n = aml_report_json(r, "diagnostics", NULL, 0);
+				char	   *d = malloc(n + 1);
+
+				aml_report_json(r, "diagnostics", d, n + 1);
+				CHECK(strstr(d, "\"baseline_kept\":{\"over\":\"") != NULL);
+				CHECK(strstr(d, "\"metric\":\"log_loss\",\"score\":") != NULL);
+				free(d);
+			}
+		}
+		if (m != NULL && v == 2 && r != NULL)
+		{
+			size_t		n = aml_report_json(r, "diagnostics", NULL, 0);
+			char	   *d = malloc(n + 1);
+
+			aml_report_json(r, "diagnostics", d, n + 1);
+			CHECK(strstr(d, "baseline_kept") == NULL);
+			free(d);
 		}
 		if (m != NULL && v == 2)
 		{
