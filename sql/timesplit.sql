@@ -77,6 +77,24 @@ SELECT * FROM automl_train('SELECT * FROM visits WHERE false', 'amount');
 -- nothing was written by the failed calls
 SELECT count(*) AS models FROM automl.models WHERE name LIKE 'visits%' OR name = 'query_amount';
 
+-- a target of coin flips over 400 days: no learner beats the class shares
+-- on the later time blocks (no fresh folds here), so the model is the
+-- baseline, and the record says what it was up against
+SELECT setseed(0.42);
+CREATE TABLE coin_days AS
+SELECT '2024-01-01'::date + i AS day, random() AS x1, random() AS x2,
+	   CASE WHEN random() < 0.4 THEN 'yes' ELSE 'no' END AS y
+  FROM generate_series(1, 400) i;
+SELECT algorithm FROM automl_train('coin_days', 'y', metric => 'log_loss', budget => '20 seconds',
+								   options => '{"time_column": "day"}');
+SELECT d->>'scored_on' AS scored_on, d->>'metric' AS metric, d ? 'over' AS has_over,
+	   (d->>'score')::float8 >= (d->>'baseline_score')::float8 AS not_better, d->'se' AS se
+  FROM (SELECT diagnostics->'baseline_kept' AS d FROM automl.models WHERE name = 'coin_days_y') x;
+SELECT status, detail LIKE 'the model is the baseline (test log_loss %): no learner beat it in the search (the best: %' AS says_why
+  FROM automl_review('coin_days_y') WHERE "check" = 'lift';
+SELECT automl_drop('coin_days_y');
+DROP TABLE coin_days;
+
 DROP TABLE visits;
 RESET client_min_messages;
 RESET automl.progress;

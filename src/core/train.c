@@ -81,6 +81,7 @@ typedef struct train_ctx
 	double		baseline_over_score;	/* its score on the fresh deals */
 	double		baseline_score; /* the baseline's there */
 	double		baseline_gap_se;	/* the gap's standard error */
+	const char *baseline_where;	/* the rows of those scores */
 	char		refit_why[600];		/* why it gave way */
 } train_ctx;
 
@@ -2275,6 +2276,7 @@ keep_baseline(train_ctx *c, const finalist *fin, const int *idx, const double *w
 		c->baseline_over_score = m;
 		c->baseline_score = b;
 		c->baseline_gap_se = se;
+		c->baseline_where = "the finalists' fresh folds";
 		memset(&specs[0], 0, sizeof(cand_spec));
 		specs[0].algo = AML_ALGO_BASELINE;
 		weights[0] = 1.0;
@@ -2286,6 +2288,39 @@ done:
 	aml_free(env, pc);
 	aml_free(env, tmp);
 	return st;
+}
+
+/*
+ * baseline_best says so when the search's best trial, and so the model,
+ * is the baseline (no finalists were confirmed: a validation split,
+ * time_column, a max_rows sample, or no time left): as keep_baseline
+ * does, it tells the analyst and keeps the record.
+ */
+static void
+baseline_best(train_ctx *c, const aml_search_trace *t)
+{
+	int			b = -1;
+
+	for (int i = 0; i < t->n_trials; i++)
+	{
+		const aml_search_trial *tr = &t->trials[i];
+
+		if (tr->algo != AML_ALGO_BASELINE && !tr->was_cut && isfinite(tr->score) &&
+			(b < 0 || better(c, tr->score, t->trials[b].score)))
+			b = i;
+	}
+	if (b < 0)
+		return;					/* no learner was scored at all */
+	c->baseline_where = c->time_col >= 0 ? "the search's later time blocks" :
+		c->holdout ? "the search's validation rows" : "the search's cross-validation";
+	snprintf(c->baseline_over, sizeof(c->baseline_over), "%s", aml_algo_name(t->trials[b].algo));
+	c->baseline_over_score = t->trials[b].score;
+	c->baseline_score = t->trials[t->best].score;
+	c->baseline_gap_se = NAN;
+	aml_log(c->env, AML_LOG_NOTICE, "no model beat the baseline on %s (%s %.4f for the best %s against the baseline's %.4f): the model is the baseline, which predicts %s; the columns may not carry what decides \"%s\"",
+			c->baseline_where, c->metric, c->baseline_over_score, c->baseline_over, c->baseline_score,
+			c->task == AML_TASK_REGRESSION ? "the training rows' mean" : "the training rows' class shares",
+			c->frame->cols[c->opts->target_col].name);
 }
 
 /*
@@ -2616,6 +2651,11 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 					k, c->metric, eres.score, eres.single_score);
 		}
 	}
+
+	if (st == AML_OK && *n_members == 1 && specs[0].algo == AML_ALGO_BASELINE &&
+		!c->baseline_over[0] && trace.best >= 0 &&
+		trace.trials[trace.best].algo == AML_ALGO_BASELINE)
+		baseline_best(c, &trace);
 
 done:
 	for (int k = 0; k < n_fin; k++)
@@ -3798,6 +3838,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			aml_json_num(&j, c.baseline_score);
 			aml_json_key(&j, "se");
 			aml_json_num(&j, c.baseline_gap_se);
+			aml_json_key(&j, "scored_on");
+			aml_json_str(&j, c.baseline_where);
 			aml_json_end_obj(&j);
 		}
 		if (st == AML_OK && c.refit_chosen[0])

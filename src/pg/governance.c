@@ -1310,7 +1310,7 @@ ReviewBody(GovCall *c)
 	if (isnan(score) || isnan(base))
 		Check(&cl, "lift", "fail", "no test score: the model was not scored on held-out rows");
 	else if (baseline_over)
-		Check(&cl, "lift", "fail", "the model is the baseline (test %s %.4f): no learner beat it on the search's fresh folds (the best: %s%s); the columns may not carry what decides the target",
+		Check(&cl, "lift", "fail", "the model is the baseline (test %s %.4f): no learner beat it in the search (the best: %s%s); the columns may not carry what decides the target",
 			  metric, score, strcmp(baseline_over, "ensemble") == 0 ? "an " : "", baseline_over);
 	else if (hib)
 	{

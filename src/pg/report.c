@@ -1241,11 +1241,12 @@ WriteSearch(HtmlPage *pg, Model *m)
 					base = JNum(bk, "baseline_score"),
 					se = JNum(bk, "se");
 		bool		hib = JStr(bk, "metric") && aml_metric_higher_is_better(JStr(bk, "metric")) == 1;
-		bool		ahead = hib ? sc > base : sc < base;
+		bool		ahead = isfinite(se) && (hib ? sc > base : sc < base);
 
 		/* no learner beat the baseline on fresh folds (training said so) */
 		appendStringInfoString(s, "<p class=\"flag\">");
-		Xf(s, "No learner beat the baseline. On the finalists' fresh folds, the search's choice (%s%s) scored %s %.4f against the baseline's %.4f%s, so the model stored is the baseline: it predicts %s for every row. The columns may not carry what decides \"%s\"; automl_assess measures whether they do.",
+		Xf(s, "No learner beat the baseline. On %s, the search's best learner (%s%s) scored %s %.4f against the baseline's %.4f%s, so the model stored is the baseline: it predicts %s for every row. The columns may not carry what decides \"%s\"; automl_assess measures whether they do.",
+		   JStr(bk, "scored_on") ? JStr(bk, "scored_on") : "the search's validation",
 		   over && strcmp(over, "ensemble") == 0 ? "an " : "", over ? over : "?",
 		   JStr(bk, "metric"), sc, base,
 		   ahead ? psprintf(", ahead by less than one standard error of the gap (%.4f)", se) : "",
