@@ -210,7 +210,7 @@ AmlPreventReadOnly(const char *fn, const char *detail)
 /*
  * AmlSrfCheck checks a call of fn, a set-returning function of ncols
  * columns that materializes its result: it must be called where a set is
- * allowed (in FROM, or a select list).  Returns the result type, for
+ * allowed (in FROM, or a select list: every SQL call is).  Returns the result type, for
  * AmlSrfStore.
  */
 TupleDesc
@@ -219,10 +219,15 @@ AmlSrfCheck(FunctionCallInfo fcinfo, const char *fn, int ncols)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	desc;
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+	/* PostgreSQL's own wording (InitMaterializedSRF); no SQL call gets here */
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s must be called in the FROM clause", fn)));
+				 errmsg("set-valued function %s called in context that cannot accept a set", fn)));
+	if (!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("materialize mode required, but it is not allowed in this context")));
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "%s must return a composite type", fn);
 	if (desc->natts != ncols)
