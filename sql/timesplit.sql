@@ -92,6 +92,14 @@ SELECT d->>'scored_on' AS scored_on, d->>'metric' AS metric, d ? 'over' AS has_o
   FROM (SELECT diagnostics->'baseline_kept' AS d FROM automl.models WHERE name = 'coin_days_y') x;
 SELECT status, detail LIKE 'the model is the baseline (test log_loss %): no learner beat it in the search (the best: %' AS says_why
   FROM automl_review('coin_days_y') WHERE "check" = 'lift';
+-- with "algorithms" naming the learners (no "baseline"), the best of them
+-- stays the model (a NOTICE says so; test_baseline_kept checks its words)
+SELECT algorithm IN ('linear', 'decision_tree') AS named_learner
+  FROM automl_train('coin_days', 'y', name => 'coin_days_named', metric => 'log_loss',
+								   budget => '20 seconds',
+								   options => '{"time_column": "day", "algorithms": ["linear", "decision_tree"]}');
+SELECT diagnostics ? 'baseline_kept' AS recorded FROM automl.models WHERE name = 'coin_days_named';
+SELECT automl_drop('coin_days_named');
 SELECT automl_drop('coin_days_y');
 DROP TABLE coin_days;
 

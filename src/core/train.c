@@ -2214,7 +2214,8 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
  * whose columns carry no signal every learner fits noise, and the best of
  * several noisy fresh estimates still beats the class shares (or the
  * mean) about as often as not; on unseen rows it does worse, so the honest
- * model is the baseline, and the analyst is told.
+ * model is the baseline, and the analyst is told.  When the caller's
+ * "algorithms" leave the baseline out, the choice stands, with a NOTICE.
  */
 static aml_status
 keep_baseline(train_ctx *c, const finalist *fin, const int *idx, const double *w, int n,
@@ -2263,12 +2264,20 @@ keep_baseline(train_ctx *c, const finalist *fin, const int *idx, const double *w
 	if (st == AML_OK && isfinite(b) && isfinite(se) && behind(c, m, b) <= PARSIMONY_SE * se)
 	{
 		char		gap[160] = "";
+		const char *what = n > 1 ? "the ensemble" : aml_algo_name(fin[idx[0]].spec.algo);
 
 		if (better(c, m, b))
 			snprintf(gap, sizeof(gap), ", ahead by less than %.0f standard error%s of the gap (%.4f)",
 					 PARSIMONY_SE, PARSIMONY_SE == 1.0 ? "" : "s", se);
+		if (!algo_allowed(c, AML_ALGO_BASELINE))
+		{
+			/* the caller named the learners: say so, keep its choice */
+			aml_log(env, AML_LOG_NOTICE, "no model beat the baseline on fresh folds (%s %.4f for %s against the baseline's %.4f%s): the model is still %s, as \"algorithms\" asks; add \"baseline\" to it to keep the baseline instead",
+					c->metric, m, what, b, gap, what);
+			goto done;
+		}
 		aml_log(env, AML_LOG_NOTICE, "no model beat the baseline on fresh folds (%s %.4f for %s against the baseline's %.4f%s): the model is the baseline, which predicts %s; the columns may not carry what decides \"%s\"",
-				c->metric, m, n > 1 ? "the ensemble" : aml_algo_name(fin[idx[0]].spec.algo), b, gap,
+				c->metric, m, what, b, gap,
 				c->task == AML_TASK_REGRESSION ? "the training rows' mean" : "the training rows' class shares",
 				c->frame->cols[c->opts->target_col].name);
 		snprintf(c->baseline_over, sizeof(c->baseline_over), "%s",
@@ -2294,10 +2303,12 @@ done:
  * baseline_best says so when the search's best trial, and so the model,
  * is the baseline (no finalists were confirmed: a validation split,
  * time_column, a max_rows sample, or no time left): as keep_baseline
- * does, it tells the analyst and keeps the record.
+ * does, it tells the analyst and keeps the record.  When the caller's
+ * "algorithms" leave the baseline out, the model is the best trial of
+ * theirs instead (specs[0]), with a NOTICE.
  */
 static void
-baseline_best(train_ctx *c, const aml_search_trace *t)
+baseline_best(train_ctx *c, const aml_search_trace *t, cand_spec *specs)
 {
 	int			b = -1;
 
@@ -2313,6 +2324,17 @@ baseline_best(train_ctx *c, const aml_search_trace *t)
 		return;					/* no learner was scored at all */
 	c->baseline_where = c->time_col >= 0 ? "the search's later time blocks" :
 		c->holdout ? "the search's validation rows" : "the search's cross-validation";
+	if (!algo_allowed(c, AML_ALGO_BASELINE))
+	{
+		/* the caller named the learners: the best of them, with a NOTICE */
+		aml_log(c->env, AML_LOG_NOTICE, "no model beat the baseline on %s (%s %.4f for the best %s against the baseline's %.4f): the model is still %s, as \"algorithms\" asks; add \"baseline\" to it to keep the baseline instead",
+				c->baseline_where, c->metric, t->trials[b].score, aml_algo_name(t->trials[b].algo),
+				t->trials[t->best].score, aml_algo_name(t->trials[b].algo));
+		c->baseline_where = NULL;
+		specs[0].algo = t->trials[b].algo;
+		specs[0].params = t->trials[b].params;
+		return;
+	}
 	snprintf(c->baseline_over, sizeof(c->baseline_over), "%s", aml_algo_name(t->trials[b].algo));
 	c->baseline_over_score = t->trials[b].score;
 	c->baseline_score = t->trials[t->best].score;
@@ -2655,7 +2677,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	if (st == AML_OK && *n_members == 1 && specs[0].algo == AML_ALGO_BASELINE &&
 		!c->baseline_over[0] && trace.best >= 0 &&
 		trace.trials[trace.best].algo == AML_ALGO_BASELINE)
-		baseline_best(c, &trace);
+		baseline_best(c, &trace, specs);
 
 done:
 	for (int k = 0; k < n_fin; k++)
