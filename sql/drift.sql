@@ -90,6 +90,20 @@ BEGIN TRANSACTION READ ONLY;
 SELECT count(*) AS columns FROM automl_drift('dr_churn', 'customers');
 COMMIT;
 
+-- a history of checks, as the README keeps one (pg_cron would run the
+-- INSERT on a schedule): one row per check and column
+CREATE TABLE drift_history AS
+SELECT now() AS checked_at, 'dr_churn'::text AS model, d.*
+  FROM automl_drift('dr_churn', 'customers') d WITH NO DATA;
+INSERT INTO drift_history
+SELECT now(), 'dr_churn', d.* FROM automl_drift('dr_churn', 'customers') d;
+INSERT INTO drift_history
+SELECT now(), 'dr_churn', d.* FROM automl_drift('dr_churn', 'SELECT * FROM customers WHERE total_day_minutes > 200') d;
+SELECT model, count(DISTINCT checked_at) AS checks, count(*) AS rows,
+	   count(*) FILTER (WHERE drift <> 'none') AS moved
+  FROM drift_history GROUP BY model;
+DROP TABLE drift_history;
+
 -- errors
 -- a version trained before distributions were stored (0.5.0 and earlier)
 UPDATE automl.models SET features = (SELECT jsonb_agg(f - 'distribution' ORDER BY o)
