@@ -75,6 +75,7 @@ SELECT diagnostics->'baseline_kept'->>'over' AS over, diagnostics->'baseline_kep
        round((diagnostics->'baseline_kept'->>'baseline_score')::numeric, 4) AS baseline_score
   FROM automl.models WHERE name = 'some_null_y';
 SELECT substring(automl_report('some_null_y') FROM '<p class="flag">(No learner beat the baseline[^<]*)</p>') AS report_says;
+SELECT substring(automl_report('some_null_y') FROM '(no learner beat it in the search[^<]*)<') AS summary_card;
 SELECT status, detail FROM automl_review('some_null_y') WHERE "check" = 'lift';
 
 -- no privilege on the source: the caller's own rights apply

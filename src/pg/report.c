@@ -465,6 +465,9 @@ WriteSummary(HtmlPage *pg, Model *m)
 		 : psprintf("%d candidate%s in a %s budget, cut to %s by statement_timeout", n_cand, n_cand == 1 ? "" : "s",
 					FmtSeconds(m->budget), FmtSeconds(m->budget_cut)));
 	Card(s, "Model", m->algorithm,
+		 JSub(m->diag, "baseline_kept") ?
+		 psprintf("no learner beat it in the search (see How it was found); %d column%s read, none used",
+				  n_feat, n_feat == 1 ? "" : "s") :
 		 psprintf("%d feature%s used, %d column%s dropped", n_feat, n_feat == 1 ? "" : "s",
 				  n_drop, n_drop == 1 ? "" : "s"));
 	Card(s, "Trained by", m->created_by, m->created_at ? m->created_at : "");
