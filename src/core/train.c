@@ -2205,6 +2205,42 @@ ensemble_finalists(train_ctx *c, const finalist *fin, const int *members, int n_
 }
 
 /*
+ * baseline_verdict says that no model beat the baseline on `on` (over, the
+ * learner or "ensemble" the search would keep, scored `score` against the
+ * baseline's `base`; se, the gap's standard error, or NaN) and keeps the
+ * record under scored_on for the diagnostics; returns 1.  When the
+ * caller's "algorithms" leave the baseline out it says that their choice
+ * stands instead, records nothing and returns 0.
+ */
+static int
+baseline_verdict(train_ctx *c, const char *on, const char *scored_on, const char *over,
+				 double score, double base, double se)
+{
+	char		gap[160] = "";
+	const char *what = strcmp(over, "ensemble") == 0 ? "the ensemble" : over;
+
+	if (isfinite(se) && better(c, score, base))
+		snprintf(gap, sizeof(gap), ", ahead by less than %.0f standard error%s of the gap (%.4f)",
+				 PARSIMONY_SE, PARSIMONY_SE == 1.0 ? "" : "s", se);
+	if (!algo_allowed(c, AML_ALGO_BASELINE))
+	{
+		aml_log(c->env, AML_LOG_NOTICE, "no model beat the baseline on %s (%s %.4f for %s against the baseline's %.4f%s): the model is still %s, as \"algorithms\" asks; add \"baseline\" to it to keep the baseline instead",
+				on, c->metric, score, what, base, gap, what);
+		return 0;
+	}
+	aml_log(c->env, AML_LOG_NOTICE, "no model beat the baseline on %s (%s %.4f for %s against the baseline's %.4f%s): the model is the baseline, which predicts %s; the columns may not carry what decides \"%s\"",
+			on, c->metric, score, what, base, gap,
+			c->task == AML_TASK_REGRESSION ? "the training rows' mean" : "the training rows' class shares",
+			c->frame->cols[c->opts->target_col].name);
+	snprintf(c->baseline_over, sizeof(c->baseline_over), "%s", over);
+	c->baseline_over_score = score;
+	c->baseline_score = base;
+	c->baseline_gap_se = se;
+	c->baseline_where = scored_on;
+	return 1;
+}
+
+/*
  * keep_baseline makes the baseline the model when the one chosen from the
  * finalists (fin[idx[0..n)] mixed with weights w: one finalist, or the
  * ensemble of them) is not ahead of it by more than PARSIMONY_SE standard
@@ -2261,31 +2297,10 @@ keep_baseline(train_ctx *c, const finalist *fin, const int *idx, const double *w
 	b = aml_metric_compute(c->metric, c->task, c->n_classes, in.n, ycat, pb);
 	m = aml_metric_compute(c->metric, c->task, c->n_classes, in.n, ycat, pc);
 	st = aml_score_diff_se(env, &in, nr, pb, pc, PARSIMONY_BOOT, PARSIMONY_ROWS, &se, c->err);
-	if (st == AML_OK && isfinite(b) && isfinite(se) && behind(c, m, b) <= PARSIMONY_SE * se)
+	if (st == AML_OK && isfinite(b) && isfinite(se) && behind(c, m, b) <= PARSIMONY_SE * se &&
+		baseline_verdict(c, "fresh folds", "the finalists' fresh folds",
+						 n > 1 ? "ensemble" : aml_algo_name(fin[idx[0]].spec.algo), m, b, se))
 	{
-		char		gap[160] = "";
-		const char *what = n > 1 ? "the ensemble" : aml_algo_name(fin[idx[0]].spec.algo);
-
-		if (better(c, m, b))
-			snprintf(gap, sizeof(gap), ", ahead by less than %.0f standard error%s of the gap (%.4f)",
-					 PARSIMONY_SE, PARSIMONY_SE == 1.0 ? "" : "s", se);
-		if (!algo_allowed(c, AML_ALGO_BASELINE))
-		{
-			/* the caller named the learners: say so, keep its choice */
-			aml_log(env, AML_LOG_NOTICE, "no model beat the baseline on fresh folds (%s %.4f for %s against the baseline's %.4f%s): the model is still %s, as \"algorithms\" asks; add \"baseline\" to it to keep the baseline instead",
-					c->metric, m, what, b, gap, what);
-			goto done;
-		}
-		aml_log(env, AML_LOG_NOTICE, "no model beat the baseline on fresh folds (%s %.4f for %s against the baseline's %.4f%s): the model is the baseline, which predicts %s; the columns may not carry what decides \"%s\"",
-				c->metric, m, what, b, gap,
-				c->task == AML_TASK_REGRESSION ? "the training rows' mean" : "the training rows' class shares",
-				c->frame->cols[c->opts->target_col].name);
-		snprintf(c->baseline_over, sizeof(c->baseline_over), "%s",
-				 n > 1 ? "ensemble" : aml_algo_name(fin[idx[0]].spec.algo));
-		c->baseline_over_score = m;
-		c->baseline_score = b;
-		c->baseline_gap_se = se;
-		c->baseline_where = "the finalists' fresh folds";
 		memset(&specs[0], 0, sizeof(cand_spec));
 		specs[0].algo = AML_ALGO_BASELINE;
 		weights[0] = 1.0;
@@ -2311,6 +2326,7 @@ static void
 baseline_best(train_ctx *c, const aml_search_trace *t, cand_spec *specs)
 {
 	int			b = -1;
+	const char *on;
 
 	for (int i = 0; i < t->n_trials; i++)
 	{
@@ -2322,27 +2338,15 @@ baseline_best(train_ctx *c, const aml_search_trace *t, cand_spec *specs)
 	}
 	if (b < 0)
 		return;					/* no learner was scored at all */
-	c->baseline_where = c->time_col >= 0 ? "the search's later time blocks" :
+	on = c->time_col >= 0 ? "the search's later time blocks" :
 		c->holdout ? "the search's validation rows" : "the search's cross-validation";
-	if (!algo_allowed(c, AML_ALGO_BASELINE))
+	if (!baseline_verdict(c, on, on, aml_algo_name(t->trials[b].algo), t->trials[b].score,
+						  t->trials[t->best].score, NAN))
 	{
-		/* the caller named the learners: the best of them, with a NOTICE */
-		aml_log(c->env, AML_LOG_NOTICE, "no model beat the baseline on %s (%s %.4f for the best %s against the baseline's %.4f): the model is still %s, as \"algorithms\" asks; add \"baseline\" to it to keep the baseline instead",
-				c->baseline_where, c->metric, t->trials[b].score, aml_algo_name(t->trials[b].algo),
-				t->trials[t->best].score, aml_algo_name(t->trials[b].algo));
-		c->baseline_where = NULL;
+		/* the caller named the learners: the best of them */
 		specs[0].algo = t->trials[b].algo;
 		specs[0].params = t->trials[b].params;
-		return;
 	}
-	snprintf(c->baseline_over, sizeof(c->baseline_over), "%s", aml_algo_name(t->trials[b].algo));
-	c->baseline_over_score = t->trials[b].score;
-	c->baseline_score = t->trials[t->best].score;
-	c->baseline_gap_se = NAN;
-	aml_log(c->env, AML_LOG_NOTICE, "no model beat the baseline on %s (%s %.4f for the best %s against the baseline's %.4f): the model is the baseline, which predicts %s; the columns may not carry what decides \"%s\"",
-			c->baseline_where, c->metric, c->baseline_over_score, c->baseline_over, c->baseline_score,
-			c->task == AML_TASK_REGRESSION ? "the training rows' mean" : "the training rows' class shares",
-			c->frame->cols[c->opts->target_col].name);
 }
 
 /*
