@@ -1192,12 +1192,6 @@ static const char *const review_sql =
 " WHERE m.name = $1 AND (m.version = $2 OR $2 IS NULL) "
 " ORDER BY m.version DESC LIMIT 1";
 
-static bool
-HigherIsBetter(const char *metric)
-{
-	return !(strcmp(metric, "rmse") == 0 || strcmp(metric, "mae") == 0 || strcmp(metric, "log_loss") == 0);
-}
-
 static void
 ReviewBody(GovCall *c)
 {
@@ -1281,7 +1275,7 @@ ReviewBody(GovCall *c)
 	bias_flagged = GetText(0, 23, &isnull);
 	budget_cut = GetFloat(0, 24);
 	baseline_over = GetText(0, 25, &isnull);
-	hib = HigherIsBetter(metric);
+	hib = aml_metric_higher_is_better(metric) != 0;	/* the core's list */
 
 	/* the result set lives in the per-query context */
 	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
