@@ -181,7 +181,7 @@ automl_assess(PG_FUNCTION_ARGS)
 	AmlTrainArgs a;
 	MemoryContext cxt;
 	MemoryContext result_cxt = CurrentMemoryContext;
-	aml_env		env;
+	aml_env    *env;
 	aml_error	err;
 	aml_frame  *frame;
 	aml_model  *model = NULL;
@@ -261,16 +261,16 @@ automl_assess(PG_FUNCTION_ARGS)
 
 	query = AmlResolveSource(a.source, &stem);
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "automl assess", ALLOCSET_DEFAULT_SIZES);
-	AmlEnvInit(&env);
+	env = AmlEnvCreate(cxt);
 	memset(&err, 0, sizeof(err));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	frame = AmlReadSource(&env, query, &a, cxt, &target_col, &exclude_cols, &sensitive_cols);
+	frame = AmlReadSource(env, query, &a, cxt, &target_col, &exclude_cols, &sensitive_cols);
 	/* sensitive columns are left out of the assessed features too */
 	AmlSetColumns(&a.opts, target_col, exclude_cols, sensitive_cols);
 
-	st = aml_train(&env, frame, &a.opts, &model, &rep, &err);
+	st = aml_train(env, frame, &a.opts, &model, &rep, &err);
 	if (st == AML_EINVAL)
 		details = NotReadyDetails(&err, a.budget);	/* the data, not the call */
 	else if (st != AML_OK)

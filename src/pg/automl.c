@@ -113,6 +113,22 @@ AmlEnvInit(aml_env *env)
 }
 
 /*
+ * AmlEnvCreate makes a core environment in cxt.  Frames and reports keep a
+ * pointer to their environment, and the callbacks that free them when cxt
+ * goes (AmlRegisterFree) run during an error's cleanup too, when the
+ * raising function's stack is gone: the environment must live in cxt,
+ * not on that stack.
+ */
+aml_env *
+AmlEnvCreate(MemoryContext cxt)
+{
+	aml_env    *env = MemoryContextAlloc(cxt, sizeof(aml_env));
+
+	AmlEnvInit(env);
+	return env;
+}
+
+/*
  * AmlThrow raises the PostgreSQL error that corresponds to a core status.
  */
 void

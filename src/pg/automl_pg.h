@@ -35,6 +35,7 @@ extern bool automl_progress;
 
 /* automl.c */
 extern void AmlEnvInit(aml_env *env);
+extern aml_env *AmlEnvCreate(MemoryContext cxt);
 extern void AmlThrow(aml_status status, const aml_error *err) pg_attribute_noreturn();
 extern void AmlRegisterFree(MemoryContext cxt, void (*fn) (void *), void *ptr);
 extern void AmlPreventReadOnly(const char *fn, const char *detail);

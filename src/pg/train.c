@@ -1170,7 +1170,7 @@ automl_train(PG_FUNCTION_ARGS)
 	TrainArgs	a;
 	MemoryContext train_cxt,
 				old;
-	aml_env		env;
+	aml_env    *env;
 	aml_error	err;
 	aml_frame  *frame;
 	aml_model  *model;
@@ -1261,17 +1261,17 @@ automl_train(PG_FUNCTION_ARGS)
 				 errmsg("model name must have between 1 and 200 characters")));
 
 	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl train", ALLOCSET_DEFAULT_SIZES);
-	AmlEnvInit(&env);
+	env = AmlEnvCreate(train_cxt);
 	memset(&err, 0, sizeof(err));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	frame = AmlReadSource(&env, query, &a, train_cxt, &target_col, &exclude_cols, &sensitive_cols);
+	frame = AmlReadSource(env, query, &a, train_cxt, &target_col, &exclude_cols, &sensitive_cols);
 
 	AmlSetColumns(&a.opts, target_col, exclude_cols, sensitive_cols);
 	AmlGovCheck(a.name, AML_GOV_TRAIN);	/* before the expensive part */
 
-	st = aml_train(&env, frame, &a.opts, &model, &rep, &err);
+	st = aml_train(env, frame, &a.opts, &model, &rep, &err);
 	if (st != AML_OK)
 		AmlThrow(st, &err);
 	AmlRegisterFree(train_cxt, ModelFree, model);
@@ -1328,7 +1328,7 @@ automl_scan(PG_FUNCTION_ARGS)
 {
 	TrainArgs	a;
 	MemoryContext cxt;
-	aml_env		env;
+	aml_env    *env;
 	aml_frame  *frame;
 	char	   *query;
 	char	   *stem;
@@ -1352,10 +1352,10 @@ automl_scan(PG_FUNCTION_ARGS)
 	a.target = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	query = AmlResolveSource(a.source, &stem);
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "automl scan", ALLOCSET_DEFAULT_SIZES);
-	AmlEnvInit(&env);
+	env = AmlEnvCreate(cxt);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	frame = AmlReadSource(&env, query, &a, cxt, &target_col, &exclude_cols, &sensitive_cols);
+	frame = AmlReadSource(env, query, &a, cxt, &target_col, &exclude_cols, &sensitive_cols);
 	SPI_finish();
 	rows = aml_frame_rows(frame);
 	cols = aml_frame_cols(frame);
