@@ -31,7 +31,7 @@ SELECT name, version, diagnostics FROM automl.models;
 ALTER EXTENSION automl UPDATE TO '0.4.0';
 SELECT extversion FROM pg_extension WHERE extname = 'automl';
 SELECT p.oid::regprocedure AS function, p.prosupport AS support
-  FROM pg_proc p WHERE p.prosupport <> 0 AND p.proname LIKE 'automl%' ORDER BY 1::text;
+  FROM pg_proc p WHERE p.prosupport <> 0 AND p.proname LIKE 'automl%' ORDER BY p.oid::regprocedure::text COLLATE "C";
 -- 0.4.0 -> 0.5.0: importance by gain lists generated features
 ALTER EXTENSION automl UPDATE TO '0.5.0';
 SELECT extversion FROM pg_extension WHERE extname = 'automl';
@@ -40,7 +40,14 @@ SELECT obj_description('automl_importance(text, integer)'::regprocedure, 'pg_pro
 ALTER EXTENSION automl UPDATE TO '0.6.0';
 SELECT extversion FROM pg_extension WHERE extname = 'automl';
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, obj_description(p.oid, 'pg_proc') AS comment
-  FROM pg_proc p WHERE p.proname IN ('automl_evaluate', 'automl_drift') ORDER BY 1::text;
+  FROM pg_proc p WHERE p.proname IN ('automl_evaluate', 'automl_drift') ORDER BY p.oid::regprocedure::text COLLATE "C";
+-- 0.6.0 -> 0.7.0: training in a background worker
+ALTER EXTENSION automl UPDATE TO '0.7.0';
+SELECT extversion FROM pg_extension WHERE extname = 'automl';
+SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, obj_description(p.oid, 'pg_proc') AS comment
+  FROM pg_proc p WHERE p.proname IN ('automl_train_start', 'automl_job_wait', 'automl_job_cancel',
+								   'job_wait_until', 'job_alive') ORDER BY p.oid::regprocedure::text COLLATE "C";
+SELECT count(*) AS jobs FROM automl.jobs;
 -- every catalog table has its row-level policy
 SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'automl' ORDER BY 1;
 -- a fresh install of the default version has the same objects as the upgrade

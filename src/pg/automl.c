@@ -63,6 +63,7 @@ _PG_init(void)
 							 NULL, &automl_progress, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	AmlGovInit();				/* automl.require_approval (governance.c) */
+	AmlJobsInit();				/* automl.max_jobs (jobs.c) */
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("automl");
 #else
@@ -72,12 +73,23 @@ _PG_init(void)
 
 /*
  * AmlLog passes core messages on as NOTICE (or DEBUG1 for progress when
- * automl.progress is off).  Called from the main thread only.
+ * automl.progress is off).  In a background training each line is also
+ * the worker's activity, and progress lines go no further.  Called from
+ * the main thread only.
  */
 static void
 AmlLog(void *ctx, aml_log_level level, const char *msg)
 {
 	(void) ctx;
+	if (AmlJobActive())
+	{
+		AmlJobProgress(msg);
+		if (level == AML_LOG_INFO)
+		{
+			ereport(DEBUG1, (errmsg_internal("%s", msg)));
+			return;
+		}
+	}
 	if (level == AML_LOG_NOTICE || (level == AML_LOG_INFO && automl_progress))
 		ereport(NOTICE, (errmsg_internal("%s", msg)));
 	else

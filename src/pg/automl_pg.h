@@ -54,6 +54,7 @@ AmlFloat8OrNull(double v, bool *isnull)
 
 /* train.c: a table/view name or query as a query, and a name stem */
 extern char *AmlResolveSource(const char *source, char **stem);
+extern bool AmlSourceIsTemp(void);
 
 /* train.c: the arguments of automl_train, parsed */
 typedef struct AmlTrainArgs
@@ -70,7 +71,18 @@ typedef struct AmlTrainArgs
 	List	   *sensitive;		/* of char *, option "sensitive" */
 	aml_train_options opts;
 	char	   *options_text;
+	bool		columns_only;	/* AmlReadSource: check the columns, read no row */
 } AmlTrainArgs;
+
+/* jobs.c: training in a background worker */
+extern int	automl_max_jobs;
+extern void AmlJobsInit(void);
+extern bool AmlJobActive(void);
+extern void AmlJobProgress(const char *msg);
+
+/* train.c: automl_train's arguments checked and parsed; returns the source query */
+extern char *AmlTrainArgsParse(FunctionCallInfo fcinfo, const char *fn, const char *detail,
+							   AmlTrainArgs *a);
 
 /* train.c: the options jsonb, the task name, the source read into a frame */
 extern void AmlParseOptions(Jsonb *jb, aml_train_options *o, List **sensitive);

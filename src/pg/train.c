@@ -346,6 +346,14 @@ IsQuery(const char *s)
  * exists) and a default model-name stem; a query is used as it is.
  */
 static double source_reltuples = -1;
+static bool source_temp = false;
+
+/* AmlSourceIsTemp: whether the last source resolved is a temporary relation */
+bool
+AmlSourceIsTemp(void)
+{
+	return source_temp;
+}
 
 char *
 AmlResolveSource(const char *source, char **stem)
@@ -355,6 +363,7 @@ AmlResolveSource(const char *source, char **stem)
 	Oid			relid;
 
 	source_reltuples = -1;
+	source_temp = false;
 	if (IsQuery(source))
 	{
 		*stem = "query";
@@ -382,6 +391,7 @@ AmlResolveSource(const char *source, char **stem)
 	rv = makeRangeVarFromNameList(names);
 	relid = RangeVarGetRelid(rv, AccessShareLock, false);
 	*stem = get_rel_name(relid);
+	source_temp = get_rel_persistence(relid) == RELPERSISTENCE_TEMP;
 	{
 		HeapTuple	ct = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 
@@ -503,6 +513,8 @@ AmlSetColumns(aml_train_options *o, int target_col, List *exclude_cols,
 /*
  * AmlReadSource runs the query through a cursor and fills a new frame; the
  * target column and the excluded names are checked against the columns.
+ * With a->columns_only it stops after those checks (the frame has the
+ * columns and no rows).
  */
 aml_frame *
 AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
@@ -562,7 +574,7 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 		MemoryContext old;
 
 		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		SPI_cursor_fetch(portal, true, a->columns_only ? 1 : FETCH_BATCH);
 		if (desc == NULL)
 		{
 			ListCell   *lc;
@@ -709,7 +721,7 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 				ereport(NOTICE,
 						(errmsg("skipped columns of unsupported types: %s", skipped.data)));
 		}
-		if (SPI_processed == 0)
+		if (SPI_processed == 0 || a->columns_only)
 			break;
 		if (row + (int64) SPI_processed > cap)
 		{
@@ -881,6 +893,8 @@ AmlReadSource(aml_env *env, const char *query, TrainArgs *a, MemoryContext keep,
 	SPI_cursor_close(portal);
 	MemoryContextDelete(batch_cxt);
 	aml_frame_set_rows(frame, row);
+	if (a->columns_only)
+		return frame;
 	if (target_nan > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -1161,6 +1175,91 @@ AmlParseTask(const char *t)
 }
 
 /*
+ * AmlTrainArgsParse checks and parses the arguments of automl_train (and of
+ * automl_train_start, which takes the same) into *a, before anything
+ * expensive; fn and detail name the call for the read-only check.  Returns
+ * the query that reads the source.
+ */
+char *
+AmlTrainArgsParse(FunctionCallInfo fcinfo, const char *fn, const char *detail, AmlTrainArgs *a)
+{
+	char	   *query;
+	char	   *stem;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source and target must not be NULL")));
+	AmlPreventReadOnly(fn, detail);
+	memset(a, 0, sizeof(*a));
+	aml_train_options_init(&a->opts);
+	a->opts.seed = (uint64_t) automl_seed;
+	a->source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	a->target = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	a->name = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	a->task = PG_ARGISNULL(3) ? AML_TASK_AUTO : AmlParseTask(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	if (PG_ARGISNULL(4))
+		a->budget = 60.0;
+	else
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(4);
+
+		a->budget = iv->time / 1e6 + (double) iv->day * 86400.0 + (double) iv->month * 30 * 86400.0;
+		if (!(a->budget > 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("budget must be positive"),
+					 errhint("For example: budget => '30 seconds'.")));
+	}
+	a->metric = PG_ARGISNULL(5) ? "auto" : text_to_cstring(PG_GETARG_TEXT_PP(5));
+	if (strcmp(a->metric, "auto") != 0 && aml_metric_higher_is_better(a->metric) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown metric \"%s\"", a->metric),
+				 errhint("Valid metrics are: auto, roc_auc, log_loss, accuracy, f1, precision, recall, f1_macro, rmse, mae, r2.")));
+	if (!PG_ARGISNULL(6))
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(6);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+			if (!nulls[i])
+				a->exclude = lappend(a->exclude, TextDatumGetCString(elems[i]));
+	}
+	a->opts.task = a->task;
+	a->opts.metric = a->metric;
+	a->opts.budget_seconds = a->budget;
+	/*
+	 * the model is stored as a bytea, which pg_dump writes as hex text of
+	 * twice its size: that text must fit in one allocation
+	 */
+	a->opts.max_model_bytes = Min((size_t) automl_max_model_size * 1024,
+								 (size_t) (MaxAllocSize - VARHDRSZ - 3) / 2);
+	if (!PG_ARGISNULL(7))
+	{
+		Jsonb	   *jb = PG_GETARG_JSONB_P(7);
+
+		AmlParseOptions(jb, &a->opts, &a->sensitive);
+		a->options_text = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	}
+	else
+		a->options_text = "{}";
+
+	query = AmlResolveSource(a->source, &stem);
+	if (a->name == NULL)
+		a->name = psprintf("%s_%s", stem, a->target);
+	if (a->name[0] == '\0' || strlen(a->name) > 200)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model name must have between 1 and 200 characters")));
+
+	return query;
+}
+
+/*
  * automl_train(source, target, name, task, budget, metric, exclude, options)
  * trains and stores a model version; returns automl.train_result.
  */
@@ -1177,7 +1276,6 @@ automl_train(PG_FUNCTION_ARGS)
 	aml_report *rep;
 	aml_status	st;
 	char	   *query;
-	char	   *stem;
 	int			target_col;
 	List	   *exclude_cols = NIL;
 	List	   *sensitive_cols = NIL;
@@ -1190,75 +1288,7 @@ automl_train(PG_FUNCTION_ARGS)
 	Datum		rv[9];
 	bool		rn[9] = {0};
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("source and target must not be NULL")));
-	AmlPreventReadOnly("automl_train()", "It stores the model it trains in automl.models.");
-	memset(&a, 0, sizeof(a));
-	aml_train_options_init(&a.opts);
-	a.opts.seed = (uint64_t) automl_seed;
-	a.source = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	a.target = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	a.name = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
-	a.task = PG_ARGISNULL(3) ? AML_TASK_AUTO : AmlParseTask(text_to_cstring(PG_GETARG_TEXT_PP(3)));
-	if (PG_ARGISNULL(4))
-		a.budget = 60.0;
-	else
-	{
-		Interval   *iv = PG_GETARG_INTERVAL_P(4);
-
-		a.budget = iv->time / 1e6 + (double) iv->day * 86400.0 + (double) iv->month * 30 * 86400.0;
-		if (!(a.budget > 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("budget must be positive"),
-					 errhint("For example: budget => '30 seconds'.")));
-	}
-	a.metric = PG_ARGISNULL(5) ? "auto" : text_to_cstring(PG_GETARG_TEXT_PP(5));
-	if (strcmp(a.metric, "auto") != 0 && aml_metric_higher_is_better(a.metric) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown metric \"%s\"", a.metric),
-				 errhint("Valid metrics are: auto, roc_auc, log_loss, accuracy, f1, precision, recall, f1_macro, rmse, mae, r2.")));
-	if (!PG_ARGISNULL(6))
-	{
-		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(6);
-		Datum	   *elems;
-		bool	   *nulls;
-		int			n;
-
-		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-		for (int i = 0; i < n; i++)
-			if (!nulls[i])
-				a.exclude = lappend(a.exclude, TextDatumGetCString(elems[i]));
-	}
-	a.opts.task = a.task;
-	a.opts.metric = a.metric;
-	a.opts.budget_seconds = a.budget;
-	/*
-	 * the model is stored as a bytea, which pg_dump writes as hex text of
-	 * twice its size: that text must fit in one allocation
-	 */
-	a.opts.max_model_bytes = Min((size_t) automl_max_model_size * 1024,
-								 (size_t) (MaxAllocSize - VARHDRSZ - 3) / 2);
-	if (!PG_ARGISNULL(7))
-	{
-		Jsonb	   *jb = PG_GETARG_JSONB_P(7);
-
-		AmlParseOptions(jb, &a.opts, &a.sensitive);
-		a.options_text = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
-	}
-	else
-		a.options_text = "{}";
-
-	query = AmlResolveSource(a.source, &stem);
-	if (a.name == NULL)
-		a.name = psprintf("%s_%s", stem, a.target);
-	if (a.name[0] == '\0' || strlen(a.name) > 200)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model name must have between 1 and 200 characters")));
+	query = AmlTrainArgsParse(fcinfo, "automl_train()", "It stores the model it trains in automl.models.", &a);
 
 	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "automl train", ALLOCSET_DEFAULT_SIZES);
 	env = AmlEnvCreate(train_cxt);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # dump_restore.sh: checks that automl's catalog (models, leaderboard,
-# deployments, governance, assessments and the sequences) survives pg_dump
+# deployments, governance, assessments, background jobs and the sequences) survives pg_dump
 # and restore, and that a restored model scores exactly as before.  Expects PGHOST/PGPORT/PGUSER
 # of a running cluster with automl installed; run from the repository root.
 set -euo pipefail
@@ -21,7 +21,10 @@ snapshot() {
 			   (SELECT string_agg(status, ',' ORDER BY id) FROM automl.models) || ', assessments ' ||
 			   (SELECT count(*) FROM automl.assessments) || ' ' ||
 			   (SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM automl.assessments a) || ', last assessment id ' ||
-			   (SELECT last_value FROM automl.assessments_id_seq)"
+			   (SELECT last_value FROM automl.assessments_id_seq) || ', jobs ' ||
+			   (SELECT string_agg(model || ':' || state, ',' ORDER BY id) FROM automl.jobs) || ' ' ||
+			   (SELECT md5(string_agg(j::text, ',' ORDER BY id)) FROM automl.jobs j) || ', last job id ' ||
+			   (SELECT last_value FROM automl.jobs_id_seq)"
 }
 
 for db in automl_dump_src automl_dump_dst; do

@@ -21,3 +21,7 @@ SELECT automl_set_policy('concrete_compressive_strength', true);
 -- an assessment (ordered by a numeric column with option time_column)
 SELECT verdict IS NOT NULL AS assessed FROM automl_assess('concrete', 'compressive_strength', '3 seconds',
 	options => '{"algorithms": ["linear"], "time_column": "age"}');
+-- a background training's job record
+SELECT automl_train_start('concrete', 'compressive_strength', name => 'concrete_bg', budget => '3 seconds',
+	options => '{"algorithms": ["linear"]}') AS job \gset
+SELECT state FROM automl_job_wait(:job);

@@ -1,0 +1,119 @@
+/* automl--0.6.0--0.7.0.sql: training in a background worker */
+
+\echo Use "ALTER EXTENSION automl UPDATE TO '0.7.0'" to load this file. \quit
+
+-- One row per background training: the call, the settings it runs under,
+-- and what came of it.  Written only by automl's functions (as the
+-- extension owner); each role sees the jobs of the roles it is a member of.
+CREATE TABLE IF NOT EXISTS automl.jobs (
+	id				bigserial PRIMARY KEY,
+	owner			name NOT NULL,
+	state			text NOT NULL DEFAULT 'queued'
+					CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+	model			text NOT NULL,
+	args			jsonb NOT NULL,
+	settings		jsonb NOT NULL DEFAULT '{}',
+	pid				integer,
+	submitted_at	timestamptz NOT NULL DEFAULT now(),
+	started_at		timestamptz,
+	finished_at		timestamptz,
+	version			integer,
+	result			jsonb,
+	notices			text[],
+	error			text,
+	error_detail	text,
+	error_hint		text,
+	sqlstate		text
+);
+CREATE INDEX IF NOT EXISTS jobs_owner_idx ON automl.jobs (owner, id);
+SELECT pg_catalog.pg_extension_config_dump('automl.jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.jobs_id_seq', '');
+COMMENT ON TABLE automl.jobs IS 'background trainings started by automl_train_start: the call, its settings, its outcome';
+
+DROP TRIGGER IF EXISTS catalog_guard ON automl.jobs;
+CREATE TRIGGER catalog_guard BEFORE INSERT OR UPDATE OR DELETE ON automl.jobs
+	FOR EACH ROW EXECUTE FUNCTION automl.catalog_guard();
+DROP TRIGGER IF EXISTS catalog_guard_truncate ON automl.jobs;
+CREATE TRIGGER catalog_guard_truncate BEFORE TRUNCATE ON automl.jobs
+	FOR EACH STATEMENT EXECUTE FUNCTION automl.catalog_guard();
+
+REVOKE ALL ON automl.jobs FROM PUBLIC;
+REVOKE ALL ON SEQUENCE automl.jobs_id_seq FROM PUBLIC;
+GRANT SELECT ON automl.jobs TO PUBLIC;
+ALTER TABLE automl.jobs ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS visible ON automl.jobs;
+CREATE POLICY visible ON automl.jobs FOR SELECT
+	USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
+
+CREATE FUNCTION automl.job_alive(pid integer)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'automl_job_alive'
+LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION automl.job_alive(integer)
+	IS 'whether a background training''s worker process is still there';
+
+-- The live view: a queued or running job whose worker is gone (terminated,
+-- or the server restarted) is 'lost'; a running one shows its latest
+-- progress line.  Owned by the extension owner, filtered by itself.
+CREATE OR REPLACE VIEW automl.job_status WITH (security_barrier) AS
+	SELECT j.id, j.owner, j.model,
+		   CASE WHEN j.state IN ('queued', 'running') AND NOT automl.job_alive(j.pid) THEN 'lost'
+				ELSE j.state END AS state,
+		   CASE WHEN j.state = 'running' THEN a.query END AS progress,
+		   j.submitted_at, j.started_at, j.finished_at,
+		   round(extract(epoch FROM coalesce(j.finished_at, now()) - coalesce(j.started_at, j.submitted_at))::numeric, 1)
+			   AS seconds,
+		   j.version, j.result, j.notices, j.error, j.error_detail, j.error_hint, j.sqlstate,
+		   j.pid, j.args, j.settings
+	  FROM automl.jobs j
+	  LEFT JOIN pg_catalog.pg_stat_activity a
+		ON a.pid = j.pid AND a.backend_type = 'automl training'
+	 WHERE pg_catalog.pg_has_role(j.owner, 'MEMBER');
+COMMENT ON VIEW automl.job_status IS 'background trainings of the current role, with their live state and progress';
+REVOKE ALL ON automl.job_status FROM PUBLIC;
+GRANT SELECT ON automl.job_status TO PUBLIC;
+
+-- automl_train_start: the same call as automl_train, run by a background
+-- worker as the calling role; returns at once with the job's id.
+CREATE FUNCTION automl_train_start(
+	source text,
+	target text,
+	name text DEFAULT NULL,
+	task text DEFAULT 'auto',
+	budget interval DEFAULT '1 minute',
+	metric text DEFAULT 'auto',
+	exclude text[] DEFAULT NULL,
+	options jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'automl_train_start'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION automl_train_start(text, text, text, text, interval, text, text[], jsonb)
+	IS 'starts automl_train in a background worker and returns the job id (see automl.job_status)';
+
+-- automl_job_wait: waits until a job has ended (or the timeout), then
+-- returns its automl.job_status row.
+CREATE FUNCTION automl.job_wait_until(job bigint, timeout interval)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'automl_job_wait_until'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION automl.job_wait_until(bigint, interval)
+	IS 'waits until a background training has ended (true) or the timeout has passed (false)';
+
+CREATE FUNCTION automl_job_wait(job bigint, timeout interval DEFAULT NULL)
+RETURNS automl.job_status
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$
+	SELECT automl.job_wait_until(job, timeout);
+	SELECT * FROM automl.job_status s WHERE s.id = job;
+$$;
+COMMENT ON FUNCTION automl_job_wait(bigint, interval)
+	IS 'waits until a background training has ended (or the timeout) and returns its status';
+
+-- automl_job_cancel: a queued job never starts; a running one is cancelled
+-- as a statement is (within a second) and ends as 'cancelled'.
+CREATE FUNCTION automl_job_cancel(job bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'automl_job_cancel'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION automl_job_cancel(bigint)
+	IS 'cancels a queued or running background training';
