@@ -282,6 +282,23 @@ JobClaim(int64 job, List **settings)
 	return claimed;
 }
 
+/*
+ * JobNotify tells listeners on channel automl_jobs that a job ended, when
+ * this transaction commits.  The payload names the job and its state only
+ * (any role may listen); automl.job_status tells its owner the rest.
+ */
+static void
+JobNotify(int64 job, const char *state)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		vals[2] = {Int64GetDatum(job), CStringGetTextDatum(state)};
+
+	if (SPI_execute_with_args("SELECT pg_catalog.pg_notify('automl_jobs', "
+							  "pg_catalog.json_build_object('id', $1, 'state', $2)::text)",
+							  2, types, vals, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not notify the end of job %lld", (long long) job);
+}
+
 /* JobFailed records how a job ended without a model (its own transaction) */
 static void
 JobFailed(int64 job, ErrorData *ed)
@@ -307,6 +324,7 @@ JobFailed(int64 job, ErrorData *ed)
 				  "error = $3, error_detail = $4, error_hint = $5, sqlstate = $6, notices = $7 WHERE id = $1",
 				  7, types, vals, nulls, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "automl: could not record the end of job %lld", (long long) job);
+	JobNotify(job, cancelled ? "cancelled" : "failed");
 	XactEnd();
 }
 
@@ -358,6 +376,7 @@ JobRun(int64 job, List *settings)
 					  "result = $2::pg_catalog.jsonb, version = ($2::pg_catalog.jsonb->>'version')::integer, "
 					  "notices = $3 WHERE id = $1", 3, types, vals, nulls, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "automl: could not record the result of job %lld", (long long) job);
+		JobNotify(job, "done");
 		XactEnd();
 	}
 	PG_CATCH();
@@ -769,6 +788,8 @@ automl_job_cancel(PG_FUNCTION_ARGS)
 					  "WHERE id = $1 AND state = 'queued'", 1, types, vals, NULL, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "automl: could not cancel job %lld", (long long) job);
 		done = SPI_processed == 1;
+		if (done)
+			JobNotify(job, "cancelled");
 		if (!done)
 			JobLook(job, &state, &mine, &pid);	/* its worker took it meanwhile */
 	}

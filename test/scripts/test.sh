@@ -236,6 +236,9 @@ main() {
 		automl_log "pg_dump / restore of the catalog"
 		if PATH="$AUTOML_PG_BINDIR:$PATH" bash test/scripts/dump_restore.sh; then rc=0; else rc=$?; fi
 		check_result "catalog survives pg_dump and restore" "$rc"
+		automl_log "background trainings notify LISTEN automl_jobs"
+		if PATH="$AUTOML_PG_BINDIR:$PATH" bash test/scripts/jobs_notify.sh; then rc=0; else rc=$?; fi
+		check_result "a background training's end reaches LISTEN automl_jobs" "$rc"
 		automl_log "browser test: the model report in headless Chromium"
 		if PATH="$AUTOML_PG_BINDIR:$PATH" bash test/scripts/browser_test.sh; then rc=0; else rc=$?; fi
 		check_result "the model report renders in a browser" "$rc"
