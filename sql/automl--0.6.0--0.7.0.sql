@@ -1,4 +1,4 @@
-/* automl--0.6.0--0.7.0.sql: training in a background worker */
+/* automl--0.6.0--0.7.0.sql: training in a background worker; scoring with a model row */
 
 \echo Use "ALTER EXTENSION automl UPDATE TO '0.7.0'" to load this file. \quit
 
@@ -117,3 +117,22 @@ AS 'MODULE_PATHNAME', 'automl_job_cancel'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION automl_job_cancel(bigint)
 	IS 'cancels a queued or running background training';
+
+-- automl_predict and automl_predict_proba given the model's catalog row
+-- instead of its name: they read nothing (the row carries the model), so
+-- they are IMMUTABLE in their arguments and run wherever the rows are.  The
+-- row is best passed once per query, as an InitPlan:
+--   SELECT automl_predict((SELECT m FROM automl.models m WHERE id = 42), t) FROM t;
+CREATE FUNCTION automl_predict(model automl.models, features anyelement)
+RETURNS text
+AS 'MODULE_PATHNAME', 'automl_predict_model'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION automl_predict(automl.models, anyelement)
+	IS 'predicted label or value of a row, with the model given as its automl.models row';
+
+CREATE FUNCTION automl_predict_proba(model automl.models, features anyelement, class text DEFAULT NULL)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'automl_predict_proba_model'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION automl_predict_proba(automl.models, anyelement, text)
+	IS 'probability of a class, with the model given as its automl.models row';

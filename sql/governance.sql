@@ -160,6 +160,9 @@ SELECT automl_deploy('Churn "Q3" model', 3);
 SELECT automl_reject('Churn "Q3" model', 2, 'changed my mind');
 \echo :LAST_ERROR_SQLSTATE
 SELECT "check", status FROM automl_review('Churn "Q3" model', 3) WHERE "check" = 'approval';
+-- automl_predict given the rejected version's catalog row refuses it too
+SELECT automl_predict(m, c) FROM automl.models m, customers c
+ WHERE m.name = 'Churn "Q3" model' AND m.version = 3 LIMIT 1;
 SELECT automl_rollback('Churn "Q3" model');
 SELECT automl_rollback('Churn "Q3" model');
 SELECT version, reason, deployed_by FROM automl.deployments WHERE name = 'Churn "Q3" model' ORDER BY id;

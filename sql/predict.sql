@@ -204,6 +204,28 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 
+-- the model given as its catalog row: the same predictions, with nothing
+-- read from the catalog per call (an InitPlan passes the row once)
+SELECT count(*) AS rows,
+	   count(*) FILTER (WHERE automl_predict((SELECT m FROM automl.models m JOIN automl.deployed_models d USING (id)
+												WHERE d.name = 'customers_churn'), c)
+							  IS DISTINCT FROM automl_predict('customers_churn', c)) AS labels_differ,
+	   max(abs(automl_predict_proba((SELECT m FROM automl.models m JOIN automl.deployed_models d USING (id)
+									 WHERE d.name = 'customers_churn'), c, 'no')
+			   - automl_predict_proba('customers_churn', c, 'no'))) < 1e-12 AS same_proba
+  FROM customers c;
+-- a join passes the row of each version it matches
+SELECT m.version, count(*) FILTER (WHERE automl_predict(m, p) = p.species) > 300 AS mostly_right
+  FROM automl.models m, penguins p WHERE m.name = 'penguins_species' GROUP BY m.version ORDER BY 1;
+SELECT automl_predict(NULL::automl.models, p) IS NULL AS null_model FROM penguins p LIMIT 1;
+SELECT automl_predict_proba((SELECT m FROM automl.models m WHERE name = 'penguins_species' AND version = 1), p, 'Emu')
+  FROM penguins p LIMIT 1;
+SELECT automl_predict((SELECT m FROM automl.models m WHERE name = 'penguins_species' AND version = 1), 1);
+SELECT automl_predict(jsonb_populate_record(m, '{"id": null}'), p)
+  FROM automl.models m, penguins p WHERE m.name = 'penguins_species' AND m.version = 1 LIMIT 1;
+SELECT automl_predict(jsonb_populate_record(m, '{"id": -1, "model": "\\x00"}'), p)
+  FROM automl.models m, penguins p WHERE m.name = 'penguins_species' AND m.version = 1 LIMIT 1;
+
 -- model info reads the stored model
 SELECT automl_model_info('penguins_species') - 'id' - 'bytes' - 'algorithm' AS info;
 SELECT (automl_model_info('customers_churn', 1)->>'bytes')::int > 0 AS has_bytes;

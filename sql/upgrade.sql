@@ -48,6 +48,9 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, obj_descri
   FROM pg_proc p WHERE p.proname IN ('automl_train_start', 'automl_job_wait', 'automl_job_cancel',
 								   'job_wait_until', 'job_alive') ORDER BY p.oid::regprocedure::text COLLATE "C";
 SELECT count(*) AS jobs FROM automl.jobs;
+SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.proisstrict
+  FROM pg_proc p WHERE p.proname LIKE 'automl_predict%' AND p.proargtypes[0] = 'automl.models'::regtype
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 -- every catalog table has its row-level policy
 SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'automl' ORDER BY 1;
 -- a fresh install of the default version has the same objects as the upgrade

@@ -39,6 +39,8 @@
 
 PG_FUNCTION_INFO_V1(automl_predict);
 PG_FUNCTION_INFO_V1(automl_predict_proba);
+PG_FUNCTION_INFO_V1(automl_predict_model);
+PG_FUNCTION_INFO_V1(automl_predict_proba_model);
 PG_FUNCTION_INFO_V1(automl_predict_columns);
 PG_FUNCTION_INFO_V1(automl_predict_proba_columns);
 PG_FUNCTION_INFO_V1(automl_deploy);
@@ -90,6 +92,51 @@ KeptPlan(SPIPlanPtr *plan, const char *query, int nargs, Oid *types)
 		*plan = p;
 	}
 	return *plan;
+}
+
+/* ModelDeserialize turns a stored blob into a model (an error names the model) */
+static aml_model *
+ModelDeserialize(bytea *blob, const char *name)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_status	st;
+	aml_model  *model = NULL;
+
+	AmlEnvInit(&env);
+	env.mem_budget = 0;
+	env.log = NULL;
+	memset(&err, 0, sizeof(err));
+	st = aml_model_deserialize(&env, (const uint8_t *) VARDATA_ANY(blob),
+							   VARSIZE_ANY_EXHDR(blob), &model, &err);
+	if (st != AML_OK)
+	{
+		char		hint[256];
+
+		snprintf(hint, sizeof(hint), "Model \"%s\" must be retrained, or the version dropped.", name);
+		if (err.hint[0] == '\0')
+			strlcpy(err.hint, hint, sizeof(err.hint));
+		AmlThrow(st, &err);
+	}
+	return model;
+}
+
+/* CacheInsert keeps a model in the least recently used slot */
+static CachedModel *
+CacheInsert(int64 id, TransactionId xmin, aml_model *model)
+{
+	CachedModel *slot = &cache[0];
+
+	for (int i = 1; i < CACHE_SLOTS; i++)
+		if (cache[i].model == NULL ||
+			(slot->model != NULL && cache[i].last_used < slot->last_used))
+			slot = &cache[i];
+	if (slot->model)
+		aml_model_free(slot->model);
+	slot->id = id;
+	slot->xmin = xmin;
+	slot->model = model;
+	return slot;
 }
 
 /*
@@ -162,9 +209,6 @@ AmlModelLoad(const char *name, int version, int64 *model_id)
 		Oid			t1[1] = {INT8OID};
 		Datum		v1[1];
 		bytea	   *blob;
-		aml_env		env;
-		aml_error	err;
-		aml_status	st;
 
 		v1[0] = Int64GetDatum(id);
 		ret = SPI_execute_with_args("SELECT model FROM automl.models WHERE id = $1",
@@ -172,32 +216,8 @@ AmlModelLoad(const char *name, int version, int64 *model_id)
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "automl: could not read model %lld", (long long) id);
 		blob = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		AmlEnvInit(&env);
-		env.mem_budget = 0;
-		env.log = NULL;
-		memset(&err, 0, sizeof(err));
-		st = aml_model_deserialize(&env, (const uint8_t *) VARDATA_ANY(blob),
-								   VARSIZE_ANY_EXHDR(blob), &model, &err);
-		if (st != AML_OK)
-		{
-			char		hint[256];
-
-			snprintf(hint, sizeof(hint), "Model \"%s\" must be retrained, or the version dropped.", name);
-			if (err.hint[0] == '\0')
-				strlcpy(err.hint, hint, sizeof(err.hint));
-			AmlThrow(st, &err);
-		}
-		/* evict the least recently used slot */
-		slot = &cache[0];
-		for (int i = 1; i < CACHE_SLOTS; i++)
-			if (cache[i].model == NULL ||
-				(slot->model != NULL && cache[i].last_used < slot->last_used))
-				slot = &cache[i];
-		if (slot->model)
-			aml_model_free(slot->model);
-		slot->id = id;
-		slot->xmin = xmin;
-		slot->model = model;
+		model = ModelDeserialize(blob, name);
+		slot = CacheInsert(id, xmin, model);
 	}
 	slot->last_used = ++cache_clock;
 	SPI_finish();
@@ -505,6 +525,10 @@ typedef struct PredictState
 	void	   *scratch;
 	Oid			args_checked;	/* PredictColumns: row type whose argument
 								 * types were checked */
+	bool		by_row;			/* the model came from a catalog row */
+	Oid			mrow_type;		/* that row's type, its descriptor, and */
+	TupleDesc	mrow_desc;
+	int			mrow_id_att;	/* the attribute number of its id */
 } PredictState;
 
 static bool
@@ -516,45 +540,46 @@ ModelStillCached(aml_model *m, int64 id)
 	return false;
 }
 
-/*
- * PredictPrepare resolves the call site's model (once per statement and
- * call site) and maps the row type (typid, typmod) to its inputs (once
- * per row type); it returns the call site's state.
- */
+/* PredictStateOf returns the call site's state, made on first use. */
 static PredictState *
-PredictPrepare(FunctionCallInfo fcinfo, text *name_t, Oid typid, int32 typmod)
+PredictStateOf(FunctionCallInfo fcinfo)
 {
 	PredictState *ps = fcinfo->flinfo->fn_extra;
-	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
-	const char *nm = VARDATA_ANY(name_t);
-	int			nlen = VARSIZE_ANY_EXHDR(name_t);
 
 	if (ps == NULL)
 	{
-		ps = MemoryContextAllocZero(cxt, sizeof(PredictState));
+		ps = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PredictState));
 		fcinfo->flinfo->fn_extra = ps;
 	}
-	if (ps->name == NULL || ps->name_len != nlen || memcmp(ps->name, nm, nlen) != 0 ||
-		!ModelStillCached(ps->model, ps->model_id))
-	{
-		int64		id;
-		char	   *name = text_to_cstring(name_t);
-		aml_model  *model = AmlModelLoad(name, 0, &id);
+	return ps;
+}
 
-		if (ps->name)
-			pfree(ps->name);
-		ps->name = MemoryContextStrdup(cxt, name);
-		ps->name_len = nlen;
-		if (ps->model != model)
-		{
-			ps->model = model;
-			ps->model_id = id;
-			ps->tuptype = InvalidOid;
-			ps->in = MemoryContextAlloc(cxt, sizeof(double) * (aml_model_n_inputs(model) + 1));
-			ps->outv = MemoryContextAlloc(cxt, sizeof(double) * (aml_model_n_outputs(model) + 1));
-			ps->scratch = MemoryContextAlloc(cxt, aml_model_scratch_size(model));
-		}
+/*
+ * PredictSetModel makes model (catalog id id; name for messages) the call
+ * site's, with its scratch space.
+ */
+static void
+PredictSetModel(PredictState *ps, MemoryContext cxt, aml_model *model, int64 id, const char *name)
+{
+	if (ps->name)
+		pfree(ps->name);
+	ps->name = MemoryContextStrdup(cxt, name);
+	ps->name_len = strlen(name);
+	if (ps->model != model)
+	{
+		ps->model = model;
+		ps->model_id = id;
+		ps->tuptype = InvalidOid;
+		ps->in = MemoryContextAlloc(cxt, sizeof(double) * (aml_model_n_inputs(model) + 1));
+		ps->outv = MemoryContextAlloc(cxt, sizeof(double) * (aml_model_n_outputs(model) + 1));
+		ps->scratch = MemoryContextAlloc(cxt, aml_model_scratch_size(model));
 	}
+}
+
+/* PredictSetRowType maps row type (typid, typmod) to the model's inputs, once per type. */
+static void
+PredictSetRowType(PredictState *ps, MemoryContext cxt, Oid typid, int32 typmod)
+{
 	if (ps->tuptype != typid || ps->tuptypmod != typmod)
 	{
 		TupleDesc	desc = lookup_rowtype_tupdesc(typid, typmod);
@@ -569,6 +594,32 @@ PredictPrepare(FunctionCallInfo fcinfo, text *name_t, Oid typid, int32 typmod)
 		ps->tuptype = typid;
 		ps->tuptypmod = typmod;
 	}
+}
+
+/*
+ * PredictPrepare resolves the call site's model by name (once per
+ * statement and call site) and maps the row type (typid, typmod) to its
+ * inputs (once per row type); it returns the call site's state.
+ */
+static PredictState *
+PredictPrepare(FunctionCallInfo fcinfo, text *name_t, Oid typid, int32 typmod)
+{
+	PredictState *ps = PredictStateOf(fcinfo);
+	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+	const char *nm = VARDATA_ANY(name_t);
+	int			nlen = VARSIZE_ANY_EXHDR(name_t);
+
+	if (ps->name == NULL || ps->by_row || ps->name_len != nlen || memcmp(ps->name, nm, nlen) != 0 ||
+		!ModelStillCached(ps->model, ps->model_id))
+	{
+		int64		id;
+		char	   *name = text_to_cstring(name_t);
+		aml_model  *model = AmlModelLoad(name, 0, &id);
+
+		ps->by_row = false;
+		PredictSetModel(ps, cxt, model, id, name);
+	}
+	PredictSetRowType(ps, cxt, typid, typmod);
 	return ps;
 }
 
@@ -578,11 +629,20 @@ PredictPrepare(FunctionCallInfo fcinfo, text *name_t, Oid typid, int32 typmod)
  * row's deformed values in ps->values and ps->nulls (automl_explain prints
  * them).
  */
+static double *PredictRowWith(PredictState *ps, HeapTupleHeader row, bool keep_values);
+
 static double *
 PredictRow(FunctionCallInfo fcinfo, text *name_t, HeapTupleHeader row, bool keep_values)
 {
-	PredictState *ps = PredictPrepare(fcinfo, name_t, HeapTupleHeaderGetTypeId(row),
-									  HeapTupleHeaderGetTypMod(row));
+	return PredictRowWith(PredictPrepare(fcinfo, name_t, HeapTupleHeaderGetTypeId(row),
+										 HeapTupleHeaderGetTypMod(row)),
+						  row, keep_values);
+}
+
+/* PredictRowWith scores one row with a prepared call site (see PredictRow). */
+static double *
+PredictRowWith(PredictState *ps, HeapTupleHeader row, bool keep_values)
+{
 	HeapTupleData tup;
 
 	if (keep_values || !MapperConvertTuple(ps->mapper, ps->desc, row, ps->in))
@@ -775,6 +835,152 @@ automl_predict_proba_columns(PG_FUNCTION_ARGS)
 	o = PredictColumns(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_OID(2), 3);
 	PG_RETURN_DATUM(PredictProba(fcinfo->flinfo->fn_extra, o,
 								 PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1)));
+}
+
+/* ---------------------------------------------------------------- model row */
+
+/* an attribute of an automl.models row (an error when it is NULL) */
+static Datum
+ModelRowAttr(HeapTupleHeader mrow, const char *att)
+{
+	bool		isnull;
+	Datum		d = GetAttributeByName(mrow, att, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the model row has no %s", att),
+				 errhint("Pass a whole row of automl.models, e.g. (SELECT m FROM automl.models m WHERE name = '...' AND version = 1).")));
+	return d;
+}
+
+/*
+ * PredictPrepareRow is PredictPrepare for a model given as its catalog row
+ * (automl.models): nothing is read from the catalog.  The row's model is
+ * deserialized once and kept in the cache by the row's id (a version's
+ * model never changes): each call reads only the row's id.  A version
+ * waiting for approval, or rejected, is refused as automl_deploy would
+ * refuse it.
+ */
+static PredictState *
+PredictPrepareRow(FunctionCallInfo fcinfo, HeapTupleHeader mrow, Oid typid, int32 typmod)
+{
+	PredictState *ps = PredictStateOf(fcinfo);
+	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+	int64		id;
+
+	/* the row's id, by a cached attribute number (this runs for every row) */
+	if (ps->mrow_type != HeapTupleHeaderGetTypeId(mrow))
+	{
+		TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(mrow),
+												  HeapTupleHeaderGetTypMod(mrow));
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		ps->mrow_desc = CreateTupleDescCopy(desc);
+		ReleaseTupleDesc(desc);
+		MemoryContextSwitchTo(old);
+		ps->mrow_id_att = 0;
+		for (int i = 0; i < ps->mrow_desc->natts; i++)
+			if (!TupleDescAttr(ps->mrow_desc, i)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(ps->mrow_desc, i)->attname), "id") == 0)
+				ps->mrow_id_att = i + 1;
+		if (ps->mrow_id_att == 0)
+			(void) ModelRowAttr(mrow, "id");	/* raises the error */
+		ps->mrow_type = HeapTupleHeaderGetTypeId(mrow);
+	}
+	{
+		HeapTupleData tup;
+		bool		isnull;
+		Datum		d;
+
+		tup.t_len = HeapTupleHeaderGetDatumLength(mrow);
+		ItemPointerSetInvalid(&tup.t_self);
+		tup.t_tableOid = InvalidOid;
+		tup.t_data = mrow;
+		d = heap_getattr(&tup, ps->mrow_id_att, ps->mrow_desc, &isnull);
+		if (isnull)
+			(void) ModelRowAttr(mrow, "id");	/* raises the error */
+		id = DatumGetInt64(d);
+	}
+
+	if (!ps->by_row || id != ps->model_id || !ModelStillCached(ps->model, id))
+	{
+		char	   *name = TextDatumGetCString(ModelRowAttr(mrow, "name"));
+		int32		version = DatumGetInt32(ModelRowAttr(mrow, "version"));
+		char	   *status = TextDatumGetCString(ModelRowAttr(mrow, "status"));
+		aml_model  *model = NULL;
+		CachedModel *slot = NULL;
+
+		if (strcmp(status, "pending") == 0 || strcmp(status, "rejected") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("version %d of model \"%s\" is %s", version, name, status),
+					 errdetail("A version that waits for approval, or was rejected, is not scored."),
+					 errhint("Pass the row of the deployed version: automl.deployed_models has its id.")));
+		for (int i = 0; i < CACHE_SLOTS; i++)
+			if (cache[i].model && cache[i].id == id)
+			{
+				slot = &cache[i];
+				model = slot->model;
+				break;
+			}
+		if (model == NULL)
+		{
+			model = ModelDeserialize(DatumGetByteaPP(ModelRowAttr(mrow, "model")), name);
+			slot = CacheInsert(id, InvalidTransactionId, model);
+		}
+		slot->last_used = ++cache_clock;
+		PredictSetModel(ps, cxt, model, id, name);
+		ps->by_row = true;
+	}
+	PredictSetRowType(ps, cxt, typid, typmod);
+	return ps;
+}
+
+/* the features argument of the model-row forms: a row */
+static HeapTupleHeader
+FeaturesRow(FunctionCallInfo fcinfo, const char *fn)
+{
+	if (fcinfo->flinfo->fn_extra == NULL && !type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s needs a row as its second argument", fn),
+				 errhint("Pass the table alias, e.g. SELECT %s(m, t) FROM t.", fn)));
+	return PG_GETARG_HEAPTUPLEHEADER(1);
+}
+
+/*
+ * automl_predict(model automl.models, row): automl_predict with the model
+ * given as its catalog row, e.g. an InitPlan's
+ * (SELECT m FROM automl.models m WHERE id = ...): reads nothing, so it runs
+ * wherever the rows are.
+ */
+Datum
+automl_predict_model(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader row = FeaturesRow(fcinfo, "automl_predict");
+	HeapTupleHeader mrow = PG_GETARG_HEAPTUPLEHEADER(0);
+	PredictState *ps = PredictPrepareRow(fcinfo, mrow, HeapTupleHeaderGetTypeId(row),
+										 HeapTupleHeaderGetTypMod(row));
+
+	PG_RETURN_DATUM(PredictLabel(ps, PredictRowWith(ps, row, false)));
+}
+
+/* automl_predict_proba(model automl.models, row, class), likewise */
+Datum
+automl_predict_proba_model(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader row;
+	HeapTupleHeader mrow;
+	PredictState *ps;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	row = FeaturesRow(fcinfo, "automl_predict_proba");
+	mrow = PG_GETARG_HEAPTUPLEHEADER(0);
+	ps = PredictPrepareRow(fcinfo, mrow, HeapTupleHeaderGetTypeId(row), HeapTupleHeaderGetTypMod(row));
+	PG_RETURN_DATUM(PredictProba(ps, PredictRowWith(ps, row, false),
+								 PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2)));
 }
 
 /* ---------------------------------------------------------------- batch */
