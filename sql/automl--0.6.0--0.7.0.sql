@@ -136,3 +136,22 @@ AS 'MODULE_PATHNAME', 'automl_predict_proba_model'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION automl_predict_proba(automl.models, anyelement, text)
 	IS 'probability of a class, with the model given as its automl.models row';
+
+-- their columns forms, which the planner support function writes for a
+-- call over a table's whole row (as for the name forms since 0.4.0)
+CREATE FUNCTION automl_predict_columns(model automl.models, row_type oid, VARIADIC columns "any")
+RETURNS text
+AS 'MODULE_PATHNAME', 'automl_predict_model_columns'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION automl_predict_columns(automl.models, oid, "any")
+	IS 'automl_predict with the model as its row and the row passed as its columns (written by the planner)';
+
+CREATE FUNCTION automl_predict_proba_columns(model automl.models, class text, row_type oid, VARIADIC columns "any")
+RETURNS float8
+AS 'MODULE_PATHNAME', 'automl_predict_proba_model_columns'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION automl_predict_proba_columns(automl.models, text, oid, "any")
+	IS 'automl_predict_proba with the model as its row and the row passed as its columns (written by the planner)';
+
+ALTER FUNCTION automl_predict(automl.models, anyelement) SUPPORT automl_predict_support;
+ALTER FUNCTION automl_predict_proba(automl.models, anyelement, text) SUPPORT automl_predict_support;

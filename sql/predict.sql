@@ -120,7 +120,7 @@ DECLARE
 BEGIN
 	FOR l IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP
 		cols := cols OR l ~ 'automl_predict(_proba)?_columns\(';
-		row_form := row_form OR l ~ 'automl_predict(_proba)?\(''';
+		row_form := row_form OR l ~ 'automl_predict(_proba)?\((''|\$)';
 	END LOOP;
 	RETURN CASE WHEN cols AND NOT row_form THEN 'columns' WHEN row_form AND NOT cols THEN 'row' ELSE 'both' END;
 END $$;
@@ -214,6 +214,14 @@ SELECT count(*) AS rows,
 									 WHERE d.name = 'customers_churn'), c, 'no')
 			   - automl_predict_proba('customers_churn', c, 'no'))) < 1e-12 AS same_proba
   FROM customers c;
+-- over a table the planner passes the columns here too; a subquery row keeps the row form
+SELECT rewritten('SELECT automl_predict_proba((SELECT m FROM automl.models m WHERE name = ''customers_churn'' AND version = 1), c) FROM customers c') AS model_row_table,
+	   rewritten('SELECT automl_predict((SELECT m FROM automl.models m WHERE name = ''customers_churn'' AND version = 1), c) FROM (SELECT * FROM customers OFFSET 0) c') AS model_row_subquery;
+SELECT count(*) AS rows,
+	   count(*) FILTER (WHERE automl_predict((SELECT m FROM automl.models m JOIN automl.deployed_models d USING (id)
+												WHERE d.name = 'customers_churn'), c)
+							  IS DISTINCT FROM automl_predict('customers_churn', c)) AS row_form_labels_differ
+  FROM (SELECT * FROM customers OFFSET 0) c;
 -- a join passes the row of each version it matches
 SELECT m.version, count(*) FILTER (WHERE automl_predict(m, p) = p.species) > 300 AS mostly_right
   FROM automl.models m, penguins p WHERE m.name = 'penguins_species' GROUP BY m.version ORDER BY 1;

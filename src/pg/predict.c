@@ -41,6 +41,8 @@ PG_FUNCTION_INFO_V1(automl_predict);
 PG_FUNCTION_INFO_V1(automl_predict_proba);
 PG_FUNCTION_INFO_V1(automl_predict_model);
 PG_FUNCTION_INFO_V1(automl_predict_proba_model);
+PG_FUNCTION_INFO_V1(automl_predict_model_columns);
+PG_FUNCTION_INFO_V1(automl_predict_proba_model_columns);
 PG_FUNCTION_INFO_V1(automl_predict_columns);
 PG_FUNCTION_INFO_V1(automl_predict_proba_columns);
 PG_FUNCTION_INFO_V1(automl_deploy);
@@ -666,10 +668,18 @@ PredictRowWith(PredictState *ps, HeapTupleHeader row, bool keep_values)
  * automl_predict_proba_columns.  Nothing is copied: the values are read
  * from the call's arguments.
  */
+static double *PredictColumnsWith(FunctionCallInfo fcinfo, PredictState *ps, Oid typid, int first);
+
 static double *
 PredictColumns(FunctionCallInfo fcinfo, text *name_t, Oid typid, int first)
 {
-	PredictState *ps = PredictPrepare(fcinfo, name_t, typid, -1);
+	return PredictColumnsWith(fcinfo, PredictPrepare(fcinfo, name_t, typid, -1), typid, first);
+}
+
+/* PredictColumnsWith scores one row passed as columns with a prepared call site */
+static double *
+PredictColumnsWith(FunctionCallInfo fcinfo, PredictState *ps, Oid typid, int first)
+{
 	int			natts = ps->desc->natts;
 
 	if (PG_NARGS() != first + natts)
@@ -981,6 +991,35 @@ automl_predict_proba_model(PG_FUNCTION_ARGS)
 	ps = PredictPrepareRow(fcinfo, mrow, HeapTupleHeaderGetTypeId(row), HeapTupleHeaderGetTypMod(row));
 	PG_RETURN_DATUM(PredictProba(ps, PredictRowWith(ps, row, false),
 								 PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2)));
+}
+
+/*
+ * automl_predict_columns(model automl.models, rowtype, VARIADIC columns)
+ * and automl_predict_proba_columns(model automl.models, class, rowtype,
+ * VARIADIC columns): the model-row forms with the row passed as its
+ * columns, as the planner support function writes them.
+ */
+Datum
+automl_predict_model_columns(PG_FUNCTION_ARGS)
+{
+	PredictState *ps;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	ps = PredictPrepareRow(fcinfo, PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_OID(1), -1);
+	PG_RETURN_DATUM(PredictLabel(ps, PredictColumnsWith(fcinfo, ps, PG_GETARG_OID(1), 2)));
+}
+
+Datum
+automl_predict_proba_model_columns(PG_FUNCTION_ARGS)
+{
+	PredictState *ps;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	ps = PredictPrepareRow(fcinfo, PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_OID(2), -1);
+	PG_RETURN_DATUM(PredictProba(ps, PredictColumnsWith(fcinfo, ps, PG_GETARG_OID(2), 3),
+								 PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1)));
 }
 
 /* ---------------------------------------------------------------- batch */

@@ -88,8 +88,9 @@ PG_FUNCTION_INFO_V1(automl_predict_support);
 
 /*
  * automl_predict_support(internal) answers SupportRequestSimplify for
- * automl_predict(model, row) and automl_predict_proba(model, row, class)
- * with the columns form of the call, or NULL to keep the call as it is.
+ * automl_predict(model, row) and automl_predict_proba(model, row, class),
+ * the model given by name or as its automl.models row, with the columns
+ * form of the call, or NULL to keep the call as it is.
  */
 Datum
 automl_predict_support(PG_FUNCTION_ARGS)
@@ -126,10 +127,15 @@ automl_predict_support(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);
 
 	proba = list_length(fe->args) == 3;
+	/* the model: its name (text), or its automl.models row (since 0.7.0) */
+	types[0] = exprType(linitial(fe->args));
 	if (proba)
 		fn = ColumnsFunction(req->fcall->funcid, "automl_predict_proba_columns", 4, types);
 	else
+	{
+		types[1] = types[0];
 		fn = ColumnsFunction(req->fcall->funcid, "automl_predict_columns", 3, types + 1);
+	}
 	if (!OidIsValid(fn))
 		PG_RETURN_POINTER(NULL);
 
