@@ -21,6 +21,10 @@
 #                 predict call; and SELECT automl_predict_proba('m', t)
 #                 FROM bench_t t WHERE id = :id.  tps, and p50/p99/mean
 #                 latency from pgbench's per-transaction log.
+#   (g) model row (b) with the model given as its catalog row, passed once
+#                 as an InitPlan: automl_predict_proba((SELECT m FROM
+#                 automl.models m JOIN automl.deployed_models d USING (id)
+#                 WHERE d.name = 'm'), t)
 #
 # and prints a table of times and ratios with the targets: b/a <=
 # 2.5 (stretch 1.5), c/b >= 30, b/d >= 1.6, b/e >= 1.5; and b/a, b/e again
@@ -259,6 +263,7 @@ psql_bench -c "ALTER TABLE bench_t SET (parallel_workers = $BENCH_PARALLEL)" >/d
 
 Q_FLOOR=$(psql_val "SELECT bench_floor_query()")
 Q_ROW="SELECT sum(automl_predict_proba('m', t)) FROM bench_t t"
+Q_ROWM="SELECT sum(automl_predict_proba((SELECT m FROM automl.models m JOIN automl.deployed_models d USING (id) WHERE d.name = 'm'), t)) FROM bench_t t"
 Q_BATCH="SELECT sum(CASE WHEN prediction = '1' THEN probability ELSE 1 - probability END) FROM automl_predict_batch('m', 'bench_t')"
 Q_PY="SELECT sum(py_predict($COLS)) FROM $py_table"
 W_AUTOML="SELECT automl_predict_proba('m', t) FROM bench_t t LIMIT 1"
@@ -279,6 +284,7 @@ run_kind() {
 		floor_par) run_stmt floor_par "$2" "$BENCH_PARALLEL" "$Q_FLOOR" ;;
 		row) run_stmt row "$2" 0 "$Q_ROW" "$W_AUTOML" ;;
 		par) run_stmt par "$2" "$BENCH_PARALLEL" "$Q_ROW" "$W_AUTOML" ;;
+		rowm) run_stmt rowm "$2" 0 "$Q_ROWM" "$W_AUTOML" ;;
 		batch) run_stmt batch "$2" 0 "$Q_BATCH" "$W_AUTOML" ;;
 		py) run_stmt py "$2" 0 "$Q_PY" "$W_PY" ;;
 	esac
@@ -303,11 +309,11 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 automl_log "load average before the timed runs: $load_start"
 
 automl_log "warm-up (one untimed run of each statement)"
-for what in floor floor_par row par batch py; do
+for what in floor floor_par row rowm par batch py; do
 	run_kind "$what" 0 >/dev/null
 done
 
-order=(floor row py par batch floor_par)
+order=(floor row py par batch floor_par rowm)
 n=${#order[@]}
 for ((rep = 1; rep <= BENCH_REPS; rep++)); do
 	line="rep $rep/$BENCH_REPS:"
@@ -371,6 +377,7 @@ jit_avail=$(psql_val "SELECT pg_jit_available()")
 	echo "floor|$(stats floor)"
 	echo "floor_par|$(stats floor_par)"
 	echo "row|$(stats row)"
+	echo "rowm|$(stats rowm)"
 	echo "py|$(stats py)"
 	echo "par|$(stats par)"
 	echo "batch|$(stats batch)"
@@ -409,6 +416,8 @@ END {
 		printf "%-58s %9.3f %9.3f %9.3f %8.2f\n", "(c) PL/Python xgboost per row, serial", c, d["py", 2], d["py", 3], c / rows * 1e6
 	printf "%-58s %9.3f %9.3f %9.3f %8.2f\n", sprintf("(d) per-row, %d parallel workers (%d/%d launched)", workers, launched, planned), dd, d["par", 2], d["par", 3], dd / rows * 1e6
 	printf "%-58s %9.3f %9.3f %9.3f %8.2f\n", "(e) automl_predict_batch, serial", e, d["batch", 2], d["batch", 3], e / rows * 1e6
+	f = d["rowm", 1]
+	printf "%-58s %9.3f %9.3f %9.3f %8.2f\n", "(g) per-row, the model given as its catalog row, serial", f, d["rowm", 2], d["rowm", 3], f / rows * 1e6
 	printf "%-58s %9.3f %9.3f %9.3f %8.2f\n", sprintf("    side note: floor with %d parallel workers", workers), ap, d["floor_par", 2], d["floor_par", 3], ap / rows * 1e6
 	if (scale > 1)
 		printf "    (c) was measured on the first %d rows (table bench_py) and scaled by %g to %d rows\n", py_rows, scale, rows
@@ -420,6 +429,7 @@ END {
 	printf "%-44s %10.2f %14s %8s\n", sprintf("b/d  serial / %d workers", workers), b / dd, ">= 1.6", verdict(b / dd >= 1.6)
 	printf "%-44s %10.2f %14s %8s\n", "b/e  per-row / batch", b / e, ">= 1.5", verdict(b / e >= 1.5)
 	printf "%-44s %10.2f %14s\n", "a/(floor, parallel): the scan alone", a / ap, "(info)"
+	printf "%-44s %10.2f %14s\n", "g/b  model row / model name", f / b, "(info)"
 	# CPU seconds of the backends of the serial statements: on a shared machine
 	# they move less with the load than the wall times
 	ca = d["floor", 6]; cb = d["row", 6]; ce = d["batch", 6]
@@ -429,9 +439,9 @@ END {
 		printf "%-44s %10.2f %14s %8s\n", "b/a  per-row / floor, CPU", cb / ca, "<= 2.5", verdict(cb / ca <= 2.5)
 		printf "%-44s %10.2f %14s %8s\n", "b/e  per-row / batch, CPU", cb / ce, ">= 1.5", verdict(cb / ce >= 1.5)
 	}
-	rs = d["row", 4]; ps = d["par", 4]; bs = d["batch", 4]
-	printf "checksum sum(p): per-row %.9g, parallel %.9g, batch %.9g (%s); PL/Python on %d rows %.9g\n",
-		rs, ps, bs, ((rs - ps) ^ 2 < (1e-9 * rs) ^ 2 && (rs - bs) ^ 2 < (1e-9 * rs) ^ 2 ? "agree" : "DIFFER"), py_rows, d["py", 4]
+	rs = d["row", 4]; ps = d["par", 4]; bs = d["batch", 4]; ms = d["rowm", 4]
+	printf "checksum sum(p): per-row %.9g, parallel %.9g, batch %.9g, model row %.9g (%s); PL/Python on %d rows %.9g\n",
+		rs, ps, bs, ms, ((rs - ps) ^ 2 < (1e-9 * rs) ^ 2 && (rs - bs) ^ 2 < (1e-9 * rs) ^ 2 && (rs - ms) ^ 2 < (1e-9 * rs) ^ 2 ? "agree" : "DIFFER"), py_rows, d["py", 4]
 	if (d["row", 5] + d["par", 5] + d["batch", 5] > 1e-6 * rs)
 		printf "warning: the sums varied between repetitions\n"
 	if (pgb_secs > 0) {
