@@ -715,6 +715,21 @@ PredictColumnsWith(FunctionCallInfo fcinfo, PredictState *ps, Oid typid, int fir
 	return ps->outv;
 }
 
+/*
+ * FeaturesRow returns the features argument (the second) of fn, which
+ * must be a row; model is how the error's example names the model.
+ */
+static HeapTupleHeader
+FeaturesRow(FunctionCallInfo fcinfo, const char *fn, const char *model)
+{
+	if (fcinfo->flinfo->fn_extra == NULL && !type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s needs a row as its second argument", fn),
+				 errhint("Pass the table alias, e.g. SELECT %s(%s, t) FROM t.", fn, model)));
+	return PG_GETARG_HEAPTUPLEHEADER(1);
+}
+
 /* PredictLabel returns the predicted label, or the value as text. */
 static Datum
 PredictLabel(PredictState *ps, const double *o)
@@ -737,12 +752,7 @@ automl_predict(PG_FUNCTION_ARGS)
 	HeapTupleHeader row;
 	double	   *o;
 
-	if (fcinfo->flinfo->fn_extra == NULL && !type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("automl_predict needs a row as its second argument"),
-				 errhint("Pass the table alias, e.g. SELECT automl_predict('m', t) FROM t.")));
-	row = PG_GETARG_HEAPTUPLEHEADER(1);
+	row = FeaturesRow(fcinfo, "automl_predict", "'m'");
 	o = PredictRow(fcinfo, name, row, false);
 	PG_RETURN_DATUM(PredictLabel(fcinfo->flinfo->fn_extra, o));
 }
@@ -819,12 +829,7 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	if (fcinfo->flinfo->fn_extra == NULL && !type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("automl_predict_proba needs a row as its second argument"),
-				 errhint("Pass the table alias, e.g. SELECT automl_predict_proba('m', t) FROM t.")));
-	row = PG_GETARG_HEAPTUPLEHEADER(1);
+	row = FeaturesRow(fcinfo, "automl_predict_proba", "'m'");
 	o = PredictRow(fcinfo, PG_GETARG_TEXT_PP(0), row, false);
 	PG_RETURN_DATUM(PredictProba(fcinfo->flinfo->fn_extra, o,
 								 PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2)));
@@ -947,18 +952,6 @@ PredictPrepareRow(FunctionCallInfo fcinfo, HeapTupleHeader mrow, Oid typid, int3
 	return ps;
 }
 
-/* the features argument of the model-row forms: a row */
-static HeapTupleHeader
-FeaturesRow(FunctionCallInfo fcinfo, const char *fn)
-{
-	if (fcinfo->flinfo->fn_extra == NULL && !type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s needs a row as its second argument", fn),
-				 errhint("Pass the table alias, e.g. SELECT %s(m, t) FROM t.", fn)));
-	return PG_GETARG_HEAPTUPLEHEADER(1);
-}
-
 /*
  * automl_predict(model automl.models, row): automl_predict with the model
  * given as its catalog row, e.g. an InitPlan's
@@ -968,7 +961,7 @@ FeaturesRow(FunctionCallInfo fcinfo, const char *fn)
 Datum
 automl_predict_model(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader row = FeaturesRow(fcinfo, "automl_predict");
+	HeapTupleHeader row = FeaturesRow(fcinfo, "automl_predict", "m");
 	HeapTupleHeader mrow = PG_GETARG_HEAPTUPLEHEADER(0);
 	PredictState *ps = PredictPrepareRow(fcinfo, mrow, HeapTupleHeaderGetTypeId(row),
 										 HeapTupleHeaderGetTypMod(row));
@@ -986,7 +979,7 @@ automl_predict_proba_model(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	row = FeaturesRow(fcinfo, "automl_predict_proba");
+	row = FeaturesRow(fcinfo, "automl_predict_proba", "m");
 	mrow = PG_GETARG_HEAPTUPLEHEADER(0);
 	ps = PredictPrepareRow(fcinfo, mrow, HeapTupleHeaderGetTypeId(row), HeapTupleHeaderGetTypMod(row));
 	PG_RETURN_DATUM(PredictProba(ps, PredictRowWith(ps, row, false),
@@ -1554,11 +1547,7 @@ automl_explain(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	if (fcinfo->flinfo->fn_extra == NULL && !type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("automl_explain needs a row as its second argument"),
-				 errhint("Pass the table alias, e.g. SELECT automl_explain('m', t) FROM t.")));
+	(void) FeaturesRow(fcinfo, "automl_explain", "'m'");
 	if (!PG_ARGISNULL(2) && PG_GETARG_INT32(2) < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
