@@ -60,6 +60,20 @@ SELECT count(*) AS churn_bg_models FROM automl.models WHERE name = 'churn_bg';
 -- cancelling an ended job does nothing
 SELECT automl_job_cancel(:long_job);
 
+-- the session's statement_timeout goes with the job, as it caps automl_train:
+-- the budget ends before it, and the job keeps the NOTICE that says so
+SET statement_timeout = '6s';
+SELECT automl_train_start('customers', 'churn', name => 'timeout_bg', budget => '5 minutes') AS to_job \gset
+RESET statement_timeout;
+SELECT state, settings->>'statement_timeout' AS statement_timeout, (result->>'seconds')::float8 < 6 AS within_timeout,
+	   EXISTS (SELECT 1 FROM unnest(notices) n WHERE n LIKE 'the budget ends before statement_timeout%') AS told
+  FROM automl_job_wait(:to_job, '60 seconds');
+-- one too short to leave a budget cancels the job, as it would the call
+SET statement_timeout = '1s';
+SELECT automl_train_start('customers', 'churn', name => 'timeout_bg', budget => '5 minutes') AS to_job \gset
+RESET statement_timeout;
+SELECT state, error, sqlstate FROM automl_job_wait(:to_job, '60 seconds');
+
 -- a queued job cancelled before its transaction commits never starts
 BEGIN;
 SELECT automl_train_start('penguins', 'species', name => 'never_bg') AS q_job \gset

@@ -50,6 +50,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -72,10 +73,14 @@ typedef struct JobExtra
 	TransactionId xid;			/* the transaction that queued the job */
 } JobExtra;
 
-/* the settings a job runs under, taken from the session that starts it */
+/*
+ * The settings a job runs under, taken from the session that starts it.
+ * statement_timeout goes too: it caps a job as it caps automl_train (the
+ * budget ends before it, or it cancels the job).
+ */
 static const char *const job_settings[] = {
-	"search_path", "TimeZone", "automl.work_mem", "automl.threads", "automl.seed",
-	"automl.max_model_size", "automl.require_approval", NULL
+	"search_path", "TimeZone", "statement_timeout", "automl.work_mem", "automl.threads",
+	"automl.seed", "automl.max_model_size", "automl.require_approval", NULL
 };
 
 #define JOB_MAX_NOTICES 200
@@ -356,6 +361,8 @@ JobRun(int64 job, List *settings)
 			SPI_processed != 1)
 			elog(ERROR, "automl: extension automl not found");
 		extschema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		if (StatementTimeout > 0)
+			enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
 		AmlJobProgress("reading the source");
 		sql = psprintf("SELECT pg_catalog.to_jsonb(r)::text FROM automl.jobs j, "
 					   "LATERAL %s.automl_train(j.args->>'source', j.args->>'target', j.args->>'name', "
@@ -377,6 +384,7 @@ JobRun(int64 job, List *settings)
 					  "notices = $3 WHERE id = $1", 3, types, vals, nulls, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "automl: could not record the result of job %lld", (long long) job);
 		JobNotify(job, "done");
+		disable_timeout(STATEMENT_TIMEOUT, false);
 		XactEnd();
 	}
 	PG_CATCH();
@@ -386,6 +394,7 @@ JobRun(int64 job, List *settings)
 		MemoryContextSwitchTo(run_cxt);
 		ed = CopyErrorData();
 		FlushErrorState();
+		disable_timeout(STATEMENT_TIMEOUT, false);
 		AbortCurrentTransaction();
 		pgstat_report_activity(STATE_IDLE, NULL);
 		JobFailed(job, ed);
