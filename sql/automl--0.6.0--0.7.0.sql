@@ -118,6 +118,15 @@ LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION automl_job_cancel(bigint)
 	IS 'cancels a queued or running background training';
 
+-- automl_jobs_purge: deletes the records of the caller's jobs that ended
+-- longer ago than older_than (the models they trained stay)
+CREATE FUNCTION automl_jobs_purge(older_than interval DEFAULT '30 days')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'automl_jobs_purge'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION automl_jobs_purge(interval)
+	IS 'deletes the records of the caller''s background trainings that ended longer ago than older_than';
+
 -- automl_predict and automl_predict_proba given the model's catalog row
 -- instead of its name: they read nothing (the row carries the model), so
 -- they are IMMUTABLE in their arguments and run wherever the rows are.  The

@@ -150,6 +150,35 @@ RESET ROLE;
 -- every ended job, as its owner sees them
 SELECT id - :job AS n, model, state, sqlstate FROM automl.job_status ORDER BY id;
 
+-- purging the records of ended jobs: each role its own, a superuser any
+SET ROLE automl_job_other;
+SELECT automl_jobs_purge('0') AS purged_by_other;
+RESET ROLE;
+SET ROLE automl_job_analyst;
+SELECT automl_jobs_purge('1 hour') AS purged_older_than_an_hour;
+SELECT automl_jobs_purge('0') AS purged_own;
+RESET ROLE;
+SELECT count(*) AS jobs_left FROM automl.jobs;
+-- a running job is not purged
+SELECT automl_train_start('customers', 'churn', name => 'running_bg', budget => '5 minutes') AS run_job \gset
+DO $$
+BEGIN
+	FOR i IN 1..600 LOOP
+		EXIT WHEN (SELECT state FROM automl.job_status WHERE model = 'running_bg') = 'running';
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+END $$;
+SELECT automl_jobs_purge('0') AS purged_by_superuser;
+SELECT model, state FROM automl.job_status;
+SELECT automl_job_cancel(:run_job);
+SELECT state FROM automl_job_wait(:run_job, '30 seconds');
+SELECT automl_jobs_purge('0') AS purged_by_superuser;
+SELECT count(*) AS jobs_left FROM automl.jobs;
+-- the models the jobs trained stay
+SELECT count(*) AS models_kept FROM automl.models WHERE name IN ('penguins_bg', 'timeout_bg');
+SELECT automl_jobs_purge(NULL);
+SELECT automl_jobs_purge('-1 day');
+
 SELECT automl_drop('penguins_bg');
 DROP TABLE job_one_class;
 REVOKE ALL ON penguins, customers FROM automl_job_analyst, automl_job_nologin;

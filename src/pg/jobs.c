@@ -60,6 +60,7 @@ PG_FUNCTION_INFO_V1(automl_train_start);
 PG_FUNCTION_INFO_V1(automl_job_wait_until);
 PG_FUNCTION_INFO_V1(automl_job_cancel);
 PG_FUNCTION_INFO_V1(automl_job_alive);
+PG_FUNCTION_INFO_V1(automl_jobs_purge);
 
 PGDLLEXPORT void automl_job_main(Datum main_arg);
 
@@ -809,4 +810,49 @@ automl_job_cancel(PG_FUNCTION_ARGS)
 				(errmsg("job %lld has already ended (%s)", (long long) job, state)));
 	SPI_finish();
 	PG_RETURN_BOOL(done);
+}
+
+/*
+ * automl_jobs_purge(older_than) deletes the records of the caller's jobs
+ * (those of the roles it is a member of; every job for a superuser) that
+ * ended more than older_than ago: done, failed, cancelled, and lost ones
+ * (their worker is gone) by the time they were submitted.  Queued and
+ * running jobs stay.  Returns how many were deleted.  The models the jobs
+ * trained, and their audit rows, stay.
+ */
+Datum
+automl_jobs_purge(PG_FUNCTION_ARGS)
+{
+	Oid			types[2] = {INTERVALOID, OIDOID};
+	Datum		vals[2];
+	int64		n;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("older_than must not be NULL"),
+				 errhint("For example: automl_jobs_purge('30 days'); '0' purges every ended job.")));
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(0);
+
+		if (iv->time < 0 || iv->day < 0 || iv->month < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("older_than must not be negative")));
+	}
+	AmlPreventReadOnly("automl_jobs_purge()", "It deletes rows of automl.jobs.");
+	vals[0] = PG_GETARG_DATUM(0);
+	vals[1] = ObjectIdGetDatum(GetUserId());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (OwnerExec("DELETE FROM automl.jobs j "
+				  "WHERE pg_catalog.pg_has_role($2, j.owner, 'MEMBER') "
+				  "AND (CASE WHEN j.state IN ('queued', 'running') "
+				  "          THEN NOT automl.job_alive(j.pid) AND j.submitted_at < pg_catalog.now() - $1 "
+				  "          ELSE j.finished_at < pg_catalog.now() - $1 END)",
+				  2, types, vals, NULL, 0) != SPI_OK_DELETE)
+		elog(ERROR, "automl: could not purge jobs");
+	n = (int64) SPI_processed;
+	SPI_finish();
+	PG_RETURN_INT64(n);
 }
