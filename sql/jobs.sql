@@ -1,6 +1,28 @@
 -- jobs: automl_train_start runs automl_train in a background worker
 \set VERBOSITY default
 
+-- the test waits for a job's state with these (at most 30 s)
+CREATE FUNCTION job_reaches(m text, want text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	FOR i IN 1..600 LOOP
+		IF (SELECT state FROM automl.job_status WHERE model = m) = want THEN
+			RETURN true;
+		END IF;
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+	RETURN false;
+END $$;
+CREATE FUNCTION job_leaves(m text, st text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	FOR i IN 1..600 LOOP
+		IF (SELECT state FROM automl.job_status WHERE model = m) <> st THEN
+			RETURN true;
+		END IF;
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+	RETURN false;
+END $$;
+
 -- a job as a plain LOGIN role: the worker connects as that role, reads with
 -- its privileges, and the model is that role's
 CREATE ROLE automl_job_analyst LOGIN;
@@ -43,13 +65,7 @@ SELECT count(*) AS job_one_class_models FROM automl.models WHERE name = 'job_one
 -- cancel a running job: it ends as 'cancelled' within a second, and no model
 -- is stored
 SELECT automl_train_start('customers', 'churn', name => 'churn_bg', budget => '5 minutes') AS long_job \gset
-DO $$
-BEGIN
-	FOR i IN 1..600 LOOP
-		EXIT WHEN (SELECT state FROM automl.job_status WHERE model = 'churn_bg') <> 'queued';
-		PERFORM pg_sleep(0.05);
-	END LOOP;
-END $$;
+SELECT job_leaves('churn_bg', 'queued') AS left_queue;
 SELECT state FROM automl.job_status WHERE id = :long_job;
 SELECT pg_sleep(1);		-- well into the search
 SELECT clock_timestamp() AS cancelled_at \gset
@@ -93,21 +109,9 @@ SELECT count(*) AS rolled_back_jobs FROM automl.jobs WHERE model = 'rolled_back_
 
 -- a worker that is terminated leaves its job 'lost'
 SELECT automl_train_start('customers', 'churn', name => 'lost_bg', budget => '5 minutes') AS lost_job \gset
-DO $$
-BEGIN
-	FOR i IN 1..600 LOOP
-		EXIT WHEN (SELECT state FROM automl.job_status WHERE model = 'lost_bg') = 'running';
-		PERFORM pg_sleep(0.05);
-	END LOOP;
-END $$;
+SELECT job_reaches('lost_bg', 'running') AS reached;
 SELECT pg_terminate_backend(pid) FROM automl.jobs WHERE id = :lost_job;
-DO $$
-BEGIN
-	FOR i IN 1..600 LOOP
-		EXIT WHEN (SELECT state FROM automl.job_status WHERE model = 'lost_bg') = 'lost';
-		PERFORM pg_sleep(0.05);
-	END LOOP;
-END $$;
+SELECT job_reaches('lost_bg', 'lost') AS reached;
 SELECT state, progress, error FROM automl.job_status WHERE id = :lost_job;
 SELECT state FROM automl_job_wait(:lost_job, '1 second');
 
@@ -161,13 +165,7 @@ RESET ROLE;
 SELECT count(*) AS jobs_left FROM automl.jobs;
 -- a running job is not purged
 SELECT automl_train_start('customers', 'churn', name => 'running_bg', budget => '5 minutes') AS run_job \gset
-DO $$
-BEGIN
-	FOR i IN 1..600 LOOP
-		EXIT WHEN (SELECT state FROM automl.job_status WHERE model = 'running_bg') = 'running';
-		PERFORM pg_sleep(0.05);
-	END LOOP;
-END $$;
+SELECT job_reaches('running_bg', 'running') AS reached;
 SELECT automl_jobs_purge('0') AS purged_by_superuser;
 SELECT model, state FROM automl.job_status;
 SELECT automl_job_cancel(:run_job);
@@ -181,5 +179,6 @@ SELECT automl_jobs_purge('-1 day');
 
 SELECT automl_drop('penguins_bg');
 DROP TABLE job_one_class;
+DROP FUNCTION job_reaches(text, text), job_leaves(text, text);
 REVOKE ALL ON penguins, customers FROM automl_job_analyst, automl_job_nologin;
 DROP ROLE automl_job_analyst, automl_job_other, automl_job_nologin;
