@@ -1,4 +1,4 @@
-/* automl--0.6.0--0.7.0.sql: training in a background worker; scoring with a model row */
+/* automl--0.6.0--0.7.0.sql: training in a background worker; scoring with a model row; drift history */
 
 \echo Use "ALTER EXTENSION automl UPDATE TO '0.7.0'" to load this file. \quit
 
@@ -164,3 +164,50 @@ COMMENT ON FUNCTION automl_predict_proba_columns(automl.models, text, oid, "any"
 
 ALTER FUNCTION automl_predict(automl.models, anyelement) SUPPORT automl_predict_support;
 ALTER FUNCTION automl_predict_proba(automl.models, anyelement, text) SUPPORT automl_predict_support;
+
+-- Drift history: automl_drift_record runs automl_drift as the caller and
+-- keeps its rows here, one check id per call.  Written only by automl's
+-- functions; a role sees the checks of the models it may use.
+CREATE SEQUENCE IF NOT EXISTS automl.drift_history_check_id_seq;
+CREATE TABLE IF NOT EXISTS automl.drift_history (
+	check_id		bigint NOT NULL,
+	checked_at		timestamptz NOT NULL DEFAULT now(),
+	checked_by		name NOT NULL,
+	model			text NOT NULL,
+	version			integer NOT NULL,
+	source			text NOT NULL,
+	feature			text NOT NULL,
+	kind			text,
+	psi				float8,
+	drift			text,
+	missing_rate	float8,
+	training_missing_rate float8,
+	largest_change	text,
+	PRIMARY KEY (check_id, feature)
+);
+CREATE INDEX IF NOT EXISTS drift_history_model_idx ON automl.drift_history (model, check_id);
+COMMENT ON TABLE automl.drift_history IS 'every automl_drift_record check: per column, the population stability index of a source against the training rows';
+SELECT pg_catalog.pg_extension_config_dump('automl.drift_history', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.drift_history_check_id_seq', '');
+
+DROP TRIGGER IF EXISTS catalog_guard ON automl.drift_history;
+CREATE TRIGGER catalog_guard BEFORE INSERT OR UPDATE OR DELETE ON automl.drift_history
+	FOR EACH ROW EXECUTE FUNCTION automl.catalog_guard();
+DROP TRIGGER IF EXISTS catalog_guard_truncate ON automl.drift_history;
+CREATE TRIGGER catalog_guard_truncate BEFORE TRUNCATE ON automl.drift_history
+	FOR EACH STATEMENT EXECUTE FUNCTION automl.catalog_guard();
+REVOKE ALL ON automl.drift_history FROM PUBLIC;
+REVOKE ALL ON SEQUENCE automl.drift_history_check_id_seq FROM PUBLIC;
+GRANT SELECT ON automl.drift_history TO PUBLIC;
+ALTER TABLE automl.drift_history ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS visible ON automl.drift_history;
+CREATE POLICY visible ON automl.drift_history FOR SELECT
+	USING (automl.has_privilege(model, 'use'));
+
+CREATE FUNCTION automl_drift_record(model text, source text, version integer DEFAULT NULL,
+	OUT check_id bigint, OUT compared_version integer, OUT features integer, OUT moderate integer,
+	OUT major integer)
+AS 'MODULE_PATHNAME', 'automl_drift_record'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION automl_drift_record(text, text, integer)
+	IS 'runs automl_drift and keeps its rows in automl.drift_history; returns the check id and how many columns moved';

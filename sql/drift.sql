@@ -90,19 +90,30 @@ BEGIN TRANSACTION READ ONLY;
 SELECT count(*) AS columns FROM automl_drift('dr_churn', 'customers');
 COMMIT;
 
--- a history of checks, as the README keeps one (pg_cron would run the
--- INSERT on a schedule): one row per check and column
-CREATE TABLE drift_history AS
-SELECT now() AS checked_at, 'dr_churn'::text AS model, d.*
-  FROM automl_drift('dr_churn', 'customers') d WITH NO DATA;
-INSERT INTO drift_history
-SELECT now(), 'dr_churn', d.* FROM automl_drift('dr_churn', 'customers') d;
-INSERT INTO drift_history
-SELECT now(), 'dr_churn', d.* FROM automl_drift('dr_churn', 'SELECT * FROM customers WHERE total_day_minutes > 200') d;
-SELECT model, count(DISTINCT checked_at) AS checks, count(*) AS rows,
-	   count(*) FILTER (WHERE drift <> 'none') AS moved
-  FROM drift_history GROUP BY model;
-DROP TABLE drift_history;
+-- the history the extension keeps: automl_drift_record runs automl_drift as
+-- the caller and keeps its rows under one check id (a scheduler such as
+-- pg_cron would run it); it returns how many columns moved
+SELECT compared_version, features, moderate, major FROM automl_drift_record('dr_churn', 'customers');
+SELECT compared_version, features, moderate, major
+  FROM automl_drift_record('dr_churn', 'SELECT * FROM customers WHERE total_day_minutes > 200', 1);
+SELECT dense_rank() OVER (ORDER BY check_id) AS check_no, model, version, source, count(*) AS columns,
+	   count(*) FILTER (WHERE drift <> 'none') AS moved, bool_and(checked_by = current_user) AS by_caller
+  FROM automl.drift_history WHERE model = 'dr_churn'
+ GROUP BY check_id, model, version, source ORDER BY 1;
+-- the kept rows are automl_drift's
+SELECT count(*) AS rows_differ FROM (
+	SELECT feature, kind, psi, drift, missing_rate, training_missing_rate, largest_change
+	  FROM automl.drift_history WHERE check_id = (SELECT max(check_id) FROM automl.drift_history)
+	EXCEPT
+	SELECT * FROM automl_drift('dr_churn', 'SELECT * FROM customers WHERE total_day_minutes > 200')) d;
+-- it writes: not in a read-only transaction
+BEGIN TRANSACTION READ ONLY;
+SELECT * FROM automl_drift_record('dr_churn', 'customers');
+ROLLBACK;
+SELECT * FROM automl_drift_record(NULL, 'customers');
+-- automl_drift's errors are its errors, and nothing is kept
+SELECT * FROM automl_drift_record('dr_churn', 'customers', 7);
+SELECT count(DISTINCT check_id) AS checks_kept FROM automl.drift_history;
 
 -- errors
 -- a version trained before distributions were stored (0.5.0 and earlier)
@@ -129,6 +140,9 @@ CREATE ROLE automl_drift_outsider;
 SET ROLE automl_drift_outsider;
 SELECT * FROM automl_drift('dr_churn', 'customers');
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM automl_drift_record('dr_churn', 'customers');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS history_rows_seen FROM automl.drift_history;
 RESET ROLE;
 DROP ROLE automl_drift_outsider;
 SELECT automl_drop(name) FROM (VALUES ('dr_churn'), ('dr_days'), ('dr_reg')) v(name);

@@ -46,7 +46,7 @@ ALTER EXTENSION automl UPDATE TO '0.7.0';
 SELECT extversion FROM pg_extension WHERE extname = 'automl';
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, obj_description(p.oid, 'pg_proc') AS comment
   FROM pg_proc p WHERE p.proname IN ('automl_train_start', 'automl_job_wait', 'automl_job_cancel',
-								   'job_wait_until', 'job_alive', 'automl_jobs_purge') ORDER BY p.oid::regprocedure::text COLLATE "C";
+								   'job_wait_until', 'job_alive', 'automl_jobs_purge', 'automl_drift_record') ORDER BY p.oid::regprocedure::text COLLATE "C";
 SELECT count(*) AS jobs FROM automl.jobs;
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.proisstrict
   FROM pg_proc p WHERE p.proname LIKE 'automl_predict%' AND p.proargtypes[0] = 'automl.models'::regtype

@@ -14,6 +14,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -138,6 +139,37 @@ AmlEnvCreate(MemoryContext cxt)
 
 	AmlEnvInit(env);
 	return env;
+}
+
+/* AmlOwnerExec: SPI_execute_with_args as the extension owner (the catalog's only writer) */
+int
+AmlOwnerExec(const char *sql, int nargs, Oid *types, Datum *vals, const char *nulls, long count)
+{
+	AmlOwnerSwitch sw;
+	volatile int ret = 0;
+
+	AmlAsOwnerBegin(&sw);
+	PG_TRY();
+	{
+		ret = SPI_execute_with_args(sql, nargs, types, vals, nulls, false, count);
+	}
+	PG_FINALLY();
+	{
+		AmlAsOwnerEnd(&sw);
+	}
+	PG_END_TRY();
+	return ret;
+}
+
+/* AmlExtensionSchema: the schema of automl's functions (SPI must be connected) */
+char *
+AmlExtensionSchema(void)
+{
+	if (SPI_execute("SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n "
+					"ON n.oid = e.extnamespace WHERE e.extname = 'automl'", true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "automl: extension automl not found");
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
 /*

@@ -31,6 +31,7 @@
 #include "automl_pg.h"
 
 PG_FUNCTION_INFO_V1(automl_drift);
+PG_FUNCTION_INFO_V1(automl_drift_record);
 
 #define DRIFT_NCOLS 7
 
@@ -369,4 +370,129 @@ automl_drift(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(store, rdesc, v, nl);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * automl_drift_record(model, source, version) runs automl_drift as the
+ * caller (with the caller's privileges on the source and the model) and
+ * keeps its rows in automl.drift_history under one check id, written as
+ * the extension owner; returns the check's id, the version compared, and
+ * how many columns it read and how many moved moderately and a lot.  The
+ * version is resolved first (NULL: the deployed one) so the history says
+ * which version each check compared with.
+ */
+Datum
+automl_drift_record(PG_FUNCTION_ARGS)
+{
+	Oid			types[12];
+	Datum		vals[12];
+	char		nulls[12];
+	char	   *name;
+	char	   *source;
+	char	   *sql;
+	int32		version = 0;
+	bool		have_version;
+	int64		check_id;
+	int			n_cols,
+				moderate = 0,
+				major = 0;
+	SPITupleTable *rows;
+	TupleDesc	rdesc;
+	Datum		rv[5];
+	bool		rn[5] = {0};
+	bool		isnull;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model and source must not be NULL")));
+	AmlPreventReadOnly("automl_drift_record()", "It keeps the check in automl.drift_history.");
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	source = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	have_version = !PG_ARGISNULL(2);
+	if (have_version)
+		version = PG_GETARG_INT32(2);
+	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "automl_drift_record must return a composite type");
+	rdesc = BlessTupleDesc(rdesc);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	types[0] = TEXTOID;
+	vals[0] = CStringGetTextDatum(name);
+	if (!have_version)
+	{
+		/* the deployed version, as the caller sees it; none: automl_drift says why */
+		if (SPI_execute_with_args("SELECT version FROM automl.deployed_models WHERE name = $1",
+								  1, types, vals, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "automl: could not read the deployed version");
+		if (SPI_processed == 1)
+		{
+			version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			have_version = true;
+		}
+	}
+	types[1] = TEXTOID;
+	vals[1] = CStringGetTextDatum(source);
+	types[2] = INT4OID;
+	vals[2] = Int32GetDatum(version);
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[2] = have_version ? ' ' : 'n';
+	sql = psprintf("SELECT feature, kind, psi, drift, missing_rate, training_missing_rate, largest_change "
+				   "FROM %s.automl_drift($1, $2, $3)", quote_identifier(AmlExtensionSchema()));
+	if (SPI_execute_with_args(sql, 3, types, vals, nulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not run automl_drift");
+	rows = SPI_tuptable;
+	n_cols = (int) SPI_processed;
+
+	if (AmlOwnerExec("SELECT pg_catalog.nextval('automl.drift_history_check_id_seq')",
+					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not number the drift check");
+	check_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	types[0] = INT8OID;
+	vals[0] = Int64GetDatum(check_id);
+	types[1] = TEXTOID;
+	vals[1] = CStringGetTextDatum(AmlGovCallerName());
+	types[2] = TEXTOID;
+	vals[2] = CStringGetTextDatum(name);
+	types[3] = INT4OID;
+	vals[3] = Int32GetDatum(version);
+	types[4] = TEXTOID;
+	vals[4] = CStringGetTextDatum(source);
+	for (int i = 0; i < n_cols; i++)
+	{
+		HeapTuple	t = rows->vals[i];
+		char	   *drift = SPI_getvalue(t, rows->tupdesc, 4);
+
+		types[5] = TEXTOID;		/* feature */
+		types[6] = TEXTOID;		/* kind */
+		types[7] = FLOAT8OID;	/* psi */
+		types[8] = TEXTOID;		/* drift */
+		types[9] = FLOAT8OID;	/* missing_rate */
+		types[10] = FLOAT8OID;	/* training_missing_rate */
+		types[11] = TEXTOID;	/* largest_change */
+		for (int c = 0; c < 7; c++)
+		{
+			vals[5 + c] = SPI_getbinval(t, rows->tupdesc, c + 1, &isnull);
+			nulls[5 + c] = isnull ? 'n' : ' ';
+		}
+		if (drift && strcmp(drift, "moderate") == 0)
+			moderate++;
+		else if (drift && strcmp(drift, "major") == 0)
+			major++;
+		if (AmlOwnerExec("INSERT INTO automl.drift_history (check_id, checked_by, model, version, source, "
+						 "feature, kind, psi, drift, missing_rate, training_missing_rate, largest_change) "
+						 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+						 12, types, vals, nulls, 0) != SPI_OK_INSERT)
+			elog(ERROR, "automl: could not keep the drift check");
+	}
+	SPI_finish();
+
+	rv[0] = Int64GetDatum(check_id);
+	rv[1] = Int32GetDatum(version);
+	rn[1] = !have_version;
+	rv[2] = Int32GetDatum(n_cols);
+	rv[3] = Int32GetDatum(moderate);
+	rv[4] = Int32GetDatum(major);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(rdesc, rv, rn)));
 }

@@ -168,26 +168,6 @@ NoticesArray(bool *isnull)
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* SPI_execute_with_args as the extension owner (the catalog's only writer) */
-static int
-OwnerExec(const char *sql, int nargs, Oid *types, Datum *vals, const char *nulls, long count)
-{
-	AmlOwnerSwitch sw;
-	volatile int ret = 0;
-
-	AmlAsOwnerBegin(&sw);
-	PG_TRY();
-	{
-		ret = SPI_execute_with_args(sql, nargs, types, vals, nulls, false, count);
-	}
-	PG_FINALLY();
-	{
-		AmlAsOwnerEnd(&sw);
-	}
-	PG_END_TRY();
-	return ret;
-}
-
 static void
 XactBegin(void)
 {
@@ -224,7 +204,7 @@ JobWaitQueued(int64 job, TransactionId xid)
 		bool		in_progress;
 
 		XactBegin();
-		if (OwnerExec("SELECT 1 FROM automl.jobs WHERE id = $1", 1, types, vals, NULL, 1) != SPI_OK_SELECT)
+		if (AmlOwnerExec("SELECT 1 FROM automl.jobs WHERE id = $1", 1, types, vals, NULL, 1) != SPI_OK_SELECT)
 			elog(ERROR, "automl: could not read job %lld", (long long) job);
 		found = SPI_processed > 0;
 		in_progress = TransactionIdIsInProgress(xid);
@@ -259,7 +239,7 @@ JobClaim(int64 job, List **settings)
 	bool		claimed;
 
 	XactBegin();
-	if (OwnerExec("UPDATE automl.jobs SET state = 'running', started_at = pg_catalog.clock_timestamp(), "
+	if (AmlOwnerExec("UPDATE automl.jobs SET state = 'running', started_at = pg_catalog.clock_timestamp(), "
 				  "pid = pg_catalog.pg_backend_pid() WHERE id = $1 AND state = 'queued' RETURNING model",
 				  1, types, vals, NULL, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "automl: could not claim job %lld", (long long) job);
@@ -270,7 +250,7 @@ JobClaim(int64 job, List **settings)
 		char	   *model = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 
 		snprintf(job_model, sizeof(job_model), "%s", model);
-		if (OwnerExec("SELECT s.key, s.value FROM automl.jobs j, pg_catalog.jsonb_each_text(j.settings) s "
+		if (AmlOwnerExec("SELECT s.key, s.value FROM automl.jobs j, pg_catalog.jsonb_each_text(j.settings) s "
 					  "WHERE j.id = $1 ORDER BY s.key", 1, types, vals, NULL, 0) != SPI_OK_SELECT)
 			elog(ERROR, "automl: could not read the settings of job %lld", (long long) job);
 		old = MemoryContextSwitchTo(job_cxt);
@@ -326,7 +306,7 @@ JobFailed(int64 job, ErrorData *ed)
 	vals[5] = CStringGetTextDatum(unpack_sql_state(ed->sqlerrcode));
 	vals[6] = NoticesArray(&nn);
 	nulls[6] = nn ? 'n' : ' ';
-	if (OwnerExec("UPDATE automl.jobs SET state = $2, finished_at = pg_catalog.clock_timestamp(), "
+	if (AmlOwnerExec("UPDATE automl.jobs SET state = $2, finished_at = pg_catalog.clock_timestamp(), "
 				  "error = $3, error_detail = $4, error_hint = $5, sqlstate = $6, notices = $7 WHERE id = $1",
 				  7, types, vals, nulls, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "automl: could not record the end of job %lld", (long long) job);
@@ -357,11 +337,7 @@ JobRun(int64 job, List *settings)
 		for (ListCell *lc = list_head(settings); lc != NULL; lc = lnext(settings, lnext(settings, lc)))
 			SetConfigOption((char *) lfirst(lc), (char *) lfirst(lnext(settings, lc)),
 							PGC_SUSET, PGC_S_SESSION);
-		if (SPI_execute("SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n "
-						"ON n.oid = e.extnamespace WHERE e.extname = 'automl'", true, 1) != SPI_OK_SELECT ||
-			SPI_processed != 1)
-			elog(ERROR, "automl: extension automl not found");
-		extschema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		extschema = AmlExtensionSchema();
 		if (StatementTimeout > 0)
 			enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
 		AmlJobProgress("reading the source");
@@ -380,7 +356,7 @@ JobRun(int64 job, List *settings)
 		vals[1] = CStringGetTextDatum(result);
 		vals[2] = NoticesArray(&nn);
 		nulls[2] = nn ? 'n' : ' ';
-		if (OwnerExec("UPDATE automl.jobs SET state = 'done', finished_at = pg_catalog.clock_timestamp(), "
+		if (AmlOwnerExec("UPDATE automl.jobs SET state = 'done', finished_at = pg_catalog.clock_timestamp(), "
 					  "result = $2::pg_catalog.jsonb, version = ($2::pg_catalog.jsonb->>'version')::integer, "
 					  "notices = $3 WHERE id = $1", 3, types, vals, nulls, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "automl: could not record the result of job %lld", (long long) job);
@@ -491,7 +467,7 @@ LiveJobs(void)
 	bool		isnull;
 	Datum		d;
 
-	if (OwnerExec("SELECT count(*) FROM automl.jobs j "
+	if (AmlOwnerExec("SELECT count(*) FROM automl.jobs j "
 				  "WHERE j.state IN ('queued', 'running') AND automl.job_alive(j.pid)",
 				  0, NULL, NULL, NULL, 0) != SPI_OK_SELECT)
 		elog(ERROR, "automl: could not count jobs");
@@ -612,7 +588,7 @@ automl_train_start(PG_FUNCTION_ARGS)
 	else
 		vals[8] = PG_GETARG_DATUM(7);
 	vals[9] = CStringGetTextDatum(SettingsJson());
-	if (OwnerExec("INSERT INTO automl.jobs (owner, model, args, settings) VALUES ($1, $2, "
+	if (AmlOwnerExec("INSERT INTO automl.jobs (owner, model, args, settings) VALUES ($1, $2, "
 				  "pg_catalog.jsonb_build_object('source', $3, 'target', $4, 'name', $2, 'task', $5, "
 				  "'budget', $6, 'metric', $7, 'exclude', $8, 'options', $9), $10::pg_catalog.jsonb) "
 				  "RETURNING id", 10, types, vals, nulls, 0) != SPI_OK_INSERT_RETURNING ||
@@ -663,7 +639,7 @@ automl_train_start(PG_FUNCTION_ARGS)
 	vals[0] = Int64GetDatum(job);
 	types[1] = INT4OID;
 	vals[1] = Int32GetDatum((int32) pid);
-	if (OwnerExec("UPDATE automl.jobs SET pid = $2 WHERE id = $1", 2, types, vals, NULL, 0) != SPI_OK_UPDATE)
+	if (AmlOwnerExec("UPDATE automl.jobs SET pid = $2 WHERE id = $1", 2, types, vals, NULL, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "automl: could not record the job's worker");
 	SPI_finish();
 	ereport(NOTICE,
@@ -793,7 +769,7 @@ automl_job_cancel(PG_FUNCTION_ARGS)
 		Oid			types[1] = {INT8OID};
 		Datum		vals[1] = {Int64GetDatum(job)};
 
-		if (OwnerExec("UPDATE automl.jobs SET state = 'cancelled', finished_at = pg_catalog.clock_timestamp(), "
+		if (AmlOwnerExec("UPDATE automl.jobs SET state = 'cancelled', finished_at = pg_catalog.clock_timestamp(), "
 					  "error = 'cancelled before it started', sqlstate = '57014' "
 					  "WHERE id = $1 AND state = 'queued'", 1, types, vals, NULL, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "automl: could not cancel job %lld", (long long) job);
@@ -845,7 +821,7 @@ automl_jobs_purge(PG_FUNCTION_ARGS)
 	vals[1] = ObjectIdGetDatum(GetUserId());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (OwnerExec("DELETE FROM automl.jobs j "
+	if (AmlOwnerExec("DELETE FROM automl.jobs j "
 				  "WHERE pg_catalog.pg_has_role($2, j.owner, 'MEMBER') "
 				  "AND (CASE WHEN j.state IN ('queued', 'running') "
 				  "          THEN NOT automl.job_alive(j.pid) AND j.submitted_at < pg_catalog.now() - $1 "

@@ -1,6 +1,6 @@
 #!/bin/bash
 # dump_restore.sh: checks that automl's catalog (models, leaderboard,
-# deployments, governance, assessments, background jobs and the sequences) survives pg_dump
+# deployments, governance, assessments, background jobs, drift checks and the sequences) survives pg_dump
 # and restore, and that a restored model scores exactly as before.  Expects PGHOST/PGPORT/PGUSER
 # of a running cluster with automl installed; run from the repository root.
 set -euo pipefail
@@ -24,7 +24,10 @@ snapshot() {
 			   (SELECT last_value FROM automl.assessments_id_seq) || ', jobs ' ||
 			   (SELECT string_agg(model || ':' || state, ',' ORDER BY id) FROM automl.jobs) || ' ' ||
 			   (SELECT md5(string_agg(j::text, ',' ORDER BY id)) FROM automl.jobs j) || ', last job id ' ||
-			   (SELECT last_value FROM automl.jobs_id_seq)"
+			   (SELECT last_value FROM automl.jobs_id_seq) || ', drift history ' ||
+			   (SELECT count(*) FROM automl.drift_history) || ' ' ||
+			   (SELECT md5(string_agg(h::text, ',' ORDER BY check_id, feature)) FROM automl.drift_history h) || ', last check id ' ||
+			   (SELECT last_value FROM automl.drift_history_check_id_seq)"
 }
 
 for db in automl_dump_src automl_dump_dst; do

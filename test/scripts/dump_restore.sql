@@ -25,3 +25,5 @@ SELECT verdict IS NOT NULL AS assessed FROM automl_assess('concrete', 'compressi
 SELECT automl_train_start('concrete', 'compressive_strength', name => 'concrete_bg', budget => '3 seconds',
 	options => '{"algorithms": ["linear"]}') AS job \gset
 SELECT state FROM automl_job_wait(:job);
+-- a drift check on record
+SELECT features FROM automl_drift_record('concrete_compressive_strength', 'concrete');
