@@ -106,6 +106,12 @@ SELECT count(*) AS rows_differ FROM (
 	  FROM automl.drift_history WHERE check_id = (SELECT max(check_id) FROM automl.drift_history)
 	EXCEPT
 	SELECT * FROM automl_drift('dr_churn', 'SELECT * FROM customers WHERE total_day_minutes > 200')) d;
+-- the model report lists the checks of its version, newest first
+WITH r AS (SELECT substring(automl_report('dr_churn') FROM '<h3>Drift checks of this version</h3>.*?</table>') AS t)
+SELECT t IS NOT NULL AS has_section,
+	   t ~ 'WHERE total_day_minutes &gt; 200</code></td><td class="n">0</td><td class="n">2</td><td class="n">19</td>' AS shows_moved,
+	   position('total_day_minutes &gt; 200' IN t) < position('<code>customers</code>' IN t) AS newest_first
+  FROM r;
 -- it writes: not in a read-only transaction
 BEGIN TRANSACTION READ ONLY;
 SELECT * FROM automl_drift_record('dr_churn', 'customers');

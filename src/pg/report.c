@@ -1688,6 +1688,58 @@ WriteExamples(HtmlPage *pg, Model *m)
 
 /* ---------------------------------------------------------------- history */
 
+/*
+ * WriteDriftChecks lists the latest automl_drift_record checks of this
+ * version: when, by whom, on which source, how many columns moved and the
+ * column that moved the most.
+ */
+static void
+WriteDriftChecks(HtmlPage *pg, Model *m)
+{
+	StringInfo	s = &pg->s;
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+
+	appendStringInfoString(s, "<h3>Drift checks of this version</h3>\n");
+	if (SPI_execute("SELECT to_regclass('automl.drift_history') IS NOT NULL", true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1 || !SpiBool(0, 1))
+	{
+		Empty(pg, "This installation keeps no drift history (automl 0.7.0 and later do).");
+		return;
+	}
+	v[0] = CStringGetTextDatum(m->name);
+	v[1] = Int32GetDatum(m->version);
+	if (SPI_execute_with_args("SELECT to_char(min(checked_at), 'YYYY-MM-DD HH24:MI TZ'), min(checked_by)::text, min(source), "
+							  "count(*) FILTER (WHERE drift = 'moderate'), count(*) FILTER (WHERE drift = 'major'), count(*), "
+							  "(array_agg(feature ORDER BY psi DESC NULLS LAST))[1], max(psi) "
+							  "FROM automl.drift_history WHERE model = $1 AND version = $2 "
+							  "GROUP BY check_id ORDER BY check_id DESC LIMIT 10",
+							  2, t, v, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not read the drift history");
+	if (SPI_processed == 0)
+	{
+		Empty(pg, "No drift check of this version is on record: automl_drift_record(model, source) keeps one.");
+		return;
+	}
+	appendStringInfoString(s, "<div class=\"scroll\"><table>\n<tr><th>When</th><th>By</th><th>Source</th>"
+						   "<th class=\"n\">Moderate</th><th class=\"n\">Major</th><th class=\"n\">Columns</th>"
+						   "<th>Moved the most</th><th class=\"n\">PSI</th></tr>\n");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		appendStringInfoString(s, "<tr><td>");
+		XmlAppend(s, SpiText(i, 1));
+		appendStringInfoString(s, "</td><td>");
+		XmlAppend(s, SpiText(i, 2));
+		appendStringInfoString(s, "</td><td><code>");
+		XmlAppend(s, Clip(SpiText(i, 3), 120));
+		appendStringInfo(s, "</code></td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td>",
+						 (long long) SpiInt64(i, 4), (long long) SpiInt64(i, 5), (long long) SpiInt64(i, 6));
+		XmlAppend(s, SpiText(i, 7));
+		appendStringInfo(s, "</td><td class=\"n\">%.3f</td></tr>\n", SpiFloat(i, 8));
+	}
+	appendStringInfoString(s, "</table></div>\n");
+}
+
 static void
 WriteHistory(HtmlPage *pg, Model *m)
 {
@@ -1695,7 +1747,7 @@ WriteHistory(HtmlPage *pg, Model *m)
 	Oid			t[2] = {TEXTOID, INT4OID};
 	Datum		v[2];
 
-	SectionBegin(pg, "history", "History", "Deployments of this model name and the audit trail of this version, newest first.");
+	SectionBegin(pg, "history", "History", "Deployments of this model name, and the drift checks and audit trail of this version, newest first.");
 	v[0] = CStringGetTextDatum(m->name);
 	v[1] = Int32GetDatum(m->version);
 	if (SPI_execute_with_args("SELECT version, to_char(deployed_at, 'YYYY-MM-DD HH24:MI TZ'), deployed_by::text, reason "
@@ -1720,6 +1772,8 @@ WriteHistory(HtmlPage *pg, Model *m)
 		}
 		appendStringInfoString(s, "</table>\n");
 	}
+
+	WriteDriftChecks(pg, m);
 
 	appendStringInfoString(s, "<h3>Audit trail of this version</h3>\n");
 	if (SPI_execute("SELECT to_regclass('automl.audit') IS NOT NULL", true, 1) != SPI_OK_SELECT ||
