@@ -63,6 +63,15 @@ CREATE OR REPLACE VIEW automl.job_status WITH (security_barrier) AS
 		   j.submitted_at, j.started_at, j.finished_at,
 		   round(extract(epoch FROM coalesce(j.finished_at, now()) - coalesce(j.started_at, j.submitted_at))::numeric, 1)
 			   AS seconds,
+		   coalesce((j.args->>'budget')::interval, interval '1 minute') AS budget,
+		   -- the latest a running job ends: its budget, 10% and 2 s of grace,
+		   -- or its statement_timeout when that is sooner
+		   CASE WHEN j.state = 'running' AND automl.job_alive(j.pid) THEN
+				j.started_at + least(coalesce((j.args->>'budget')::interval, interval '1 minute') * 1.1
+									 + interval '2 seconds',
+									 CASE WHEN (j.settings->>'statement_timeout')::bigint > 0
+										  THEN (j.settings->>'statement_timeout')::bigint * interval '1 millisecond' END)
+		   END AS ends_by,
 		   j.version, j.result, j.notices, j.error, j.error_detail, j.error_hint, j.sqlstate,
 		   j.pid, j.args, j.settings
 	  FROM automl.jobs j

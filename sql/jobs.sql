@@ -66,7 +66,8 @@ SELECT count(*) AS job_one_class_models FROM automl.models WHERE name = 'job_one
 -- is stored
 SELECT automl_train_start('customers', 'churn', name => 'churn_bg', budget => '5 minutes') AS long_job \gset
 SELECT job_leaves('churn_bg', 'queued') AS left_queue;
-SELECT state FROM automl.job_status WHERE id = :long_job;
+SELECT state, budget, ends_by BETWEEN started_at + interval '5 minutes' AND started_at + interval '6 minutes' AS ends_by_budget
+  FROM automl.job_status WHERE id = :long_job;
 SELECT pg_sleep(1);		-- well into the search
 SELECT clock_timestamp() AS cancelled_at \gset
 SELECT automl_job_cancel(:long_job);
