@@ -62,3 +62,16 @@ SELECT method, feature, round(importance::numeric, 4) AS importance
 SELECT feature, round(psi::numeric, 3) AS psi, drift, largest_change
   FROM automl_drift('customers_churn', 'SELECT * FROM customers WHERE number_customer_service_calls >= 3')
  LIMIT 3;
+-- the same check, kept on record (a scheduler would run this nightly)
+SELECT * FROM automl_drift_record('customers_churn',
+    'SELECT * FROM customers WHERE number_customer_service_calls >= 3');
+
+\echo
+\echo '== 8b. Training in the background: the call returns a job id at once, the job shows'
+\echo '       its progress in automl.job_status, and automl_job_wait waits for its end'
+\echo
+SELECT automl_train_start('customers', 'churn', name => 'customers_churn_bg', budget => '10 seconds') AS job \gset
+SELECT pg_sleep(3);
+SELECT id, state, seconds, budget, left(progress, 90) AS progress FROM automl.job_status WHERE id = :job;
+SELECT state, seconds, version, result->>'algorithm' AS algorithm, result->>'test_score' AS test_score
+  FROM automl_job_wait(:job);
