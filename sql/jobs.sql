@@ -1,21 +1,13 @@
 -- jobs: automl_train_start runs automl_train in a background worker
 \set VERBOSITY default
 
--- the test waits for a job's state with these (at most 30 s)
-CREATE FUNCTION job_reaches(m text, want text) RETURNS boolean LANGUAGE plpgsql AS $$
+-- the test waits (at most 30 s) until a job's state is want, or with
+-- leaving, is no longer want; it says whether that came
+CREATE FUNCTION job_reaches(m text, want text, leaving boolean DEFAULT false) RETURNS boolean
+LANGUAGE plpgsql AS $$
 BEGIN
 	FOR i IN 1..600 LOOP
-		IF (SELECT state FROM automl.job_status WHERE model = m) = want THEN
-			RETURN true;
-		END IF;
-		PERFORM pg_sleep(0.05);
-	END LOOP;
-	RETURN false;
-END $$;
-CREATE FUNCTION job_leaves(m text, st text) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-	FOR i IN 1..600 LOOP
-		IF (SELECT state FROM automl.job_status WHERE model = m) <> st THEN
+		IF ((SELECT state FROM automl.job_status WHERE model = m) = want) <> leaving THEN
 			RETURN true;
 		END IF;
 		PERFORM pg_sleep(0.05);
@@ -65,7 +57,7 @@ SELECT count(*) AS job_one_class_models FROM automl.models WHERE name = 'job_one
 -- cancel a running job: it ends as 'cancelled' within a second, and no model
 -- is stored
 SELECT automl_train_start('customers', 'churn', name => 'churn_bg', budget => '5 minutes') AS long_job \gset
-SELECT job_leaves('churn_bg', 'queued') AS left_queue;
+SELECT job_reaches('churn_bg', 'queued', leaving => true) AS left_queue;
 SELECT state, budget, ends_by BETWEEN started_at + interval '5 minutes' AND started_at + interval '6 minutes' AS ends_by_budget
   FROM automl.job_status WHERE id = :long_job;
 SELECT pg_sleep(1);		-- well into the search
@@ -180,6 +172,6 @@ SELECT automl_jobs_purge('-1 day');
 
 SELECT automl_drop('penguins_bg');
 DROP TABLE job_one_class;
-DROP FUNCTION job_reaches(text, text), job_leaves(text, text);
+DROP FUNCTION job_reaches(text, text, boolean);
 REVOKE ALL ON penguins, customers FROM automl_job_analyst, automl_job_nologin;
 DROP ROLE automl_job_analyst, automl_job_other, automl_job_nologin;
