@@ -97,6 +97,22 @@ static const char *const model_sql =
 "       (SELECT max(v.version) FROM automl.models v WHERE v.name = $1))";
 
 /* ReadModel loads the model row (as the caller: row-level security) */
+/*
+ * CatalogHas tells whether the installed extension version has catalog
+ * relation rel (automl.audit since 0.2.0, automl.assessments since 0.3.0,
+ * automl.drift_history since 0.7.0): the library may be newer than the
+ * scripts an ALTER EXTENSION UPDATE has run.
+ */
+static bool
+CatalogHas(const char *rel)
+{
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1] = {CStringGetTextDatum(rel)};
+
+	return SPI_execute_with_args("SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, t, v, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1 && SpiBool(0, 1);
+}
+
 static void
 ReadModel(Model *m, const char *name, bool has_version, int version)
 {
@@ -173,8 +189,7 @@ ReadModel(Model *m, const char *name, bool has_version, int version)
 	/* the budget the training had (the audit trail, when there is one) */
 	m->budget = NAN;
 	m->budget_cut = NAN;
-	if (SPI_execute("SELECT to_regclass('automl.audit') IS NOT NULL", true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1 && SpiBool(0, 1))
+	if (CatalogHas("automl.audit"))
 	{
 		Oid			t2[2] = {TEXTOID, INT4OID};
 		Datum		v2[2];
@@ -1339,8 +1354,7 @@ WriteLearning(HtmlPage *pg, Model *m)
 	double		baseline;
 	JsonbContainer *lc;
 
-	if (SPI_execute("SELECT to_regclass('automl.assessments') IS NOT NULL", true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1 || !SpiBool(0, 1))
+	if (!CatalogHas("automl.assessments"))
 		return;
 	v[0] = CStringGetTextDatum(m->source);
 	v[1] = CStringGetTextDatum(m->target);
@@ -1701,8 +1715,7 @@ WriteDriftChecks(HtmlPage *pg, Model *m)
 	Datum		v[2];
 
 	appendStringInfoString(s, "<h3>Drift checks of this version</h3>\n");
-	if (SPI_execute("SELECT to_regclass('automl.drift_history') IS NOT NULL", true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1 || !SpiBool(0, 1))
+	if (!CatalogHas("automl.drift_history"))
 	{
 		Empty(pg, "This installation keeps no drift history (automl 0.7.0 and later do).");
 		return;
@@ -1776,8 +1789,7 @@ WriteHistory(HtmlPage *pg, Model *m)
 	WriteDriftChecks(pg, m);
 
 	appendStringInfoString(s, "<h3>Audit trail of this version</h3>\n");
-	if (SPI_execute("SELECT to_regclass('automl.audit') IS NOT NULL", true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1 || !SpiBool(0, 1))
+	if (!CatalogHas("automl.audit"))
 	{
 		Empty(pg, "This installation keeps no audit trail.");
 		SectionEnd(pg);
