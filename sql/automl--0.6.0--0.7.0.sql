@@ -10,8 +10,8 @@ CREATE TABLE IF NOT EXISTS automl.jobs (
 	owner			name NOT NULL,
 	state			text NOT NULL DEFAULT 'queued'
 					CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
-	model			text NOT NULL,
-	args			jsonb NOT NULL,
+	model			text NOT NULL,	-- the name trained (given, or source_target)
+	args			jsonb NOT NULL,	-- the call's other arguments
 	settings		jsonb NOT NULL DEFAULT '{}',
 	pid				integer,
 	submitted_at	timestamptz NOT NULL DEFAULT now(),

@@ -342,7 +342,7 @@ JobRun(int64 job, List *settings)
 			enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
 		AmlJobProgress("reading the source");
 		sql = psprintf("SELECT pg_catalog.to_jsonb(r)::text FROM automl.jobs j, "
-					   "LATERAL %s.automl_train(j.args->>'source', j.args->>'target', j.args->>'name', "
+					   "LATERAL %s.automl_train(j.args->>'source', j.args->>'target', j.model, "
 					   "j.args->>'task', (j.args->>'budget')::pg_catalog.interval, j.args->>'metric', "
 					   "CASE WHEN pg_catalog.jsonb_typeof(j.args->'exclude') = 'array' THEN "
 					   "ARRAY(SELECT pg_catalog.jsonb_array_elements_text(j.args->'exclude')) END, "
@@ -589,7 +589,7 @@ automl_train_start(PG_FUNCTION_ARGS)
 		vals[8] = PG_GETARG_DATUM(7);
 	vals[9] = CStringGetTextDatum(SettingsJson());
 	if (AmlOwnerExec("INSERT INTO automl.jobs (owner, model, args, settings) VALUES ($1, $2, "
-				  "pg_catalog.jsonb_build_object('source', $3, 'target', $4, 'name', $2, 'task', $5, "
+				  "pg_catalog.jsonb_build_object('source', $3, 'target', $4, 'task', $5, "
 				  "'budget', $6, 'metric', $7, 'exclude', $8, 'options', $9), $10::pg_catalog.jsonb) "
 				  "RETURNING id", 10, types, vals, nulls, 0) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
