@@ -37,6 +37,7 @@
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "storage/procarray.h"
 #include "tcop/tcopprot.h"
@@ -460,16 +461,45 @@ automl_job_alive(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(WorkerAlive(PG_GETARG_INT32(0)));
 }
 
-/* the number of jobs of this database whose worker is alive */
+/*
+ * The number of jobs of this database whose worker is alive.  Starts are
+ * serialized: the first takes a transaction-level lock that the others
+ * wait on until it commits or rolls back, and the count reads the latest
+ * committed state (not the transaction's snapshot, which under REPEATABLE
+ * READ would miss a job committed meanwhile).  Without both, two starts in
+ * concurrent transactions could each see room for one more job.  The lock
+ * is an advisory lock tag in a class (field 4 = 3) that the SQL advisory
+ * functions, which use 1 and 2, cannot take.
+ */
 static int64
 LiveJobs(void)
 {
+	LOCKTAG		tag;
+	AmlOwnerSwitch sw;
+	SPIPlanPtr	plan;
+	volatile int ret = 0;
 	bool		isnull;
 	Datum		d;
 
-	if (AmlOwnerExec("SELECT count(*) FROM automl.jobs j "
-				  "WHERE j.state IN ('queued', 'running') AND automl.job_alive(j.pid)",
-				  0, NULL, NULL, NULL, 0) != SPI_OK_SELECT)
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0x61756d6c, 1, 3);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	AmlAsOwnerBegin(&sw);
+	PG_TRY();
+	{
+		plan = SPI_prepare("SELECT count(*) FROM automl.jobs j "
+						   "WHERE j.state IN ('queued', 'running') AND automl.job_alive(j.pid)",
+						   0, NULL);
+		if (plan == NULL)
+			elog(ERROR, "automl: could not plan the job count");
+		ret = SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
+								   false, false, 0);
+	}
+	PG_FINALLY();
+	{
+		AmlAsOwnerEnd(&sw);
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "automl: could not count jobs");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	return isnull ? 0 : DatumGetInt64(d);

@@ -239,6 +239,9 @@ main() {
 		automl_log "background trainings notify LISTEN automl_jobs"
 		if PATH="$AUTOML_PG_BINDIR:$PATH" bash test/scripts/jobs_notify.sh; then rc=0; else rc=$?; fi
 		check_result "a background training's end reaches LISTEN automl_jobs" "$rc"
+		automl_log "automl.max_jobs holds for starts in concurrent transactions"
+		if PATH="$AUTOML_PG_BINDIR:$PATH" bash test/scripts/jobs_cap.sh; then rc=0; else rc=$?; fi
+		check_result "automl.max_jobs holds for concurrent starts" "$rc"
 		automl_log "browser test: the model report in headless Chromium"
 		if PATH="$AUTOML_PG_BINDIR:$PATH" bash test/scripts/browser_test.sh; then rc=0; else rc=$?; fi
 		check_result "the model report renders in a browser" "$rc"
