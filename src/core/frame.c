@@ -15,20 +15,79 @@
 
 /* ---------------------------------------------------------------- strmap */
 
-/*
- * aml_str_hash computes FNV-1a over len bytes.
- */
-uint32_t
-aml_str_hash(const char *s, size_t len)
+static inline uint64_t
+rd8(const char *p)
 {
-	uint32_t	h = 2166136261u;
+	uint64_t	v;
 
-	for (size_t i = 0; i < len; i++)
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t
+rd4(const char *p)
+{
+	uint32_t	v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+#define STR_K 0x9E3779B97F4A7C15ull
+
+static inline uint64_t
+str_mix(uint64_t h, uint64_t w)
+{
+	return ((h << 5 | h >> 59) ^ w) * STR_K;
+}
+
+/*
+ * str_hash hashes len bytes with fixed-size reads only (eight bytes at a
+ * time, the last eight overlapping; two overlapping four-byte reads or
+ * three bytes for shorter strings), so that a short category name costs
+ * a few multiplications and no call.
+ */
+static inline uint32_t
+str_hash(const char *s, size_t len)
+{
+	uint64_t	h = (uint64_t) len * STR_K;
+
+	if (len >= 8)
 	{
-		h ^= (unsigned char) s[i];
-		h *= 16777619u;
+		const char *end = s + len - 8;
+
+		for (; s < end; s += 8)
+			h = str_mix(h, rd8(s));
+		h = str_mix(h, rd8(end));
 	}
-	return h;
+	else if (len >= 4)
+		h = str_mix(h, rd4(s) << 32 | rd4(s + len - 4));
+	else if (len > 0)
+		h = str_mix(h, (uint64_t) (unsigned char) s[0] << 16 |
+					(uint64_t) (unsigned char) s[len >> 1] << 8 | (unsigned char) s[len - 1]);
+	h ^= h >> 32;
+	h *= 0xD6E8FEB86659FD93ull;
+	h ^= h >> 32;
+	return (uint32_t) h;
+}
+
+/* str_eq compares two strings of len bytes with the reads str_hash makes */
+static inline int
+str_eq(const char *a, const char *b, size_t len)
+{
+	if (len >= 8)
+	{
+		for (size_t i = 0; i + 8 < len; i += 8)
+			if (rd8(a + i) != rd8(b + i))
+				return 0;
+		return rd8(a + len - 8) == rd8(b + len - 8);
+	}
+	if (len >= 4)
+		return rd4(a) == rd4(b) && rd4(a + len - 4) == rd4(b + len - 4);
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
 }
 
 /*
@@ -39,24 +98,33 @@ int32_t
 aml_strmap_find(const aml_strmap *m, char *const *strs, const char *s, size_t len)
 {
 	uint32_t	mask;
+	uint32_t	h;
 	uint32_t	i;
 
 	if (m->cap == 0)
 		return -1;
 	mask = m->cap - 1;
-	i = aml_str_hash(s, len) & mask;
-	for (;;)
+	h = str_hash(s, len);
+	for (i = h & mask;; i = (i + 1) & mask)
 	{
-		int32_t		v = m->slots[i];
-		const char *c;
+		const aml_strslot *sl = &m->slots[i];
 
-		if (v == 0)
+		if (sl->code1 == 0)
 			return -1;
-		c = strs[v - 1];
-		if (strncmp(c, s, len) == 0 && c[len] == '\0')
-			return v - 1;
-		i = (i + 1) & mask;
+		if (sl->hash == h && sl->len == len && str_eq(strs[sl->code1 - 1], s, len))
+			return sl->code1 - 1;
 	}
+}
+
+/* strmap_put stores a slot in a table known to have room */
+static void
+strmap_put(aml_strslot *slots, uint32_t mask, aml_strslot v)
+{
+	uint32_t	i = v.hash & mask;
+
+	while (slots[i].code1)
+		i = (i + 1) & mask;
+	slots[i] = v;
 }
 
 /*
@@ -66,39 +134,26 @@ aml_strmap_find(const aml_strmap *m, char *const *strs, const char *s, size_t le
 int
 aml_strmap_add(aml_env *env, aml_strmap *m, char *const *strs, int32_t code)
 {
-	uint32_t	mask;
-	uint32_t	i;
+	aml_strslot v;
 
 	if ((uint32_t) (m->n + 1) * 2 > m->cap)
 	{
 		uint32_t	nc = m->cap ? m->cap * 2 : 16;
-		int32_t    *ns = aml_calloc(env, nc, sizeof(int32_t));
+		aml_strslot *ns = aml_calloc(env, nc, sizeof(aml_strslot));
 
 		if (ns == NULL)
 			return -1;
 		for (uint32_t k = 0; k < m->cap; k++)
-		{
-			int32_t		v = m->slots[k];
-
-			if (v)
-			{
-				const char *c = strs[v - 1];
-				uint32_t	j = aml_str_hash(c, strlen(c)) & (nc - 1);
-
-				while (ns[j])
-					j = (j + 1) & (nc - 1);
-				ns[j] = v;
-			}
-		}
+			if (m->slots[k].code1)
+				strmap_put(ns, nc - 1, m->slots[k]);
 		aml_free(env, m->slots);
 		m->slots = ns;
 		m->cap = nc;
 	}
-	mask = m->cap - 1;
-	i = aml_str_hash(strs[code], strlen(strs[code])) & mask;
-	while (m->slots[i])
-		i = (i + 1) & mask;
-	m->slots[i] = code + 1;
+	v.code1 = code + 1;
+	v.len = (uint32_t) strlen(strs[code]);
+	v.hash = str_hash(strs[code], v.len);
+	strmap_put(m->slots, m->cap - 1, v);
 	m->n++;
 	return 0;
 }
@@ -355,7 +410,7 @@ aml_frame_bytes(const aml_frame *f)
 		total += (size_t) f->cap_rows * (col->kind == AML_COL_DATETIME ? 8 : 4);
 		for (int i = 0; i < col->n_levels; i++)
 			total += strlen(col->levels[i]) + 1 + sizeof(char *);
-		total += col->map.cap * sizeof(int32_t);
+		total += col->map.cap * sizeof(aml_strslot);
 	}
 	return total;
 }

@@ -13,15 +13,25 @@
 
 /* ---------------------------------------------------------------- frame */
 
-/* string -> code hash table (open addressing, stores code + 1) */
+/*
+ * string -> code hash table (open addressing).  A slot keeps the code + 1
+ * (0: empty), the string's hash and its length, so that a probe compares
+ * the bytes only of a string that matches both.
+ */
+typedef struct aml_strslot
+{
+	int32_t		code1;
+	uint32_t	hash;
+	uint32_t	len;
+} aml_strslot;
+
 typedef struct aml_strmap
 {
-	int32_t    *slots;
+	aml_strslot *slots;
 	uint32_t	cap;			/* power of two */
 	int32_t		n;
 } aml_strmap;
 
-uint32_t	aml_str_hash(const char *s, size_t len);
 /* aml_strmap_find returns the code of s among strs, or -1 */
 int32_t		aml_strmap_find(const aml_strmap *m, char *const *strs,
 							const char *s, size_t len);
