@@ -47,6 +47,7 @@ int			aml_tree_qs_simd = 1;
 int			aml_tree_qs_dense = 1;
 
 #define QS_GROUP 256			/* trees per group (stack words) */
+#define QS_HEAD 4				/* entries a row applies without a branch */
 #define QS_MAX_LEAVES 64
 #define QS_MIN_CAT_CAP 65536		/* per-code entries always allowed */
 #define QS_CAT_PER_NODE 8		/* else at most this many per pack node */
@@ -504,8 +505,8 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 	qs->gf_numd = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
 	qs->gf_miss = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
 	qs->gf_cat = aml_malloc(env, sizeof(int32_t) * (n_gf + 1));
-	/* two sentinels per (group, feature) */
-	qs->num = aml_malloc(env, sizeof(qs_ent) * (n_int + 2 * n_gf + 1));
+	/* two sentinels per (group, feature), the lists padded to QS_HEAD */
+	qs->num = aml_malloc(env, sizeof(qs_ent) * (n_int + 2 * QS_HEAD * n_gf + 1));
 	qs->miss = aml_malloc(env, sizeof(qs_ent) * (n_int + 1));
 	qs->cat = aml_malloc(env, sizeof(qs_cat) * (n_int + 1));
 	qs->leaf_base = aml_malloc(env, sizeof(int32_t) * p->n_trees);
@@ -574,24 +575,33 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 				int			a = fa[j],
 							d = fd[j],
 							m = fm[j],
-							c = fc[j];
+							c = fc[j],
+							la = a + 1 < QS_HEAD ? QS_HEAD : a + 1,
+							ld = d + 1 < QS_HEAD ? QS_HEAD : d + 1;
 
 				if (a + d + c == 0)
 					continue;
 				qs->gf_feat[gf] = j;
 				fgf[j] = gf;
 				qs->gf_num[gf] = nn;
-				qs->gf_numd[gf] = nn + a + 1;
+				qs->gf_numd[gf] = nn + la;
 				qs->gf_miss[gf] = nm;
 				qs->gf_cat[gf] = nc;
 				fa[j] = nn;
-				fd[j] = nn + a + 1;
+				fd[j] = nn + la;
 				fm[j] = nm;
 				fc[j] = nc;
-				/* the sentinels end the scans */
-				qs->num[nn + a].thr = INFINITY;
-				qs->num[nn + a + 1 + d].thr = -INFINITY;
-				nn += a + d + 2;
+
+				/*
+				 * The sentinels end the scans; they and the pads that make
+				 * a list QS_HEAD long never fail (their trees spread so that
+				 * the no-op updates do not queue on one word).
+				 */
+				for (int i = a; i < la; i++)
+					qs->num[nn + i] = (qs_ent) {~(uint64_t) 0, INFINITY, (int32_t) (i % (t1 - t0))};
+				for (int i = d; i < ld; i++)
+					qs->num[nn + la + i] = (qs_ent) {~(uint64_t) 0, -INFINITY, (int32_t) (i % (t1 - t0))};
+				nn += la + ld;
 				nm += m;
 				nc += c;
 				gf++;
@@ -645,13 +655,11 @@ aml_tree_qs_build(aml_env *env, const aml_tree_pack *p, aml_tree_qs **out)
 			}
 			for (int k = qs->group_f0[g]; k < gf; k++)
 			{
-				int32_t		a = qs->gf_num[k],
-							d = qs->gf_numd[k],
-							end = k + 1 < gf ? qs->gf_num[k + 1] : nn;
+				int			f = qs->gf_feat[k];
 
-				/* ascending without the +Inf sentinel, descending without -Inf */
-				qsort(qs->num + a, d - 1 - a, sizeof(qs_ent), qs_ent_cmp);
-				qs_sort_desc(qs->num + d, end - 1 - d);
+				/* ascending up to the +Inf sentinel, descending up to -Inf */
+				qsort(qs->num + qs->gf_num[k], fa[f] - qs->gf_num[k], sizeof(qs_ent), qs_ent_cmp);
+				qs_sort_desc(qs->num + qs->gf_numd[k], fd[f] - qs->gf_numd[k]);
 			}
 		}
 		qs->group_t0[qs->n_groups] = p->n_trees;
@@ -749,6 +757,46 @@ qs_dense(const aml_tree_qs *qs, int k, float x, int nt)
 	return qs->cdense + qs->gf_dense[k] + (size_t) qs_code(qs, k, x) * nt;
 }
 
+/*
+ * qs_and_words ANDs n words of d into w, four at a time through GCC's
+ * vector extension (two SSE2 operations where nothing wider is enabled)
+ * instead of one load, AND and store per word.
+ */
+static inline void
+qs_and_words(uint64_t *w, const uint64_t *d, int n)
+{
+	int			t = 0;
+
+#if defined(__GNUC__) || defined(__clang__)
+	typedef uint64_t qs_v4 __attribute__((vector_size(32)));
+
+	for (; t + 4 <= n; t += 4)
+	{
+		qs_v4		a,
+					b;
+
+		memcpy(&a, w + t, sizeof(a));
+		memcpy(&b, d + t, sizeof(b));
+		a &= b;
+		memcpy(w + t, &a, sizeof(a));
+	}
+#endif
+	for (; t < n; t++)
+		w[t] &= d[t];
+}
+
+/*
+ * QS_HEAD_APPLY ANDs into w the masks of the first QS_HEAD entries from e
+ * that fail (cond, of entry e[j]), without a branch: a passing entry's
+ * mask becomes all ones.  (Written with a ?: operator, the compiler turns
+ * each entry into an unpredictable branch.)
+ */
+#define QS_HEAD_APPLY(e, cond) \
+	do { \
+		for (int j = 0; j < QS_HEAD; j++) \
+			w[(e)[j].tree] &= (e)[j].mask | ((uint64_t) (cond) - 1); \
+	} while (0)
+
 /* qs_row scores one row (dataset row `row`) into o. */
 static void
 qs_row(const aml_tree_pack *p, const aml_dataset *ds, int64_t row, double *o)
@@ -771,10 +819,22 @@ qs_row(const aml_tree_pack *p, const aml_dataset *ds, int64_t row, double *o)
 
 			if (isfinite(x))
 			{
-				for (e = qs->num + qs->gf_num[k]; e->thr < x; e++)
-					w[e->tree] &= e->mask;
-				for (e = qs->num + qs->gf_numd[k]; e->thr >= x; e++)
-					w[e->tree] &= e->mask;
+				/*
+				 * A row fails few nodes of most lists: the first QS_HEAD
+				 * entries are applied or not without a branch, and only a
+				 * row that fails all of them scans on, so that the loop's
+				 * exit is mispredicted only there.
+				 */
+				e = qs->num + qs->gf_num[k];
+				QS_HEAD_APPLY(e, e[j].thr < x);
+				if (e[QS_HEAD - 1].thr < x)
+					for (e += QS_HEAD; e->thr < x; e++)
+						w[e->tree] &= e->mask;
+				e = qs->num + qs->gf_numd[k];
+				QS_HEAD_APPLY(e, e[j].thr >= x);
+				if (e[QS_HEAD - 1].thr >= x)
+					for (e += QS_HEAD; e->thr >= x; e++)
+						w[e->tree] &= e->mask;
 			}
 			else
 				for (e = qs->miss + qs->gf_miss[k], end = qs->miss + qs->gf_miss[k + 1]; e < end; e++)
@@ -784,8 +844,7 @@ qs_row(const aml_tree_pack *p, const aml_dataset *ds, int64_t row, double *o)
 				const uint64_t *d = qs_dense(qs, k, x, nt);
 
 				if (d)
-					for (int t = 0; t < nt; t++)
-						w[t] &= d[t];
+					qs_and_words(w, d, nt);
 				else
 					for (qs_codes(qs, k, x, &e, &end); e < end; e++)
 						w[e->tree] &= e->mask;
@@ -849,7 +908,7 @@ static inline int
 qs_lanes_values(const aml_tree_qs *qs, int k, const float *c,
 				const int64_t *rows, double *xs, double *lo, double *hi)
 {
-	if (qs->gf_num[k] + 1 == qs->gf_numd[k] && qs->gf_numd[k] + 1 == qs->gf_num[k + 1])
+	if (qs->num[qs->gf_num[k]].thr == INFINITY && qs->num[qs->gf_numd[k]].thr == -INFINITY)
 		return 0;
 	*lo = INFINITY;
 	*hi = -INFINITY;
