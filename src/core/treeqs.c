@@ -22,7 +22,13 @@
  * when its right child comes first it fails when thr >= x, scanned
  * downwards from the largest threshold (a -Inf sentinel).  The first child
  * is the one more training rows reached (cover), so that a row fails few
- * nodes.  A missing value (NaN or +-Inf) fails exactly the nodes that send
+ * nodes.  Since a row fails only a few entries of most lists, one row
+ * (per-row scoring) applies the first QS_HEAD entries of a list without a
+ * branch, a passing entry's mask turned to all ones, and scans on only
+ * when it failed all of them: a loop whose exit depends on the value
+ * costs a mispredicted branch per list, more than the few extra ANDs (the
+ * lists are padded to QS_HEAD with entries that never fail).  A missing
+ * value (NaN or +-Inf) fails exactly the nodes that send
  * missing values to their second child, kept in a third list.  For a
  * categorical feature each code (and one extra code for missing, unseen or
  * malformed ones) has the list of nodes it fails, the first child being
