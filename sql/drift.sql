@@ -112,6 +112,14 @@ SELECT t IS NOT NULL AS has_section,
 	   t ~ 'WHERE total_day_minutes &gt; 200</code></td><td class="n">0</td><td class="n">2</td><td class="n">19</td>' AS shows_moved,
 	   position('total_day_minutes &gt; 200' IN t) < position('<code>customers</code>' IN t) AS newest_first
   FROM r;
+-- from the second check on, a chart follows them: the PSI of the columns
+-- that moved the most, one line each, against the moderate and major lines
+WITH r AS (SELECT substring(automl_report('dr_churn') FROM '<figcaption>Drift over the checks</figcaption>.*?</figure>') AS t)
+SELECT substring(t FROM 'The 2 latest drift checks of version [0-9]+') AS described,
+	   (SELECT count(*) FROM regexp_matches(t, '<path d="M[0-9.]+ [0-9.]+L[0-9.]+ [0-9.]+" fill="none"', 'g')) AS column_lines,
+	   (SELECT string_agg(m[1], ', ') FROM regexp_matches(t, '<text [^>]*>([a-z_]+)</text>', 'g') m) AS legend,
+	   t ~ 'major \(0\.25\)' AND t ~ 'moderate \(0\.10\)' AS reference_lines
+  FROM r;
 -- it writes: not in a read-only transaction
 BEGIN TRANSACTION READ ONLY;
 SELECT * FROM automl_drift_record('dr_churn', 'customers');

@@ -1702,6 +1702,121 @@ WriteExamples(HtmlPage *pg, Model *m)
 
 /* ---------------------------------------------------------------- history */
 
+#define DRIFT_CHART_CHECKS 30
+#define DRIFT_CHART_COLUMNS 5
+#define DRIFT_CHART_YMAX 1.0	/* PSI; higher values are drawn at the top */
+
+/*
+ * DriftChart draws, when this version has two checks or more, the PSI of
+ * the columns that moved the most (highest PSI over the latest checks)
+ * across those checks, oldest to newest, against the lines where drift
+ * reads as moderate and as major.
+ */
+static void
+DriftChart(HtmlPage *pg, Model *m)
+{
+	static const char *const colours[DRIFT_CHART_COLUMNS] = {C_VERMIL, C_BLUE, C_ORANGE, C_GREEN, C_PURPLE};
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+	int			n_checks,
+				n_cols;
+	double		x[DRIFT_CHART_CHECKS],
+				y[DRIFT_CHART_COLUMNS][DRIFT_CHART_CHECKS];
+	char	   *cols[DRIFT_CHART_COLUMNS];
+	char	   *first_at = NULL,
+			   *last_at = NULL;
+	double		ymax = AML_PSI_MAJOR * 1.2;
+	bool		clipped = false;
+	char	   *at[DRIFT_CHART_CHECKS];
+	Plot		p;
+	LegendItem	li[DRIFT_CHART_COLUMNS + 2];
+
+	v[0] = CStringGetTextDatum(m->name);
+	v[1] = Int32GetDatum(m->version);
+	/* one row per (column, check): the column's rank, the check's number */
+	if (SPI_execute_with_args("WITH c AS (SELECT check_id, min(checked_at) AS at FROM automl.drift_history "
+							  "WHERE model = $1 AND version = $2 GROUP BY check_id ORDER BY check_id DESC LIMIT "
+							  CppAsString2(DRIFT_CHART_CHECKS) "), "
+							  "f AS (SELECT h.feature, row_number() OVER (ORDER BY max(h.psi) DESC, h.feature) AS r "
+							  "FROM automl.drift_history h JOIN c USING (check_id) WHERE h.psi IS NOT NULL "
+							  "GROUP BY h.feature ORDER BY max(h.psi) DESC, h.feature LIMIT "
+							  CppAsString2(DRIFT_CHART_COLUMNS) ") "
+							  "SELECT f.r, f.feature, row_number() OVER (PARTITION BY f.r ORDER BY c.check_id), "
+							  "to_char(c.at, 'YYYY-MM-DD HH24:MI TZ'), h.psi "
+							  "FROM f CROSS JOIN c LEFT JOIN automl.drift_history h "
+							  "ON h.check_id = c.check_id AND h.feature = f.feature ORDER BY f.r, c.check_id",
+							  2, t, v, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "automl: could not read the drift history");
+	n_cols = 0;
+	n_checks = 0;
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		int			r = (int) SpiInt64(i, 1) - 1,
+					k = (int) SpiInt64(i, 3) - 1;
+
+		if (r < 0 || r >= DRIFT_CHART_COLUMNS || k < 0 || k >= DRIFT_CHART_CHECKS)
+			continue;
+		cols[r] = SpiText(i, 2);
+		n_cols = Max(n_cols, r + 1);
+		n_checks = Max(n_checks, k + 1);
+		x[k] = k + 1;
+		y[r][k] = SpiFloat(i, 5);	/* NaN where the check lacks the column */
+		if (!isnan(y[r][k]))
+			ymax = fmax(ymax, fmin(y[r][k] * 1.1, DRIFT_CHART_YMAX));
+		at[k] = SpiText(i, 4);
+	}
+	if (n_checks < 2 || n_cols == 0)
+		return;
+	first_at = at[0];
+	last_at = at[n_checks - 1];
+	FigureBegin(pg, "Drift over the checks");
+	SvgBegin(pg, 900, 300, "Population stability index of the columns that moved the most, per drift check",
+			 psprintf("The %d latest drift checks of version %d, from %s to %s, oldest first: the PSI of the %d columns with the highest, against %.2f (moderate drift) and %.2f (major drift).",
+					  n_checks, m->version, first_at, last_at, n_cols, AML_PSI_MODERATE, AML_PSI_MAJOR));
+	PlotBeginSteps(&p, pg, 900, 300, 230, 1, n_checks, 1, 0, ymax, true,
+				   "Drift check (oldest to newest)", "PSI against the training rows");
+	PlotSegment(&p, p.x0, AML_PSI_MODERATE, p.x1, AML_PSI_MODERATE, C_ORANGE, "5 4");
+	PlotSegment(&p, p.x0, AML_PSI_MAJOR, p.x1, AML_PSI_MAJOR, C_VERMIL, "5 4");
+	for (int r = 0; r < n_cols; r++)
+	{
+		double		yc[DRIFT_CHART_CHECKS];
+
+		/* a PSI above the chart's top is drawn on it; hovering tells it */
+		for (int k = 0; k < n_checks; k++)
+		{
+			yc[k] = fmin(y[r][k], p.y1);
+			clipped |= y[r][k] > p.y1;
+		}
+		PlotLine(&p, n_checks, x, yc, colours[r], 2, NULL, false);
+		for (int k = 0; k < n_checks; k++)
+		{
+			if (isnan(y[r][k]))
+				continue;
+			appendStringInfoString(p.s, "<g><title>");
+			XmlAppend(p.s, psprintf("%s: PSI %.3f (%s drift), check %d of %s", cols[r], y[r][k],
+									y[r][k] >= AML_PSI_MAJOR ? "major" : y[r][k] >= AML_PSI_MODERATE ? "moderate" : "no",
+									k + 1, at[k]));
+			appendStringInfoString(p.s, "</title>");
+			Marker(p.s, PX(&p, x[k]), PY(&p, yc[k]), r, colours[r], 3.4, 1);
+			appendStringInfoString(p.s, "</g>\n");
+		}
+		li[r].label = Clip(cols[r], 28);
+		li[r].colour = colours[r];
+		li[r].kind = 2 + r;
+	}
+	li[n_cols].label = psprintf("major (%.2f)", AML_PSI_MAJOR);
+	li[n_cols].colour = C_VERMIL;
+	li[n_cols].kind = 1;
+	li[n_cols + 1].label = psprintf("moderate (%.2f)", AML_PSI_MODERATE);
+	li[n_cols + 1].colour = C_ORANGE;
+	li[n_cols + 1].kind = 1;
+	PlotLegend(&p, n_cols + 2, li, 2);
+	SvgEnd(pg);
+	FigureEnd(pg, psprintf("First check %s, latest %s. A column above the dashed lines has moved away from the rows the model learned from; retrain when the columns it relies on do.%s",
+						   first_at, last_at,
+						   clipped ? psprintf(" A PSI above %s is drawn at the top of the chart; hover over a point for its value.", FmtNum(p.y1)) : ""));
+}
+
 /*
  * WriteDriftChecks lists the latest automl_drift_record checks of this
  * version: when, by whom, on which source, how many columns moved and the
@@ -1751,6 +1866,7 @@ WriteDriftChecks(HtmlPage *pg, Model *m)
 		appendStringInfo(s, "</td><td class=\"n\">%.3f</td></tr>\n", SpiFloat(i, 8));
 	}
 	appendStringInfoString(s, "</table></div>\n");
+	DriftChart(pg, m);
 }
 
 static void

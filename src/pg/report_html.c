@@ -472,12 +472,14 @@ Widen(double *lo, double *hi)
 }
 
 /*
- * PlotBegin draws the frame of a plot: grid, ticks and axis labels.  With
- * nice, the ranges are rounded outward to ticks.
+ * PlotBeginSteps draws the frame of a plot: grid, ticks and axis labels.
+ * With nice, the ranges are rounded outward to ticks.  The x ticks are at
+ * least x_min_step apart (1 for counts; 0 for no limit).
  */
 void
-PlotBeginEx(Plot *p, HtmlPage *pg, int w, int h, int margin_right, double x0, double x1,
-			double y0, double y1, bool nice, const char *xlabel, const char *ylabel)
+PlotBeginSteps(Plot *p, HtmlPage *pg, int w, int h, int margin_right, double x0, double x1,
+			   double x_min_step, double y0, double y1, bool nice, const char *xlabel,
+			   const char *ylabel)
 {
 	StringInfo	s = &pg->s;
 	double		xs,
@@ -485,7 +487,7 @@ PlotBeginEx(Plot *p, HtmlPage *pg, int w, int h, int margin_right, double x0, do
 
 	Widen(&x0, &x1);
 	Widen(&y0, &y1);
-	xs = NiceStep(x1 - x0, 6);
+	xs = Max(NiceStep(x1 - x0, 6), x_min_step);
 	ys = NiceStep(y1 - y0, 5);
 	if (nice)
 	{
@@ -529,6 +531,13 @@ PlotBeginEx(Plot *p, HtmlPage *pg, int w, int h, int margin_right, double x0, do
 					 (p->t + p->b) / 2, C_INK);
 	XmlAppend(s, ylabel);
 	appendStringInfoString(s, "</text>\n");
+}
+
+void
+PlotBeginEx(Plot *p, HtmlPage *pg, int w, int h, int margin_right, double x0, double x1,
+			double y0, double y1, bool nice, const char *xlabel, const char *ylabel)
+{
+	PlotBeginSteps(p, pg, w, h, margin_right, x0, x1, 0, y0, y1, nice, xlabel, ylabel);
 }
 
 void

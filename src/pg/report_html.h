@@ -97,6 +97,7 @@ extern char *TickLabel(double v, double step);
 extern double PX(const Plot *p, double x);
 extern double PY(const Plot *p, double y);
 extern void Widen(double *lo, double *hi);
+extern void PlotBeginSteps(Plot *p, HtmlPage *pg, int w, int h, int margin_right, double x0, double x1, double x_min_step, double y0, double y1, bool nice, const char *xlabel, const char *ylabel);
 extern void PlotBeginEx(Plot *p, HtmlPage *pg, int w, int h, int margin_right, double x0, double x1, double y0, double y1, bool nice, const char *xlabel, const char *ylabel);
 extern void PlotBegin(Plot *p, HtmlPage *pg, int w, int h, double x0, double x1, double y0, double y1, bool nice, const char *xlabel, const char *ylabel);
 extern void PlotLine(Plot *p, int n, const double *x, const double *y, const char *stroke, double width, const char *dash, bool step);

@@ -62,6 +62,10 @@ CREATE TABLE customers (
 	number_customer_service_calls int, churn text);
 \copy customers FROM 'test/data/telecom_churn.csv' CSV HEADER
 SELECT model FROM automl_train('customers', 'churn', budget => '10 seconds');
+-- two drift checks, so that the History section charts them
+SELECT major FROM automl_drift_record('customers_churn', 'customers');
+SELECT major FROM automl_drift_record('customers_churn',
+	'SELECT * FROM customers WHERE number_customer_service_calls >= 3');
 SQL
 "${PSQL[@]}" -d "$DB" -At -c "SELECT automl_report('customers_churn')" -o "$WORK/report.html"
 [ -s "$WORK/report.html" ] || fail "automl_report returned nothing"
@@ -79,6 +83,7 @@ fi
 charts=$(grep -o '<svg ' "$WORK/dom.html" | wc -l)
 [ "$charts" -ge 6 ] || fail "the browser's DOM has $charts charts, expected at least 6"
 grep -q 'Ranks a random test row with churn' "$WORK/dom.html" || fail "the summary is missing from the DOM"
+grep -q '<figcaption>Drift over the checks</figcaption>' "$WORK/dom.html" || fail "the drift chart is missing from the DOM"
 
 # 2. a screenshot that is not blank
 timeout 120 "${CHROME[@]}" --window-size=1200,2600 --screenshot="$WORK/report.png" \
