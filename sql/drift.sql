@@ -94,6 +94,9 @@ COMMIT;
 -- the caller and keeps its rows under one check id (a scheduler such as
 -- pg_cron would run it); it returns how many columns moved
 SELECT compared_version, features, moderate, major FROM automl_drift_record('dr_churn', 'customers');
+-- one check is a row of the report's table, not yet a chart
+SELECT automl_report('dr_churn') ~ '<h3>Drift checks of this version</h3>' AS has_section,
+	   position('Drift over the checks' IN automl_report('dr_churn')) = 0 AS no_chart;
 SELECT compared_version, features, moderate, major
   FROM automl_drift_record('dr_churn', 'SELECT * FROM customers WHERE total_day_minutes > 200', 1);
 SELECT dense_rank() OVER (ORDER BY check_id) AS check_no, model, version, source, count(*) AS columns,
