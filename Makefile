@@ -1,7 +1,7 @@
 # automl: in-database AutoML for PostgreSQL (PGXS build)
 
 EXTENSION = automl
-EXTVERSION = 0.7.0
+EXTVERSION = 0.8.0
 MODULE_big = automl
 
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
@@ -10,7 +10,7 @@ OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 
 DATA = $(wildcard sql/automl--*.sql)
 
-REGRESS = setup train predict errors catalog formats realdata governance trees explain bias evaluate drift assess timesplit report report_assessment jobs upgrade
+REGRESS = setup train predict errors catalog formats realdata governance trees explain bias evaluate metrics drift assess timesplit report report_assessment jobs upgrade
 REGRESS_OPTS = --inputdir=. --dbname=contrib_regression
 
 BLAS ?= openblas

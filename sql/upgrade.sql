@@ -51,6 +51,13 @@ SELECT count(*) AS jobs FROM automl.jobs;
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.proisstrict
   FROM pg_proc p WHERE p.proname LIKE 'automl_predict%' AND p.proargtypes[0] = 'automl.models'::regtype
  ORDER BY p.oid::regprocedure::text COLLATE "C";
+-- 0.7.0 -> 0.8.0: metric aggregates
+ALTER EXTENSION automl UPDATE TO '0.8.0';
+SELECT extversion FROM pg_extension WHERE extname = 'automl';
+SELECT p.oid::regprocedure AS aggregate, a.aggtranstype::regtype AS state, a.aggcombinefn <> 0 AS combines,
+	   p.proparallel, obj_description(p.oid, 'pg_proc') AS comment
+  FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid
+ WHERE p.pronamespace = 'automl'::regnamespace ORDER BY p.oid::regprocedure::text COLLATE "C";
 -- every catalog table has its row-level policy
 SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'automl' ORDER BY 1;
 -- a fresh install of the default version has the same objects as the upgrade

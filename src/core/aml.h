@@ -568,6 +568,30 @@ const char *aml_metric_default(aml_task task);
 /* aml_metric_names: the metrics a model reports on its test split, NULL-terminated */
 const char *const *aml_metric_names(aml_task task);
 
+/*
+ * Streaming metrics (the SQL metric aggregates): an accumulator takes one
+ * row at a time, two accumulators of parts of the rows merge (a parallel
+ * scan's workers), and the result is the metric of all the rows.  Rows of
+ * (prediction, actual) feed rmse, mae and r2; the probability a model gave
+ * the actual class feeds log_loss (clipped as aml_metric_compute clips).
+ * The result is NaN when undefined (no rows; r2 of a constant target).
+ */
+typedef struct aml_metric_acc
+{
+	int64_t		n;
+	double		sse;			/* sum of squared errors */
+	double		sae;			/* sum of absolute errors */
+	double		mean;			/* of the actual values (Welford) */
+	double		m2;				/* their sum of squared deviations */
+	double		nll;			/* sum of negative log probabilities */
+} aml_metric_acc;
+
+void		aml_metric_acc_add(aml_metric_acc *a, double pred, double actual);
+void		aml_metric_acc_add_prob(aml_metric_acc *a, double p_actual);
+void		aml_metric_acc_merge(aml_metric_acc *a, const aml_metric_acc *b);
+/* name: rmse, mae, r2 or log_loss */
+double		aml_metric_acc_result(const aml_metric_acc *a, const char *name);
+
 /* ---------------------------------------------------------------- drift */
 
 /*

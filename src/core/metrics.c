@@ -597,6 +597,75 @@ regression_metric(const char *name, int64_t n, const double *y,
 	return NAN;
 }
 
+/* ---------------------------------------------------------------- streaming */
+
+/* aml_metric_acc_add adds a (prediction, actual) row for rmse, mae and r2. */
+void
+aml_metric_acc_add(aml_metric_acc *a, double pred, double actual)
+{
+	double		e = actual - pred,
+				d = actual - a->mean;
+
+	a->n++;
+	a->sse += e * e;
+	a->sae += fabs(e);
+	a->mean += d / (double) a->n;
+	a->m2 += d * (actual - a->mean);
+}
+
+/* aml_metric_acc_add_prob adds the probability given to the actual class. */
+void
+aml_metric_acc_add_prob(aml_metric_acc *a, double p)
+{
+	if (p < LOGLOSS_EPS)
+		p = LOGLOSS_EPS;
+	if (p > 1.0 - LOGLOSS_EPS)
+		p = 1.0 - LOGLOSS_EPS;
+	a->n++;
+	a->nll -= log(p);
+}
+
+/*
+ * aml_metric_acc_merge adds b's rows into a; the actual values' mean and
+ * squared deviations combine as Chan et al. combine partial variances.
+ */
+void
+aml_metric_acc_merge(aml_metric_acc *a, const aml_metric_acc *b)
+{
+	int64_t		n = a->n + b->n;
+	double		d = b->mean - a->mean;
+
+	if (b->n == 0)
+		return;
+	if (a->n == 0)
+	{
+		*a = *b;
+		return;
+	}
+	a->m2 += b->m2 + d * d * (double) a->n * (double) b->n / (double) n;
+	a->mean += d * (double) b->n / (double) n;
+	a->n = n;
+	a->sse += b->sse;
+	a->sae += b->sae;
+	a->nll += b->nll;
+}
+
+double
+aml_metric_acc_result(const aml_metric_acc *a, const char *name)
+{
+	if (a->n <= 0)
+		return NAN;
+	if (strcmp(name, "rmse") == 0)
+		return sqrt(a->sse / (double) a->n);
+	if (strcmp(name, "mae") == 0)
+		return a->sae / (double) a->n;
+	if (strcmp(name, "r2") == 0)
+		return a->m2 > 0.0 ? 1.0 - a->sse / a->m2 : NAN;
+	if (strcmp(name, "log_loss") == 0)
+		return a->nll / (double) a->n;
+	return NAN;
+}
+
 /* ---------------------------------------------------------------- entry */
 
 /*

@@ -319,6 +319,70 @@ test_multiclass_invalid(void)
 	CHECK(isnan(aml_metric_compute("roc_auc", MULTI, 3, 4, mc_y, mc_p)));
 }
 
+/* ---------------------------------------------------------------- streaming */
+
+/*
+ * The streaming accumulator gives aml_metric_compute's values row by row,
+ * and the same again when the rows are split in uneven parts and merged
+ * (as a parallel scan's workers would).
+ */
+static void
+test_streaming(void)
+{
+	enum
+	{
+		N = 1001
+	};
+	static double y[N],
+				p[N],
+				prob[N],
+				yb[N];
+	aml_rng		rng;
+	aml_metric_acc all,
+				parts[3],
+				bin;
+	const char *const reg[] = {"rmse", "mae", "r2"};
+
+	aml_rng_seed(&rng, 11);
+	memset(&all, 0, sizeof(all));
+	memset(parts, 0, sizeof(parts));
+	memset(&bin, 0, sizeof(bin));
+	for (int i = 0; i < N; i++)
+	{
+		y[i] = 1000 + 50 * aml_rng_uniform(&rng);	/* a large mean */
+		p[i] = y[i] + 10 * (aml_rng_uniform(&rng) - 0.5);
+		yb[i] = aml_rng_uniform(&rng) < 0.4;
+		prob[i] = aml_rng_uniform(&rng);
+		aml_metric_acc_add(&all, p[i], y[i]);
+		aml_metric_acc_add(&parts[i < 7 ? 0 : i < 600 ? 1 : 2], p[i], y[i]);
+		aml_metric_acc_add_prob(&bin, yb[i] == 1 ? prob[i] : 1 - prob[i]);
+	}
+	aml_metric_acc_merge(&parts[1], &parts[2]);
+	aml_metric_acc_merge(&parts[0], &parts[1]);
+	for (int k = 0; k < 3; k++)
+	{
+		double		want = metric(reg[k], REG, N, y, p);
+
+		CHECK_NEAR(aml_metric_acc_result(&all, reg[k]), want, 1e-9 * fabs(want));
+		CHECK_NEAR(aml_metric_acc_result(&parts[0], reg[k]), want, 1e-9 * fabs(want));
+	}
+	CHECK_NEAR(aml_metric_acc_result(&bin, "log_loss"), metric("log_loss", BIN, N, yb, prob), 1e-12);
+	/* nothing, one value of the target, an unknown name: NaN */
+	memset(&all, 0, sizeof(all));
+	CHECK(isnan(aml_metric_acc_result(&all, "rmse")));
+	aml_metric_acc_merge(&all, &parts[0]);
+	CHECK(aml_metric_acc_result(&all, "rmse") == aml_metric_acc_result(&parts[0], "rmse"));
+	memset(&all, 0, sizeof(all));
+	aml_metric_acc_add(&all, 1, 5);
+	aml_metric_acc_add(&all, 2, 5);
+	CHECK(isnan(aml_metric_acc_result(&all, "r2")));
+	CHECK(isnan(aml_metric_acc_result(&all, "accuracy")));
+	/* a probability of 0 for the actual class is clipped, as in the batch metric */
+	memset(&all, 0, sizeof(all));
+	aml_metric_acc_add_prob(&all, 0.0);
+	CHECK_NEAR(aml_metric_acc_result(&all, "log_loss"), -log(1e-15), 1e-9);
+}
+
 /* ---------------------------------------------------------------- regression */
 
 static void
@@ -444,6 +508,7 @@ main(void)
 	RUN(test_multiclass_absent_class);
 	RUN(test_multiclass_invalid);
 	RUN(test_regression);
+	RUN(test_streaming);
 	RUN(test_unknown_and_misapplied);
 	RUN(test_higher_is_better);
 	RUN(test_valid_per_task);
