@@ -49,6 +49,10 @@ SELECT abs(e.value - (SELECT automl.log_loss(automl_predict_proba('mt_multi', p,
 SELECT state, count(*) AS rows, round(automl.roc_auc(p, actual)::numeric, 4) AS auc,
 	   round(automl.log_loss(p, actual)::numeric, 4) AS log_loss
   FROM mt_b WHERE state IN ('CA', 'NJ', 'TX') GROUP BY state ORDER BY state;
+-- as a window function: each row gets its state's AUC
+SELECT count(*) AS states, bool_and(w.auc IS NOT DISTINCT FROM g.auc) AS same_as_group_by
+  FROM (SELECT DISTINCT state, automl.roc_auc(p, actual) OVER (PARTITION BY state) AS auc FROM mt_b) w
+  JOIN (SELECT state, automl.roc_auc(p, actual) AS auc FROM mt_b GROUP BY state) g USING (state);
 SELECT round(automl.rmse(f, y) FILTER (WHERE age < 28)::numeric, 3) AS young,
 	   round(automl.rmse(f, y) FILTER (WHERE age >= 28)::numeric, 3) AS old,
 	   round(sqrt(avg((f - y) ^ 2) FILTER (WHERE age < 28))::numeric, 3) AS young_sql
