@@ -205,6 +205,75 @@ cmp_scored(const void *a, const void *b)
 	return (sa > sb) - (sa < sb);
 }
 
+#define RADIX_MIN_ROWS 4096
+
+/* score_key maps a score (not NaN) to an unsigned key of the same order */
+static inline uint64_t
+score_key(double v)
+{
+	uint64_t	b;
+
+	memcpy(&b, &v, sizeof(b));
+	return b >> 63 ? ~b : b | 0x8000000000000000ull;
+}
+
+/*
+ * radix_sort_scored sorts s by ascending score with a least-significant-
+ * digit radix sort, eight bits a pass, skipping the passes whose digit is
+ * the same in every key (scores in a narrow range share their top bits).
+ * On a million pairs it takes a fraction of qsort's time (its comparator
+ * is called about twenty million times).  -0 sorts before +0, next to it,
+ * which the tie walks treat as one score as they treat equal ones.  False
+ * when out of memory (the caller sorts with qsort).
+ */
+static int
+radix_sort_scored(scored *s, int64_t n)
+{
+	scored	   *tmp = malloc((size_t) n * sizeof(scored));
+	scored	   *src = s,
+			   *dst = tmp;
+	int64_t		count[8][256];
+
+	if (tmp == NULL)
+		return 0;
+	memset(count, 0, sizeof(count));
+	for (int64_t i = 0; i < n; i++)
+	{
+		uint64_t	k = score_key(s[i].score);
+
+		for (int d = 0; d < 8; d++)
+			count[d][(k >> (8 * d)) & 0xFF]++;
+	}
+	for (int d = 0; d < 8; d++)
+	{
+		int64_t		pos = 0;
+		int			shift = 8 * d;
+
+		/* any key's digit tells whether every key has it */
+		if (count[d][(score_key(s[0].score) >> shift) & 0xFF] == n)
+			continue;
+		for (int b = 0; b < 256; b++)
+		{
+			int64_t		c = count[d][b];
+
+			count[d][b] = pos;
+			pos += c;
+		}
+		for (int64_t i = 0; i < n; i++)
+			dst[count[d][(score_key(src[i].score) >> shift) & 0xFF]++] = src[i];
+		{
+			scored	   *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != s)
+		memcpy(s, src, (size_t) n * sizeof(scored));
+	free(tmp);
+	return 1;
+}
+
 /*
  * sort_scored returns a malloc'd array of the n (score, label) pairs sorted
  * by ascending score, or NULL when out of memory.
@@ -224,7 +293,8 @@ sort_scored(int64_t n, const double *y, const double *pred)
 		s[i].score = pred[i];
 		s[i].positive = y[i] == 1.0;
 	}
-	qsort(s, (size_t) n, sizeof(scored), cmp_scored);
+	if (n < RADIX_MIN_ROWS || !radix_sort_scored(s, n))
+		qsort(s, (size_t) n, sizeof(scored), cmp_scored);
 	return s;
 }
 

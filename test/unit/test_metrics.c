@@ -135,44 +135,55 @@ test_roc_auc_undefined(void)
 	CHECK(isnan(metric("pr_auc", BIN, 3, zeros, p)));
 }
 
+/*
+ * ranking_vs_brute_force checks n rows: below RADIX_MIN_ROWS (4096) the
+ * pairs are sorted by qsort, above by the radix sort, whose keys must
+ * order negative scores, zero of both signs and ties as the comparator.
+ */
 static void
-test_ranking_vs_brute_force(void)
+ranking_vs_brute_force(int n)
 {
-	enum
-	{
-	N = 500};
-	double		y[N];
-	double		p[N];
-	double		y2[N];
-	double		p2[N];
-	int64_t		perm[N];
+	static double y[6000],
+				p[6000],
+				y2[6000],
+				p2[6000];
+	static int64_t perm[6000];
 	aml_rng		rng;
 	double		auc;
 	double		ap;
 
 	aml_rng_seed(&rng, 7);
-	for (int i = 0; i < N; i++)
+	for (int i = 0; i < n; i++)
 	{
 		y[i] = aml_rng_uniform(&rng) < 0.3 ? 1 : 0;
 		/* scores rounded to tenths: many ties, correlated with the label */
-		p[i] = round((0.5 * aml_rng_uniform(&rng) + 0.4 * y[i]) * 10) / 10;
+		p[i] = round((0.5 * aml_rng_uniform(&rng) + 0.4 * y[i]) * 10) / 10 - 0.3;
+		if (p[i] == 0.0 && i % 2)
+			p[i] = -0.0;
 		perm[i] = i;
 	}
-	auc = metric("roc_auc", BIN, N, y, p);
-	ap = metric("pr_auc", BIN, N, y, p);
-	CHECK_NEAR(auc, brute_auc(N, y, p), 1e-12);
-	CHECK_NEAR(ap, brute_ap(N, y, p), 1e-12);
+	auc = metric("roc_auc", BIN, n, y, p);
+	ap = metric("pr_auc", BIN, n, y, p);
+	CHECK_NEAR(auc, brute_auc(n, y, p), 1e-12);
+	CHECK_NEAR(ap, brute_ap(n, y, p), 1e-12);
 	CHECK(auc > 0.5 && auc < 1.0);
 
 	/* the order of the rows does not change the result, bit for bit */
-	aml_rng_shuffle(&rng, perm, N);
-	for (int i = 0; i < N; i++)
+	aml_rng_shuffle(&rng, perm, n);
+	for (int i = 0; i < n; i++)
 	{
 		y2[i] = y[perm[i]];
 		p2[i] = p[perm[i]];
 	}
-	CHECK(metric("roc_auc", BIN, N, y2, p2) == auc);
-	CHECK(metric("pr_auc", BIN, N, y2, p2) == ap);
+	CHECK(metric("roc_auc", BIN, n, y2, p2) == auc);
+	CHECK(metric("pr_auc", BIN, n, y2, p2) == ap);
+}
+
+static void
+test_ranking_vs_brute_force(void)
+{
+	ranking_vs_brute_force(500);
+	ranking_vs_brute_force(6000);
 }
 
 static void
