@@ -40,6 +40,16 @@ SELECT churn AS actual,
  ORDER BY 1, 2;
 
 \echo
+\echo '== 5b. Metric aggregates: how well it ranks churners in each area code, in plain SQL'
+\echo
+SELECT area_code, count(*) AS customers,
+       round(automl.roc_auc(automl_predict_proba('customers_churn', c), churn = 'yes')::numeric, 4) AS auc,
+       round(automl.log_loss(automl_predict_proba('customers_churn', c), churn = 'yes')::numeric, 4) AS log_loss
+  FROM customers c
+ GROUP BY area_code
+ ORDER BY area_code;
+
+\echo
 \echo '== 6. Why: the three columns that moved one customer''s prediction most'
 \echo
 SELECT e ->> 'output' AS output, round((e ->> 'base')::numeric, 3) AS base,
