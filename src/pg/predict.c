@@ -379,7 +379,7 @@ MapperCreate(aml_model *m, TupleDesc desc, MemoryContext cxt, const char *name)
  * ConvertValue turns the non-null value d of model input i into its raw
  * input value.
  */
-static inline double
+static pg_attribute_always_inline double
 ConvertValue(const RowMapper *rm, int i, Datum d)
 {
 	aml_model  *m = rm->model;
