@@ -41,6 +41,17 @@ SELECT e.metric,
 								   WHEN 'r2' THEN (SELECT automl.r2(f, y) FROM mt_r) END) < 1e-9 AS same_as_evaluate
   FROM automl_evaluate('mt_reg', 'concrete') e;
 
+-- every version of a name on the same rows, with the model-row form
+SET client_min_messages = warning;
+SELECT version FROM automl_train('concrete', 'compressive_strength', name => 'mt_reg',
+	options => '{"algorithm": "linear", "params": {"alpha": 1000}}');
+RESET client_min_messages;
+SELECT v.version, abs(automl.rmse(automl_predict(v, c)::float8, c.compressive_strength) -
+					  (SELECT e.value FROM automl_evaluate('mt_reg', 'concrete', v.version) e WHERE e.metric = 'rmse')) < 1e-9 AS same_as_evaluate
+  FROM concrete c CROSS JOIN automl.models v
+ WHERE v.name = 'mt_reg'
+ GROUP BY v.version ORDER BY v.version;
+
 -- multiclass: log loss of the probability each row's species was given
 SELECT abs(e.value - (SELECT automl.log_loss(automl_predict_proba('mt_multi', p, species)) FROM penguins p)) < 1e-12 AS same_as_evaluate
   FROM automl_evaluate('mt_multi', 'penguins') e WHERE e.metric = 'log_loss';
