@@ -39,6 +39,12 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION automl.metric_rank_combine(a bytea, b bytea)
 RETURNS bytea AS 'MODULE_PATHNAME', 'automl_metric_rank_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION automl.metric_compare_accum(state bytea, score_a float8, score_b float8, actual boolean)
+RETURNS bytea AS 'MODULE_PATHNAME', 'automl_metric_compare_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION automl.metric_compare_final(state bytea)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'automl_metric_compare_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION automl.metric_roc_auc_final(state bytea)
 RETURNS float8 AS 'MODULE_PATHNAME', 'automl_metric_roc_auc_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -67,6 +73,9 @@ CREATE AGGREGATE automl.roc_auc(score float8, actual boolean) (
 CREATE AGGREGATE automl.pr_auc(score float8, actual boolean) (
 	SFUNC = automl.metric_rank_accum, STYPE = bytea, FINALFUNC = automl.metric_pr_auc_final,
 	COMBINEFUNC = automl.metric_rank_combine, PARALLEL = SAFE);
+CREATE AGGREGATE automl.roc_auc_compare(score_a float8, score_b float8, actual boolean) (
+	SFUNC = automl.metric_compare_accum, STYPE = bytea, FINALFUNC = automl.metric_compare_final,
+	COMBINEFUNC = automl.metric_rank_combine, PARALLEL = SAFE);
 
 COMMENT ON AGGREGATE automl.rmse(float8, float8) IS 'root mean squared error of predictions against actual values';
 COMMENT ON AGGREGATE automl.mae(float8, float8) IS 'mean absolute error of predictions against actual values';
@@ -75,3 +84,4 @@ COMMENT ON AGGREGATE automl.log_loss(float8, boolean) IS 'binary log loss of the
 COMMENT ON AGGREGATE automl.log_loss(float8) IS 'log loss of the probability each row''s actual class was given (multiclass)';
 COMMENT ON AGGREGATE automl.roc_auc(float8, boolean) IS 'area under the ROC curve of scores against the actual boolean (ties count half)';
 COMMENT ON AGGREGATE automl.pr_auc(float8, boolean) IS 'average precision of scores against the actual boolean';
+COMMENT ON AGGREGATE automl.roc_auc_compare(float8, float8, boolean) IS 'DeLong''s test of two scores'' AUCs on the same rows: both AUCs, the difference, its standard error, z and p-value (jsonb)';

@@ -32,6 +32,33 @@ SELECT abs((SELECT automl.roc_auc(p, actual) FROM mt_b WHERE state < 'C') -
 				SELECT a.actual, (SELECT avg(b.actual::int) FROM mt_b b WHERE b.state < 'C' AND b.p >= a.p) AS prec
 				  FROM mt_b a WHERE a.state < 'C') r WHERE actual)) < 1e-12 AS pr_auc_as_sql;
 
+-- two scores of the same rows: DeLong's test (the model against a rule)
+CREATE TEMP TABLE mt_c AS
+SELECT state, churn = 'yes' AS actual, automl_predict_proba('mt_bin', c) AS a,
+	   number_customer_service_calls::float8 AS b
+  FROM customers c;
+SELECT r ->> 'rows' AS rows, r ->> 'positives' AS positives,
+	   abs((r ->> 'auc_a')::float8 - (SELECT automl.roc_auc(a, actual) FROM mt_c)) < 1e-12 AS auc_a_is_roc_auc,
+	   abs((r ->> 'auc_b')::float8 - (SELECT automl.roc_auc(b, actual) FROM mt_c)) < 1e-12 AS auc_b_is_roc_auc,
+	   abs((r ->> 'difference')::float8 - ((r ->> 'auc_b')::float8 - (r ->> 'auc_a')::float8)) < 1e-12 AS difference,
+	   (r ->> 'z')::float8 < -10 AS rule_far_below, (r ->> 'p_value')::float8 < 1e-6 AS significant
+  FROM (SELECT automl.roc_auc_compare(a, b, actual) AS r FROM mt_c) x;
+-- ... and its standard error is DeLong's, written out pair by pair in SQL
+-- on the states before C
+WITH d AS (SELECT row_number() OVER () AS k, * FROM mt_c WHERE state < 'C'),
+	 psi AS (SELECT p.k AS pi, n.k AS ni,
+					CASE WHEN p.a > n.a THEN 1.0 WHEN p.a = n.a THEN 0.5 ELSE 0 END AS sa,
+					CASE WHEN p.b > n.b THEN 1.0 WHEN p.b = n.b THEN 0.5 ELSE 0 END AS sb
+			   FROM d p, d n WHERE p.actual AND NOT n.actual),
+	 v10 AS (SELECT avg(sb - sa) AS v FROM psi GROUP BY pi),
+	 v01 AS (SELECT avg(sb - sa) AS v FROM psi GROUP BY ni)
+SELECT abs((SELECT (automl.roc_auc_compare(a, b, actual) ->> 'standard_error')::float8 FROM d) -
+		   sqrt((SELECT var_samp(v) / count(*) FROM v10) + (SELECT var_samp(v) / count(*) FROM v01))) < 1e-12 AS se_as_sql;
+-- the same scores twice: no difference and no standard error; one class: NULL
+SELECT r ->> 'difference' AS difference, r ->> 'standard_error' AS standard_error, r ->> 'p_value' AS p_value
+  FROM (SELECT automl.roc_auc_compare(a, a, actual) AS r FROM mt_c) x;
+SELECT automl.roc_auc_compare(a, b, true) IS NULL AS one_class FROM mt_c;
+
 -- regression: rmse, mae, r2
 CREATE TEMP TABLE mt_r AS
 SELECT compressive_strength AS y, automl_predict('mt_reg', c)::float8 AS f, age FROM concrete c;
@@ -76,7 +103,8 @@ SELECT i, (i % 7 = 0 OR i % 5 = 1) AS actual, ((i * 7919) % 1000) / 1000.0 + (i 
   FROM generate_series(1, 200000) i;
 ANALYZE mt_big;
 CREATE TEMP TABLE mt_serial AS
-SELECT automl.roc_auc(score, actual) AS auc, automl.pr_auc(score, actual) AS ap,
+SELECT automl.roc_auc_compare(score, (i % 13)::float8, actual) AS cmp,
+	   automl.roc_auc(score, actual) AS auc, automl.pr_auc(score, actual) AS ap,
 	   automl.rmse(score, actual::int) AS rmse, automl.r2(score, actual::int) AS r2,
 	   automl.log_loss(least(score, 1), actual) AS ll FROM mt_big;
 SET parallel_setup_cost = 0;
@@ -85,10 +113,13 @@ SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF)
 SELECT automl.roc_auc(score, actual), automl.rmse(score, actual::int) FROM mt_big;
-SELECT s.auc = p.auc AS auc, s.ap = p.ap AS ap, abs(s.rmse - p.rmse) < 1e-12 AS rmse,
+SELECT (SELECT bool_and(abs((s.cmp ->> k)::float8 - (p.cmp ->> k)::float8) < 1e-12)
+		  FROM unnest(ARRAY['auc_a', 'auc_b', 'difference', 'standard_error', 'p_value']) k) AS compare,
+	   s.auc = p.auc AS auc, s.ap = p.ap AS ap, abs(s.rmse - p.rmse) < 1e-12 AS rmse,
 	   abs(s.r2 - p.r2) < 1e-12 AS r2, abs(s.ll - p.ll) < 1e-12 AS log_loss
   FROM mt_serial s,
-	   (SELECT automl.roc_auc(score, actual) AS auc, automl.pr_auc(score, actual) AS ap,
+	   (SELECT automl.roc_auc_compare(score, (i % 13)::float8, actual) AS cmp,
+			   automl.roc_auc(score, actual) AS auc, automl.pr_auc(score, actual) AS ap,
 			   automl.rmse(score, actual::int) AS rmse, automl.r2(score, actual::int) AS r2,
 			   automl.log_loss(least(score, 1), actual) AS ll FROM mt_big) p;
 RESET parallel_setup_cost;
@@ -117,10 +148,14 @@ SELECT automl.metric_accum(NULL, 1, 2);
 \echo :LAST_ERROR_SQLSTATE
 SELECT automl.metric_rank_combine(NULL, NULL);
 \echo :LAST_ERROR_SQLSTATE
+SELECT automl.metric_compare_accum(NULL, 1, 2, true);
+\echo :LAST_ERROR_SQLSTATE
 -- a final function given a bytea that is not its state
 SELECT automl.metric_rmse_final('\x00010203');
 \echo :LAST_ERROR_SQLSTATE
 SELECT automl.metric_roc_auc_final(decode(repeat('00', 64), 'hex'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT automl.metric_compare_final(decode(repeat('00', 64), 'hex'));
 \echo :LAST_ERROR_SQLSTATE
 
 SELECT automl_drop(name) FROM (VALUES ('mt_bin'), ('mt_reg'), ('mt_multi')) v(name);

@@ -569,6 +569,15 @@ const char *aml_metric_default(aml_task task);
 const char *const *aml_metric_names(aml_task task);
 
 /*
+ * aml_metric_roc_auc_compare: DeLong's test of two scores' AUCs on the
+ * same rows (y 1 = positive).  out: AUC of a, AUC of b, b - a, its
+ * standard error, z, two-sided p-value (NaN when undefined).  -1 when out
+ * of memory, else 0.
+ */
+int			aml_metric_roc_auc_compare(int64_t n, const double *y, const double *a,
+									   const double *b, double out[6]);
+
+/*
  * Streaming metrics (the SQL metric aggregates): an accumulator takes one
  * row at a time, two accumulators of parts of the rows merge (a parallel
  * scan's workers), and the result is the metric of all the rows.  Rows of

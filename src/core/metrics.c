@@ -64,11 +64,14 @@ static const metric_def metric_defs[] = {
 
 #define N_METRICS ((int) (sizeof(metric_defs) / sizeof(metric_defs[0])))
 
-/* one (score, label) pair of the ranking metrics' sort buffer */
+/*
+ * one row of the ranking metrics' sort buffer: its score, and whether it
+ * is a positive (the metrics) or its index (DeLong's test)
+ */
 typedef struct scored
 {
 	double		score;
-	int			positive;
+	int64_t		positive;
 } scored;
 
 /*
@@ -665,6 +668,167 @@ regression_metric(const char *name, int64_t n, const double *y,
 		return 1.0 - sse / sst;
 	}
 	return NAN;
+}
+
+/* ---------------------------------------------------------------- DeLong */
+
+/*
+ * delong_components sorts one score vector and fills, per positive row,
+ * the share of negatives it outranks (ties half) in v10, and per negative
+ * row the share of positives that outrank it in v01: the structural
+ * components of DeLong et al. (1988), from the midranks of the scores
+ * among all rows and within each class (Sun and Xu 2014).  Their mean is
+ * the AUC.  0, or -1 when out of memory.
+ */
+static int
+delong_components(int64_t n, const double *y, const double *score, int64_t n_pos,
+				  double *v10, double *v01)
+{
+	scored	   *s;
+	int64_t		n_neg = n - n_pos,
+				pos_before = 0,
+				neg_before = 0;
+
+	if ((uint64_t) n > SIZE_MAX / sizeof(scored))
+		return -1;
+	s = malloc((size_t) n * sizeof(scored));
+	if (s == NULL)
+		return -1;
+	for (int64_t i = 0; i < n; i++)
+	{
+		s[i].score = score[i];
+		s[i].positive = i;
+	}
+	if (n < RADIX_MIN_ROWS || !radix_sort_scored(s, n))
+		qsort(s, (size_t) n, sizeof(scored), cmp_scored);
+	for (int64_t i = 0; i < n;)
+	{
+		int64_t		j = i,
+					g_pos = 0,
+					g_neg = 0;
+
+		while (j < n && s[j].score == s[i].score)
+		{
+			if (y[s[j].positive] == 1.0)
+				g_pos++;
+			else
+				g_neg++;
+			j++;
+		}
+		/* a positive of the group outranks the negatives below and half the group's */
+		for (int64_t k = i; k < j; k++)
+		{
+			int64_t		r = s[k].positive;
+
+			if (y[r] == 1.0)
+				v10[r] = ((double) neg_before + 0.5 * (double) g_neg) / (double) n_neg;
+			else
+				v01[r] = ((double) (n_pos - pos_before - g_pos) + 0.5 * (double) g_pos) / (double) n_pos;
+		}
+		pos_before += g_pos;
+		neg_before += g_neg;
+		i = j;
+	}
+	free(s);
+	return 0;
+}
+
+/*
+ * aml_metric_roc_auc_compare compares the AUCs of two scores of the same
+ * rows (DeLong's test for correlated ROC curves): out[0] AUC of a, out[1]
+ * of b, out[2] the difference b - a, out[3] its standard error, out[4] the
+ * z statistic, out[5] the two-sided p-value.  NaN throughout when a class
+ * is missing or a score is NaN; the error and what follows are NaN with
+ * fewer than two rows of a class, or when the difference has no variance
+ * (the same scores).  Returns -1 when out of memory.
+ */
+int
+aml_metric_roc_auc_compare(int64_t n, const double *y, const double *a,
+						   const double *b, double out[6])
+{
+	int64_t		n_pos = 0,
+				n_neg;
+	double	   *v10a,
+			   *v01a,
+			   *v10b,
+			   *v01b;
+	double		ma10 = 0,
+				mb10 = 0,
+				ma01 = 0,
+				mb01 = 0,
+				s10 = 0,
+				s01 = 0,
+				var;
+	int			rc = 0;
+
+	for (int k = 0; k < 6; k++)
+		out[k] = NAN;
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (isnan(a[i]) || isnan(b[i]))
+			return 0;
+		n_pos += y[i] == 1.0;
+	}
+	n_neg = n - n_pos;
+	if (n_pos == 0 || n_neg == 0)
+		return 0;
+	v10a = malloc(sizeof(double) * (size_t) n);
+	v01a = malloc(sizeof(double) * (size_t) n);
+	v10b = malloc(sizeof(double) * (size_t) n);
+	v01b = malloc(sizeof(double) * (size_t) n);
+	if (v10a == NULL || v01a == NULL || v10b == NULL || v01b == NULL ||
+		delong_components(n, y, a, n_pos, v10a, v01a) != 0 ||
+		delong_components(n, y, b, n_pos, v10b, v01b) != 0)
+	{
+		rc = -1;
+		goto done;
+	}
+	for (int64_t i = 0; i < n; i++)
+		if (y[i] == 1.0)
+		{
+			ma10 += v10a[i];
+			mb10 += v10b[i];
+		}
+		else
+		{
+			ma01 += v01a[i];
+			mb01 += v01b[i];
+		}
+	ma10 /= (double) n_pos;
+	mb10 /= (double) n_pos;
+	ma01 /= (double) n_neg;
+	mb01 /= (double) n_neg;
+	out[0] = ma10;
+	out[1] = mb10;
+	out[2] = mb10 - ma10;
+	if (n_pos < 2 || n_neg < 2)
+		goto done;
+	/* the variance of the difference of the components, per class */
+	for (int64_t i = 0; i < n; i++)
+		if (y[i] == 1.0)
+		{
+			double		d = (v10b[i] - mb10) - (v10a[i] - ma10);
+
+			s10 += d * d;
+		}
+		else
+		{
+			double		d = (v01b[i] - mb01) - (v01a[i] - ma01);
+
+			s01 += d * d;
+		}
+	var = s10 / (double) (n_pos - 1) / (double) n_pos + s01 / (double) (n_neg - 1) / (double) n_neg;
+	if (!(var > 0.0))
+		goto done;
+	out[3] = sqrt(var);
+	out[4] = out[2] / out[3];
+	out[5] = erfc(fabs(out[4]) / sqrt(2.0));
+done:
+	free(v10a);
+	free(v01a);
+	free(v10b);
+	free(v01b);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- streaming */

@@ -3,7 +3,8 @@
  * aggregates.c
  *	  The metric aggregates: automl.rmse, automl.mae, automl.r2,
  *	  automl.log_loss, automl.roc_auc and automl.pr_auc over any predictions
- *	  and labels, with GROUP BY, FILTER and parallel scans.
+ *	  and labels, with GROUP BY, FILTER and parallel scans; and
+ *	  automl.roc_auc_compare, DeLong's test of two scores on the same rows.
  *
  * States are bytea, not internal: a plain state needs no serialize and
  * deserialize functions to cross from a parallel worker to the leader,
@@ -12,9 +13,11 @@
  *
  * - The moment metrics (rmse, mae, r2, log_loss) keep the core's streaming
  *	 accumulator (aml_metric_acc): a fixed-size state updated in place.
- * - The ranking metrics (roc_auc, pr_auc) need every (score, label) pair:
- *	 the state is a buffer of pairs that doubles when full.  The final
- *	 function hands them to aml_metric_compute, as automl_evaluate does.
+ * - The ranking metrics (roc_auc, pr_auc) need every (score, label) pair,
+ *	 the comparison every (score a, score b, label) triple: the state is a
+ *	 buffer of such rows that doubles when full.  The final function hands
+ *	 them to aml_metric_compute, as automl_evaluate does, or to
+ *	 aml_metric_roc_auc_compare.
  *
  * A transition function updates its state in place, which PostgreSQL
  * allows only when it is called as an aggregate (the state then lives in
@@ -34,6 +37,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
+#include "utils/jsonb.h"
 
 #include "automl_pg.h"
 
@@ -49,6 +53,8 @@ PG_FUNCTION_INFO_V1(automl_metric_rank_accum);
 PG_FUNCTION_INFO_V1(automl_metric_rank_combine);
 PG_FUNCTION_INFO_V1(automl_metric_roc_auc_final);
 PG_FUNCTION_INFO_V1(automl_metric_pr_auc_final);
+PG_FUNCTION_INFO_V1(automl_metric_compare_accum);
+PG_FUNCTION_INFO_V1(automl_metric_compare_final);
 
 /* the moment state: a varlena around the core's accumulator */
 typedef struct MomentState
@@ -58,21 +64,20 @@ typedef struct MomentState
 	aml_metric_acc acc;
 } MomentState;
 
-/* one scored row of a ranking state */
-typedef struct RankPair
-{
-	double		score;
-	double		label;			/* 0 or 1 */
-} RankPair;
-
-/* the ranking state; VARSIZE is the whole buffer, n the pairs in use */
+/*
+ * the ranking state: n rows of `width` doubles each, (score, label) for
+ * the metrics or (score a, score b, label) for the comparison; VARSIZE is
+ * the whole buffer, cap the rows it has room for
+ */
 typedef struct RankState
 {
 	int32		vl_len_;
 	int32		magic;
+	int32		width;
+	int32		pad;
 	int64		n;
 	int64		cap;
-	RankPair	pairs[FLEXIBLE_ARRAY_MEMBER];
+	double		v[FLEXIBLE_ARRAY_MEMBER];
 } RankState;
 
 #define MOMENT_MAGIC 0x6D6D6C31	/* state layouts, checked on every use */
@@ -233,9 +238,9 @@ automl_metric_log_loss_final(PG_FUNCTION_ARGS)
 /* ---------------------------------------------------------------- ranking */
 
 static Size
-RankSize(int64 cap)
+RankSize(int64 cap, int width)
 {
-	return offsetof(RankState, pairs) + (Size) cap * sizeof(RankPair);
+	return offsetof(RankState, v) + (Size) cap * width * sizeof(double);
 }
 
 /*
@@ -244,7 +249,7 @@ RankSize(int64 cap)
  * current, per-call context: the executor keeps its own copy).
  */
 static RankState *
-RankRoom(RankState *st, int64 more)
+RankRoom(RankState *st, int64 more, int width)
 {
 	int64		cap = st ? st->cap : 0,
 				n = st ? st->n : 0;
@@ -253,32 +258,35 @@ RankRoom(RankState *st, int64 more)
 	if (st && n + more <= cap)
 		return st;
 	cap = Max(Max(cap * 2, n + more), RANK_FIRST_CAP);
-	if (RankSize(cap) > MaxAllocSize)
+	if (RankSize(cap, width) > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many rows for an automl ranking metric in one group"),
-				 errdetail("The state of automl.roc_auc and automl.pr_auc holds 16 bytes a row, at most 1 GB."),
+				 errdetail("The state of automl.roc_auc, automl.pr_auc and automl.roc_auc_compare holds %d bytes a row, at most 1 GB.",
+						   (int) (width * sizeof(double))),
 				 errhint("Compute it on a sample of the rows, or per group.")));
-	ns = palloc(RankSize(cap));
-	SET_VARSIZE(ns, RankSize(cap));
+	ns = palloc(RankSize(cap, width));
+	SET_VARSIZE(ns, RankSize(cap, width));
 	ns->magic = RANK_MAGIC;
+	ns->width = width;
+	ns->pad = 0;
 	ns->n = n;
 	ns->cap = cap;
 	if (n > 0)
-		memcpy(ns->pairs, st->pairs, (Size) n * sizeof(RankPair));
+		memcpy(ns->v, st->v, (Size) n * width * sizeof(double));
 	return ns;
 }
 
 static RankState *
-RankArg(FunctionCallInfo fcinfo, int arg, const char *fn)
+RankArg(FunctionCallInfo fcinfo, int arg, int width, const char *fn)
 {
 	RankState  *st;
 
 	if (PG_ARGISNULL(arg))
 		return NULL;
 	st = (RankState *) PG_GETARG_BYTEA_P(arg);
-	StateCheck((bytea *) st, offsetof(RankState, pairs), RANK_MAGIC, fn);
-	if (st->n < 0 || st->n > st->cap || RankSize(st->cap) != VARSIZE(st))
+	StateCheck((bytea *) st, offsetof(RankState, v), RANK_MAGIC, fn);
+	if (st->width != width || st->n < 0 || st->n > st->cap || RankSize(st->cap, width) != VARSIZE(st))
 		BadState(fn);
 	return st;
 }
@@ -290,16 +298,38 @@ automl_metric_rank_accum(PG_FUNCTION_ARGS)
 	RankState  *st;
 
 	AggOnly(fcinfo, "automl.metric_rank_accum");
-	st = RankArg(fcinfo, 0, "automl.metric_rank_accum");
+	st = RankArg(fcinfo, 0, 2, "automl.metric_rank_accum");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
 		if (st == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_BYTEA_P(st);
 	}
-	st = RankRoom(st, 1);
-	st->pairs[st->n].score = PG_GETARG_FLOAT8(1);
-	st->pairs[st->n].label = PG_GETARG_BOOL(2) ? 1.0 : 0.0;
+	st = RankRoom(st, 1, 2);
+	st->v[st->n * 2] = PG_GETARG_FLOAT8(1);
+	st->v[st->n * 2 + 1] = PG_GETARG_BOOL(2) ? 1.0 : 0.0;
+	st->n++;
+	PG_RETURN_BYTEA_P(st);
+}
+
+/* automl.metric_compare_accum(state, score a, score b, actual boolean) */
+Datum
+automl_metric_compare_accum(PG_FUNCTION_ARGS)
+{
+	RankState  *st;
+
+	AggOnly(fcinfo, "automl.metric_compare_accum");
+	st = RankArg(fcinfo, 0, 3, "automl.metric_compare_accum");
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		if (st == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_BYTEA_P(st);
+	}
+	st = RankRoom(st, 1, 3);
+	st->v[st->n * 3] = PG_GETARG_FLOAT8(1);
+	st->v[st->n * 3 + 1] = PG_GETARG_FLOAT8(2);
+	st->v[st->n * 3 + 2] = PG_GETARG_BOOL(3) ? 1.0 : 0.0;
 	st->n++;
 	PG_RETURN_BYTEA_P(st);
 }
@@ -311,17 +341,30 @@ automl_metric_rank_combine(PG_FUNCTION_ARGS)
 	RankState  *a,
 			   *b;
 
+	int			width = 0;
+
 	AggOnly(fcinfo, "automl.metric_rank_combine");
-	a = RankArg(fcinfo, 0, "automl.metric_rank_combine");
-	b = RankArg(fcinfo, 1, "automl.metric_rank_combine");
+	/* both parts are states of one aggregate: rows of the same width */
+	for (int arg = 0; arg < 2 && width == 0; arg++)
+		if (!PG_ARGISNULL(arg))
+		{
+			RankState  *st = (RankState *) PG_GETARG_BYTEA_P(arg);
+
+			StateCheck((bytea *) st, offsetof(RankState, v), RANK_MAGIC, "automl.metric_rank_combine");
+			width = st->width;
+		}
+	if (width == 0)
+		PG_RETURN_NULL();
+	a = RankArg(fcinfo, 0, width, "automl.metric_rank_combine");
+	b = RankArg(fcinfo, 1, width, "automl.metric_rank_combine");
 	if (b == NULL || b->n == 0)
 	{
 		if (a == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_BYTEA_P(a);
 	}
-	a = RankRoom(a, b->n);
-	memcpy(a->pairs + a->n, b->pairs, (Size) b->n * sizeof(RankPair));
+	a = RankRoom(a, b->n, width);
+	memcpy(a->v + a->n * width, b->v, (Size) b->n * width * sizeof(double));
 	a->n += b->n;
 	PG_RETURN_BYTEA_P(a);
 }
@@ -338,15 +381,15 @@ RankFinal(FunctionCallInfo fcinfo, const char *metric)
 			   *p;
 	double		v;
 
-	st = RankArg(fcinfo, 0, psprintf("automl.%s", metric));
+	st = RankArg(fcinfo, 0, 2, psprintf("automl.%s", metric));
 	if (st == NULL || st->n == 0)
 		PG_RETURN_NULL();
 	y = palloc((Size) st->n * sizeof(double));
 	p = palloc((Size) st->n * sizeof(double));
 	for (int64 i = 0; i < st->n; i++)
 	{
-		y[i] = st->pairs[i].label;
-		p[i] = st->pairs[i].score;
+		y[i] = st->v[i * 2 + 1];
+		p[i] = st->v[i * 2];
 		/* a NaN score has no rank: the metric is NaN, as avg() of a NaN is */
 		if (isnan(p[i]))
 			PG_RETURN_FLOAT8(get_float8_nan());
@@ -369,4 +412,66 @@ Datum
 automl_metric_pr_auc_final(PG_FUNCTION_ARGS)
 {
 	return RankFinal(fcinfo, "pr_auc");
+}
+
+/* JsonNum appends "key": value, a NaN as null */
+static void
+JsonNum(StringInfo s, const char *key, double v)
+{
+	appendStringInfo(s, "%s\"%s\": ", s->len > 1 ? ", " : "", key);
+	if (isnan(v) || isinf(v))
+		appendStringInfoString(s, "null");
+	else
+		appendStringInfo(s, "%.15g", v);
+}
+
+/*
+ * automl.roc_auc_compare's final function: DeLong's test of the two
+ * scores' AUCs on the same rows, as jsonb; NULL without rows or with one
+ * class only.
+ */
+Datum
+automl_metric_compare_final(PG_FUNCTION_ARGS)
+{
+	RankState  *st;
+	double	   *y,
+			   *a,
+			   *b,
+				out[6];
+	int64		pos = 0;
+	StringInfoData js;
+
+	st = RankArg(fcinfo, 0, 3, "automl.roc_auc_compare");
+	if (st == NULL || st->n == 0)
+		PG_RETURN_NULL();
+	y = palloc((Size) st->n * sizeof(double));
+	a = palloc((Size) st->n * sizeof(double));
+	b = palloc((Size) st->n * sizeof(double));
+	for (int64 i = 0; i < st->n; i++)
+	{
+		a[i] = st->v[i * 3];
+		b[i] = st->v[i * 3 + 1];
+		y[i] = st->v[i * 3 + 2];
+		pos += y[i] == 1.0;
+	}
+	if (pos == 0 || pos == st->n)
+		PG_RETURN_NULL();		/* one class only: undefined */
+	if (aml_metric_roc_auc_compare(st->n, y, a, b, out) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("automl.roc_auc_compare needs about %lld MB for its %lld rows.",
+						   (long long) (st->n * 64 / 1048576 + 1), (long long) st->n)));
+	initStringInfo(&js);
+	appendStringInfoChar(&js, '{');
+	JsonNum(&js, "auc_a", out[0]);
+	JsonNum(&js, "auc_b", out[1]);
+	JsonNum(&js, "difference", out[2]);
+	JsonNum(&js, "standard_error", out[3]);
+	JsonNum(&js, "z", out[4]);
+	JsonNum(&js, "p_value", out[5]);
+	JsonNum(&js, "rows", (double) st->n);
+	JsonNum(&js, "positives", (double) pos);
+	appendStringInfoChar(&js, '}');
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(js.data)));
 }

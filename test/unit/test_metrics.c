@@ -330,6 +330,118 @@ test_multiclass_invalid(void)
 	CHECK(isnan(aml_metric_compute("roc_auc", MULTI, 3, 4, mc_y, mc_p)));
 }
 
+/* ---------------------------------------------------------------- DeLong */
+
+/* psi: 1 when a positive's score is above a negative's, 0.5 for a tie */
+static double
+psi(double pos, double neg)
+{
+	return pos > neg ? 1.0 : pos == neg ? 0.5 : 0.0;
+}
+
+/*
+ * brute_delong computes DeLong's components pair by pair (O(n^2)) and the
+ * standard error of AUC(b) - AUC(a).
+ */
+static double
+brute_delong_se(int n, const double *y, const double *a, const double *b)
+{
+	double		v10[600],
+				v01[600],
+				m10 = 0,
+				m01 = 0,
+				s10 = 0,
+				s01 = 0;
+	int			np = 0,
+				nn = 0;
+
+	for (int i = 0; i < n; i++)
+		np += y[i] == 1.0;
+	nn = n - np;
+	for (int i = 0; i < n; i++)
+	{
+		double		sa = 0,
+					sb = 0;
+
+		for (int j = 0; j < n; j++)
+		{
+			if (y[i] == 1.0 && y[j] != 1.0)
+			{
+				sa += psi(a[i], a[j]);
+				sb += psi(b[i], b[j]);
+			}
+			else if (y[i] != 1.0 && y[j] == 1.0)
+			{
+				sa += psi(a[j], a[i]);
+				sb += psi(b[j], b[i]);
+			}
+		}
+		if (y[i] == 1.0)
+			m10 += (v10[i] = (sb - sa) / nn);
+		else
+			m01 += (v01[i] = (sb - sa) / np);
+	}
+	m10 /= np;
+	m01 /= nn;
+	for (int i = 0; i < n; i++)
+		if (y[i] == 1.0)
+			s10 += (v10[i] - m10) * (v10[i] - m10);
+		else
+			s01 += (v01[i] - m01) * (v01[i] - m01);
+	return sqrt(s10 / (np - 1) / np + s01 / (nn - 1) / nn);
+}
+
+/*
+ * DeLong's test against the pair-by-pair computation, on tied scores and
+ * on both sides of the radix sort's threshold; undefined cases are NaN.
+ */
+static void
+test_roc_auc_compare(void)
+{
+	static double y[6000],
+				a[6000],
+				b[6000];
+	double		out[6];
+	aml_rng		rng;
+	int			sizes[2] = {500, 6000};
+
+	for (int z = 0; z < 2; z++)
+	{
+		int			n = sizes[z];
+
+		aml_rng_seed(&rng, 5 + z);
+		for (int i = 0; i < n; i++)
+		{
+			y[i] = aml_rng_uniform(&rng) < 0.35 ? 1 : 0;
+			a[i] = round((aml_rng_uniform(&rng) + 0.5 * y[i]) * 20) / 20;
+			b[i] = round((aml_rng_uniform(&rng) + 0.8 * y[i]) * 20) / 20;
+		}
+		CHECK(aml_metric_roc_auc_compare(n, y, a, b, out) == 0);
+		CHECK_NEAR(out[0], metric("roc_auc", BIN, n, y, a), 1e-12);
+		CHECK_NEAR(out[1], metric("roc_auc", BIN, n, y, b), 1e-12);
+		CHECK_NEAR(out[2], out[1] - out[0], 1e-15);
+		if (n <= 600)
+			CHECK_NEAR(out[3], brute_delong_se(n, y, a, b), 1e-12);
+		CHECK_NEAR(out[4], out[2] / out[3], 1e-12);
+		CHECK(out[1] > out[0] && out[5] >= 0 && out[5] < 0.01);
+	}
+	/* the same scores: no difference, no variance */
+	CHECK(aml_metric_roc_auc_compare(500, y, a, a, out) == 0);
+	CHECK(out[2] == 0 && isnan(out[3]) && isnan(out[5]));
+	/* one class, or a NaN score: undefined */
+	{
+		double		ones[3] = {1, 1, 1},
+					s[3] = {0.1, 0.2, 0.3},
+					yy[3] = {0, 1, 0},
+					nan_s[3] = {0.1, NAN, 0.3};
+
+		CHECK(aml_metric_roc_auc_compare(3, ones, s, s, out) == 0 && isnan(out[0]));
+		CHECK(aml_metric_roc_auc_compare(3, yy, s, nan_s, out) == 0 && isnan(out[0]));
+		/* one positive: AUCs, no standard error */
+		CHECK(aml_metric_roc_auc_compare(3, yy, s, s, out) == 0 && out[0] == 0.5 && isnan(out[3]));
+	}
+}
+
 /* ---------------------------------------------------------------- streaming */
 
 /*
@@ -520,6 +632,7 @@ main(void)
 	RUN(test_multiclass_invalid);
 	RUN(test_regression);
 	RUN(test_streaming);
+	RUN(test_roc_auc_compare);
 	RUN(test_unknown_and_misapplied);
 	RUN(test_higher_is_better);
 	RUN(test_valid_per_task);
