@@ -14,6 +14,9 @@
 #   roc_auc py   PL/Python: array_agg of both columns handed to
 #                scikit-learn's roc_auc_score (Debian's python3-sklearn)
 #   roc_auc par  automl.roc_auc with 2 parallel workers
+#   compare      automl.roc_auc_compare(score, score2, label): DeLong's test
+#                of two scores (score2, a second score of the rows), against
+#                the two AUCs alone (info: no peer computes it in SQL)
 #   rmse         SELECT automl.rmse(pred, actual)
 #   rmse SQL     SELECT sqrt(avg((pred - actual) ^ 2))
 #
@@ -50,7 +53,8 @@ automl_log "generating $BENCH_ROWS rows"
 	SELECT setseed(0.42);
 	CREATE TABLE bench_m AS
 	SELECT round((random() + lab::int * 0.4)::numeric, 3)::float8 AS score, lab AS label,
-	       a + 0.3 * (random() - 0.5) AS pred, a AS actual
+	       a + 0.3 * (random() - 0.5) AS pred, a AS actual,
+	       round((random() + lab::int * 0.3)::numeric, 3)::float8 AS score2
 	  FROM (SELECT random() < 0.3 AS lab, 10 * random() AS a FROM generate_series(1, $BENCH_ROWS)) r;
 	VACUUM (FREEZE, ANALYZE) bench_m;
 	CREATE FUNCTION py_auc(s float8[], l boolean[]) RETURNS float8 LANGUAGE plpython3u AS \$\$
@@ -76,10 +80,11 @@ declare -A Q=(
 		GROUP BY np, n"
 	[auc_py]="SELECT py_auc(array_agg(score), array_agg(label)) FROM bench_m"
 	[auc_par]="SELECT automl.roc_auc(score, label) FROM bench_m"
+	[compare]="SELECT (automl.roc_auc_compare(score, score2, label) ->> 'difference')::float8 FROM bench_m"
 	[rmse]="SELECT automl.rmse(pred, actual) FROM bench_m"
 	[rmse_sql]="SELECT sqrt(avg((pred - actual) ^ 2)) FROM bench_m"
 )
-KINDS=(floor auc auc_sql auc_py auc_par rmse rmse_sql)
+KINDS=(floor auc auc_sql auc_py auc_par compare rmse rmse_sql)
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -112,11 +117,13 @@ printf '%-44s %10.3f %14.10f\n' "automl.roc_auc(score, label)" "${M[auc]}" "${V[
 printf '%-44s %10.3f %14.10f\n' "the same AUC in SQL (ranks, two window sorts)" "${M[auc_sql]}" "${V[auc_sql]}"
 printf '%-44s %10.3f %14.10f\n' "PL/Python scikit-learn roc_auc_score" "${M[auc_py]}" "${V[auc_py]}"
 printf '%-44s %10.3f %14.10f\n' "automl.roc_auc, 2 parallel workers (${plan:-?})" "${M[auc_par]}" "${V[auc_par]}"
+printf '%-44s %10.3f %14.10f\n' "automl.roc_auc_compare (value: the difference)" "${M[compare]}" "${V[compare]}"
 printf '%-44s %10.3f %14.10f\n' "automl.rmse(pred, actual)" "${M[rmse]}" "${V[rmse]}"
 printf '%-44s %10.3f %14.10f\n' "sqrt(avg((pred - actual) ^ 2))" "${M[rmse_sql]}" "${V[rmse_sql]}"
 awk -v a="${M[auc]}" -v s="${M[auc_sql]}" -v p="${M[auc_py]}" -v q="${M[auc_par]}" -v f="${M[floor]}" \
-	-v r="${M[rmse]}" -v rs="${M[rmse_sql]}" 'BEGIN {
+	-v r="${M[rmse]}" -v rs="${M[rmse_sql]}" -v c="${M[compare]}" 'BEGIN {
 	printf "roc_auc: SQL / automl %.2f, PL/Python / automl %.2f, serial / parallel %.2f, automl / floor %.2f\n", s / a, p / a, a / q, a / f
+	printf "roc_auc_compare / roc_auc %.2f (two scores sorted, the components of each row)\n", c / a
 	printf "rmse: SQL / automl %.2f, automl / floor %.2f\n", rs / r, r / f
 }'
 awk -v a="${V[auc]}" -v s="${V[auc_sql]}" -v p="${V[auc_py]}" -v q="${V[auc_par]}" -v r="${V[rmse]}" -v rs="${V[rmse_sql]}" 'BEGIN {
