@@ -96,6 +96,37 @@ SELECT round(automl.rmse(f, y) FILTER (WHERE age < 28)::numeric, 3) AS young,
 	   round(sqrt(avg((f - y) ^ 2) FILTER (WHERE age < 28))::numeric, 3) AS young_sql
   FROM mt_r;
 
+-- many groups in a hash aggregate that spills to disk (work_mem 64kB)
+-- give the sorted plan's values
+CREATE TEMP TABLE mt_g AS
+SELECT i % 20000 AS grp, (i % 7 = 0) AS lab, ((i::bigint * 7919) % 1000) / 1000.0 + (i % 7 = 0)::int * 0.2 AS s
+  FROM generate_series(1, 200000) i;
+ANALYZE mt_g;
+SET work_mem = '64kB';
+SET enable_sort = off;
+CREATE FUNCTION pg_temp.mt_batches(q text) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE l text;
+BEGIN
+	FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ' || q LOOP
+		IF l ~ 'Batches: ' THEN
+			RETURN substring(l FROM 'Batches: ([0-9]+)')::integer;
+		END IF;
+	END LOOP;
+	RETURN 0;
+END $$;
+SELECT pg_temp.mt_batches('SELECT grp, automl.roc_auc(s, lab), automl.rmse(s, lab::int) FROM mt_g GROUP BY grp') > 1 AS spilled;
+CREATE TEMP TABLE mt_hashed AS
+SELECT grp, automl.roc_auc(s, lab) AS auc, automl.rmse(s, lab::int) AS rmse FROM mt_g GROUP BY grp;
+RESET enable_sort;
+RESET work_mem;
+SET enable_hashagg = off;
+SELECT count(*) AS groups,
+	   count(*) FILTER (WHERE h.auc IS NOT DISTINCT FROM o.auc AND abs(h.rmse - o.rmse) < 1e-12) AS same
+  FROM mt_hashed h
+  JOIN (SELECT grp, automl.roc_auc(s, lab) AS auc, automl.rmse(s, lab::int) AS rmse FROM mt_g GROUP BY grp) o USING (grp);
+RESET enable_hashagg;
+DROP TABLE mt_g, mt_hashed;
+
 -- a parallel plan (partial aggregates in the workers, combined in the
 -- leader) gives the serial result
 CREATE TABLE mt_big AS

@@ -128,6 +128,8 @@ MomentArg(FunctionCallInfo fcinfo, int arg, const char *fn)
 	}
 	st = (MomentState *) PG_GETARG_BYTEA_P(arg);
 	StateCheck((bytea *) st, sizeof(MomentState), MOMENT_MAGIC, fn);
+	if (VARSIZE(st) != sizeof(MomentState))
+		BadState(fn);
 	return st;
 }
 
