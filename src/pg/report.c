@@ -1773,7 +1773,7 @@ DriftChart(HtmlPage *pg, Model *m)
 	SvgBegin(pg, 900, 300, "Population stability index of the columns that moved the most, per drift check",
 			 psprintf("The %d latest drift checks of version %d, from %s to %s, oldest first: the PSI of the %d columns with the highest, against %.2f (moderate drift) and %.2f (major drift).",
 					  n_checks, m->version, first_at, last_at, n_cols, AML_PSI_MODERATE, AML_PSI_MAJOR));
-	PlotBeginSteps(&p, pg, 900, 300, 230, 1, n_checks, 1, 0, ymax, true,
+	PlotBeginSteps(&p, pg, 900, 300, 230, 0.5, n_checks + 0.5, 1, 0, ymax, true,
 				   "Drift check (oldest to newest)", "PSI against the training rows");
 	PlotSegment(&p, p.x0, AML_PSI_MODERATE, p.x1, AML_PSI_MODERATE, C_ORANGE, "5 4");
 	PlotSegment(&p, p.x0, AML_PSI_MAJOR, p.x1, AML_PSI_MAJOR, C_VERMIL, "5 4");

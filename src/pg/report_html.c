@@ -474,7 +474,8 @@ Widen(double *lo, double *hi)
 /*
  * PlotBeginSteps draws the frame of a plot: grid, ticks and axis labels.
  * With nice, the ranges are rounded outward to ticks.  The x ticks are at
- * least x_min_step apart (1 for counts; 0 for no limit).
+ * least x_min_step apart (1 for counts, whose range is then kept as given;
+ * 0 for no limit).
  */
 void
 PlotBeginSteps(Plot *p, HtmlPage *pg, int w, int h, int margin_right, double x0, double x1,
@@ -491,8 +492,12 @@ PlotBeginSteps(Plot *p, HtmlPage *pg, int w, int h, int margin_right, double x0,
 	ys = NiceStep(y1 - y0, 5);
 	if (nice)
 	{
-		x0 = floor(x0 / xs + 1e-9) * xs;
-		x1 = ceil(x1 / xs - 1e-9) * xs;
+		/* counts keep their range: no tick before the first one */
+		if (x_min_step <= 0)
+		{
+			x0 = floor(x0 / xs + 1e-9) * xs;
+			x1 = ceil(x1 / xs - 1e-9) * xs;
+		}
 		y0 = floor(y0 / ys + 1e-9) * ys;
 		y1 = ceil(y1 / ys - 1e-9) * ys;
 	}
