@@ -19,6 +19,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 
 #include "automl_pg.h"
@@ -141,9 +142,14 @@ AmlEnvCreate(MemoryContext cxt)
 	return env;
 }
 
-/* AmlOwnerExec: SPI_execute_with_args as the extension owner (the catalog's only writer) */
-int
-AmlOwnerExec(const char *sql, int nargs, Oid *types, Datum *vals, const char *nulls, long count)
+/*
+ * OwnerExec runs sql as the extension owner (the catalog's only writer):
+ * with the current snapshot, or with latest the latest committed state
+ * (what concurrent transactions committed since this one's snapshot).
+ */
+static int
+OwnerExec(const char *sql, int nargs, Oid *types, Datum *vals, const char *nulls, long count,
+		  bool latest)
 {
 	AmlOwnerSwitch sw;
 	volatile int ret = 0;
@@ -151,7 +157,17 @@ AmlOwnerExec(const char *sql, int nargs, Oid *types, Datum *vals, const char *nu
 	AmlAsOwnerBegin(&sw);
 	PG_TRY();
 	{
-		ret = SPI_execute_with_args(sql, nargs, types, vals, nulls, false, count);
+		if (latest)
+		{
+			SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+			if (plan == NULL)
+				elog(ERROR, "automl: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+			ret = SPI_execute_snapshot(plan, vals, nulls, GetLatestSnapshot(), InvalidSnapshot,
+									   false, false, count);
+		}
+		else
+			ret = SPI_execute_with_args(sql, nargs, types, vals, nulls, false, count);
 	}
 	PG_FINALLY();
 	{
@@ -159,6 +175,20 @@ AmlOwnerExec(const char *sql, int nargs, Oid *types, Datum *vals, const char *nu
 	}
 	PG_END_TRY();
 	return ret;
+}
+
+/* AmlOwnerExec: SPI_execute_with_args as the extension owner */
+int
+AmlOwnerExec(const char *sql, int nargs, Oid *types, Datum *vals, const char *nulls, long count)
+{
+	return OwnerExec(sql, nargs, types, vals, nulls, count, false);
+}
+
+/* AmlOwnerExecLatest: the same, reading the latest committed state */
+int
+AmlOwnerExecLatest(const char *sql, long count)
+{
+	return OwnerExec(sql, 0, NULL, NULL, NULL, count, true);
 }
 
 /* AmlExtensionSchema: the schema of automl's functions (SPI must be connected) */

@@ -38,6 +38,7 @@ extern void AmlEnvInit(aml_env *env);
 extern aml_env *AmlEnvCreate(MemoryContext cxt);
 extern int	AmlOwnerExec(const char *sql, int nargs, Oid *types, Datum *vals, const char *nulls,
 						 long count);
+extern int	AmlOwnerExecLatest(const char *sql, long count);
 extern char *AmlExtensionSchema(void);
 extern void AmlThrow(aml_status status, const aml_error *err) pg_attribute_noreturn();
 extern void AmlRegisterFree(MemoryContext cxt, void (*fn) (void *), void *ptr);

@@ -475,31 +475,14 @@ static int64
 LiveJobs(void)
 {
 	LOCKTAG		tag;
-	AmlOwnerSwitch sw;
-	SPIPlanPtr	plan;
-	volatile int ret = 0;
 	bool		isnull;
 	Datum		d;
 
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0x61756d6c, 1, 3);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
-	AmlAsOwnerBegin(&sw);
-	PG_TRY();
-	{
-		plan = SPI_prepare("SELECT count(*) FROM automl.jobs j "
+	if (AmlOwnerExecLatest("SELECT count(*) FROM automl.jobs j "
 						   "WHERE j.state IN ('queued', 'running') AND automl.job_alive(j.pid)",
-						   0, NULL);
-		if (plan == NULL)
-			elog(ERROR, "automl: could not plan the job count");
-		ret = SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
-								   false, false, 0);
-	}
-	PG_FINALLY();
-	{
-		AmlAsOwnerEnd(&sw);
-	}
-	PG_END_TRY();
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+						   0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "automl: could not count jobs");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	return isnull ? 0 : DatumGetInt64(d);
