@@ -67,7 +67,7 @@ typedef struct MomentState
 /*
  * the ranking state: n rows of `width` doubles each, (score, label) for
  * the metrics or (score a, score b, label) for the comparison; VARSIZE is
- * the whole buffer, cap the rows it has room for
+ * the whole buffer, so the rows it has room for are RankCap's
  */
 typedef struct RankState
 {
@@ -76,7 +76,6 @@ typedef struct RankState
 	int32		width;
 	int32		pad;
 	int64		n;
-	int64		cap;
 	double		v[FLEXIBLE_ARRAY_MEMBER];
 } RankState;
 
@@ -245,6 +244,12 @@ RankSize(int64 cap, int width)
 	return offsetof(RankState, v) + (Size) cap * width * sizeof(double);
 }
 
+static int64
+RankCap(const RankState *st)
+{
+	return (int64) ((VARSIZE(st) - offsetof(RankState, v)) / (st->width * sizeof(double)));
+}
+
 /*
  * RankRoom returns a state that holds st's pairs with room for `more`:
  * st itself when it has it, else a copy with twice the room (in the
@@ -253,7 +258,7 @@ RankSize(int64 cap, int width)
 static RankState *
 RankRoom(RankState *st, int64 more, int width)
 {
-	int64		cap = st ? st->cap : 0,
+	int64		cap = st ? RankCap(st) : 0,
 				n = st ? st->n : 0;
 	RankState  *ns;
 
@@ -273,7 +278,6 @@ RankRoom(RankState *st, int64 more, int width)
 	ns->width = width;
 	ns->pad = 0;
 	ns->n = n;
-	ns->cap = cap;
 	if (n > 0)
 		memcpy(ns->v, st->v, (Size) n * width * sizeof(double));
 	return ns;
@@ -288,52 +292,51 @@ RankArg(FunctionCallInfo fcinfo, int arg, int width, const char *fn)
 		return NULL;
 	st = (RankState *) PG_GETARG_BYTEA_P(arg);
 	StateCheck((bytea *) st, offsetof(RankState, v), RANK_MAGIC, fn);
-	if (st->width != width || st->n < 0 || st->n > st->cap || RankSize(st->cap, width) != VARSIZE(st))
+	if (st->width != width || st->n < 0 || st->n > RankCap(st) || RankSize(RankCap(st), width) != VARSIZE(st))
 		BadState(fn);
 	return st;
+}
+
+/*
+ * RankAppend adds a row of `width` values (the arguments after the state,
+ * the last a boolean label) to the state; a row with a NULL is skipped.
+ */
+static Datum
+RankAppend(FunctionCallInfo fcinfo, int width, const char *fn)
+{
+	RankState  *st;
+	double	   *row;
+
+	AggOnly(fcinfo, fn);
+	st = RankArg(fcinfo, 0, width, fn);
+	for (int k = 1; k <= width; k++)
+		if (PG_ARGISNULL(k))
+		{
+			if (st == NULL)
+				PG_RETURN_NULL();
+			PG_RETURN_BYTEA_P(st);
+		}
+	st = RankRoom(st, 1, width);
+	row = st->v + st->n * width;
+	for (int k = 1; k < width; k++)
+		row[k - 1] = PG_GETARG_FLOAT8(k);
+	row[width - 1] = PG_GETARG_BOOL(width) ? 1.0 : 0.0;
+	st->n++;
+	PG_RETURN_BYTEA_P(st);
 }
 
 /* automl.metric_rank_accum(state, score, actual boolean) */
 Datum
 automl_metric_rank_accum(PG_FUNCTION_ARGS)
 {
-	RankState  *st;
-
-	AggOnly(fcinfo, "automl.metric_rank_accum");
-	st = RankArg(fcinfo, 0, 2, "automl.metric_rank_accum");
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (st == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_BYTEA_P(st);
-	}
-	st = RankRoom(st, 1, 2);
-	st->v[st->n * 2] = PG_GETARG_FLOAT8(1);
-	st->v[st->n * 2 + 1] = PG_GETARG_BOOL(2) ? 1.0 : 0.0;
-	st->n++;
-	PG_RETURN_BYTEA_P(st);
+	return RankAppend(fcinfo, 2, "automl.metric_rank_accum");
 }
 
 /* automl.metric_compare_accum(state, score a, score b, actual boolean) */
 Datum
 automl_metric_compare_accum(PG_FUNCTION_ARGS)
 {
-	RankState  *st;
-
-	AggOnly(fcinfo, "automl.metric_compare_accum");
-	st = RankArg(fcinfo, 0, 3, "automl.metric_compare_accum");
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-	{
-		if (st == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_BYTEA_P(st);
-	}
-	st = RankRoom(st, 1, 3);
-	st->v[st->n * 3] = PG_GETARG_FLOAT8(1);
-	st->v[st->n * 3 + 1] = PG_GETARG_FLOAT8(2);
-	st->v[st->n * 3 + 2] = PG_GETARG_BOOL(3) ? 1.0 : 0.0;
-	st->n++;
-	PG_RETURN_BYTEA_P(st);
+	return RankAppend(fcinfo, 3, "automl.metric_compare_accum");
 }
 
 /* automl.metric_rank_combine(a, b): the pairs of both parts */
