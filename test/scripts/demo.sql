@@ -43,9 +43,9 @@ SELECT churn AS actual,
 \echo '== 5b. Metric aggregates: how well it ranks churners in each area code, in plain SQL'
 \echo
 SELECT area_code, count(*) AS customers,
-       round(automl.roc_auc(automl_predict_proba('customers_churn', c), churn = 'yes')::numeric, 4) AS auc,
-       round(automl.log_loss(automl_predict_proba('customers_churn', c), churn = 'yes')::numeric, 4) AS log_loss
-  FROM customers c
+       round(automl.roc_auc(p, churn = 'yes')::numeric, 4) AS auc,
+       round(automl.log_loss(p, churn = 'yes')::numeric, 4) AS log_loss
+  FROM (SELECT area_code, churn, automl_predict_proba('customers_churn', c) AS p FROM customers c) s
  GROUP BY area_code
  ORDER BY area_code;
 
