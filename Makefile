@@ -1,7 +1,7 @@
 # automl: in-database AutoML for PostgreSQL (PGXS build)
 
 EXTENSION = automl
-EXTVERSION = 0.8.0
+EXTVERSION = 0.9.0
 MODULE_big = automl
 
 CORE_SRCS = $(sort $(wildcard src/core/*.c))

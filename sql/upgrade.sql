@@ -58,6 +58,12 @@ SELECT p.oid::regprocedure AS aggregate, a.aggtranstype::regtype AS state, a.agg
 	   p.proparallel, obj_description(p.oid, 'pg_proc') AS comment
   FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid
  WHERE p.pronamespace = 'automl'::regnamespace ORDER BY p.oid::regprocedure::text COLLATE "C";
+-- 0.8.0 -> 0.9.0: per-group models; the leaderboard names each candidate's group
+ALTER EXTENSION automl UPDATE TO '0.9.0';
+SELECT extversion FROM pg_extension WHERE extname = 'automl';
+SELECT attname, format_type(atttypid, atttypmod) AS type
+  FROM pg_attribute WHERE attrelid = 'automl.leaderboard'::regclass AND attnum > 0 ORDER BY attnum;
+SELECT model, version, rank, group_value FROM automl.leaderboard;
 -- every catalog table has its row-level policy
 SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'automl' ORDER BY 1;
 -- a fresh install of the default version has the same objects as the upgrade

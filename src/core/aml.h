@@ -166,6 +166,7 @@ typedef enum aml_algo
 	AML_ALGO_RANDOM_FOREST = 4,
 	AML_ALGO_EXTRA_TREES = 5,
 	AML_ALGO_ENSEMBLE = 6,
+	AML_ALGO_PER_GROUP = 7,		/* one model per value of a column */
 	AML_ALGO_COUNT
 } aml_algo;
 
@@ -266,6 +267,17 @@ typedef struct aml_train_options
 	int			n_sensitive;
 	int			use_sensitive;
 
+	/*
+	 * per-group models: the name of a text, boolean or integer column of
+	 * the frame (not the target), or NULL.  Each of its values with at
+	 * least group_min_rows training rows (and, for classification, at
+	 * least AML_GROUP_MIN_CLASS rows of every class) gets a model of its
+	 * own, searched on its rows; a model of every training row scores the
+	 * other values and missing ones.  The column stays an input.
+	 */
+	const char *group_column;
+	int64_t		group_min_rows; /* default 50 */
+
 	/* clock for the budget: seconds since an arbitrary origin; NULL = real */
 	double		(*clock) (void *ctx);
 } aml_train_options;
@@ -287,7 +299,16 @@ typedef struct aml_candidate
 								 * "out_of_memory", "failed" (the fit
 								 * diverged) or "manual" (not validated);
 								 * NULL when scored */
+	/*
+	 * per-group training: the group value whose model the candidate is
+	 * for (text); NULL for the model of every row, or without groups
+	 */
+	const char *group;
+	int			group_index;	/* its position among the groups; -1 */
 } aml_candidate;
+
+#define AML_MAX_GROUPS		1000	/* groups with a model of their own */
+#define AML_GROUP_MIN_CLASS 5		/* rows of each class a group needs */
 
 typedef struct aml_model aml_model;
 typedef struct aml_report aml_report;
@@ -535,9 +556,10 @@ void		aml_bias_bin_label(const double *edges, int n_edges, int bin,
  *	 "AML\0" | u16 format_version | u16 algo | u64 payload_len | payload |
  *	 u32 crc32c(everything before it)
  */
-#define AML_FORMAT_VERSION 2		/* the newest this build reads; a model
+#define AML_FORMAT_VERSION 3		/* the newest this build reads; a model
 									 * is written as 1 unless it has
-									 * generated features */
+									 * generated features (2) or one model
+									 * per group (3) */
 
 /*
  * aml_model_serialize writes the model into buf, whose cap must be exactly

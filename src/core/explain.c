@@ -641,25 +641,29 @@ fold(const aml_model *m, const double *phi_f, double s, double *phi)
 	}
 }
 
-/* model_base is the model's expected output ko in its space. */
+/*
+ * model_base is the expected output ko, in the model's space, of members
+ * [e0, e1) (a segment of a per-group model, or every member).
+ */
 static double
-model_base(const explainer *x, int ko)
+model_base(const explainer *x, int e0, int e1, int ko)
 {
 	double		b = 0.0;
 
 	if (x->m->n_members == 1)
 		return x->base[ko];
-	for (int e = 0; e < x->m->n_members; e++)
+	for (int e = e0; e < e1; e++)
 		b += x->m->members[e].weight * x->ebase[(size_t) e * x->no + ko];
 	return b;
 }
 
 /*
  * explain_row explains block row i for output ko into phi (n_inputs,
- * overwritten); returns the row's value in the model's space.
+ * overwritten) with members [e0, e1); returns the row's value in the
+ * model's space.
  */
 static double
-explain_row(explainer *x, int64_t i, int ko, double *phi)
+explain_row(explainer *x, int64_t i, int ko, int e0, int e1, double *phi)
 {
 	const aml_model *m = x->m;
 	double		pred;
@@ -679,7 +683,7 @@ explain_row(explainer *x, int64_t i, int ko, double *phi)
 
 	/* ensembles: members rescaled into probability (or value) space */
 	pred = 0.0;
-	for (int e = 0; e < m->n_members; e++)
+	for (int e = e0; e < e1; e++)
 	{
 		const aml_member *mb = &m->members[e];
 		aml_explain_space sp = member_space(mb, m->task);
@@ -754,7 +758,13 @@ aml_model_explain(const aml_model *m, int64_t n, const double *in, int k,
 	}
 	*space = m->n_members == 1 ? member_space(&m->members[0], m->task) :
 		m->task == AML_TASK_REGRESSION ? AML_EXPLAIN_VALUE : AML_EXPLAIN_PROBABILITY;
-	*base = model_base(x, ko);
+	/*
+	 * a per-group model's base is its whole-table model's; what a row's
+	 * group model expects beyond that is the group column's contribution
+	 */
+	*base = m->n_groups > 0 ?
+		model_base(x, m->seg_start[m->n_groups], m->n_members, ko) :
+		model_base(x, 0, m->n_members, ko);
 	for (int64_t start = 0; start < n; start += AML_BLOCK)
 	{
 		int			b = (int) (n - start < AML_BLOCK ? n - start : AML_BLOCK);
@@ -764,7 +774,21 @@ aml_model_explain(const aml_model *m, int64_t n, const double *in, int k,
 		for (int r = 0; r < b; r++)
 		{
 			double	   *ph = phi + (size_t) (start + r) * m->n_inputs;
-			double		p = explain_row(x, r, ko, ph);
+			int			e0 = 0,
+						e1 = m->n_members;
+			double		p;
+
+			if (m->n_groups > 0)
+			{
+				int			sg = aml_model_segment(m, in[(size_t) (start + r) * m->n_inputs +
+														 m->group_input]);
+
+				e0 = m->seg_start[sg];
+				e1 = m->seg_start[sg + 1];
+			}
+			p = explain_row(x, r, ko, e0, e1, ph);
+			if (m->n_groups > 0)
+				ph[m->group_input] += model_base(x, e0, e1, ko) - *base;
 
 			if (negate)
 			{

@@ -13,10 +13,12 @@
  *	 u8 task | u8 algo | u32 n_classes | n_classes x str label
  *	 u32 n_inputs | per input: str name, u8 kind, u8 has_time,
  *		 u32 n_levels, n_levels x str level
- *	 [version 2: u32 n_gen | per generated feature: str name, u32 n,
- *		 n x u32 input]
+ *	 [version 2: u32 n_gen (version 3: may be 0) | per generated
+ *		 feature: str name, u32 n, n x u32 input]
  *	 params | u32 n_members | per member: u16 algo, f64 weight, params,
  *		 u64 len, len bytes of learner state
+ *	 [version 3, algo per_group: u32 group_input | u32 n_groups |
+ *		 n_groups x f64 key (ascending) | n_groups + 2 x u32 segment start]
  *	 params = u32 n, n x (str name, f64 value)
  *
  *-------------------------------------------------------------------------
@@ -37,7 +39,7 @@
 
 static const char *const algo_names[AML_ALGO_COUNT] = {
 	"baseline", "linear", "decision_tree", "gbdt", "random_forest",
-	"extra_trees", "ensemble"
+	"extra_trees", "ensemble", "per_group"
 };
 
 const char *
@@ -326,6 +328,7 @@ aml_model_alloc(aml_env *env)
 	m->env.log = NULL;
 	m->env.should_cancel = NULL;
 	m->env.cancel_flag = 0;
+	m->group_input = -1;
 	return m;
 }
 
@@ -348,6 +351,8 @@ aml_model_free(aml_model *m)
 		if (m->members[k].ops && m->members[k].state)
 			m->members[k].ops->free_state(env, m->members[k].state);
 	aml_free(env, m->members);
+	aml_free(env, m->group_key);
+	aml_free(env, m->seg_start);
 	for (int i = 0; i < m->n_inputs; i++)
 	{
 		aml_input  *in = &m->inputs[i];
@@ -849,15 +854,70 @@ size_t
 aml_model_scratch_size(const aml_model *m)
 {
 	int			no = aml_model_n_outputs(m);
-
-	return (size_t) m->n_feat * AML_BLOCK * sizeof(float) +
+	size_t		sz = (size_t) m->n_feat * AML_BLOCK * sizeof(float) +
 		(size_t) (m->n_feat + 1) * sizeof(float *) +
 		(size_t) AML_BLOCK * no * sizeof(double) + 64;
+
+	/* per-group: each row's segment, one segment's rows and outputs */
+	if (m->n_groups > 0)
+		sz += (size_t) AML_BLOCK * (sizeof(int) + sizeof(int64_t) + no * sizeof(double));
+	return sz;
+}
+
+int
+aml_model_segment(const aml_model *m, double v)
+{
+	int			lo = 0,
+				hi = m->n_groups - 1;
+
+	/* NaN compares false both ways and falls through to the last segment */
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (m->group_key[mid] < v)
+			lo = mid + 1;
+		else if (m->group_key[mid] > v)
+			hi = mid - 1;
+		else if (m->group_key[mid] == v)
+			return mid;
+		else
+			break;
+	}
+	return m->n_groups;
+}
+
+/*
+ * predict_members writes into o the weighted sum of members [e0, e1)'s
+ * outputs for n rows of ds (idx NULL: rows 0..n-1); tmp holds n x no.
+ */
+static void
+predict_members(const aml_model *m, int e0, int e1, const aml_dataset *ds,
+				const int64_t *idx, int64_t n, double *o, double *tmp)
+{
+	int			no = aml_model_n_outputs(m);
+
+	if (e1 - e0 == 1)
+	{
+		m->members[e0].ops->predict(m->members[e0].state, ds, idx, n, o);
+		return;
+	}
+	for (int64_t k = 0; k < n * no; k++)
+		o[k] = 0.0;
+	for (int e = e0; e < e1; e++)
+	{
+		const aml_member *mb = &m->members[e];
+
+		mb->ops->predict(mb->state, ds, idx, n, tmp);
+		for (int64_t k = 0; k < n * no; k++)
+			o[k] += mb->weight * tmp[k];
+	}
 }
 
 /*
  * aml_model_predict scores rows a block at a time; ensemble members'
- * outputs are averaged with their weights.
+ * outputs are averaged with their weights; a per-group model scores each
+ * row with its segment's members.
  */
 void
 aml_model_predict(const aml_model *m, int64_t n, const double *in,
@@ -868,6 +928,9 @@ aml_model_predict(const aml_model *m, int64_t n, const double *in,
 	const float **ptrs = (const float **) ((char *) scratch +
 										   (size_t) m->n_feat * AML_BLOCK * sizeof(float));
 	double	   *tmp = (double *) ((char *) ptrs + (size_t) (m->n_feat + 1) * sizeof(float *));
+	double	   *sout = tmp + (size_t) AML_BLOCK * no;
+	int64_t    *sidx = (int64_t *) (sout + (size_t) AML_BLOCK * no);
+	int		   *seg = (int *) (sidx + AML_BLOCK);
 	size_t		stride;
 	aml_dataset ds;
 
@@ -884,24 +947,45 @@ aml_model_predict(const aml_model *m, int64_t n, const double *in,
 	for (int64_t start = 0; start < n; start += AML_BLOCK)
 	{
 		int			b = (int) (n - start < AML_BLOCK ? n - start : AML_BLOCK);
+		const double *raw = in + start * m->n_inputs;
 		double	   *o = out + start * no;
+		int			mixed = 0;
 
-		encode_rows(m, b, in + start * m->n_inputs, cols, stride);
+		encode_rows(m, b, raw, cols, stride);
 		ds.n_rows = b;
-		if (m->n_members == 1)
+		if (m->n_groups == 0)
 		{
-			m->members[0].ops->predict(m->members[0].state, &ds, NULL, b, o);
+			predict_members(m, 0, m->n_members, &ds, NULL, b, o, tmp);
 			continue;
 		}
-		for (int64_t k = 0; k < (int64_t) b * no; k++)
-			o[k] = 0.0;
-		for (int e = 0; e < m->n_members; e++)
+		for (int r = 0; r < b; r++)
 		{
-			const aml_member *mb = &m->members[e];
+			seg[r] = aml_model_segment(m, raw[(size_t) r * m->n_inputs + m->group_input]);
+			mixed |= seg[r] != seg[0];
+		}
+		if (!mixed)
+		{
+			predict_members(m, m->seg_start[seg[0]], m->seg_start[seg[0] + 1],
+							&ds, NULL, b, o, tmp);
+			continue;
+		}
+		/* the block's rows, one segment at a time (seg -1: done) */
+		for (int r0 = 0; r0 < b; r0++)
+		{
+			int			s = seg[r0];
+			int64_t		cnt = 0;
 
-			mb->ops->predict(mb->state, &ds, NULL, b, tmp);
-			for (int64_t k = 0; k < (int64_t) b * no; k++)
-				o[k] += mb->weight * tmp[k];
+			if (s < 0)
+				continue;
+			for (int r = r0; r < b; r++)
+				if (seg[r] == s)
+				{
+					sidx[cnt++] = r;
+					seg[r] = -1;
+				}
+			predict_members(m, m->seg_start[s], m->seg_start[s + 1], &ds, sidx, cnt, sout, tmp);
+			for (int64_t i = 0; i < cnt; i++)
+				memcpy(o + sidx[i] * no, sout + i * no, (size_t) no * sizeof(double));
 		}
 	}
 }
@@ -1091,7 +1175,7 @@ write_payload(const aml_model *m, aml_wbuf *b)
 		for (int l = 0; l < in->n_levels; l++)
 			aml_w_str(b, in->levels[l]);
 	}
-	if (m->n_gen > 0)
+	if (m->n_gen > 0 || m->n_groups > 0)
 	{
 		aml_w_u32(b, (uint32_t) m->n_gen);
 		for (int g = 0; g < m->n_gen; g++)
@@ -1118,6 +1202,15 @@ write_payload(const aml_model *m, aml_wbuf *b)
 		aml_w_u64(b, (uint64_t) len);
 		mb->ops->write(mb->state, b);
 	}
+	if (m->n_groups > 0)
+	{
+		aml_w_u32(b, (uint32_t) m->group_input);
+		aml_w_u32(b, (uint32_t) m->n_groups);
+		for (int g = 0; g < m->n_groups; g++)
+			aml_w_f64(b, m->group_key[g]);
+		for (int g = 0; g <= m->n_groups + 1; g++)
+			aml_w_u32(b, (uint32_t) m->seg_start[g]);
+	}
 }
 
 #define HEADER_LEN (4 + 2 + 2 + 8)
@@ -1143,8 +1236,11 @@ aml_model_serialize(const aml_model *m, uint8_t *buf, size_t cap, aml_error *err
 	b.len = 0;
 	b.overflow = 0;
 	aml_w_bytes(&b, "AML", 4);
-	/* version 1 unless it needs 2: such models stay readable by 0.4 */
-	aml_w_bytes(&b, &(uint16_t) {m->n_gen > 0 ? 2 : 1}, 2);
+	/*
+	 * version 1 unless it needs 2 (generated features) or 3 (per group):
+	 * such models stay readable by older builds
+	 */
+	aml_w_bytes(&b, &(uint16_t) {m->n_groups > 0 ? 3 : m->n_gen > 0 ? 2 : 1}, 2);
 	aml_w_bytes(&b, &(uint16_t) {(uint16_t) m->algo}, 2);
 	/* the payload's length, written once the payload is (one pass, not two) */
 	aml_w_u64(&b, 0);
@@ -1282,10 +1378,10 @@ aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
 	}
 	if (version >= 2)
 	{
-		if (aml_r_u32(&b, &n) < 0 || n < 1 || n > AML_MAX_GEN)
+		if (aml_r_u32(&b, &n) < 0 || (version == 2 && n < 1) || n > AML_MAX_GEN)
 			goto bad;
-		m->gens = aml_calloc(env, n, sizeof(aml_gen));
-		if (m->gens == NULL)
+		m->gens = n ? aml_calloc(env, n, sizeof(aml_gen)) : NULL;
+		if (n && m->gens == NULL)
 			goto oom;
 		for (uint32_t g = 0; g < n; g++)
 		{
@@ -1365,6 +1461,39 @@ aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
 		if (sub.pos != sub.len)
 			goto bad;
 		b.pos += (size_t) llen;
+	}
+	if ((m->algo == AML_ALGO_PER_GROUP) != (version >= 3))
+		goto bad;
+	if (version >= 3)
+	{
+		uint32_t	gi,
+					ng,
+					v;
+
+		if (aml_r_u32(&b, &gi) < 0 || gi >= (uint32_t) m->n_inputs ||
+			m->inputs[gi].kind == AML_COL_DATETIME ||
+			aml_r_u32(&b, &ng) < 0 || ng < 1 || ng >= n ||
+			ng > aml_r_left(&b) / 12)
+			goto bad;
+		m->group_key = aml_malloc(env, (size_t) ng * sizeof(double));
+		m->seg_start = aml_malloc(env, ((size_t) ng + 2) * sizeof(int));
+		if (m->group_key == NULL || m->seg_start == NULL)
+			goto oom;
+		for (uint32_t g = 0; g < ng; g++)
+			if (aml_r_f64(&b, &m->group_key[g]) < 0 || !isfinite(m->group_key[g]) ||
+				(g > 0 && !(m->group_key[g] > m->group_key[g - 1])))
+				goto bad;
+		for (uint32_t g = 0; g <= ng + 1; g++)
+		{
+			/* segments are non-empty, in order, and cover every member */
+			if (aml_r_u32(&b, &v) < 0 || v > n ||
+				(g == 0 && v != 0) || (g > 0 && (int) v <= m->seg_start[g - 1]) ||
+				(g == ng + 1 && v != n))
+				goto bad;
+			m->seg_start[g] = (int) v;
+		}
+		m->group_input = (int) gi;
+		m->n_groups = (int) ng;
 	}
 	if (b.pos != b.len)
 		goto bad;

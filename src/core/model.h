@@ -144,9 +144,26 @@ struct aml_model
 	aml_params	params;			/* of the chosen configuration */
 	int			n_members;
 	aml_member *members;
+	/*
+	 * per-group models (algo AML_ALGO_PER_GROUP): a row is scored by the
+	 * members of its segment, found by the raw value of input group_input.
+	 * Segment s < n_groups is the group whose raw value is group_key[s]
+	 * (ascending: a number, or a category's code); segment n_groups, the
+	 * model of every training row, scores the other rows (values without
+	 * a model of their own, missing).  The members of segment s are
+	 * [seg_start[s], seg_start[s + 1]), with weights summing to 1.
+	 * n_groups 0: every member scores every row.
+	 */
+	int			group_input;
+	int			n_groups;
+	double	   *group_key;
+	int		   *seg_start;		/* n_groups + 2 */
 	/* scratch and expectations of explanations, built on first use */
 	struct explainer *explainer;
 };
+
+/* aml_model_segment returns the segment scoring a row whose group input is v */
+int			aml_model_segment(const aml_model *m, double v);
 
 /* aml_model_explainer_free drops the explanation cache (explain.c). */
 void		aml_model_explainer_free(aml_model *m);
@@ -212,6 +229,9 @@ struct aml_report
 	char	   *features_json;
 	char	   *params_json;
 	char	   *diagnostics_json;
+	/* per-group training: the groups' values as text, in segment order */
+	int			n_groups;
+	char	  **group_labels;
 };
 
 #endif							/* AML_MODEL_H */

@@ -83,6 +83,10 @@ typedef struct train_ctx
 	double		baseline_gap_se;	/* the gap's standard error */
 	const char *baseline_where;	/* the rows of those scores */
 	char		refit_why[600];		/* why it gave way */
+	/* per-group training (train_groups) */
+	double		t_start;		/* the training's start (t0: a segment's) */
+	int			group_input;	/* model input routing rows, or -1 */
+	const char *group_label;	/* the group being searched, NULL = all rows */
 } train_ctx;
 
 static double
@@ -104,6 +108,7 @@ aml_train_options_init(aml_train_options *o)
 	o->budget_seconds = 60.0;
 	o->ensemble = 1;
 	o->generated_features = 1;
+	o->group_min_rows = 50;
 }
 
 /* ---------------------------------------------------------------- target */
@@ -1156,6 +1161,7 @@ done:
 
 /* ---------------------------------------------------------------- search glue */
 
+static aml_status check_model_size(train_ctx *c, const aml_model *m);
 static aml_status report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t rows,
 							 const char *unscored);
 
@@ -1429,8 +1435,10 @@ report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t 
 	cd->score = score;
 	cd->fit_seconds = secs;
 	cd->sample_rows = rows;
-	cd->finished_at = now(c) - c->t0;
+	cd->finished_at = now(c) - c->t_start;
 	cd->unscored = isfinite(score) ? NULL : unscored;
+	cd->group = c->group_label;
+	cd->group_index = c->group_label ? c->report->n_groups - 1 : -1;
 	return AML_OK;
 }
 
@@ -2782,6 +2790,72 @@ params_json(aml_env *env, const aml_params *p)
 /*
  * ensemble_json lists an ensemble's members: learner, weight, parameters.
  */
+/*
+ * members_json writes the keys of members [e0, e1): "members", or the
+ * learner's "learner" and "params" for one.
+ */
+static void
+members_json(aml_json *j, const aml_model *m, int e0, int e1)
+{
+	if (e1 - e0 == 1)
+	{
+		aml_json_key(j, "learner");
+		aml_json_str(j, m->members[e0].ops->name);
+		aml_json_key(j, "params");
+		json_params(j, &m->members[e0].params);
+		return;
+	}
+	aml_json_key(j, "members");
+	aml_json_begin_arr(j);
+	for (int e = e0; e < e1; e++)
+	{
+		const aml_member *mb = &m->members[e];
+
+		aml_json_begin_obj(j);
+		aml_json_key(j, "learner");
+		aml_json_str(j, mb->ops->name);
+		aml_json_key(j, "weight");
+		aml_json_num(j, round(mb->weight * 1e6) / 1e6);
+		aml_json_key(j, "params");
+		json_params(j, &mb->params);
+		aml_json_end_obj(j);
+	}
+	aml_json_end_arr(j);
+}
+
+/*
+ * groups_params_json is a per-group model's hyperparameters: the group
+ * column, then per group its value and its learner (or members), the
+ * model of every row last with value null.
+ */
+static char *
+groups_params_json(const train_ctx *c)
+{
+	const aml_model *m = c->model;
+	aml_json	j;
+
+	aml_json_init(&j, c->env);
+	aml_json_begin_obj(&j);
+	aml_json_key(&j, "group_by");
+	aml_json_str(&j, m->inputs[m->group_input].name);
+	aml_json_key(&j, "groups");
+	aml_json_begin_arr(&j);
+	for (int g = 0; g <= m->n_groups; g++)
+	{
+		aml_json_begin_obj(&j);
+		aml_json_key(&j, "value");
+		if (g < m->n_groups)
+			aml_json_str(&j, c->report->group_labels[g]);
+		else
+			aml_json_null(&j);
+		members_json(&j, m, m->seg_start[g], m->seg_start[g + 1]);
+		aml_json_end_obj(&j);
+	}
+	aml_json_end_arr(&j);
+	aml_json_end_obj(&j);
+	return json_take(&j);
+}
+
 static char *
 ensemble_json(aml_env *env, const aml_model *m)
 {
@@ -2789,22 +2863,7 @@ ensemble_json(aml_env *env, const aml_model *m)
 
 	aml_json_init(&j, env);
 	aml_json_begin_obj(&j);
-	aml_json_key(&j, "members");
-	aml_json_begin_arr(&j);
-	for (int e = 0; e < m->n_members; e++)
-	{
-		const aml_member *mb = &m->members[e];
-
-		aml_json_begin_obj(&j);
-		aml_json_key(&j, "learner");
-		aml_json_str(&j, mb->ops->name);
-		aml_json_key(&j, "weight");
-		aml_json_num(&j, round(mb->weight * 1e6) / 1e6);
-		aml_json_key(&j, "params");
-		json_params(&j, &mb->params);
-		aml_json_end_obj(&j);
-	}
-	aml_json_end_arr(&j);
+	members_json(&j, m, 0, m->n_members);
 	aml_json_end_obj(&j);
 	return json_take(&j);
 }
@@ -3164,6 +3223,9 @@ aml_report_free(aml_report *r)
 	aml_free(env, r->features_json);
 	aml_free(env, r->params_json);
 	aml_free(env, r->diagnostics_json);
+	for (int g = 0; g < r->n_groups; g++)
+		aml_free(env, r->group_labels[g]);
+	aml_free(env, r->group_labels);
 	aml_free(env, r);
 }
 
@@ -3287,6 +3349,9 @@ cmp_rank(const void *a, const void *b, void *arg)
 	const aml_candidate *y = *(aml_candidate *const *) b;
 	int			hib = *(int *) arg;
 
+	/* per group: the model of every row, then each group's, in order */
+	if (x->group_index != y->group_index)
+		return x->group_index < y->group_index ? -1 : 1;
 	if (isnan(x->score) != isnan(y->score))
 		return isnan(x->score) ? 1 : -1;
 	if (x->score != y->score)
@@ -3371,9 +3436,32 @@ refit_members(train_ctx *c, aml_model *m, const cand_spec *specs, const double *
 	memset(&m->params, 0, sizeof(m->params));
 	if (n == 1)
 		m->params = specs[0].params;
-	if (st == AML_OK && c->opts->max_model_bytes > 0)
+	if (st == AML_OK)
+		st = check_model_size(c, m);
+	if (st != AML_OK)
 	{
-		/* (generated features no member reads are dropped later: a bound) */
+		for (int e = 0; e < m->n_members; e++)
+		{
+			m->members[e].ops->free_state(c->env, m->members[e].state);
+			memset(&m->members[e], 0, sizeof(m->members[e]));
+		}
+		m->n_members = 0;
+	}
+	return st;
+}
+
+/*
+ * check_model_size refuses a model whose serialized size is over the
+ * caller's limit (generated features no member reads are dropped later:
+ * a bound).
+ */
+static aml_status
+check_model_size(train_ctx *c, const aml_model *m)
+{
+	aml_status	st = AML_OK;
+
+	if (c->opts->max_model_bytes > 0)
+	{
 		size_t		bytes = aml_model_serialized_size(m);
 
 		if (bytes > c->opts->max_model_bytes)
@@ -3391,15 +3479,6 @@ refit_members(train_ctx *c, aml_model *m, const cand_spec *specs, const double *
 			else
 				aml_set_hint(c->err, "Raise automl.max_model_size (at most 512MB), or train on fewer rows with the \"max_rows\" option.");
 		}
-	}
-	if (st != AML_OK)
-	{
-		for (int e = 0; e < m->n_members; e++)
-		{
-			m->members[e].ops->free_state(c->env, m->members[e].state);
-			memset(&m->members[e], 0, sizeof(m->members[e]));
-		}
-		m->n_members = 0;
 	}
 	return st;
 }
@@ -3572,6 +3651,533 @@ refit_fallback(train_ctx *c, aml_model *m, cand_spec *specs, double *weights, in
 	return last_st;
 }
 
+/*
+ * fit_model searches (or takes the manual configuration) on the training
+ * rows c->train_idx and refits the choice on them all into the model's
+ * members (none before).
+ */
+static aml_status
+fit_model(train_ctx *c, cand_spec *specs, double *weights)
+{
+	aml_env    *env = c->env;
+	const aml_train_options *opts = c->opts;
+	aml_error  *err = c->err;
+	aml_model  *m = c->model;
+	int			n_members = 1;
+	aml_status	st;
+
+	if (opts->manual)
+	{
+		char		msg[256];
+
+		specs[0].algo = opts->manual_algo;
+		specs[0].params = opts->manual_params;
+		if (aml_learner_for(specs[0].algo) == NULL)
+			return aml_set_error(err, AML_EINVAL, "algorithm \"%s\" is not available", aml_algo_name(specs[0].algo));
+		if (aml_params_check(specs[0].algo, &specs[0].params, msg, sizeof(msg)))
+			return aml_set_error(err, AML_EINVAL, "%s", msg);
+		if (c->task == AML_TASK_REGRESSION &&
+			aml_params_get(&specs[0].params, AML_CLASS_WEIGHT, 0) != 0)
+		{
+			st = aml_set_error(err, AML_EINVAL, "parameter \"%s\" applies to classification only", AML_CLASS_WEIGHT);
+			aml_set_hint(err, "The target is numeric, so the task is regression.");
+			return st;
+		}
+		weights[0] = 1.0;
+		n_members = 1;
+	}
+	else if ((st = run_search(c, specs, weights, &n_members)) != AML_OK)
+		return st;
+
+	/* the folds are done with: their memory goes before the refit (the
+	 * groups' searches still need them) */
+	if (c->group_input < 0)
+	{
+		aml_free(env, c->fold_of);
+		c->fold_of = NULL;
+	}
+
+	/* refit the chosen configuration(s) on every training row */
+	m->members = aml_calloc(env, (size_t) n_members, sizeof(aml_member));
+	if (m->members == NULL)
+		return aml_oom(env, err, sizeof(aml_member));
+	st = refit_members(c, m, specs, weights, n_members);
+	return refit_fallback(c, m, specs, weights, &n_members, st);
+}
+
+/* ---------------------------------------------------------------- groups */
+
+#define GROUPS_AFTER_SHARE	0.05	/* of the budget, kept after every group's
+									 * model for the test scoring and report */
+
+typedef struct group_row
+{
+	double		key;
+	int64_t		row;
+} group_row;
+
+static int
+cmp_group_row(const void *a, const void *b)
+{
+	const group_row *x = a;
+	const group_row *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/*
+ * group_key is frame row i's raw value of the group input as scoring sees
+ * it: a kept category's code, or the number at the frame's (single)
+ * precision; NaN when missing or a pooled category.
+ */
+static double
+group_key(const train_ctx *c, int64_t i)
+{
+	const aml_fcol *fc = &c->frame->cols[c->input_col[c->group_input]];
+
+	if (fc->kind == AML_COL_CATEGORICAL)
+	{
+		int32_t		code = fc->code[i];
+
+		if (code < 0 || c->level_map[c->group_input][code] < 0)
+			return NAN;
+		return (double) c->level_map[c->group_input][code];
+	}
+	return (double) fc->num[i];
+}
+
+/*
+ * groups_diag writes the "groups" diagnostics of a per-group model: per
+ * group, its rows, its learner and the test metric on its test rows, next
+ * to what the model of every row alone scores on the same rows; the same
+ * over every test row.
+ */
+static aml_status
+groups_diag(train_ctx *c, aml_json *j, int64_t nt, const double *ytest, const double *pred)
+{
+	aml_env    *env = c->env;
+	const aml_model *m = c->model;
+	int			no = c->n_out;
+	int			ng = m->n_groups;
+	aml_model	alone = *m;
+	double	   *wpred = NULL,
+			   *raw = NULL,
+			   *ys = NULL,
+			   *ps = NULL,
+			   *ws = NULL;
+	int		   *seg = NULL;
+	int64_t    *n_train_g = NULL;
+	void	   *scratch = NULL;
+	aml_status	st = AML_OK;
+
+	/* the model of every row, alone */
+	alone.n_groups = 0;
+	alone.members = m->members + m->seg_start[ng];
+	alone.n_members = m->seg_start[ng + 1] - m->seg_start[ng];
+	alone.algo = alone.n_members > 1 ? AML_ALGO_ENSEMBLE : alone.members[0].ops->algo;
+	alone.explainer = NULL;
+
+	wpred = aml_malloc(env, (size_t) (nt ? nt : 1) * no * sizeof(double));
+	ws = aml_malloc(env, (size_t) (nt ? nt : 1) * no * sizeof(double));
+	ps = aml_malloc(env, (size_t) (nt ? nt : 1) * no * sizeof(double));
+	ys = aml_malloc(env, (size_t) (nt ? nt : 1) * sizeof(double));
+	seg = aml_malloc(env, (size_t) (nt ? nt : 1) * sizeof(int));
+	n_train_g = aml_calloc(env, (size_t) ng + 1, sizeof(int64_t));
+	raw = aml_malloc(env, (size_t) TEST_BLOCK * (m->n_inputs ? m->n_inputs : 1) * sizeof(double));
+	scratch = aml_malloc(env, aml_model_scratch_size(m));
+	if (!wpred || !ws || !ps || !ys || !seg || !n_train_g || !raw || !scratch)
+	{
+		st = aml_oom(env, c->err, (size_t) nt * (3 * no + 2) * sizeof(double));
+		goto done;
+	}
+	for (int64_t b0 = 0; b0 < nt; b0 += TEST_BLOCK)
+	{
+		int64_t		bn = nt - b0 < TEST_BLOCK ? nt - b0 : TEST_BLOCK;
+
+		raw_inputs(c, c->test_idx + b0, bn, raw);
+		aml_model_predict(&alone, bn, raw, wpred + (size_t) b0 * no, scratch);
+	}
+	for (int64_t r = 0; r < nt; r++)
+		seg[r] = aml_model_segment(m, group_key(c, c->test_idx[r]));
+	for (int64_t r = 0; r < c->n_train; r++)
+		n_train_g[aml_model_segment(m, group_key(c, c->train_idx[r]))]++;
+
+	aml_json_key(j, "groups");
+	aml_json_begin_obj(j);
+	aml_json_key(j, "group_by");
+	aml_json_str(j, m->inputs[m->group_input].name);
+	aml_json_key(j, "min_rows");
+	aml_json_int(j, c->opts->group_min_rows);
+	aml_json_key(j, "metric");
+	aml_json_str(j, c->metric);
+	aml_json_key(j, "test_score");
+	aml_json_num(j, c->report->test_score);
+	aml_json_key(j, "every_row_model_test_score");
+	aml_json_num(j, aml_metric_compute(c->metric, c->task, c->n_classes, nt, ytest, wpred));
+	aml_json_key(j, "groups");
+	aml_json_begin_arr(j);
+	for (int g = 0; g <= ng; g++)
+	{
+		int64_t		n = 0;
+		int			e0 = m->seg_start[g],
+					e1 = m->seg_start[g + 1];
+
+		for (int64_t r = 0; r < nt; r++)
+			if (seg[r] == g)
+			{
+				ys[n] = ytest[r];
+				memcpy(ps + n * no, pred + r * no, (size_t) no * sizeof(double));
+				memcpy(ws + n * no, wpred + r * no, (size_t) no * sizeof(double));
+				n++;
+			}
+		aml_json_begin_obj(j);
+		aml_json_key(j, "value");
+		if (g < ng)
+			aml_json_str(j, c->report->group_labels[g]);
+		else
+			aml_json_null(j);
+		aml_json_key(j, "learner");
+		aml_json_str(j, e1 - e0 > 1 ? "ensemble" : m->members[e0].ops->name);
+		aml_json_key(j, "train_rows");
+		aml_json_int(j, n_train_g[g]);
+		aml_json_key(j, "test_rows");
+		aml_json_int(j, n);
+		aml_json_key(j, "test_score");
+		aml_json_num(j, n ? aml_metric_compute(c->metric, c->task, c->n_classes, n, ys, ps) : NAN);
+		if (g < ng)
+		{
+			aml_json_key(j, "every_row_model_test_score");
+			aml_json_num(j, n ? aml_metric_compute(c->metric, c->task, c->n_classes, n, ys, ws) : NAN);
+		}
+		aml_json_end_obj(j);
+	}
+	aml_json_end_arr(j);
+	aml_json_end_obj(j);
+
+done:
+	aml_free(env, wpred);
+	aml_free(env, ws);
+	aml_free(env, ps);
+	aml_free(env, ys);
+	aml_free(env, seg);
+	aml_free(env, n_train_g);
+	aml_free(env, raw);
+	aml_free(env, scratch);
+	return st;
+}
+
+/*
+ * check_group_column finds the group column among the model's inputs and
+ * refuses one that cannot route rows: returns AML_OK with c->group_input
+ * set.
+ */
+static aml_status
+check_group_column(train_ctx *c)
+{
+	const aml_frame *f = c->frame;
+	const char *name = c->opts->group_column;
+	int			col = -1;
+	const char *reason;
+
+	for (int j = 0; j < f->n_cols && col < 0; j++)
+		if (strcmp(f->cols[j].name, name) == 0)
+			col = j;
+	if (col < 0)
+		return aml_set_error(c->err, AML_EINVAL, "group column \"%s\" does not exist in the source", name);
+	if (col == c->opts->target_col)
+	{
+		aml_set_error(c->err, AML_EINVAL, "group column \"%s\" is the target", name);
+		aml_set_hint(c->err, "Group by a column that splits the rows, such as a region or a store.");
+		return AML_EINVAL;
+	}
+	if (f->cols[col].kind == AML_COL_DATETIME ||
+		(f->cols[col].kind == AML_COL_NUMERIC && !f->cols[col].is_integer))
+	{
+		aml_set_error(c->err, AML_EINVAL, "group column \"%s\" is not a text, boolean or integer column", name);
+		aml_set_detail(c->err, "Its type is %s.", f->cols[col].source_type ? f->cols[col].source_type : "not discrete");
+		aml_set_hint(c->err, "Group by a column of discrete values, or derive one in a query source, e.g. SELECT *, date_part('year', day)::int AS year FROM ...");
+		return AML_EINVAL;
+	}
+	for (int i = 0; i < c->model->n_inputs; i++)
+		if (c->input_col[i] == col)
+		{
+			c->group_input = i;
+			return AML_OK;
+		}
+	reason = c->drop_reason[col] ? c->drop_reason[col] : "unused";
+	aml_set_error(c->err, AML_EINVAL, "group column \"%s\" is not a feature of the model", name);
+	if (strcmp(reason, "excluded") == 0 || strcmp(reason, "sensitive") == 0)
+	{
+		aml_set_detail(c->err, "It is %s.", strcmp(reason, "excluded") == 0 ?
+					   "in the \"exclude\" list" : "a sensitive column, left out of the features");
+		aml_set_hint(c->err, "A row's group must be known to score it: take the column out of \"%s\".",
+					 strcmp(reason, "excluded") == 0 ? "exclude" : "sensitive");
+	}
+	else
+	{
+		aml_set_detail(c->err, "%s",
+					   strcmp(reason, "id_like") == 0 ? "It has a different value in almost every row." :
+					   strcmp(reason, "constant") == 0 ? "It has a single value." :
+					   "It is NULL in every training row.");
+		aml_set_hint(c->err, "Group by a column with a few values, each shared by many rows.");
+	}
+	return AML_EINVAL;
+}
+
+/*
+ * group_eligible says whether the n training rows rows[] may have a model of
+ * their own: enough of them, and of every class.
+ */
+static int
+group_eligible(const train_ctx *c, const group_row *rows, int64_t n)
+{
+	int64_t		count[MAX_CLASSES + 1];
+
+	if (n < c->opts->group_min_rows || n < 2)
+		return 0;
+	if (c->task == AML_TASK_REGRESSION)
+		return 1;
+	memset(count, 0, sizeof(count));
+	for (int64_t r = 0; r < n; r++)
+		count[(int) c->y[rows[r].row]]++;
+	for (int k = 0; k < c->n_classes; k++)
+		if (count[k] < AML_GROUP_MIN_CLASS)
+			return 0;
+	return 1;
+}
+
+/*
+ * train_groups fits the per-group model: the model of every training row
+ * first (it scores the values without a model of their own), then one
+ * search per eligible group on its rows, each with a share of the budget
+ * left in proportion to its rows (the model of every row counts all of
+ * them).  The members are laid out group by group, every row's last.
+ */
+static aml_status
+train_groups(train_ctx *c, cand_spec *specs, double *weights)
+{
+	aml_env    *env = c->env;
+	aml_model  *m = c->model;
+	const aml_train_options *opts = c->opts;
+	aml_train_options so = *opts;
+	int64_t    *all_idx = c->train_idx;
+	int64_t		n_all = c->n_train;
+	int			holdout = c->holdout,
+				n_folds = c->n_folds;
+	group_row  *gr = NULL;
+	int64_t    *gstart = NULL;	/* per eligible group: first row in gr */
+	int64_t    *gcount = NULL;
+	int64_t    *seg_rows = NULL;
+	aml_member *acc = NULL;		/* the groups' members */
+	int			n_acc = 0;
+	aml_member *whole = NULL;	/* every row's */
+	int			n_whole = 0;
+	int			n_groups = 0;
+	int64_t		rows_left;
+	double		budget = opts->budget_seconds;
+	aml_status	st = AML_OK;
+	char		label[96];
+
+	/* the training rows by group value, then row */
+	gr = aml_malloc(env, (size_t) n_all * sizeof(group_row));
+	gstart = aml_malloc(env, (size_t) (AML_MAX_GROUPS + 1) * sizeof(int64_t));
+	gcount = aml_malloc(env, (size_t) (AML_MAX_GROUPS + 1) * sizeof(int64_t));
+	seg_rows = aml_malloc(env, (size_t) n_all * sizeof(int64_t));
+	if (!gr || !gstart || !gcount || !seg_rows)
+	{
+		st = aml_oom(env, c->err, (size_t) n_all * 32);
+		goto done;
+	}
+	for (int64_t r = 0; r < n_all; r++)
+	{
+		gr[r].key = group_key(c, all_idx[r]);
+		gr[r].row = all_idx[r];
+	}
+	qsort(gr, (size_t) n_all, sizeof(group_row), cmp_group_row);
+	{
+		int64_t		a = 0;
+		int			n_values = 0;
+		int64_t		largest = 0;
+
+		while (a < n_all && !isnan(gr[a].key))
+		{
+			int64_t		b = a;
+
+			while (b < n_all && gr[b].key == gr[a].key)
+				b++;
+			n_values++;
+			largest = b - a > largest ? b - a : largest;
+			if (group_eligible(c, gr + a, b - a))
+			{
+				if (n_groups == AML_MAX_GROUPS)
+				{
+					st = aml_set_error(c->err, AML_EINVAL, "too many groups");
+					aml_set_detail(c->err, "More than %d values of \"%s\" have %lld training rows or more.",
+								   AML_MAX_GROUPS, opts->group_column, (long long) opts->group_min_rows);
+					aml_set_hint(c->err, "Raise \"group_min_rows\", or group by a coarser column.");
+					goto done;
+				}
+				gstart[n_groups] = a;
+				gcount[n_groups] = b - a;
+				n_groups++;
+			}
+			a = b;
+		}
+		if (n_groups == 0)
+		{
+			st = aml_set_error(c->err, AML_EINVAL, "no group has enough rows for a model of its own");
+			aml_set_detail(c->err, "\"%s\" has %d values; the largest has %lld training rows. A group needs %lld%s.",
+						   opts->group_column, n_values, (long long) largest,
+						   (long long) opts->group_min_rows,
+						   c->task == AML_TASK_REGRESSION ? "" :
+						   ", with at least 5 of every class");
+			aml_set_hint(c->err, "Lower \"group_min_rows\", group by a coarser column, or train without \"group_by\".");
+			goto done;
+		}
+		aml_log(env, AML_LOG_NOTICE, "%d of the %d values of \"%s\" get a model of their own; the model of every row scores the others",
+				n_groups, n_values, opts->group_column);
+	}
+	c->report->group_labels = aml_calloc(env, (size_t) n_groups, sizeof(char *));
+	m->group_key = aml_malloc(env, (size_t) n_groups * sizeof(double));
+	m->seg_start = aml_malloc(env, (size_t) (n_groups + 2) * sizeof(int));
+	if (!c->report->group_labels || !m->group_key || !m->seg_start)
+	{
+		st = aml_oom(env, c->err, (size_t) n_groups * 64);
+		goto done;
+	}
+
+	/* segment -1 (every row, first), then the groups */
+	rows_left = n_all;
+	for (int g = 0; g < n_groups; g++)
+		rows_left += gcount[g];
+	c->opts = &so;
+	for (int g = -1; g < n_groups && st == AML_OK; g++)
+	{
+		int64_t		n_seg = g < 0 ? n_all : gcount[g];
+		double		left = budget * (1.0 - GROUPS_AFTER_SHARE) - (now(c) - c->t_start);
+
+		if (g < 0)
+		{
+			c->group_label = NULL;
+			aml_log(env, AML_LOG_NOTICE, "the model of every row: %lld training rows", (long long) n_all);
+		}
+		else
+		{
+			const aml_input *in = &m->inputs[c->group_input];
+			double		key = gr[gstart[g]].key;
+
+			if (in->kind == AML_COL_CATEGORICAL)
+				snprintf(label, sizeof(label), "%s", in->levels[(int) key]);
+			else
+				format_number(label, sizeof(label), key);
+			if ((c->report->group_labels[g] = aml_strdup(env, label)) == NULL)
+			{
+				st = aml_oom(env, c->err, sizeof(label));
+				break;
+			}
+			c->report->n_groups = g + 1;
+			c->group_label = c->report->group_labels[g];
+			m->group_key[g] = key;
+			for (int64_t r = 0; r < n_seg; r++)
+				seg_rows[r] = gr[gstart[g] + r].row;
+			qsort(seg_rows, (size_t) n_seg, sizeof(int64_t), aml_cmp_i64);
+			c->train_idx = seg_rows;
+			c->n_train = n_seg;
+			c->holdout = n_seg > CV_MAX_ROWS ||
+				(c->task == AML_TASK_MULTICLASS && n_seg * c->n_classes > CV_MAX_CLASS_ROWS);
+			c->n_folds = c->holdout ? 5 : (opts->folds >= 2 ? opts->folds : 5);
+			if ((st = refold(c, opts->seed ^ (uint64_t) (g + 1))) != AML_OK)
+				break;
+			aml_log(env, AML_LOG_NOTICE, "group %s = %s: %lld training rows",
+					opts->group_column, label, (long long) n_seg);
+		}
+		/* this group's share of what is left */
+		so.budget_seconds = budget > 0 ?
+			fmax(left * (double) n_seg / (double) rows_left, 0.05) : 0;
+		rows_left -= n_seg;
+		c->t0 = now(c);
+		c->baseline_over[0] = '\0';
+		c->refit_chosen[0] = '\0';
+		m->members = NULL;
+		m->n_members = 0;
+		if ((st = fit_model(c, specs, weights)) != AML_OK)
+			break;
+		/* collect the segment's members (every row's go last) */
+		if (g < 0)
+		{
+			whole = m->members;
+			n_whole = m->n_members;
+		}
+		else
+		{
+			aml_member *grown = aml_realloc(env, acc, (size_t) (n_acc + m->n_members) * sizeof(aml_member));
+
+			if (grown == NULL)
+			{
+				st = aml_oom(env, c->err, (size_t) (n_acc + m->n_members) * sizeof(aml_member));
+				break;
+			}
+			acc = grown;
+			m->seg_start[g] = n_acc;
+			memcpy(acc + n_acc, m->members, (size_t) m->n_members * sizeof(aml_member));
+			n_acc += m->n_members;
+			aml_free(env, m->members);
+		}
+		m->members = NULL;
+		m->n_members = 0;
+	}
+	c->opts = opts;
+	c->t0 = c->t_start;
+	c->train_idx = all_idx;
+	c->n_train = n_all;
+	c->holdout = holdout;
+	c->n_folds = n_folds;
+	c->group_label = NULL;
+	/* what one group's search kept or gave way on is in its leaderboard */
+	c->baseline_over[0] = '\0';
+	c->refit_chosen[0] = '\0';
+	if (st == AML_OK)
+	{
+		aml_member *all = aml_realloc(env, acc, (size_t) (n_acc + n_whole) * sizeof(aml_member));
+
+		if (all == NULL)
+			st = aml_oom(env, c->err, (size_t) (n_acc + n_whole) * sizeof(aml_member));
+		else
+		{
+			acc = all;
+			memcpy(acc + n_acc, whole, (size_t) n_whole * sizeof(aml_member));
+			aml_free(env, whole);
+			whole = NULL;
+			m->seg_start[n_groups] = n_acc;
+			n_acc += n_whole;
+			n_whole = 0;
+			m->seg_start[n_groups + 1] = n_acc;
+			m->members = acc;
+			m->n_members = n_acc;
+			acc = NULL;
+			m->n_groups = n_groups;
+			m->group_input = c->group_input;
+			m->algo = AML_ALGO_PER_GROUP;
+			memset(&m->params, 0, sizeof(m->params));
+			st = check_model_size(c, m);
+		}
+	}
+
+done:
+	for (int e = 0; e < n_acc && acc; e++)
+		acc[e].ops->free_state(env, acc[e].state);
+	aml_free(env, acc);
+	for (int e = 0; e < n_whole && whole; e++)
+		whole[e].ops->free_state(env, whole[e].state);
+	aml_free(env, whole);
+	aml_free(env, gr);
+	aml_free(env, gstart);
+	aml_free(env, gcount);
+	aml_free(env, seg_rows);
+	return st;
+}
 aml_status
 aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		  aml_model **model_out, aml_report **report_out, aml_error *err)
@@ -3579,7 +4185,6 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	train_ctx	c;
 	cand_spec  *specs = NULL;
 	double	   *weights = NULL;
-	int			n_members = 1;
 	aml_status	st = AML_OK;
 	double	   *raw = NULL,
 			   *pred = NULL,
@@ -3598,6 +4203,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 	c.opts = opts;
 	c.err = err;
 	c.t0 = now(&c);
+	c.t_start = c.t0;
+	c.group_input = -1;
 	c.task = opts->task;
 	c.fit_seed = opts->seed;
 
@@ -3673,9 +4280,17 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		c.report->time_col = c.time_col;
 		c.report->val_folds = c.holdout ? 1 : (c.time_col >= 0 ? c.n_folds - 1 : c.n_folds);
 	}
+	if (opts->group_column && c.time_col >= 0)
+	{
+		st = aml_set_error(err, AML_EINVAL, "options \"group_by\" and \"time_column\" cannot be combined");
+		aml_set_hint(err, "Train one model per group with a random split, or one time-ordered model with the group column as a feature.");
+		goto fail;
+	}
 	if ((st = split_rows(&c)) != AML_OK)
 		goto fail;
 	if ((st = setup_inputs(&c)) != AML_OK)
+		goto fail;
+	if (opts->group_column && (st = check_group_column(&c)) != AML_OK)
 		goto fail;
 
 	m->task = c.task;
@@ -3699,48 +4314,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		st = aml_oom(env, err, MAX_MEMBERS * sizeof(cand_spec));
 		goto fail;
 	}
-	if (opts->manual)
-	{
-		char		msg[256];
-
-		specs[0].algo = opts->manual_algo;
-		specs[0].params = opts->manual_params;
-		if (aml_learner_for(specs[0].algo) == NULL)
-		{
-			st = aml_set_error(err, AML_EINVAL, "algorithm \"%s\" is not available", aml_algo_name(specs[0].algo));
-			goto fail;
-		}
-		if (aml_params_check(specs[0].algo, &specs[0].params, msg, sizeof(msg)))
-		{
-			st = aml_set_error(err, AML_EINVAL, "%s", msg);
-			goto fail;
-		}
-		if (c.task == AML_TASK_REGRESSION &&
-			aml_params_get(&specs[0].params, AML_CLASS_WEIGHT, 0) != 0)
-		{
-			st = aml_set_error(err, AML_EINVAL, "parameter \"%s\" applies to classification only", AML_CLASS_WEIGHT);
-			aml_set_hint(err, "The target is numeric, so the task is regression.");
-			goto fail;
-		}
-		weights[0] = 1.0;
-		n_members = 1;
-	}
-	else if ((st = run_search(&c, specs, weights, &n_members)) != AML_OK)
-		goto fail;
-
-	/* the folds are done with: their memory goes before the refit */
-	aml_free(env, c.fold_of);
-	c.fold_of = NULL;
-
-	/* refit the chosen configuration(s) on every training row */
-	m->members = aml_calloc(env, (size_t) n_members, sizeof(aml_member));
-	if (m->members == NULL)
-	{
-		st = aml_oom(env, err, sizeof(aml_member));
-		goto fail;
-	}
-	st = refit_members(&c, m, specs, weights, n_members);
-	if ((st = refit_fallback(&c, m, specs, weights, &n_members, st)) != AML_OK)
+	if ((st = c.group_input >= 0 ? train_groups(&c, specs, weights) :
+		 fit_model(&c, specs, weights)) != AML_OK)
 		goto fail;
 	/* generated features no member reads are not kept (nor computed) */
 	{
@@ -3849,6 +4424,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			st = aml_diag_assess(&j, &di, err);
 		if (st == AML_OK)
 			st = aml_diag_bias(&j, &di, err);
+		if (st == AML_OK && m->n_groups > 0 && c.n_test > 0)
+			st = groups_diag(&c, &j, c.n_test, ytest, pred);
 		if (st == AML_OK && c.baseline_over[0])
 		{
 			/* no learner beat the baseline: what it was up against */
@@ -3920,7 +4497,8 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		}
 		c.report->features_json = features_json(&c, have ? imp : NULL);
 	}
-	c.report->params_json = m->n_members > 1 ? ensemble_json(env, m) : params_json(env, &m->params);
+	c.report->params_json = m->n_groups > 0 ? groups_params_json(&c) :
+		m->n_members > 1 ? ensemble_json(env, m) : params_json(env, &m->params);
 	if (!c.report->features_json || !c.report->params_json)
 	{
 		st = aml_oom(env, err, 1024);

@@ -253,6 +253,11 @@ automl_assess(PG_FUNCTION_ARGS)
 	}
 	else
 		a.options_text = "{}";
+	if (a.opts.group_column)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"group_by\" does not apply to automl_assess"),
+				 errhint("Assess the whole table; automl_train(..., options => '{\"group_by\": ...}') then reports each group's test score next to the model of every row's.")));
 	if (!(a.opts.test_fraction > 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -1548,16 +1548,100 @@ PairsTable(HtmlPage *pg, JsonbContainer *obj, const char *kh, const char *vh)
 	appendStringInfoString(s, "</table>\n");
 }
 
+/*
+ * LearnerCells writes a model's learner and hyperparameters cells: one
+ * learner's (learner, params) or an ensemble's members, one per line.
+ */
+static void
+LearnerCells(StringInfo s, JsonbContainer *g)
+{
+	JsonbContainer *members = JSub(g, "members");
+	int			n = members ? JLen(members) : 1;
+
+	appendStringInfoString(s, "<td class=\"nw\">");
+	for (int i = 0; i < n; i++)
+	{
+		JsonbContainer *mb = members ? JAt(members, i) : g;
+		char	   *l = JStr(mb, "learner");
+
+		appendStringInfo(s, "%s<span class=\"sw l-%s\"></span>", i ? "<br>" : "", LearnerClass(l ? l : "?"));
+		XmlAppend(s, l);
+		if (members)
+			Xf(s, " %s", FmtNum(JNum(mb, "weight")));
+	}
+	appendStringInfoString(s, "</td><td><code>");
+	for (int i = 0; i < n; i++)
+	{
+		JsonbContainer *mb = members ? JAt(members, i) : g;
+		JPair	   *pairs;
+		int			np = JPairs(JSub(mb, "params"), &pairs);
+
+		if (i)
+			appendStringInfoString(s, "<br>");
+		for (int p = 0; p < np; p++)
+			Xf(s, "%s%s = %s", p ? ", " : "", pairs[p].key, JValStr(&pairs[p].val));
+	}
+	appendStringInfoString(s, "</code></td>");
+}
+
+/*
+ * GroupsTable lists a per-group model's groups: each one's model, its rows
+ * and its test score next to the model of every row's on the same rows.
+ */
+static void
+GroupsTable(HtmlPage *pg, Model *m, JsonbContainer *groups)
+{
+	StringInfo	s = &pg->s;
+	JsonbContainer *dg = JSub(JSub(m->diag, "groups"), "groups");
+	char	   *by = JStr(m->hyper, "group_by");
+
+	appendStringInfoString(s, "<p>One model per value of <code>");
+	XmlAppend(s, by);
+	appendStringInfoString(s, "</code>, each searched on its group's training rows; the model of every training row scores the other values and missing ones.");
+	if (dg)
+		Xf(s, " On the test rows the groups' models score %s %s, the model of every row alone %s.",
+		   m->metric, FmtNum(JNum(JSub(m->diag, "groups"), "test_score")),
+		   FmtNum(JNum(JSub(m->diag, "groups"), "every_row_model_test_score")));
+	appendStringInfoString(s, "</p>\n<table>\n<tr><th>Group</th><th class=\"n\">Training rows</th><th class=\"n\">Test rows</th><th class=\"n\">Test ");
+	XmlAppend(s, m->metric);
+	appendStringInfoString(s, "</th><th class=\"n\">Model of every row</th><th>Learner</th><th>Hyperparameters</th></tr>\n");
+	for (int i = 0; i < JLen(groups); i++)
+	{
+		JsonbContainer *g = JAt(groups, i);
+		JsonbContainer *d = i < JLen(dg) ? JAt(dg, i) : NULL;
+		char	   *v = JStr(g, "value");
+
+		appendStringInfoString(s, "<tr><td>");
+		if (v)
+			XmlAppend(s, v);
+		else
+			appendStringInfoString(s, "<em>other values: the model of every row</em>");
+		appendStringInfoString(s, "</td>");
+		appendStringInfo(s, "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>",
+						 FmtNum(d ? JNum(d, "train_rows") : NAN),
+						 FmtNum(d ? JNum(d, "test_rows") : NAN),
+						 FmtNum(d ? JNum(d, "test_score") : NAN),
+						 d && v ? FmtNum(JNum(d, "every_row_model_test_score")) : "");
+		LearnerCells(s, g);
+		appendStringInfoString(s, "</tr>\n");
+	}
+	appendStringInfoString(s, "</table>\n");
+}
+
 static void
 WriteHyperparameters(HtmlPage *pg, Model *m)
 {
 	StringInfo	s = &pg->s;
 	JsonbContainer *members = JSub(m->hyper, "members");
+	JsonbContainer *groups = JSub(m->hyper, "groups");
 	JPair	   *pairs;
 
 	SectionBegin(pg, "hyperparameters", "Hyperparameters",
+				 groups ? "The model of each group, refit on the group's training rows." :
 				 psprintf("The configuration of the %s model that was refit on every training row.", m->algorithm));
-	if (members)
+	if (groups)
+		GroupsTable(pg, m, groups);
+	else if (members)
 	{
 		appendStringInfoString(s, "<table>\n<tr><th>Member</th><th class=\"n\">Weight</th><th>Hyperparameters</th></tr>\n");
 		for (int i = 0; i < JLen(members); i++)

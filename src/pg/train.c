@@ -74,7 +74,7 @@ typedef AmlTrainArgs TrainArgs;
 /* ---------------------------------------------------------------- options */
 
 static const char *const valid_options =
-"test_fraction, seed, folds, algorithm, params, algorithms, ensemble, generated_features, max_rows, sensitive, use_sensitive, time_column";
+"test_fraction, seed, folds, algorithm, params, algorithms, ensemble, generated_features, max_rows, sensitive, use_sensitive, time_column, group_by, group_min_rows";
 
 static double
 JsonbNumber(const char *key, JsonbValue *v)
@@ -235,6 +235,18 @@ AmlParseOptions(Jsonb *jb, aml_train_options *o, List **sensitive)
 		}
 		else if (strcmp(key, "time_column") == 0)
 			o->time_column = JsonbString(key, &v);
+		else if (strcmp(key, "group_by") == 0)
+			o->group_column = JsonbString(key, &v);
+		else if (strcmp(key, "group_min_rows") == 0)
+		{
+			double		r = JsonbNumber(key, &v);
+
+			if (!(r >= 10 && r <= 1e12) || r != floor(r))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"group_min_rows\" must be an integer of at least 10")));
+			o->group_min_rows = (int64_t) r;
+		}
 		else if (strcmp(key, "algorithm") == 0)
 		{
 			o->manual = 1;
@@ -1064,9 +1076,9 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 		const aml_candidate *c = aml_report_candidate(rep, i);
 		StringInfoData hp;
 		Oid			ct[6] = {INT8OID, INT4OID, TEXTOID, TEXTOID, FLOAT8OID, FLOAT8OID};
-		Datum		cv[7];
-		char		cn[7] = "       ";
-		Oid			ct7[7];
+		Datum		cv[8];
+		char		cn[8] = "        ";
+		Oid			ct7[8];
 
 		initStringInfo(&hp);
 		if (c->algo == AML_ALGO_ENSEMBLE && aml_model_algo(model) == AML_ALGO_ENSEMBLE)
@@ -1085,6 +1097,7 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 		}
 		memcpy(ct7, ct, sizeof(ct));
 		ct7[6] = INT8OID;
+		ct7[7] = TEXTOID;
 		cv[0] = Int64GetDatum(id);
 		cv[1] = Int32GetDatum(c->rank);
 		cv[2] = CStringGetTextDatum(aml_algo_name(c->algo));
@@ -1092,9 +1105,11 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 		cv[4] = Float8OrNull(c->score, &cn[4]);
 		cv[5] = Float8GetDatum(c->fit_seconds);
 		cv[6] = Int64GetDatum(c->sample_rows);
-		ret = SPI_execute_with_args("INSERT INTO automl.candidates (model_id, rank, learner, hyperparameters, score, fit_seconds, sample_rows) "
-									"VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)",
-									7, ct7, cv, cn, false, 0);
+		cv[7] = c->group ? CStringGetTextDatum(c->group) : (Datum) 0;
+		cn[7] = c->group ? ' ' : 'n';
+		ret = SPI_execute_with_args("INSERT INTO automl.candidates (model_id, rank, learner, hyperparameters, score, fit_seconds, sample_rows, group_value) "
+									"VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)",
+									8, ct7, cv, cn, false, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "automl: could not store a candidate");
 	}
