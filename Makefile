@@ -10,7 +10,7 @@ OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 
 DATA = $(wildcard sql/automl--*.sql)
 
-REGRESS = setup train predict errors catalog formats realdata governance trees explain bias evaluate metrics drift assess timesplit report report_assessment jobs upgrade
+REGRESS = setup train predict errors catalog formats realdata governance trees explain bias evaluate metrics drift assess timesplit report report_assessment groups jobs upgrade
 REGRESS_OPTS = --inputdir=. --dbname=contrib_regression
 
 BLAS ?= openblas

@@ -3885,7 +3885,11 @@ check_group_column(train_ctx *c)
 		if (strcmp(f->cols[j].name, name) == 0)
 			col = j;
 	if (col < 0)
-		return aml_set_error(c->err, AML_EINVAL, "group column \"%s\" does not exist in the source", name);
+	{
+		aml_set_error(c->err, AML_EINVAL, "group column \"%s\" does not exist in the source", name);
+		aml_set_hint(c->err, "Option \"group_by\" names a text, boolean or integer column of the source; names are case-sensitive.");
+		return AML_EINVAL;
+	}
 	if (col == c->opts->target_col)
 	{
 		aml_set_error(c->err, AML_EINVAL, "group column \"%s\" is the target", name);
@@ -4028,7 +4032,7 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 		if (n_groups == 0)
 		{
 			st = aml_set_error(c->err, AML_EINVAL, "no group has enough rows for a model of its own");
-			aml_set_detail(c->err, "\"%s\" has %d values; the largest has %lld training rows. A group needs %lld%s.",
+			aml_set_detail(c->err, "\"%s\" has %d values; the largest has %lld training rows. A group needs %lld training rows%s.",
 						   opts->group_column, n_values, (long long) largest,
 						   (long long) opts->group_min_rows,
 						   c->task == AML_TASK_REGRESSION ? "" :

@@ -1647,6 +1647,160 @@ test_feature_distribution(void)
 	aml_frame_free(f);
 }
 
+
+/*
+ * test_per_group: a regression whose slope depends on the category x2 is
+ * fitted per group.  Checked: the groups' models route rows by x2 (an
+ * unseen or missing x2 goes to the model of every row), fit each group
+ * better than the model of every row does, survive the format bit for
+ * bit, explain additively, and label the leaderboard by group.
+ */
+static void
+test_per_group(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL,
+			   *m2 = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	static const char *const lv[] = {"a", "b", "c", "d"};
+	uint64_t	s = 777;
+	int			n = 2000;
+	double		in[8 * 3],
+				out[8],
+				out2[8],
+				phi[8 * 3],
+				base,
+				pred[8];
+	aml_explain_space sp;
+	void	   *scratch;
+	uint8_t    *buf;
+	size_t		size;
+	int			labelled[5] = {0};
+
+	aml_env_init(&env);
+	f = aml_frame_create(&env, &err);
+	aml_frame_add_column(f, "x1", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_add_column(f, "x2", AML_COL_CATEGORICAL, "text", 0, 0, &err);
+	aml_frame_add_column(f, "y", AML_COL_NUMERIC, "float8", 0, 0, &err);
+	aml_frame_reserve(f, n, &err);
+	for (int i = 0; i < n; i++)
+	{
+		double		x1;
+		int			c;
+
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		x1 = (double) (s >> 11) / 9007199254740992.0 * 10.0;
+		c = (int) ((s >> 7) % 4);
+		aml_frame_set_numeric(f, 0, i, x1);
+		aml_frame_set_code(f, 1, i, aml_frame_level_code(f, 1, lv[c], 1, &err));
+		/* slopes 3, -3, 1, -1: no one line fits every group */
+		aml_frame_set_numeric(f, 2, i, (c == 0 ? 3 : c == 1 ? -3 : c == 2 ? 1 : -1) * x1);
+	}
+	aml_frame_set_rows(f, n);
+
+	aml_train_options_init(&o);
+	o.target_col = 2;
+	o.budget_seconds = 0;
+	o.manual = 1;
+	o.manual_algo = AML_ALGO_LINEAR;
+	o.generated_features = 0;
+	o.group_column = "x2";
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	if (m == NULL)
+	{
+		aml_frame_free(f);
+		return;
+	}
+	CHECK(aml_model_algo(m) == AML_ALGO_PER_GROUP);
+	CHECK(aml_model_n_inputs(m) == 2);
+	CHECK(strcmp(aml_model_input_name(m, 1), "x2") == 0);
+	/* one manual candidate per group and one for every row, labelled */
+	CHECK(aml_report_n_candidates(r) == 5);
+	for (int i = 0; i < aml_report_n_candidates(r); i++)
+	{
+		const aml_candidate *cd = aml_report_candidate(r, i);
+
+		if (cd->group == NULL)
+			labelled[4]++;
+		else if (strlen(cd->group) == 1 && cd->group[0] >= 'a' && cd->group[0] <= 'd')
+			labelled[cd->group[0] - 'a']++;
+	}
+	for (int k = 0; k < 5; k++)
+		CHECK(labelled[k] == 1);
+	/* the groups' lines fit: the test RMSE is far below every row's line */
+	CHECK(aml_report_test_score(r) < 0.05);
+
+	/* rows: x1 = 2 in each group, then an unseen x2, then a missing one */
+	for (int k = 0; k < 8; k++)
+	{
+		in[k * 2] = 2.0;
+		in[k * 2 + 1] = k < 4 ? (double) aml_model_input_code(m, 1, lv[k], 1) : k < 6 ? -1.0 : NAN;
+	}
+	scratch = malloc(aml_model_scratch_size(m));
+	aml_model_predict(m, 8, in, out, scratch);
+	CHECK_NEAR(out[0], 6.0, 0.05);
+	CHECK_NEAR(out[1], -6.0, 0.05);
+	CHECK_NEAR(out[2], 2.0, 0.05);
+	CHECK_NEAR(out[3], -2.0, 0.05);
+	/* the model of every row: the same for unseen and missing, none of the above */
+	CHECK(out[4] == out[5] && out[5] == out[6] && out[6] == out[7]);
+	CHECK(fabs(out[4]) < 1.5);
+	/* one row at a time routes as a block does */
+	for (int k = 0; k < 8; k++)
+	{
+		aml_model_predict(m, 1, in + k * 2, out2 + k, scratch);
+		CHECK(out2[k] == out[k]);
+	}
+
+	/* the format: the same predictions, bit for bit */
+	size = aml_model_serialized_size(m);
+	buf = malloc(size);
+	CHECK(aml_model_serialize(m, buf, size, &err) == AML_OK);
+	CHECK(buf[4] == 3);			/* format version 3 */
+	CHECK(aml_model_deserialize(&env, buf, size, &m2, &err) == AML_OK);
+	if (m2)
+	{
+		aml_model_predict(m2, 8, in, out2, scratch);
+		for (int k = 0; k < 8; k++)
+			CHECK(out2[k] == out[k]);
+		aml_model_free(m2);
+	}
+	/* a segment table out of order is corrupt, not a crash */
+	{
+		size_t		at = size - 4 - 4 * (4 + 2);	/* the segment starts */
+		uint32_t	v = 7;
+
+		uint32_t	crc;
+
+		memcpy(buf + at + 4, &v, 4);
+		crc = aml_crc32c(0, buf, size - 4);
+		memcpy(buf + size - 4, &crc, 4);
+		m2 = NULL;
+		CHECK(aml_model_deserialize(&env, buf, size, &m2, &err) == AML_EFORMAT);
+		CHECK(m2 == NULL);
+		CHECK(strstr(err.detail, "out of range") != NULL);
+	}
+
+	/* explanations add up to each row's prediction */
+	CHECK(aml_model_explain(m, 8, in, 0, phi, &base, pred, &sp, &err) == AML_OK);
+	for (int k = 0; k < 8; k++)
+	{
+		CHECK_NEAR(base + phi[k * 2] + phi[k * 2 + 1], out[k], 1e-9);
+		CHECK_NEAR(pred[k], out[k], 1e-9);
+	}
+	/* x1 = 2, below the mean of 5: its contribution has the sign of minus the slope */
+	CHECK(phi[0 * 2] < 0 && phi[1 * 2] > 0);
+
+	free(buf);
+	free(scratch);
+	aml_model_free(m);
+	aml_report_free(r);
+	aml_frame_free(f);
+}
+
 int
 main(void)
 {
@@ -1668,5 +1822,6 @@ main(void)
 	RUN(test_simpler_finalist);
 	RUN(test_baseline_kept);
 	RUN(test_regularized_linear);
+	RUN(test_per_group);
 	DONE();
 }
