@@ -58,6 +58,8 @@ SELECT p.oid::regprocedure AS aggregate, a.aggtranstype::regtype AS state, a.agg
 	   p.proparallel, obj_description(p.oid, 'pg_proc') AS comment
   FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid
  WHERE p.pronamespace = 'automl'::regnamespace ORDER BY p.oid::regprocedure::text COLLATE "C";
+-- per-group models need the 0.9.0 catalog: a newer library says so
+SELECT automl_train('customers', 'churn', options => '{"group_by": "area_code"}');
 -- 0.8.0 -> 0.9.0: per-group models; the leaderboard names each candidate's group
 ALTER EXTENSION automl UPDATE TO '0.9.0';
 SELECT extversion FROM pg_extension WHERE extname = 'automl';

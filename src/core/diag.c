@@ -39,11 +39,13 @@
  *
  *	 "trajectory": {"metric", "higher_is_better",
  *	   "trials": [{"seconds", "learner", "score", "best", "rows",
- *				   "unscored"}]}
+ *				   "unscored", "group"}]}
  *	 every leaderboard row in the order it was tried: seconds since the
  *	 start of training when it finished, its validation score (null when
  *	 not scored, and then "unscored" says why: "time_limit",
- *	 "out_of_memory", "failed" or "manual") and the best score so far.
+ *	 "out_of_memory", "failed" or "manual") and the best score so far
+ *	 (per-group training: of its group's search, whose value "group" is;
+ *	 absent for the model of every row).
  *
  *-------------------------------------------------------------------------
  */
@@ -615,6 +617,9 @@ write_trajectory(aml_json *j, const aml_diag_input *di)
 	{
 		const aml_candidate *c = &r->cands[i];
 
+		/* per-group training: each group's search has its own best */
+		if (i > 0 && c->group_index != r->cands[i - 1].group_index)
+			best = NAN;
 		if (isfinite(c->score) &&
 			(isnan(best) || (di->higher_is_better ? c->score > best : c->score < best)))
 			best = c->score;
@@ -630,6 +635,11 @@ write_trajectory(aml_json *j, const aml_diag_input *di)
 		{
 			aml_json_key(j, "unscored");
 			aml_json_str(j, c->unscored);
+		}
+		if (c->group)
+		{
+			aml_json_key(j, "group");
+			aml_json_str(j, c->group);
 		}
 		aml_json_end_obj(j);
 	}

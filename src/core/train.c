@@ -87,7 +87,24 @@ typedef struct train_ctx
 	double		t_start;		/* the training's start (t0: a segment's) */
 	int			group_input;	/* model input routing rows, or -1 */
 	const char *group_label;	/* the group being searched, NULL = all rows */
+	double		refit_seconds;	/* fit_model's last refit */
+	const char **seg_label;		/* per segment of the model: its group's value */
+	/* each searched group against the model of every row, out of fold */
+	int			n_checked;
+	struct group_check *checked;
 } train_ctx;
+
+typedef struct group_check
+{
+	const char *value;
+	int64_t		train_rows;
+	int64_t		rows;			/* scored out of fold by both */
+	double		own;			/* the group's model, out of fold */
+	double		every_row;		/* the model of every row, out of fold */
+	int			kept;			/* 1 kept, 0 the model of every row
+								 * scores the group, -1 not checked (no
+								 * time: kept) */
+} group_check;
 
 static double
 now(const train_ctx *c)
@@ -2845,7 +2862,7 @@ groups_params_json(const train_ctx *c)
 		aml_json_begin_obj(&j);
 		aml_json_key(&j, "value");
 		if (g < m->n_groups)
-			aml_json_str(&j, c->report->group_labels[g]);
+			aml_json_str(&j, c->seg_label[g]);
 		else
 			aml_json_null(&j);
 		members_json(&j, m, m->seg_start[g], m->seg_start[g + 1]);
@@ -3340,6 +3357,8 @@ ctx_cleanup(train_ctx *c)
 	aml_free(env, c->level_map);
 	aml_free(env, c->input_col);
 	aml_free(env, c->drop_reason);
+	aml_free(env, c->seg_label);
+	aml_free(env, c->checked);
 }
 
 static int
@@ -3701,8 +3720,11 @@ fit_model(train_ctx *c, cand_spec *specs, double *weights)
 	m->members = aml_calloc(env, (size_t) n_members, sizeof(aml_member));
 	if (m->members == NULL)
 		return aml_oom(env, err, sizeof(aml_member));
+	c->refit_seconds = now(c);
 	st = refit_members(c, m, specs, weights, n_members);
-	return refit_fallback(c, m, specs, weights, &n_members, st);
+	st = refit_fallback(c, m, specs, weights, &n_members, st);
+	c->refit_seconds = now(c) - c->refit_seconds;
+	return st;
 }
 
 /* ---------------------------------------------------------------- groups */
@@ -3774,8 +3796,8 @@ groups_diag(train_ctx *c, aml_json *j, int64_t nt, const double *ytest, const do
 
 	/* the model of every row, alone */
 	alone.n_groups = 0;
-	alone.members = m->members + m->seg_start[ng];
-	alone.n_members = m->seg_start[ng + 1] - m->seg_start[ng];
+	alone.members = m->members + (ng ? m->seg_start[ng] : 0);
+	alone.n_members = ng ? m->seg_start[ng + 1] - m->seg_start[ng] : m->n_members;
 	alone.algo = alone.n_members > 1 ? AML_ALGO_ENSEMBLE : alone.members[0].ops->algo;
 	alone.explainer = NULL;
 
@@ -3800,14 +3822,14 @@ groups_diag(train_ctx *c, aml_json *j, int64_t nt, const double *ytest, const do
 		aml_model_predict(&alone, bn, raw, wpred + (size_t) b0 * no, scratch);
 	}
 	for (int64_t r = 0; r < nt; r++)
-		seg[r] = aml_model_segment(m, group_key(c, c->test_idx[r]));
+		seg[r] = ng ? aml_model_segment(m, group_key(c, c->test_idx[r])) : 0;
 	for (int64_t r = 0; r < c->n_train; r++)
-		n_train_g[aml_model_segment(m, group_key(c, c->train_idx[r]))]++;
+		n_train_g[ng ? aml_model_segment(m, group_key(c, c->train_idx[r])) : 0]++;
 
 	aml_json_key(j, "groups");
 	aml_json_begin_obj(j);
 	aml_json_key(j, "group_by");
-	aml_json_str(j, m->inputs[m->group_input].name);
+	aml_json_str(j, m->inputs[c->group_input].name);
 	aml_json_key(j, "min_rows");
 	aml_json_int(j, c->opts->group_min_rows);
 	aml_json_key(j, "metric");
@@ -3821,8 +3843,8 @@ groups_diag(train_ctx *c, aml_json *j, int64_t nt, const double *ytest, const do
 	for (int g = 0; g <= ng; g++)
 	{
 		int64_t		n = 0;
-		int			e0 = m->seg_start[g],
-					e1 = m->seg_start[g + 1];
+		int			e0 = ng ? m->seg_start[g] : 0,
+					e1 = ng ? m->seg_start[g + 1] : m->n_members;
 
 		for (int64_t r = 0; r < nt; r++)
 			if (seg[r] == g)
@@ -3835,7 +3857,7 @@ groups_diag(train_ctx *c, aml_json *j, int64_t nt, const double *ytest, const do
 		aml_json_begin_obj(j);
 		aml_json_key(j, "value");
 		if (g < ng)
-			aml_json_str(j, c->report->group_labels[g]);
+			aml_json_str(j, c->seg_label[g]);
 		else
 			aml_json_null(j);
 		aml_json_key(j, "learner");
@@ -3850,6 +3872,32 @@ groups_diag(train_ctx *c, aml_json *j, int64_t nt, const double *ytest, const do
 		{
 			aml_json_key(j, "every_row_model_test_score");
 			aml_json_num(j, n ? aml_metric_compute(c->metric, c->task, c->n_classes, n, ys, ws) : NAN);
+		}
+		aml_json_end_obj(j);
+	}
+	aml_json_end_arr(j);
+	/* each searched group's model against the model of every row, out of fold */
+	aml_json_key(j, "checked");
+	aml_json_begin_arr(j);
+	for (int g = 0; g < c->n_checked; g++)
+	{
+		const group_check *gc = &c->checked[g];
+
+		aml_json_begin_obj(j);
+		aml_json_key(j, "value");
+		aml_json_str(j, gc->value);
+		aml_json_key(j, "train_rows");
+		aml_json_int(j, gc->train_rows);
+		aml_json_key(j, "kept");
+		aml_json_bool(j, gc->kept != 0);
+		if (gc->kept >= 0)
+		{
+			aml_json_key(j, "out_of_fold_rows");
+			aml_json_int(j, gc->rows);
+			aml_json_key(j, "out_of_fold_score");
+			aml_json_num(j, gc->own);
+			aml_json_key(j, "every_row_model_out_of_fold_score");
+			aml_json_num(j, gc->every_row);
 		}
 		aml_json_end_obj(j);
 	}
@@ -3953,6 +4001,111 @@ group_eligible(const train_ctx *c, const group_row *rows, int64_t n)
 }
 
 /*
+ * oof_members writes into out (n_out values per frame row) the out-of-fold
+ * predictions of members mb[0..n), weighted, for the training rows
+ * c->train_idx under the current folds: each fold's configuration fitted
+ * on the other folds (holdout: the validation fold only).  Rows not
+ * validated are left as they were.
+ */
+static aml_status
+oof_members(train_ctx *c, const aml_member *mb, int n, double *out)
+{
+	aml_env    *env = c->env;
+	int			no = c->n_out;
+	int64_t    *fit_rows = aml_malloc(env, (size_t) (c->n_train + 1) * sizeof(int64_t));
+	int64_t    *val_rows = aml_malloc(env, (size_t) (c->n_train + 1) * sizeof(int64_t));
+	double	   *tmp = aml_malloc(env, (size_t) (c->n_train + 1) * no * sizeof(double));
+	aml_status	st = AML_OK;
+
+	if (!fit_rows || !val_rows || !tmp)
+		st = aml_oom(env, c->err, (size_t) c->n_train * (16 + no * 8));
+	for (int k = 0; st == AML_OK && k < (c->holdout ? 1 : c->n_folds); k++)
+	{
+		int64_t		nf = 0,
+					nv = 0;
+
+		aml_fold_rows(c->fold_of, 0, k, c->train_idx, c->n_train, fit_rows, &nf, val_rows, &nv);
+		if (nv == 0 || nf == 0)
+			continue;
+		for (int64_t r = 0; r < nv; r++)
+			for (int j = 0; j < no; j++)
+				out[val_rows[r] * no + j] = 0.0;
+		for (int e = 0; e < n && st == AML_OK; e++)
+		{
+			cand_spec	spec;
+			void	   *state = NULL;
+
+			memset(&spec, 0, sizeof(spec));
+			spec.algo = mb[e].ops->algo;
+			spec.params = mb[e].params;
+			if ((st = fit_one(c, &spec, fit_rows, nf, val_rows, nv, &state)) != AML_OK)
+				break;
+			mb[e].ops->predict(state, &c->ds, val_rows, nv, tmp);
+			mb[e].ops->free_state(env, state);
+			for (int64_t r = 0; r < nv; r++)
+				for (int j = 0; j < no; j++)
+					out[val_rows[r] * no + j] += mb[e].weight * tmp[r * no + j];
+		}
+		if (st == AML_OK && aml_check_cancel(env))
+			st = aml_set_error(c->err, AML_ECANCELED, "automl training was canceled");
+	}
+	aml_free(env, fit_rows);
+	aml_free(env, val_rows);
+	aml_free(env, tmp);
+	return st;
+}
+
+/*
+ * check_group scores, on the group's training rows (c->train_idx), the
+ * group's members out of fold (its own folds) against the model of every
+ * row's out-of-fold predictions whole_oof; fills *gc.
+ */
+static aml_status
+check_group(train_ctx *c, const aml_member *mb, int n, const double *whole_oof,
+			double *gbuf, group_check *gc)
+{
+	aml_env    *env = c->env;
+	int			no = c->n_out;
+	double	   *y = aml_malloc(env, (size_t) (c->n_train + 1) * sizeof(double));
+	double	   *po = aml_malloc(env, (size_t) (c->n_train + 1) * no * sizeof(double));
+	double	   *pw = aml_malloc(env, (size_t) (c->n_train + 1) * no * sizeof(double));
+	int64_t		k = 0;
+	aml_status	st;
+
+	if (!y || !po || !pw)
+		st = aml_oom(env, c->err, (size_t) c->n_train * (8 + 16 * no));
+	else
+	{
+		for (int64_t r = 0; r < c->n_train; r++)
+			gbuf[c->train_idx[r] * no] = NAN;
+		st = oof_members(c, mb, n, gbuf);
+	}
+	if (st == AML_OK)
+	{
+		for (int64_t r = 0; r < c->n_train; r++)
+		{
+			int64_t		i = c->train_idx[r];
+
+			if (isnan(gbuf[i * no]) || isnan(whole_oof[i * no]))
+				continue;
+			y[k] = c->y[i];
+			memcpy(po + k * no, gbuf + i * no, (size_t) no * sizeof(double));
+			memcpy(pw + k * no, whole_oof + i * no, (size_t) no * sizeof(double));
+			k++;
+		}
+		gc->rows = k;
+		gc->own = aml_metric_compute(c->metric, c->task, c->n_classes, k, y, po);
+		gc->every_row = aml_metric_compute(c->metric, c->task, c->n_classes, k, y, pw);
+		/* the group keeps its model only where it does better (a tie: one model fewer) */
+		gc->kept = k > 0 && isfinite(gc->own) && (!isfinite(gc->every_row) || better(c, gc->own, gc->every_row));
+	}
+	aml_free(env, y);
+	aml_free(env, po);
+	aml_free(env, pw);
+	return st;
+}
+
+/*
  * train_groups fits the per-group model: the model of every training row
  * first (it scores the values without a model of their own), then one
  * search per eligible group on its rows, each with a share of the budget
@@ -3978,11 +4131,18 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 	int			n_acc = 0;
 	aml_member *whole = NULL;	/* every row's */
 	int			n_whole = 0;
+	aml_algo	whole_algo = AML_ALGO_BASELINE;
+	aml_params	whole_params;
+	double	   *whole_oof = NULL;	/* its out-of-fold predictions, per frame row */
+	double	   *gbuf = NULL;
 	int			n_groups = 0;
+	int			n_kept = 0;
 	int64_t		rows_left;
 	double		budget = opts->budget_seconds;
 	aml_status	st = AML_OK;
 	char		label[96];
+
+	memset(&whole_params, 0, sizeof(whole_params));
 
 	/* the training rows by group value, then row */
 	gr = aml_malloc(env, (size_t) n_all * sizeof(group_row));
@@ -4044,9 +4204,11 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 				n_groups, n_values, opts->group_column);
 	}
 	c->report->group_labels = aml_calloc(env, (size_t) n_groups, sizeof(char *));
+	c->seg_label = aml_calloc(env, (size_t) n_groups, sizeof(char *));
+	c->checked = aml_calloc(env, (size_t) n_groups, sizeof(group_check));
 	m->group_key = aml_malloc(env, (size_t) n_groups * sizeof(double));
 	m->seg_start = aml_malloc(env, (size_t) (n_groups + 2) * sizeof(int));
-	if (!c->report->group_labels || !m->group_key || !m->seg_start)
+	if (!c->report->group_labels || !c->seg_label || !c->checked || !m->group_key || !m->seg_start)
 	{
 		st = aml_oom(env, c->err, (size_t) n_groups * 64);
 		goto done;
@@ -4061,6 +4223,7 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 	{
 		int64_t		n_seg = g < 0 ? n_all : gcount[g];
 		double		left = budget * (1.0 - GROUPS_AFTER_SHARE) - (now(c) - c->t_start);
+		group_check *gc = g < 0 ? NULL : &c->checked[g];
 
 		if (g < 0)
 		{
@@ -4083,7 +4246,11 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 			}
 			c->report->n_groups = g + 1;
 			c->group_label = c->report->group_labels[g];
-			m->group_key[g] = key;
+			c->n_checked = g + 1;
+			gc->value = c->group_label;
+			gc->train_rows = n_seg;
+			gc->own = gc->every_row = NAN;
+			gc->kept = -1;
 			for (int64_t r = 0; r < n_seg; r++)
 				seg_rows[r] = gr[gstart[g] + r].row;
 			qsort(seg_rows, (size_t) n_seg, sizeof(int64_t), aml_cmp_i64);
@@ -4108,27 +4275,83 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 		m->n_members = 0;
 		if ((st = fit_model(c, specs, weights)) != AML_OK)
 			break;
-		/* collect the segment's members (every row's go last) */
+
+		/*
+		 * out of fold, on the same rows: the model of every row first (its
+		 * predictions of every training row), then each group's model
+		 * against them.  Each check costs a refit per fold; one that would
+		 * not fit the time left is skipped, and the group keeps its model.
+		 */
 		if (g < 0)
 		{
+			double		est = c->refit_seconds * (c->holdout ? 1 : c->n_folds);
+
 			whole = m->members;
 			n_whole = m->n_members;
+			whole_algo = m->algo;
+			whole_params = m->params;
+			m->members = NULL;
+			m->n_members = 0;
+			if (opts->manual)
+				;				/* one configuration, as asked: no check */
+			else if (budget > 0 && est > 0.25 * (budget * (1.0 - GROUPS_AFTER_SHARE) - (now(c) - c->t_start)))
+				aml_log(env, AML_LOG_NOTICE, "not checking the groups' models against the model of every row: its %d out-of-fold fits would take about %.1f s",
+						c->holdout ? 1 : c->n_folds, est);
+			else
+			{
+				whole_oof = aml_malloc(env, (size_t) c->frame->n_rows * c->n_out * sizeof(double));
+				gbuf = aml_malloc(env, (size_t) c->frame->n_rows * c->n_out * sizeof(double));
+				if (!whole_oof || !gbuf)
+				{
+					st = aml_oom(env, c->err, (size_t) c->frame->n_rows * c->n_out * 16);
+					break;
+				}
+				for (int64_t i = 0; i < c->frame->n_rows * c->n_out; i++)
+					whole_oof[i] = NAN;
+				if ((st = oof_members(c, whole, n_whole, whole_oof)) != AML_OK)
+					break;
+			}
+			continue;
+		}
+		if (whole_oof &&
+			!(budget > 0 && now(c) - c->t_start + c->refit_seconds * (c->holdout ? 1 : c->n_folds) >
+			  budget * (1.0 - GROUPS_AFTER_SHARE)))
+		{
+			if ((st = check_group(c, m->members, m->n_members, whole_oof, gbuf, gc)) != AML_OK)
+				break;
+			aml_log(env, AML_LOG_NOTICE, "group %s = %s: out of fold, its model %s %.4f, the model of every row %.4f on its %lld rows: %s",
+					opts->group_column, label, c->metric, gc->own, gc->every_row, (long long) gc->rows,
+					gc->kept ? "its model is kept" : "the model of every row scores it");
+		}
+		if (gc->kept == 0)
+		{
+			for (int e = 0; e < m->n_members; e++)
+				m->members[e].ops->free_state(env, m->members[e].state);
 		}
 		else
 		{
+			/* the group's segment (its members, in group order) */
 			aml_member *grown = aml_realloc(env, acc, (size_t) (n_acc + m->n_members) * sizeof(aml_member));
 
 			if (grown == NULL)
 			{
+				for (int e = 0; e < m->n_members; e++)
+					m->members[e].ops->free_state(env, m->members[e].state);
 				st = aml_oom(env, c->err, (size_t) (n_acc + m->n_members) * sizeof(aml_member));
+				aml_free(env, m->members);
+				m->members = NULL;
+				m->n_members = 0;
 				break;
 			}
 			acc = grown;
-			m->seg_start[g] = n_acc;
+			m->seg_start[n_kept] = n_acc;
+			m->group_key[n_kept] = gr[gstart[g]].key;
+			c->seg_label[n_kept] = c->group_label;
+			n_kept++;
 			memcpy(acc + n_acc, m->members, (size_t) m->n_members * sizeof(aml_member));
 			n_acc += m->n_members;
-			aml_free(env, m->members);
 		}
+		aml_free(env, m->members);
 		m->members = NULL;
 		m->n_members = 0;
 	}
@@ -4154,17 +4377,27 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 			memcpy(acc + n_acc, whole, (size_t) n_whole * sizeof(aml_member));
 			aml_free(env, whole);
 			whole = NULL;
-			m->seg_start[n_groups] = n_acc;
+			m->seg_start[n_kept] = n_acc;
 			n_acc += n_whole;
 			n_whole = 0;
-			m->seg_start[n_groups + 1] = n_acc;
+			m->seg_start[n_kept + 1] = n_acc;
 			m->members = acc;
 			m->n_members = n_acc;
 			acc = NULL;
-			m->n_groups = n_groups;
-			m->group_input = c->group_input;
-			m->algo = AML_ALGO_PER_GROUP;
-			memset(&m->params, 0, sizeof(m->params));
+			m->n_groups = n_kept;
+			if (n_kept > 0)
+			{
+				m->group_input = c->group_input;
+				m->algo = AML_ALGO_PER_GROUP;
+				memset(&m->params, 0, sizeof(m->params));
+			}
+			else
+			{
+				/* no group does better: the model of every row alone */
+				m->algo = whole_algo;
+				m->params = whole_params;
+				aml_log(env, AML_LOG_NOTICE, "no group's model did better out of fold than the model of every row, which is the model stored");
+			}
 			st = check_model_size(c, m);
 		}
 	}
@@ -4176,6 +4409,8 @@ done:
 	for (int e = 0; e < n_whole && whole; e++)
 		whole[e].ops->free_state(env, whole[e].state);
 	aml_free(env, whole);
+	aml_free(env, whole_oof);
+	aml_free(env, gbuf);
 	aml_free(env, gr);
 	aml_free(env, gstart);
 	aml_free(env, gcount);
@@ -4428,7 +4663,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 			st = aml_diag_assess(&j, &di, err);
 		if (st == AML_OK)
 			st = aml_diag_bias(&j, &di, err);
-		if (st == AML_OK && m->n_groups > 0 && c.n_test > 0)
+		if (st == AML_OK && opts->group_column && c.n_test > 0)
 			st = groups_diag(&c, &j, c.n_test, ytest, pred);
 		if (st == AML_OK && c.baseline_over[0])
 		{

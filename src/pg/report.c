@@ -1082,10 +1082,9 @@ CmpDouble(const void *a, const void *b)
 }
 
 static void
-TrajectoryChart(HtmlPage *pg, Model *m, JsonbContainer *trials)
+TrajectoryChart(HtmlPage *pg, Model *m, JsonbContainer *trials, int n)
 {
-	int			n = JLen(trials),
-				cut = 0,
+	int			cut = 0,
 				oom = 0,
 				failed = 0,
 				clipped = 0,
@@ -1216,6 +1215,7 @@ WriteSearch(HtmlPage *pg, Model *m)
 	Datum		v[1];
 	int64		total;
 	bool		manual = JLen(trials) > 0;
+	bool		grouped = JSub(m->hyper, "groups") != NULL;
 
 	/* manual mode: one configuration, fit without a search or validation */
 	for (int i = 0; i < JLen(trials); i++)
@@ -1234,8 +1234,23 @@ WriteSearch(HtmlPage *pg, Model *m)
 		   m->test_rows > 0 ? "the test split scores it once." : "no test split was held out, so nothing scores it.");
 		appendStringInfoString(s, "</p>\n");
 	}
+	else if (JLen(trials) > 0 && JSub(m->hyper, "groups"))
+	{
+		/* per group: the model of every row's search, which comes first */
+		int			n = 0;
+		char	   *by = JStr(m->hyper, "group_by");
+
+		while (n < JLen(trials) && JStr(JAt(trials, n), "group") == NULL)
+			n++;
+		appendStringInfoString(s, "<p>");
+		Xf(s, "One search per value of %s: the chart shows the first, of the model of every row (%d of the %d configurations tried); the leaderboard below lists each group's.",
+		   by ? by : "the group column", n, JLen(trials));
+		appendStringInfoString(s, "</p>\n");
+		if (n > 0)
+			TrajectoryChart(pg, m, trials, n);
+	}
 	else if (JLen(trials) > 0)
-		TrajectoryChart(pg, m, trials);
+		TrajectoryChart(pg, m, trials, JLen(trials));
 	else
 		Empty(pg, "No search trajectory is stored for this version.");
 	if (JSub(m->diag, "refit"))
@@ -1281,13 +1296,19 @@ WriteSearch(HtmlPage *pg, Model *m)
 		return;
 	}
 	v[0] = Int64GetDatum(m->id);
-	if (SPI_execute_with_args("SELECT rank, learner, score, fit_seconds, sample_rows, "
-							  "       CASE WHEN hyperparameters ? 'members' THEN "
-							  "         (SELECT string_agg(format('%s \xC3\x97 %s', x->>'learner', round((x->>'weight')::numeric, 3)), ' + ' ORDER BY o) "
-							  "            FROM jsonb_array_elements(hyperparameters->'members') WITH ORDINALITY e(x, o)) "
-							  "       ELSE (SELECT string_agg(key || ' = ' || value, ', ' ORDER BY key) FROM jsonb_each_text(hyperparameters)) END, "
-							  "       count(*) OVER () "
-							  "  FROM automl.candidates WHERE model_id = $1 ORDER BY rank LIMIT 15",
+	/* per group: the best three of each group's search */
+	if (SPI_execute_with_args(psprintf("SELECT rank, learner, score, fit_seconds, sample_rows, "
+									   "       CASE WHEN hyperparameters ? 'members' THEN "
+									   "         (SELECT string_agg(format('%%s \xC3\x97 %%s', x->>'learner', round((x->>'weight')::numeric, 3)), ' + ' ORDER BY o) "
+									   "            FROM jsonb_array_elements(hyperparameters->'members') WITH ORDINALITY e(x, o)) "
+									   "       ELSE (SELECT string_agg(key || ' = ' || value, ', ' ORDER BY key) FROM jsonb_each_text(hyperparameters)) END, "
+									   "       n_all, %s "
+									   "  FROM (SELECT c.*, row_number() OVER (PARTITION BY %s ORDER BY rank) AS in_group, count(*) OVER () AS n_all "
+									   "          FROM automl.candidates c WHERE model_id = $1) c "
+									   " WHERE in_group <= %d ORDER BY rank LIMIT %d",
+									   grouped ? "group_value" : "NULL::text",
+									   grouped ? "group_value" : "true",
+									   grouped ? 3 : 15, grouped ? 300 : 15),
 							  1, t, v, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "automl: could not read the leaderboard");
 	if (SPI_processed == 0)
@@ -1297,7 +1318,12 @@ WriteSearch(HtmlPage *pg, Model *m)
 		return;
 	}
 	total = SpiInt64(0, 7);
-	appendStringInfoString(s, "<div class=\"scroll\"><table>\n<tr><th class=\"n\">Rank</th><th>Learner</th>");
+	if (grouped)
+		appendStringInfoString(s, "<p>The best three configurations of each search; the model of every row's first.</p>\n");
+	appendStringInfoString(s, "<div class=\"scroll\"><table>\n<tr><th class=\"n\">Rank</th>");
+	if (grouped)
+		appendStringInfoString(s, "<th>Group</th>");
+	appendStringInfoString(s, "<th>Learner</th>");
 	appendStringInfoString(s, "<th class=\"n\">Validation ");
 	XmlAppend(s, m->metric);
 	appendStringInfoString(s, "</th>");
@@ -1308,8 +1334,20 @@ WriteSearch(HtmlPage *pg, Model *m)
 		char	   *l = SpiText(i, 2);
 		char	   *hp = SpiText(i, 6);
 
-		appendStringInfo(s, "<tr%s><td class=\"n\">%d</td><td class=\"nw\"><span class=\"sw l-%s\"></span>",
-						 rank == 1 ? " class=\"win\"" : "", rank, LearnerClass(l));
+		char	   *grp = SpiText(i, 8);
+		bool		win = grouped ? i == 0 || strcmp(grp ? grp : "", SpiText(i - 1, 8) ? SpiText(i - 1, 8) : "") != 0 : rank == 1;
+
+		appendStringInfo(s, "<tr%s><td class=\"n\">%d</td>", win ? " class=\"win\"" : "", rank);
+		if (grouped)
+		{
+			appendStringInfoString(s, "<td>");
+			if (grp)
+				XmlAppend(s, grp);
+			else
+				appendStringInfoString(s, "<em>every row</em>");
+			appendStringInfoString(s, "</td>");
+		}
+		appendStringInfo(s, "<td class=\"nw\"><span class=\"sw l-%s\"></span>", LearnerClass(l));
 		XmlAppend(s, l);
 		appendStringInfoString(s, "</td><td class=\"n\">");
 		XmlAppend(s, !isnan(SpiFloat(i, 3)) ? psprintf("%.4f", SpiFloat(i, 3)) :

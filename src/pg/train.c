@@ -1107,9 +1107,15 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 		cv[6] = Int64GetDatum(c->sample_rows);
 		cv[7] = c->group ? CStringGetTextDatum(c->group) : (Datum) 0;
 		cn[7] = c->group ? ' ' : 'n';
-		ret = SPI_execute_with_args("INSERT INTO automl.candidates (model_id, rank, learner, hyperparameters, score, fit_seconds, sample_rows, group_value) "
-									"VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)",
-									8, ct7, cv, cn, false, 0);
+		/* group_value only for per-group models: the catalog before 0.9.0 has none */
+		if (a->opts.group_column)
+			ret = SPI_execute_with_args("INSERT INTO automl.candidates (model_id, rank, learner, hyperparameters, score, fit_seconds, sample_rows, group_value) "
+										"VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)",
+										8, ct7, cv, cn, false, 0);
+		else
+			ret = SPI_execute_with_args("INSERT INTO automl.candidates (model_id, rank, learner, hyperparameters, score, fit_seconds, sample_rows) "
+										"VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)",
+										7, ct7, cv, cn, false, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "automl: could not store a candidate");
 	}
@@ -1262,6 +1268,18 @@ AmlTrainArgsParse(FunctionCallInfo fcinfo, const char *fn, const char *detail, A
 	}
 	else
 		a->options_text = "{}";
+	if (a->opts.group_column)
+	{
+		/* the library may be newer than the catalog's scripts */
+		Oid			nsp = get_namespace_oid("automl", true);
+		Oid			rel = OidIsValid(nsp) ? get_relname_relid("candidates", nsp) : InvalidOid;
+
+		if (!OidIsValid(rel) || get_attnum(rel, "group_value") == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("option \"group_by\" needs version 0.9.0 of the automl catalog"),
+					 errhint("Run ALTER EXTENSION automl UPDATE.")));
+	}
 
 	query = AmlResolveSource(a->source, &stem);
 	if (a->name == NULL)
