@@ -4294,9 +4294,16 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 			m->n_members = 0;
 			if (opts->manual)
 				;				/* one configuration, as asked: no check */
-			else if (budget > 0 && est > 0.25 * (budget * (1.0 - GROUPS_AFTER_SHARE) - (now(c) - c->t_start)))
-				aml_log(env, AML_LOG_NOTICE, "not checking the groups' models against the model of every row: its %d out-of-fold fits would take about %.1f s",
+			else if (budget > 0 && est > 0.5 * (budget * (1.0 - GROUPS_AFTER_SHARE) - (now(c) - c->t_start)))
+			{
+				/*
+				 * unchecked, a group's model is a gamble against the model
+				 * of every row: that one is the model
+				 */
+				aml_log(env, AML_LOG_NOTICE, "no group is searched: checking the groups' models against the model of every row would take its %d out-of-fold fits, about %.1f s, over half the time left; the model of every row is the model (a larger budget leaves time for the groups)",
 						c->holdout ? 1 : c->n_folds, est);
+				break;
+			}
 			else
 			{
 				whole_oof = aml_malloc(env, (size_t) c->frame->n_rows * c->n_out * sizeof(double));
