@@ -101,6 +101,10 @@ typedef struct group_check
 	int64_t		rows;			/* scored out of fold by both */
 	double		own;			/* the group's model, out of fold */
 	double		every_row;		/* the model of every row, out of fold */
+	double		with_own;		/* the metric over the checked rows, the
+								 * group's scored by its model */
+	double		without;		/* ... by the model of every row */
+	double		se;				/* bootstrap standard error of the gain */
 	int			kept;			/* 1 kept, 0 the model of every row
 								 * scores the group, -1 not checked (no
 								 * time: kept) */
@@ -3729,6 +3733,9 @@ fit_model(train_ctx *c, cand_spec *specs, double *weights)
 
 /* ---------------------------------------------------------------- groups */
 
+#define GROUP_KEEP_SE		1.0		/* a group's model must beat the model of
+									 * every row by this many standard errors */
+#define GROUP_CHECK_OTHERS	20000	/* other training rows of a group's check */
 #define GROUPS_AFTER_SHARE	0.05	/* of the budget, kept after every group's
 									 * model for the test scoring and report */
 
@@ -3898,6 +3905,12 @@ groups_diag(train_ctx *c, aml_json *j, int64_t nt, const double *ytest, const do
 			aml_json_num(j, gc->own);
 			aml_json_key(j, "every_row_model_out_of_fold_score");
 			aml_json_num(j, gc->every_row);
+			aml_json_key(j, "score_with_own_model");
+			aml_json_num(j, gc->with_own);
+			aml_json_key(j, "score_without");
+			aml_json_num(j, gc->without);
+			aml_json_key(j, "gain_se");
+			aml_json_num(j, gc->se);
 		}
 		aml_json_end_obj(j);
 	}
@@ -4056,24 +4069,32 @@ oof_members(train_ctx *c, const aml_member *mb, int n, double *out)
 }
 
 /*
- * check_group scores, on the group's training rows (c->train_idx), the
- * group's members out of fold (its own folds) against the model of every
- * row's out-of-fold predictions whole_oof; fills *gc.
+ * check_group decides whether a group keeps its model: out of fold, the
+ * group's members (its own folds) against the model of every row
+ * (whole_oof, every training row all_idx[0..n_all)).  gc gets both scores
+ * on the group's rows, for the record; the decision is on the metric over
+ * the training rows (the group's, and up to GROUP_CHECK_OTHERS others),
+ * where the group's rows are scored by its model or by the model of every
+ * row: a ranking metric such as the AUC also compares rows of different
+ * groups, so a group model that ranks its rows well but on another scale
+ * than the rest can still lower it.
  */
 static aml_status
 check_group(train_ctx *c, const aml_member *mb, int n, const double *whole_oof,
-			double *gbuf, group_check *gc)
+			const int64_t *all_idx, int64_t n_all, double *gbuf, group_check *gc)
 {
 	aml_env    *env = c->env;
 	int			no = c->n_out;
-	double	   *y = aml_malloc(env, (size_t) (c->n_train + 1) * sizeof(double));
-	double	   *po = aml_malloc(env, (size_t) (c->n_train + 1) * no * sizeof(double));
-	double	   *pw = aml_malloc(env, (size_t) (c->n_train + 1) * no * sizeof(double));
-	int64_t		k = 0;
+	int64_t		cap = c->n_train + GROUP_CHECK_OTHERS + 2;
+	double	   *y = aml_malloc(env, (size_t) cap * sizeof(double));
+	double	   *po = aml_malloc(env, (size_t) cap * no * sizeof(double));
+	double	   *pw = aml_malloc(env, (size_t) cap * no * sizeof(double));
+	int64_t		k = 0,
+				kg;
 	aml_status	st;
 
 	if (!y || !po || !pw)
-		st = aml_oom(env, c->err, (size_t) c->n_train * (8 + 16 * no));
+		st = aml_oom(env, c->err, (size_t) cap * (8 + 16 * no));
 	else
 	{
 		for (int64_t r = 0; r < c->n_train; r++)
@@ -4082,6 +4103,13 @@ check_group(train_ctx *c, const aml_member *mb, int n, const double *whole_oof,
 	}
 	if (st == AML_OK)
 	{
+		aml_ensemble_input in;
+		int64_t		n_other = n_all - c->n_train,
+					stride = n_other > GROUP_CHECK_OTHERS ? (n_other + GROUP_CHECK_OTHERS - 1) / GROUP_CHECK_OTHERS : 1,
+					seen = 0,
+					g = 0;
+
+		/* the group's rows scored by both */
 		for (int64_t r = 0; r < c->n_train; r++)
 		{
 			int64_t		i = c->train_idx[r];
@@ -4093,11 +4121,38 @@ check_group(train_ctx *c, const aml_member *mb, int n, const double *whole_oof,
 			memcpy(pw + k * no, whole_oof + i * no, (size_t) no * sizeof(double));
 			k++;
 		}
-		gc->rows = k;
-		gc->own = aml_metric_compute(c->metric, c->task, c->n_classes, k, y, po);
-		gc->every_row = aml_metric_compute(c->metric, c->task, c->n_classes, k, y, pw);
-		/* the group keeps its model only where it does better (a tie: one model fewer) */
-		gc->kept = k > 0 && isfinite(gc->own) && (!isfinite(gc->every_row) || better(c, gc->own, gc->every_row));
+		kg = k;
+		gc->rows = kg;
+		gc->own = aml_metric_compute(c->metric, c->task, c->n_classes, kg, y, po);
+		gc->every_row = aml_metric_compute(c->metric, c->task, c->n_classes, kg, y, pw);
+		/* every stride-th other training row (both lists are sorted) */
+		for (int64_t r = 0; r < n_all; r++)
+		{
+			int64_t		i = all_idx[r];
+
+			while (g < c->n_train && c->train_idx[g] < i)
+				g++;
+			if ((g < c->n_train && c->train_idx[g] == i) || isnan(whole_oof[i * no]))
+				continue;
+			if (seen++ % stride != 0 || k == cap)
+				continue;
+			y[k] = c->y[i];
+			memcpy(po + k * no, whole_oof + i * no, (size_t) no * sizeof(double));
+			memcpy(pw + k * no, whole_oof + i * no, (size_t) no * sizeof(double));
+			k++;
+		}
+		gc->with_own = aml_metric_compute(c->metric, c->task, c->n_classes, k, y, po);
+		gc->without = aml_metric_compute(c->metric, c->task, c->n_classes, k, y, pw);
+		scoring_input(c, k, y, &in);
+		st = aml_score_diff_se(env, &in, 1, po, pw, PARSIMONY_BOOT, PARSIMONY_ROWS, &gc->se, c->err);
+		/*
+		 * the group keeps its model only where it does better by more than
+		 * the standard error of the gain: a model chosen on the group's rows
+		 * is favoured there, and one model fewer is the simpler choice
+		 */
+		gc->kept = kg > 0 && isfinite(gc->with_own) &&
+			(!isfinite(gc->without) ||
+			 behind(c, gc->with_own, gc->without) > GROUP_KEEP_SE * (isfinite(gc->se) ? gc->se : 0.0));
 	}
 	aml_free(env, y);
 	aml_free(env, po);
@@ -4249,7 +4304,7 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 			c->n_checked = g + 1;
 			gc->value = c->group_label;
 			gc->train_rows = n_seg;
-			gc->own = gc->every_row = NAN;
+			gc->own = gc->every_row = gc->with_own = gc->without = gc->se = NAN;
 			gc->kept = -1;
 			for (int64_t r = 0; r < n_seg; r++)
 				seg_rows[r] = gr[gstart[g] + r].row;
@@ -4324,10 +4379,11 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 			!(budget > 0 && now(c) - c->t_start + c->refit_seconds * (c->holdout ? 1 : c->n_folds) >
 			  budget * (1.0 - GROUPS_AFTER_SHARE)))
 		{
-			if ((st = check_group(c, m->members, m->n_members, whole_oof, gbuf, gc)) != AML_OK)
+			if ((st = check_group(c, m->members, m->n_members, whole_oof, all_idx, n_all, gbuf, gc)) != AML_OK)
 				break;
-			aml_log(env, AML_LOG_NOTICE, "group %s = %s: out of fold, its model %s %.4f, the model of every row %.4f on its %lld rows: %s",
-					opts->group_column, label, c->metric, gc->own, gc->every_row, (long long) gc->rows,
+			aml_log(env, AML_LOG_NOTICE, "group %s = %s: out of fold on its %lld rows, its model %s %.4f, the model of every row %.4f; over the training rows %.4f with its model, %.4f without (standard error %.4f): %s",
+					opts->group_column, label, (long long) gc->rows, c->metric, gc->own, gc->every_row,
+					gc->with_own, gc->without, gc->se,
 					gc->kept ? "its model is kept" : "the model of every row scores it");
 		}
 		if (gc->kept == 0)
