@@ -107,7 +107,8 @@ typedef struct group_check
 	double		se;				/* bootstrap standard error of the gain */
 	int			kept;			/* 1 kept, 0 the model of every row
 								 * scores the group, -1 not checked (no
-								 * time: kept) */
+								 * time: the model of every row scores it;
+								 * manual mode: kept) */
 } group_check;
 
 static double
@@ -3896,7 +3897,9 @@ groups_diag(train_ctx *c, aml_json *j, int64_t nt, const double *ytest, const do
 		aml_json_key(j, "train_rows");
 		aml_json_int(j, gc->train_rows);
 		aml_json_key(j, "kept");
-		aml_json_bool(j, gc->kept != 0);
+		aml_json_bool(j, gc->kept > 0 || (gc->kept < 0 && c->opts->manual));
+		aml_json_key(j, "checked");
+		aml_json_bool(j, gc->kept >= 0);
 		if (gc->kept >= 0)
 		{
 			aml_json_key(j, "out_of_fold_rows");
@@ -4386,7 +4389,10 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 					gc->with_own, gc->without, gc->se,
 					gc->kept ? "its model is kept" : "the model of every row scores it");
 		}
-		if (gc->kept == 0)
+		if (gc->kept < 0 && !opts->manual)
+			aml_log(env, AML_LOG_NOTICE, "group %s = %s: no time left to check its model against the model of every row, which scores it",
+					opts->group_column, label);
+		if (gc->kept == 0 || (gc->kept < 0 && !opts->manual))
 		{
 			for (int e = 0; e < m->n_members; e++)
 				m->members[e].ops->free_state(env, m->members[e].state);
