@@ -4258,8 +4258,9 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 			aml_set_hint(c->err, "Lower \"group_min_rows\", group by a coarser column, or train without \"group_by\".");
 			goto done;
 		}
-		aml_log(env, AML_LOG_NOTICE, "%d of the %d values of \"%s\" get a model of their own; the model of every row scores the others",
-				n_groups, n_values, opts->group_column);
+		aml_log(env, AML_LOG_NOTICE, "%d of the %d values of \"%s\" have enough rows for a model of their own%s",
+				n_groups, n_values, opts->group_column,
+				opts->manual ? "" : ": each is searched, and kept where it does better than the model of every row");
 	}
 	c->report->group_labels = aml_calloc(env, (size_t) n_groups, sizeof(char *));
 	c->seg_label = aml_calloc(env, (size_t) n_groups, sizeof(char *));
