@@ -42,6 +42,20 @@ SELECT count(*) AS rows,
 	   max(abs((e->>'base')::float8 + (SELECT sum((x->>'contribution')::float8) FROM jsonb_array_elements(e->'contributions') x)
 			   - automl_predict_proba('churn_by_area', c))) < 1e-9 AS additive
   FROM (SELECT c, automl_explain('churn_by_area', c) AS e FROM customers c ORDER BY total_day_minutes LIMIT 300) s;
+-- rows whose group is NULL train the model of every row only, wherever they sort
+CREATE TEMP TABLE customers_some_areas AS
+SELECT c.*, CASE WHEN account_length % 7 = 0 THEN NULL ELSE area_code END AS area
+  FROM customers c;
+SELECT model, algorithm
+  FROM automl_train('customers_some_areas', 'churn', name => 'churn_by_some_areas', exclude => '{state, area_code}',
+		options => '{"group_by": "area", "algorithm": "decision_tree", "params": {"max_depth": 4}, "test_fraction": 0}');
+SELECT model FROM automl_train('SELECT * FROM customers_some_areas WHERE area = ''area_code_415''', 'churn',
+		name => 'churn_some_415', exclude => '{state, area_code, area}',
+		options => '{"algorithm": "decision_tree", "params": {"max_depth": 4}, "test_fraction": 0}');
+SELECT count(*) AS rows,
+	   max(abs(automl_predict_proba('churn_by_some_areas', c) - automl_predict_proba('churn_some_415', c))) AS max_difference
+  FROM customers_some_areas c WHERE area = 'area_code_415';
+
 -- the leaderboard names each manual candidate's group
 SELECT rank, learner, group_value FROM automl.leaderboard WHERE model = 'churn_by_area' ORDER BY rank;
 

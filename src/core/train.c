@@ -3752,7 +3752,10 @@ cmp_group_row(const void *a, const void *b)
 	const group_row *x = a;
 	const group_row *y = b;
 
-	if (x->key != y->key)
+	/* missing values last (NaN compares false both ways) */
+	if (isnan(x->key) != isnan(y->key))
+		return isnan(x->key) ? 1 : -1;
+	if (!isnan(x->key) && x->key != y->key)
 		return x->key < y->key ? -1 : 1;
 	return x->row < y->row ? -1 : x->row > y->row;
 }
