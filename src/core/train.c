@@ -4277,7 +4277,7 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 	}
 
 	/* segment -1 (every row, first), then the groups */
-	rows_left = n_all;
+	rows_left = 2 * n_all;
 	for (int g = 0; g < n_groups; g++)
 		rows_left += gcount[g];
 	c->opts = &so;
@@ -4328,8 +4328,8 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 		}
 		/* this group's share of what is left */
 		so.budget_seconds = budget > 0 ?
-			fmax(left * (double) n_seg / (double) rows_left, 0.05) : 0;
-		rows_left -= n_seg;
+			fmax(left * (double) (g < 0 ? 2 * n_seg : n_seg) / (double) rows_left, 0.05) : 0;
+		rows_left -= g < 0 ? 2 * n_seg : n_seg;
 		c->t0 = now(c);
 		c->baseline_over[0] = '\0';
 		c->refit_chosen[0] = '\0';
