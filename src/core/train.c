@@ -3736,6 +3736,7 @@ fit_model(train_ctx *c, cand_spec *specs, double *weights)
 
 #define GROUP_KEEP_SE		1.0		/* a group's model must beat the model of
 									 * every row by this many standard errors */
+#define GROUP_MIN_SECONDS	0.25	/* a group's search gets at least this */
 #define GROUP_CHECK_OTHERS	20000	/* other training rows of a group's check */
 #define GROUPS_AFTER_SHARE	0.05	/* of the budget, kept after every group's
 									 * model for the test scoring and report */
@@ -4330,6 +4331,13 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 		so.budget_seconds = budget > 0 ?
 			fmax(left * (double) (g < 0 ? 2 * n_seg : n_seg) / (double) rows_left, 0.05) : 0;
 		rows_left -= g < 0 ? 2 * n_seg : n_seg;
+		if (g >= 0 && budget > 0 && !opts->manual && so.budget_seconds < GROUP_MIN_SECONDS)
+		{
+			/* a search this short would be a guess, and its overhead an overrun */
+			aml_log(env, AML_LOG_NOTICE, "group %s = %s: no time left to search it (%.2f s); the model of every row scores it",
+					opts->group_column, label, so.budget_seconds);
+			continue;
+		}
 		c->t0 = now(c);
 		c->baseline_over[0] = '\0';
 		c->refit_chosen[0] = '\0';
