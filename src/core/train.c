@@ -89,14 +89,15 @@ typedef struct train_ctx
 	const char *group_label;	/* the group being searched, NULL = all rows */
 	double		refit_seconds;	/* fit_model's last refit */
 	const char **seg_label;		/* per segment of the model: its group's value */
-	/* each searched group against the model of every row, out of fold */
-	int			n_checked;
+	/*
+	 * each searched group against the model of every row, out of fold:
+	 * entry g is group g of the report (report->n_groups of them)
+	 */
 	struct group_check *checked;
 } train_ctx;
 
 typedef struct group_check
 {
-	const char *value;
 	int64_t		train_rows;
 	int64_t		rows;			/* scored out of fold by both */
 	double		own;			/* the group's model, out of fold */
@@ -981,6 +982,22 @@ setup_inputs(train_ctx *c)
  * raw_inputs fills row-major raw input values for frame rows idx, as a
  * caller would pass them to aml_model_predict.
  */
+static double
+raw_input(const train_ctx *c, int i, int64_t row)
+{
+	const aml_fcol *fc = &c->frame->cols[c->input_col[i]];
+
+	switch (fc->kind)
+	{
+		case AML_COL_NUMERIC:
+			return fc->num[row];
+		case AML_COL_CATEGORICAL:
+			return fc->code[row] < 0 ? NAN : (double) c->level_map[i][fc->code[row]];
+		default:
+			return fc->dt[row];
+	}
+}
+
 static void
 raw_inputs(const train_ctx *c, const int64_t *idx, int64_t n, double *out)
 {
@@ -988,25 +1005,7 @@ raw_inputs(const train_ctx *c, const int64_t *idx, int64_t n, double *out)
 
 	for (int64_t r = 0; r < n; r++)
 		for (int i = 0; i < m->n_inputs; i++)
-		{
-			const aml_fcol *fc = &c->frame->cols[c->input_col[i]];
-			int64_t		row = idx[r];
-			double		v;
-
-			switch (fc->kind)
-			{
-				case AML_COL_NUMERIC:
-					v = fc->num[row];
-					break;
-				case AML_COL_CATEGORICAL:
-					v = fc->code[row] < 0 ? NAN : (double) c->level_map[i][fc->code[row]];
-					break;
-				default:
-					v = fc->dt[row];
-					break;
-			}
-			out[r * m->n_inputs + i] = v;
-		}
+			out[r * m->n_inputs + i] = raw_input(c, i, idx[r]);
 }
 
 /* test_raw_rows is aml_diag_input.raw_rows: inputs of test positions. */
@@ -3764,22 +3763,15 @@ cmp_group_row(const void *a, const void *b)
 /*
  * group_key is frame row i's raw value of the group input as scoring sees
  * it: a kept category's code, or the number at the frame's (single)
- * precision; NaN when missing or a pooled category.
+ * precision; NaN when missing or a pooled category (code -1, which no
+ * group has).
  */
 static double
 group_key(const train_ctx *c, int64_t i)
 {
-	const aml_fcol *fc = &c->frame->cols[c->input_col[c->group_input]];
+	double		v = raw_input(c, c->group_input, i);
 
-	if (fc->kind == AML_COL_CATEGORICAL)
-	{
-		int32_t		code = fc->code[i];
-
-		if (code < 0 || c->level_map[c->group_input][code] < 0)
-			return NAN;
-		return (double) c->level_map[c->group_input][code];
-	}
-	return (double) fc->num[i];
+	return v < 0 && c->model->inputs[c->group_input].kind == AML_COL_CATEGORICAL ? NAN : v;
 }
 
 /*
@@ -3891,13 +3883,13 @@ groups_diag(train_ctx *c, aml_json *j, int64_t nt, const double *ytest, const do
 	/* each searched group's model against the model of every row, out of fold */
 	aml_json_key(j, "checked");
 	aml_json_begin_arr(j);
-	for (int g = 0; g < c->n_checked; g++)
+	for (int g = 0; g < c->report->n_groups; g++)
 	{
 		const group_check *gc = &c->checked[g];
 
 		aml_json_begin_obj(j);
 		aml_json_key(j, "value");
-		aml_json_str(j, gc->value);
+		aml_json_str(j, c->report->group_labels[g]);
 		aml_json_key(j, "train_rows");
 		aml_json_int(j, gc->train_rows);
 		aml_json_key(j, "kept");
@@ -4309,8 +4301,6 @@ train_groups(train_ctx *c, cand_spec *specs, double *weights)
 			}
 			c->report->n_groups = g + 1;
 			c->group_label = c->report->group_labels[g];
-			c->n_checked = g + 1;
-			gc->value = c->group_label;
 			gc->train_rows = n_seg;
 			gc->own = gc->every_row = gc->with_own = gc->without = gc->se = NAN;
 			gc->kept = -1;
