@@ -167,6 +167,39 @@ SELECT count(*) FILTER (WHERE feature LIKE '%*%') AS generated_rows,
   FROM automl_importance('ex_churn_gen') WHERE method = 'gain';
 SELECT feature FROM automl_importance('ex_churn_gen') WHERE method = 'gain' AND rank = 1;
 
+-- calibrated members (multiclass): the search fits each finalist a
+-- temperature on its fresh out-of-fold predictions.  A forest's votes are
+-- under-confident, so its temperature is below 1 (sharper); the model is
+-- stored in format version 4.  Its explanation is rescaled to the
+-- calibrated probability (additive, in probability); a linear model's
+-- margins are divided by its temperature (exact, in margin)
+SET automl.threads = 1;
+SET client_min_messages = warning;
+SELECT a, (automl_train('penguins', 'species', name => 'peng_cal_' || a, budget => '5 seconds',
+						options => jsonb_build_object('algorithms', ARRAY[a], 'seed', 7, 'ensemble', false))).algorithm
+  FROM unnest(ARRAY['extra_trees', 'linear']) a ORDER BY a;
+RESET client_min_messages;
+RESET automl.threads;
+SELECT name, (hyperparameters ->> 'temperature')::float8 BETWEEN 0.05 AND 0.99 AS sharpened,
+	   get_byte(model, 4) AS format_version
+  FROM automl.models WHERE name LIKE 'peng\_cal\_%' ORDER BY name;
+WITH r AS (SELECT row_number() OVER () AS rid, p FROM penguins p),
+e AS (
+	SELECT a, r.rid, cl, automl_explain('peng_cal_' || a, r.p, NULL, cl) AS x,
+		   automl_predict_proba('peng_cal_' || a, r.p, cl) AS p
+	  FROM unnest(ARRAY['extra_trees', 'linear']) a, r, unnest(ARRAY['Adelie', 'Chinstrap', 'Gentoo']) cl),
+m AS (
+	SELECT a, rid, x, p,
+		   CASE x ->> 'output' WHEN 'margin'
+				THEN exp((x ->> 'prediction')::float8) / sum(exp((x ->> 'prediction')::float8)) OVER (PARTITION BY a, rid)
+				ELSE (x ->> 'prediction')::float8 END AS prob
+	  FROM e)
+SELECT a, min(x ->> 'output') AS output, bool_and(pg_temp.adds_up(x)) AS additive,
+	   max(abs(prob - p)) < 1e-9 AS is_predict_proba,
+	   max(abs(s - 1)) < 1e-9 AS sums_to_one
+  FROM m JOIN (SELECT a, rid, sum(p) AS s FROM m GROUP BY a, rid) t USING (a, rid)
+ GROUP BY a ORDER BY a;
+
 -- errors
 SELECT automl_explain('no_such_model', c) FROM customers c LIMIT 1;
 SELECT automl_explain('ex_churn_gbdt', c, 0) FROM customers c LIMIT 1;

@@ -556,10 +556,11 @@ void		aml_bias_bin_label(const double *edges, int n_edges, int bin,
  *	 "AML\0" | u16 format_version | u16 algo | u64 payload_len | payload |
  *	 u32 crc32c(everything before it)
  */
-#define AML_FORMAT_VERSION 3		/* the newest this build reads; a model
+#define AML_FORMAT_VERSION 4		/* the newest this build reads; a model
 									 * is written as 1 unless it has
-									 * generated features (2) or one model
-									 * per group (3) */
+									 * generated features (2), one model
+									 * per group (3) or calibrated members
+									 * (4) */
 
 /*
  * aml_model_serialize writes the model into buf, whose cap must be exactly

@@ -384,6 +384,24 @@ aml_sigmoid(double z)
 	}
 }
 
+/*
+ * Temperature calibration of a classifier's probabilities (metrics.c):
+ * p' = softmax(log p / T), for binary on the positive class's logit.  n
+ * rows of no outputs (1: binary, the positive class; else the classes).
+ * aml_calibrate rewrites p in place; T = 1 (or 0, "none") leaves it.
+ * aml_fit_temperature returns the T in [AML_TEMP_MIN, AML_TEMP_MAX] that
+ * minimizes the log loss of the n rows against labels y (class indexes),
+ * shrunk toward 1 (see there).
+ */
+#define AML_TEMP_MIN 0.05
+#define AML_TEMP_MAX 20.0
+#define AML_MAX_CAL_CLASSES 1000	/* a model's class limit (model.c) */
+void		aml_calibrate(int no, double T, int64_t n, double *p);
+double		aml_fit_temperature(int no, int64_t n, const double *y, const double *p);
+
+/* aml_round_sig rounds v to digits significant decimal digits (search.c). */
+double		aml_round_sig(double v, int digits);
+
 /* aml_now returns monotonic seconds. */
 double		aml_now(void);
 

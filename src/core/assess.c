@@ -816,7 +816,12 @@ learning_curve(assess_ctx *a, const int64_t *perm)
 			}
 			if (cut)
 				break;
-			mb->ops->predict(state, di->ds, di->rows, nt, tmp);
+			{
+				aml_member	fitted = *mb;
+
+				fitted.state = state;
+				aml_member_predict(&fitted, no, di->ds, di->rows, nt, tmp);
+			}
 			mb->ops->free_state(env, state);
 			for (int64_t k = 0; k < nt * no; k++)
 				out[k] += (m->n_members == 1 ? 1.0 : mb->weight) * tmp[k];

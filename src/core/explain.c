@@ -16,7 +16,11 @@
  *	   contributions are rescaled linearly so they sum to the member's
  *	   change in probability, and the members are averaged with their
  *	   weights (additive by construction; the split between columns is an
- *	   approximation where a member's link is non-linear).
+ *	   approximation where a member's link is non-linear);
+ *	 - a member with a temperature T (aml_calibrate): a margin member's
+ *	   contributions and base are divided by T, exactly; a tree member that
+ *	   averages probabilities is rescaled to its calibrated probability as
+ *	   an ensemble member is, also when it is the only member.
  *
  * Contributions are computed on base features and folded back into the
  * source column each base feature came from (one-hot levels, date parts).
@@ -447,6 +451,43 @@ member_space(const aml_member *mb, aml_task task)
 }
 
 /*
+ * rescaled says whether member mb's contributions are rescaled into the
+ * probability it predicts (a non-linear link between them) rather than
+ * taken as they are.
+ */
+static int
+rescaled(const aml_member *mb, aml_task task)
+{
+	aml_explain_space sp = member_space(mb, task);
+
+	return sp == AML_EXPLAIN_LOG_ODDS || sp == AML_EXPLAIN_MARGIN ||
+		(sp == AML_EXPLAIN_PROBABILITY && aml_member_calibrated(mb));
+}
+
+/*
+ * direct says whether m's explanation is its one member's own: exact, in
+ * that member's space.
+ */
+static int
+direct(const aml_model *m)
+{
+	const aml_member *mb = &m->members[0];
+
+	return m->n_members == 1 &&
+		!(member_space(mb, m->task) == AML_EXPLAIN_PROBABILITY && aml_member_calibrated(mb));
+}
+
+/* margin_temp is what a margin member's contributions are divided by. */
+static double
+margin_temp(const aml_member *mb, aml_task task)
+{
+	aml_explain_space sp = member_space(mb, task);
+
+	return (sp == AML_EXPLAIN_LOG_ODDS || sp == AML_EXPLAIN_MARGIN) &&
+		aml_member_calibrated(mb) ? mb->temp : 1.0;
+}
+
+/*
  * One model being explained: scratch for a block of encoded rows and for
  * the members' expectations.
  */
@@ -504,10 +545,10 @@ member_base(explainer *x, const aml_member *mb, int ko)
 
 		if (mb->ops->algo == AML_ALGO_GBDT)
 			b += aml_gbdt_base(mb->state, ko);
-		return b;
+		return b / margin_temp(mb, x->m->task);
 	}
 	if (mb->ops->algo == AML_ALGO_LINEAR)
-		return aml_linear_contrib(mb->state, &x->ds, 0, ko, x->phi_f);
+		return aml_linear_contrib(mb->state, &x->ds, 0, ko, x->phi_f) / margin_temp(mb, x->m->task);
 	/* the baseline: constant outputs, any row will do */
 	mb->ops->predict(mb->state, &x->ds, NULL, 1, x->tmp);
 	return x->tmp[ko];
@@ -522,11 +563,16 @@ member_row(explainer *x, const aml_member *mb, int64_t i, int ko)
 {
 	const aml_tree_pack *p = aml_tree_learner_pack(mb->ops->algo, mb->state);
 
+	double		t = margin_temp(mb, x->m->task);
+
 	memset(x->phi_f, 0, (size_t) (x->m->n_feat ? x->m->n_feat : 1) * sizeof(double));
 	if (p)
 		aml_tree_shap(p, &x->ds, i, ko, x->shap, x->phi_f);
 	else if (mb->ops->algo == AML_ALGO_LINEAR)
 		(void) aml_linear_contrib(mb->state, &x->ds, i, ko, x->phi_f);
+	if (t != 1.0)
+		for (int j = 0; j < x->m->n_feat; j++)
+			x->phi_f[j] /= t;
 }
 
 static aml_status
@@ -613,7 +659,11 @@ explainer_init(explainer **out, const aml_model *m, aml_error *err)
 				pb[k] = exp(b[k] - mx) / s;
 		}
 		else
+		{
 			memcpy(pb, b, (size_t) x->no * sizeof(double));
+			if (aml_member_calibrated(mb) && m->task != AML_TASK_REGRESSION)
+				aml_calibrate(x->no, mb->temp, 1, pb);
+		}
 	}
 	*out = x;
 	return AML_OK;
@@ -650,7 +700,7 @@ model_base(const explainer *x, int e0, int e1, int ko)
 {
 	double		b = 0.0;
 
-	if (x->m->n_members == 1)
+	if (direct(x->m))
 		return x->base[ko];
 	for (int e = e0; e < e1; e++)
 		b += x->m->members[e].weight * x->ebase[(size_t) e * x->no + ko];
@@ -669,7 +719,7 @@ explain_row(explainer *x, int64_t i, int ko, int e0, int e1, double *phi)
 	double		pred;
 
 	memset(phi, 0, (size_t) (m->n_inputs ? m->n_inputs : 1) * sizeof(double));
-	if (m->n_members == 1)
+	if (direct(m))
 	{
 		const aml_member *mb = &m->members[0];
 		double		s = 0.0;
@@ -686,7 +736,6 @@ explain_row(explainer *x, int64_t i, int ko, int e0, int e1, double *phi)
 	for (int e = e0; e < e1; e++)
 	{
 		const aml_member *mb = &m->members[e];
-		aml_explain_space sp = member_space(mb, m->task);
 		double		b = x->base[(size_t) e * x->no + ko];
 		double		pb = x->ebase[(size_t) e * x->no + ko];
 		double		sum = 0.0,
@@ -696,7 +745,7 @@ explain_row(explainer *x, int64_t i, int ko, int e0, int e1, double *phi)
 		member_row(x, mb, i, ko);
 		for (int j = 0; j < m->n_feat; j++)
 			sum += x->phi_f[j];
-		if (sp == AML_EXPLAIN_PROBABILITY || sp == AML_EXPLAIN_VALUE)
+		if (!rescaled(mb, m->task))
 		{
 			pe = b + sum;
 			scale = 1.0;
@@ -704,7 +753,7 @@ explain_row(explainer *x, int64_t i, int ko, int e0, int e1, double *phi)
 		else
 		{
 			/* the member's own probability, exactly as it predicts it */
-			mb->ops->predict(mb->state, &x->ds, &i, 1, x->tmp);
+			aml_member_predict(mb, x->no, &x->ds, &i, 1, x->tmp);
 			pe = x->tmp[ko];
 			/* the secant of the link; its slope at the base when flat */
 			scale = fabs(sum) > 1e-12 ? (pe - pb) / sum : pb * (1.0 - pb);
@@ -756,7 +805,7 @@ aml_model_explain(const aml_model *m, int64_t n, const double *in, int k,
 			return st;
 		((aml_model *) m)->explainer = x;
 	}
-	*space = m->n_members == 1 ? member_space(&m->members[0], m->task) :
+	*space = direct(m) ? member_space(&m->members[0], m->task) :
 		m->task == AML_TASK_REGRESSION ? AML_EXPLAIN_VALUE : AML_EXPLAIN_PROBABILITY;
 	/*
 	 * a per-group model's base is its whole-table model's; what a row's

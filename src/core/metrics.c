@@ -930,3 +930,150 @@ aml_metric_compute(const char *name, aml_task task, int n_classes,
 	}
 	return NAN;
 }
+
+/* ---------------------------------------------------------------- calibration */
+
+/*
+ * cal_log is the log of a probability for calibration: exact, but a
+ * probability of 0 (a forest's class no tree voted for) counts as the log
+ * loss's clip, so that it can move.
+ */
+static inline double
+cal_log(double p)
+{
+	return p > 0.0 ? log(p) : log(LOGLOSS_EPS);
+}
+
+/*
+ * cal_logs writes row i's log probabilities into l (k classes; binary
+ * rows as two: the negative class, then the positive).
+ */
+static int
+cal_logs(int no, const double *p, int64_t i, double *l)
+{
+	if (no == 1)
+	{
+		double		q = p[i];
+
+		l[0] = cal_log(1.0 - q);
+		l[1] = cal_log(q);
+		return 2;
+	}
+	for (int k = 0; k < no; k++)
+		l[k] = cal_log(p[(size_t) i * no + k]);
+	return no;
+}
+
+void
+aml_calibrate(int no, double T, int64_t n, double *p)
+{
+	double		l[AML_MAX_CAL_CLASSES];
+
+	if (!(T > 0.0) || T == 1.0 || no > AML_MAX_CAL_CLASSES)
+		return;
+	for (int64_t i = 0; i < n; i++)
+	{
+		int			k = cal_logs(no, p, i, l);
+		double		mx = -INFINITY,
+					s = 0.0;
+
+		if (no == 1)
+		{
+			p[i] = aml_sigmoid((l[1] - l[0]) / T);
+			continue;
+		}
+		for (int c = 0; c < k; c++)
+			mx = l[c] / T > mx ? l[c] / T : mx;
+		for (int c = 0; c < k; c++)
+			s += (l[c] = exp(l[c] / T - mx));
+		for (int c = 0; c < k; c++)
+			p[(size_t) i * no + c] = l[c] / s;
+	}
+}
+
+/*
+ * temp_grad returns the derivative in b = 1/T of the log loss of the n
+ * rows plus the prior (b - 1)^2 / 2 (and its second derivative in *h):
+ * per row, with q = softmax(b l), sum_c q_c l_c - l_y, and the variance
+ * of l under q.
+ */
+static double
+temp_grad(int no, int64_t n, const double *y, const double *p, double b, double *h)
+{
+	double		g = b - 1.0,
+				hh = 1.0;
+	double		l[AML_MAX_CAL_CLASSES];
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		int			k = cal_logs(no, p, i, l);
+		int			yi = (int) y[i];
+		double		mx = -INFINITY,
+					s = 0.0,
+					m1 = 0.0,
+					m2 = 0.0;
+
+		if (yi < 0 || yi >= k)
+			continue;
+		for (int c = 0; c < k; c++)
+			mx = b * l[c] > mx ? b * l[c] : mx;
+		for (int c = 0; c < k; c++)
+		{
+			double		e = exp(b * l[c] - mx);
+
+			s += e;
+			m1 += e * l[c];
+			m2 += e * l[c] * l[c];
+		}
+		m1 /= s;
+		m2 /= s;
+		g += m1 - l[yi];
+		hh += fmax(m2 - m1 * m1, 0.0);
+	}
+	*h = hh;
+	return g;
+}
+
+/*
+ * aml_fit_temperature minimizes, over b = 1/T in [1/AML_TEMP_MAX,
+ * 1/AML_TEMP_MIN], the log loss of softmax(b l) over the n rows (l the
+ * log probabilities, see cal_log) plus (b - 1)^2 / 2: a prior worth about one
+ * row, which keeps T finite when every row is predicted right (the loss
+ * alone would then sharpen without limit) and shrinks T toward 1 on few
+ * rows.  The objective is strictly convex in b (its second derivative is
+ * a sum of variances plus 1), so a safeguarded Newton iteration finds the
+ * minimum.
+ */
+double
+aml_fit_temperature(int no, int64_t n, const double *y, const double *p)
+{
+	double		lo = 1.0 / AML_TEMP_MAX,
+				hi = 1.0 / AML_TEMP_MIN,
+				b = 1.0,
+				h;
+
+	if (n <= 0 || no > AML_MAX_CAL_CLASSES)
+		return 1.0;
+	if (temp_grad(no, n, y, p, lo, &h) >= 0.0)
+		return AML_TEMP_MAX;
+	if (temp_grad(no, n, y, p, hi, &h) <= 0.0)
+		return AML_TEMP_MIN;
+	for (int it = 0; it < 100; it++)
+	{
+		double		g = temp_grad(no, n, y, p, b, &h);
+		double		nb;
+
+		if (g == 0.0)
+			break;
+		if (g > 0.0)
+			hi = b;
+		else
+			lo = b;
+		/* Newton inside the bracket, else bisection */
+		nb = b - g / h;
+		if (fabs(nb - b) < 1e-10 * b)
+			break;
+		b = nb > lo && nb < hi ? nb : 0.5 * (lo + hi);
+	}
+	return 1.0 / b;
+}

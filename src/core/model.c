@@ -17,8 +17,10 @@
  *		 feature: str name, u32 n, n x u32 input]
  *	 params | u32 n_members | per member: u16 algo, f64 weight, params,
  *		 u64 len, len bytes of learner state
- *	 [version 3, algo per_group: u32 group_input | u32 n_groups |
+ *	 [version 3 or later, algo per_group: u32 group_input | u32 n_groups |
  *		 n_groups x f64 key (ascending) | n_groups + 2 x u32 segment start]
+ *	 version 4: each member's weight is followed by its f64 temperature
+ *		 (aml_calibrate; 1 = none)
  *	 params = u32 n, n x (str name, f64 value)
  *
  *-------------------------------------------------------------------------
@@ -887,6 +889,15 @@ aml_model_segment(const aml_model *m, double v)
 	return m->n_groups;
 }
 
+void
+aml_member_predict(const aml_member *mb, int n_out, const aml_dataset *ds,
+				   const int64_t *idx, int64_t n, double *out)
+{
+	mb->ops->predict(mb->state, ds, idx, n, out);
+	if (aml_member_calibrated(mb))
+		aml_calibrate(n_out, mb->temp, n, out);
+}
+
 /*
  * predict_members writes into o the weighted sum of members [e0, e1)'s
  * outputs for n rows of ds (idx NULL: rows 0..n-1); tmp holds n x no.
@@ -899,7 +910,7 @@ predict_members(const aml_model *m, int e0, int e1, const aml_dataset *ds,
 
 	if (e1 - e0 == 1)
 	{
-		m->members[e0].ops->predict(m->members[e0].state, ds, idx, n, o);
+		aml_member_predict(&m->members[e0], no, ds, idx, n, o);
 		return;
 	}
 	for (int64_t k = 0; k < n * no; k++)
@@ -908,7 +919,7 @@ predict_members(const aml_model *m, int e0, int e1, const aml_dataset *ds,
 	{
 		const aml_member *mb = &m->members[e];
 
-		mb->ops->predict(mb->state, ds, idx, n, tmp);
+		aml_member_predict(mb, no, ds, idx, n, tmp);
 		for (int64_t k = 0; k < n * no; k++)
 			o[k] += mb->weight * tmp[k];
 	}
@@ -1155,9 +1166,25 @@ read_params(aml_rbuf *b, aml_env *env, aml_params *p)
 	return 0;
 }
 
+/*
+ * format_version is the oldest format that holds m: 1 unless it needs 2
+ * (generated features), 3 (per group) or 4 (calibrated members), so that
+ * a model stays readable by older builds when it can.
+ */
+static int
+format_version(const aml_model *m)
+{
+	for (int e = 0; e < m->n_members; e++)
+		if (aml_member_calibrated(&m->members[e]))
+			return 4;
+	return m->n_groups > 0 ? 3 : m->n_gen > 0 ? 2 : 1;
+}
+
 static void
 write_payload(const aml_model *m, aml_wbuf *b)
 {
+	int			version = format_version(m);
+
 	aml_w_u8(b, (uint8_t) m->task);
 	aml_w_u8(b, (uint8_t) m->algo);
 	aml_w_u32(b, (uint32_t) m->n_classes);
@@ -1175,7 +1202,7 @@ write_payload(const aml_model *m, aml_wbuf *b)
 		for (int l = 0; l < in->n_levels; l++)
 			aml_w_str(b, in->levels[l]);
 	}
-	if (m->n_gen > 0 || m->n_groups > 0)
+	if (version >= 2)
 	{
 		aml_w_u32(b, (uint32_t) m->n_gen);
 		for (int g = 0; g < m->n_gen; g++)
@@ -1198,6 +1225,8 @@ write_payload(const aml_model *m, aml_wbuf *b)
 		len = cnt.len;
 		aml_w_bytes(b, &(uint16_t) {(uint16_t) mb->ops->algo}, 2);
 		aml_w_f64(b, mb->weight);
+		if (version >= 4)
+			aml_w_f64(b, aml_member_calibrated(mb) ? mb->temp : 1.0);
 		write_params(b, &mb->params);
 		aml_w_u64(b, (uint64_t) len);
 		mb->ops->write(mb->state, b);
@@ -1236,11 +1265,7 @@ aml_model_serialize(const aml_model *m, uint8_t *buf, size_t cap, aml_error *err
 	b.len = 0;
 	b.overflow = 0;
 	aml_w_bytes(&b, "AML", 4);
-	/*
-	 * version 1 unless it needs 2 (generated features) or 3 (per group):
-	 * such models stay readable by older builds
-	 */
-	aml_w_bytes(&b, &(uint16_t) {m->n_groups > 0 ? 3 : m->n_gen > 0 ? 2 : 1}, 2);
+	aml_w_bytes(&b, &(uint16_t) {(uint16_t) format_version(m)}, 2);
 	aml_w_bytes(&b, &(uint16_t) {(uint16_t) m->algo}, 2);
 	/* the payload's length, written once the payload is (one pass, not two) */
 	aml_w_u64(&b, 0);
@@ -1430,6 +1455,8 @@ aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
 		if (aml_r_bytes(&b, &a, 2) < 0 || a >= AML_ALGO_COUNT ||
 			(mb->ops = aml_learner_for((aml_algo) a)) == NULL ||
 			aml_r_f64(&b, &mb->weight) < 0 || !isfinite(mb->weight) ||
+			(version >= 4 && (aml_r_f64(&b, &mb->temp) < 0 ||
+							  !(mb->temp >= AML_TEMP_MIN && mb->temp <= AML_TEMP_MAX))) ||
 			read_params(&b, env, &mb->params) < 0 ||
 			aml_r_u64(&b, &llen) < 0 || llen > aml_r_left(&b))
 		{
@@ -1462,9 +1489,9 @@ aml_model_deserialize(aml_env *env, const uint8_t *buf, size_t len,
 			goto bad;
 		b.pos += (size_t) llen;
 	}
-	if ((m->algo == AML_ALGO_PER_GROUP) != (version >= 3))
+	if (m->algo == AML_ALGO_PER_GROUP && version < 3)
 		goto bad;
-	if (version >= 3)
+	if (m->algo == AML_ALGO_PER_GROUP)
 	{
 		uint32_t	gi,
 					ng,

@@ -116,7 +116,23 @@ typedef struct aml_member
 	void	   *state;
 	double		weight;
 	aml_params	params;
+	double		temp;			/* probability temperature (aml_calibrate);
+								 * 0 or 1: none */
 } aml_member;
+
+/*
+ * aml_member_predict scores n rows of ds (idx NULL: rows 0..n-1) with one
+ * member, calibrated by its temperature, into out (n x outputs).
+ */
+void		aml_member_predict(const aml_member *mb, int n_out, const aml_dataset *ds,
+							   const int64_t *idx, int64_t n, double *out);
+
+/* aml_member_calibrated says whether a member has a temperature. */
+static inline int
+aml_member_calibrated(const aml_member *mb)
+{
+	return mb->temp > 0.0 && mb->temp != 1.0;
+}
 
 #define AML_BLOCK 256
 

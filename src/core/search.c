@@ -197,10 +197,10 @@ aml_search_space_params(const aml_search_space *sp, int which, aml_params *p)
 }
 
 /*
- * round_sig rounds v to `digits` significant decimal digits.
+ * aml_round_sig rounds v to `digits` significant decimal digits.
  */
-static double
-round_sig(double v, int digits)
+double
+aml_round_sig(double v, int digits)
 {
 	double		e,
 				scale;
@@ -225,7 +225,7 @@ hp_value(const aml_hparam *hp, double u)
 		v = exp(log(hp->lo) + u * (log(hp->hi) - log(hp->lo)));
 	else
 		v = hp->lo + u * (hp->hi - hp->lo);
-	v = hp->is_int ? floor(v + 0.5) : round_sig(v, 4);
+	v = hp->is_int ? floor(v + 0.5) : aml_round_sig(v, 4);
 	return v < hp->lo ? hp->lo : v > hp->hi ? hp->hi : v;
 }
 

@@ -1024,6 +1024,7 @@ typedef struct cand_spec
 {
 	aml_algo	algo;
 	aml_params	params;
+	double		temp;			/* its temperature (aml_calibrate); 0: none */
 } cand_spec;
 
 static int
@@ -1543,6 +1544,8 @@ typedef struct finalist
 	double		score0;			/* the search's cross-validation */
 	double		score0_se;		/* its standard error over the folds */
 	double		sum1;			/* of its fresh scores */
+	double		sum1_cal;		/* ... calibrated (spec.temp set; see
+								 * calibrate_finalists) */
 	unsigned	rounds;			/* bit r: scored in round r */
 	double	   *oof[CONFIRM_ROUNDS];	/* its predictions in round r */
 } finalist;
@@ -1568,12 +1571,14 @@ n_fresh(const finalist *f)
 static double
 finalist_estimate(const finalist *f)
 {
-	double		s = f->sum1;
 	int			n = n_fresh(f);
+	double		s = f->spec.temp > 0 ? f->sum1_cal : f->sum1;
+	double		gain = n > 0 ? (s - f->sum1) / n : 0.0;
 
 	if (f->is_default)
 	{
-		s += f->score0;
+		/* calibrated, it moves by the fresh scores' gain */
+		s += f->score0 + gain;
 		n++;
 	}
 	return n > 0 ? s / n : NAN;
@@ -1894,6 +1899,9 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
  * the labels of round r in the order of the finalists' predictions, and
  * base the baseline's scores on every round in which a finalist was scored.
  */
+static aml_status calibrate_finalists(train_ctx *c, finalist *fin, int n_fin,
+									  double *const *yv);
+
 static aml_status
 confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 				  double deadline, finalist *fin, int *n_fin, finalist *base,
@@ -1923,6 +1931,8 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 				c->metric, fin[k].score0, CONFIRM_GAP_SE, fin[0].score0_se, fin[0].score0);
 	}
 	st = confirm_round(c, 0, fin, sel, n_sel, base, deadline, yv[0]);
+	if (st == AML_OK)
+		st = calibrate_finalists(c, fin, n, yv);
 	for (int r = 1; r < CONFIRM_ROUNDS && st == AML_OK; r++)
 	{
 		int			m = 0;
@@ -1947,6 +1957,8 @@ confirm_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 		if (m < 2)
 			break;
 		st = confirm_round(c, r, fin, sel, m, base, deadline, yv[r]);
+		if (st == AML_OK)
+			st = calibrate_finalists(c, fin, n, yv);
 	}
 	return st;
 }
@@ -2052,6 +2064,88 @@ concat_rounds(const finalist *f, double *const *yv, unsigned mask, int64_t len, 
 	for (int r = 0; r < CONFIRM_ROUNDS; r++)
 		if ((mask >> r) & 1)
 			memcpy(out + (size_t) len * q++, f ? f->oof[r] : yv[r], (size_t) len * sizeof(double));
+}
+
+/*
+ * calibrate_finalists fits each multiclass finalist a temperature on its
+ * fresh out-of-fold predictions so far (aml_fit_temperature), and keeps
+ * its calibrated fresh scores for finalist_estimate: forests average
+ * votes and are under-confident, a regularized linear model's
+ * probabilities are often too flat, and both the log loss (the multiclass
+ * metric) and a mix of learners depend on the probabilities' scale.  One
+ * parameter fitted on hundreds of predictions, for every finalist alike.
+ * It runs after each round, so that the rounds after the first go to the
+ * best finalists once calibrated; the predictions themselves are
+ * calibrated once the rounds are over (apply_temperatures).  The model
+ * serves the temperature with the member.
+ */
+static aml_status
+calibrate_finalists(train_ctx *c, finalist *fin, int n_fin, double *const *yv)
+{
+	aml_env    *env = c->env;
+	int64_t		len = c->n_train * c->n_out;
+	double	   *p = NULL,
+			   *y = NULL;
+
+	if (c->task != AML_TASK_MULTICLASS)
+		return AML_OK;
+	p = aml_malloc(env, (size_t) CONFIRM_ROUNDS * len * sizeof(double));
+	y = aml_malloc(env, (size_t) CONFIRM_ROUNDS * c->n_train * sizeof(double));
+	if (p == NULL || y == NULL)
+	{
+		aml_free(env, p);
+		aml_free(env, y);
+		return aml_oom(env, c->err, (size_t) CONFIRM_ROUNDS * (len + c->n_train) * sizeof(double));
+	}
+	for (int k = 0; k < n_fin; k++)
+	{
+		finalist   *f = &fin[k];
+		int			nr = n_fresh(f);
+		double		T;
+
+		f->spec.temp = 0;
+		if (nr == 0)
+			continue;
+		concat_rounds(f, NULL, f->rounds, len, p);
+		concat_rounds(NULL, yv, f->rounds, c->n_train, y);
+		T = aml_round_sig(aml_fit_temperature(c->n_out, nr * c->n_train, y, p), 4);
+		if (T == 1.0)
+			continue;
+		aml_calibrate(c->n_out, T, nr * c->n_train, p);
+		f->sum1_cal = 0;
+		for (int q = 0; q < nr; q++)
+			f->sum1_cal += aml_metric_compute(c->metric, c->task, c->n_classes, c->n_train,
+											  y + (size_t) q * c->n_train, p + (size_t) q * len);
+		f->spec.temp = T;
+	}
+	aml_free(env, p);
+	aml_free(env, y);
+	return AML_OK;
+}
+
+/*
+ * apply_temperatures calibrates the finalists' fresh predictions with the
+ * temperatures calibrate_finalists fitted, for choosing and mixing them.
+ */
+static void
+apply_temperatures(train_ctx *c, finalist *fin, int n_fin)
+{
+	for (int k = 0; k < n_fin; k++)
+	{
+		finalist   *f = &fin[k];
+		int			nr = n_fresh(f);
+		char		ptxt[200];
+
+		if (!(f->spec.temp > 0))
+			continue;
+		for (int r = 0; r < CONFIRM_ROUNDS; r++)
+			if ((f->rounds >> r) & 1)
+				aml_calibrate(c->n_out, f->spec.temp, c->n_train, f->oof[r]);
+		params_text(&f->spec.params, ptxt, sizeof(ptxt));
+		aml_log(c->env, AML_LOG_INFO, "calibrating %s%s%s%s: temperature %.4g, %s %.4f -> %.4f on fresh folds",
+				aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
+				f->spec.temp, c->metric, f->sum1 / nr, f->sum1_cal / nr);
+	}
 }
 
 /*
@@ -2590,6 +2684,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		st = confirm_finalists(c, &trace, ss.full_rows, conf_deadline, fin, &n_fin, &base, conf_yv);
 		if (st != AML_OK)
 			goto done;
+		apply_temperatures(c, fin, n_fin);
 	}
 	if (n_fin > 0)
 	{
@@ -2747,13 +2842,19 @@ json_take(aml_json *j)
 
 /* json_params writes hyperparameters as one JSON object */
 static void
-json_params(aml_json *j, const aml_params *p)
+json_params(aml_json *j, const aml_params *p, double temp)
 {
 	aml_json_begin_obj(j);
 	for (int i = 0; i < p->n; i++)
 	{
 		aml_json_key(j, p->name[i]);
 		aml_json_num(j, p->value[i]);
+	}
+	/* a member's temperature (aml_calibrate), fitted after the search */
+	if (temp > 0.0 && temp != 1.0)
+	{
+		aml_json_key(j, "temperature");
+		aml_json_num(j, temp);
 	}
 	aml_json_end_obj(j);
 }
@@ -2799,12 +2900,12 @@ metrics_json(train_ctx *c, int64_t n, const double *y, const double *pred,
 }
 
 static char *
-params_json(aml_env *env, const aml_params *p)
+params_json(aml_env *env, const aml_params *p, double temp)
 {
 	aml_json	j;
 
 	aml_json_init(&j, env);
-	json_params(&j, p);
+	json_params(&j, p, temp);
 	return json_take(&j);
 }
 
@@ -2823,7 +2924,7 @@ members_json(aml_json *j, const aml_model *m, int e0, int e1)
 		aml_json_key(j, "learner");
 		aml_json_str(j, m->members[e0].ops->name);
 		aml_json_key(j, "params");
-		json_params(j, &m->members[e0].params);
+		json_params(j, &m->members[e0].params, m->members[e0].temp);
 		return;
 	}
 	aml_json_key(j, "members");
@@ -2838,7 +2939,7 @@ members_json(aml_json *j, const aml_model *m, int e0, int e1)
 		aml_json_key(j, "weight");
 		aml_json_num(j, round(mb->weight * 1e6) / 1e6);
 		aml_json_key(j, "params");
-		json_params(j, &mb->params);
+		json_params(j, &mb->params, mb->temp);
 		aml_json_end_obj(j);
 	}
 	aml_json_end_arr(j);
@@ -3450,6 +3551,7 @@ refit_members(train_ctx *c, aml_model *m, const cand_spec *specs, const double *
 		m->members[e].ops = aml_learner_for(specs[e].algo);
 		m->members[e].weight = weights[e];
 		m->members[e].params = specs[e].params;
+		m->members[e].temp = specs[e].temp;
 		m->n_members = e + 1;
 		if (c->opts->manual)
 			st = report_add(c, &specs[e], NAN, now(c) - t, c->n_train, "manual");
@@ -4052,7 +4154,12 @@ oof_members(train_ctx *c, const aml_member *mb, int n, double *out)
 			spec.params = mb[e].params;
 			if ((st = fit_one(c, &spec, fit_rows, nf, val_rows, nv, &state)) != AML_OK)
 				break;
-			mb[e].ops->predict(state, &c->ds, val_rows, nv, tmp);
+			{
+				aml_member	fitted = mb[e];
+
+				fitted.state = state;
+				aml_member_predict(&fitted, no, &c->ds, val_rows, nv, tmp);
+			}
 			mb[e].ops->free_state(env, state);
 			for (int64_t r = 0; r < nv; r++)
 				for (int j = 0; j < no; j++)
@@ -4808,7 +4915,7 @@ aml_train(aml_env *env, const aml_frame *frame, const aml_train_options *opts,
 		c.report->features_json = features_json(&c, have ? imp : NULL);
 	}
 	c.report->params_json = m->n_groups > 0 ? groups_params_json(&c) :
-		m->n_members > 1 ? ensemble_json(env, m) : params_json(env, &m->params);
+		m->n_members > 1 ? ensemble_json(env, m) : params_json(env, &m->params, m->members[0].temp);
 	if (!c.report->features_json || !c.report->params_json)
 	{
 		st = aml_oom(env, err, 1024);

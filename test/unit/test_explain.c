@@ -491,7 +491,7 @@ test_additivity_every_learner(void)
 	}
 }
 
-/* an ensemble built by hand from three fitted members of different spaces */
+/* an ensemble built by hand from three fitted members of different spaces (and calibrated) */
 static void
 test_additivity_ensemble(void)
 {
@@ -525,10 +525,119 @@ test_additivity_ensemble(void)
 			a->algo = AML_ALGO_ENSEMBLE;
 			aml_model_explainer_free(a);	/* built for the single model */
 			check_additive(a, aml_task_name(tasks[t]));
+			if (tasks[t] == AML_TASK_MULTICLASS)
+			{
+				a->members[0].temp = 0.7;
+				a->members[2].temp = 0.3;
+				aml_model_explainer_free(a);
+				check_additive(a, "calibrated ensemble");
+			}
 		}
 		aml_model_free(a);
 		aml_model_free(b);
 		aml_model_free(c);
+		aml_frame_free(f);
+	}
+}
+
+/*
+ * members with a temperature (aml_calibrate; the training fits one for
+ * multiclass finalists only): every learner alone, sharpened and flattened, then an ensemble of them; the
+ * explanation adds up to the calibrated prediction, and a margin member's
+ * stays in margin (exact).  The model round-trips through format version
+ * 4 with the same predictions, which are the calibration of the raw ones.
+ */
+static void
+test_additivity_calibrated(void)
+{
+	static const aml_task tasks[] = {AML_TASK_MULTICLASS};
+	static const aml_algo algos[] = {AML_ALGO_LINEAR, AML_ALGO_DECISION_TREE, AML_ALGO_GBDT,
+	AML_ALGO_RANDOM_FOREST, AML_ALGO_EXTRA_TREES};
+	static const double temps[] = {0.4, 2.5};
+	aml_env		env;
+
+	aml_env_init(&env);
+	for (int t = 0; t < 1; t++)
+	{
+		aml_frame  *f = make_frame(&env, 400, tasks[t]);
+
+		for (int a = 0; a < 5; a++)
+			for (int q = 0; q < 2; q++)
+			{
+				aml_model  *m = train(&env, f, algos[a], 0);
+				aml_model  *m2 = NULL;
+				int			n = 40,
+							no,
+							bad = 0;
+				double	   *in,
+						   *raw,
+						   *cal,
+						   *back;
+				void	   *scratch;
+				size_t		size;
+				uint8_t    *buf;
+				aml_error	err;
+				char		what[64];
+				aml_explain_space sp;
+				double		base,
+							phi[8],
+							pred;
+
+				if (m == NULL)
+					continue;
+				no = aml_model_n_outputs(m);
+				in = raw_rows(m, n);
+				raw = malloc(sizeof(double) * n * no);
+				cal = malloc(sizeof(double) * n * no);
+				back = malloc(sizeof(double) * n * no);
+				scratch = malloc(aml_model_scratch_size(m));
+				aml_model_predict(m, n, in, raw, scratch);
+				m->members[0].temp = temps[q];
+				aml_model_explainer_free(m);	/* built by the training's diagnostics */
+				aml_model_predict(m, n, in, cal, scratch);
+				aml_calibrate(no, temps[q], n, raw);
+				for (int k = 0; k < n * no; k++)
+					bad += fabs(raw[k] - cal[k]) > 1e-12;
+				snprintf(what, sizeof(what), "%s/%s T=%g", aml_task_name(tasks[t]),
+						 aml_algo_name(algos[a]), temps[q]);
+				check_additive(m, what);
+				/* a margin member stays exact in margin */
+				CHECK(aml_model_explain(m, 1, in, 0, phi, &base, &pred, &sp, &err) == AML_OK);
+				if (algos[a] == AML_ALGO_LINEAR || algos[a] == AML_ALGO_GBDT)
+					CHECK(sp != AML_EXPLAIN_PROBABILITY);
+				else
+					CHECK(sp == AML_EXPLAIN_PROBABILITY);
+
+				size = aml_model_serialized_size(m);
+				buf = malloc(size);
+				CHECK(aml_model_serialize(m, buf, size, &err) == AML_OK);
+				CHECK(buf[4] == 4);
+				CHECK(aml_model_deserialize(&env, buf, size, &m2, &err) == AML_OK);
+				if (m2)
+				{
+					CHECK(m2->members[0].temp == temps[q]);
+					aml_model_predict(m2, n, in, back, scratch);
+					for (int k = 0; k < n * no; k++)
+						bad += back[k] != cal[k];
+					aml_model_free(m2);
+				}
+				/* out of range, with a valid checksum: refused */
+				m->members[0].temp = 1000.0;
+				CHECK(aml_model_serialize(m, buf, size, &err) == AML_OK);
+				m2 = NULL;
+				CHECK(aml_model_deserialize(&env, buf, size, &m2, &err) == AML_EFORMAT);
+				CHECK(m2 == NULL);
+				if (bad)
+					fprintf(stderr, "  %s: %d calibrated outputs differ\n", what, bad);
+				CHECK(bad == 0);
+				free(buf);
+				free(in);
+				free(raw);
+				free(cal);
+				free(back);
+				free(scratch);
+				aml_model_free(m);
+			}
 		aml_frame_free(f);
 	}
 }
@@ -616,6 +725,7 @@ main(void)
 	RUN(test_treeshap_gbdt_and_forest_brute_force);
 	RUN(test_additivity_every_learner);
 	RUN(test_additivity_ensemble);
+	RUN(test_additivity_calibrated);
 	RUN(test_linear_closed_form);
 	RUN(test_explain_errors);
 	DONE();

@@ -8,6 +8,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "aml_int.h"
@@ -616,6 +617,86 @@ test_defaults_and_names(void)
 	CHECK(strcmp(aml_task_name(REG), "regression") == 0);
 }
 
+/*
+ * temperature calibration: aml_calibrate by hand; aml_fit_temperature
+ * recovers the temperature of probabilities made too flat or too sharp,
+ * lowers the log loss, and stays finite when every row is right
+ */
+static void
+test_calibration(void)
+{
+	double		p[3] = {0.6, 0.3, 0.1};
+	double		q[1] = {0.8};
+	double		same[3] = {0.6, 0.3, 0.1};
+	int			n = 20000,
+				k = 3;
+	double	   *y = malloc(sizeof(double) * n),
+			   *flat = malloc(sizeof(double) * n * k),
+			   *sharp = malloc(sizeof(double) * n * k),
+			   *right = malloc(sizeof(double) * n * k);
+	uint64_t	s = 99;
+	double		T;
+
+	aml_calibrate(3, 1.0, 1, same);
+	CHECK(same[0] == 0.6 && same[1] == 0.3 && same[2] == 0.1);
+	aml_calibrate(3, 0.5, 1, p);	/* p^2, normalized */
+	CHECK(fabs(p[0] - 0.36 / 0.46) < TOL && fabs(p[1] - 0.09 / 0.46) < TOL &&
+		  fabs(p[2] - 0.01 / 0.46) < TOL);
+	aml_calibrate(1, 0.5, 1, q);	/* twice the log-odds */
+	CHECK(fabs(q[0] - 0.64 / 0.68) < TOL);
+
+	/* labels drawn from softmax(2 z); predictions softmax(z) and softmax(4 z) */
+	for (int i = 0; i < n; i++)
+	{
+		double		z[3],
+					e2[3],
+					s2 = 0,
+					u;
+
+		for (int c = 0; c < k; c++)
+		{
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			z[c] = (double) (s >> 11) / 9007199254740992.0 * 3.0;
+			e2[c] = exp(2 * z[c]);
+			s2 += e2[c];
+		}
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		u = (double) (s >> 11) / 9007199254740992.0 * s2;
+		y[i] = u < e2[0] ? 0 : u < e2[0] + e2[1] ? 1 : 2;
+		for (int v = 0; v < 2; v++)
+		{
+			double	   *o = v == 0 ? flat : sharp;
+			double		sc = v == 0 ? 1.0 : 4.0,
+						t = 0;
+
+			for (int c = 0; c < k; c++)
+				t += exp(sc * z[c]);
+			for (int c = 0; c < k; c++)
+				o[(size_t) i * k + c] = exp(sc * z[c]) / t;
+		}
+		for (int c = 0; c < k; c++)
+			right[(size_t) i * k + c] = c == (int) y[i] ? 0.6 : 0.2;
+	}
+	T = aml_fit_temperature(k, n, y, flat);
+	CHECK(fabs(T - 0.5) < 0.03);
+	{
+		double		before = aml_metric_compute("log_loss", MULTI, k, n, y, flat);
+
+		aml_calibrate(k, T, n, flat);
+		CHECK(aml_metric_compute("log_loss", MULTI, k, n, y, flat) < before - 0.01);
+	}
+	T = aml_fit_temperature(k, n, y, sharp);
+	CHECK(fabs(T - 2.0) < 0.1);
+	/* every row right: sharper, but not without limit */
+	T = aml_fit_temperature(k, 50, y, right);
+	CHECK(T < 1.0 && T > AML_TEMP_MIN);
+	CHECK(aml_fit_temperature(k, 0, y, right) == 1.0);
+	free(y);
+	free(flat);
+	free(sharp);
+	free(right);
+}
+
 int
 main(void)
 {
@@ -637,5 +718,6 @@ main(void)
 	RUN(test_higher_is_better);
 	RUN(test_valid_per_task);
 	RUN(test_defaults_and_names);
+	RUN(test_calibration);
 	DONE();
 }
