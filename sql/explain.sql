@@ -178,6 +178,10 @@ SET client_min_messages = warning;
 SELECT a, (automl_train('penguins', 'species', name => 'peng_cal_' || a, budget => '5 seconds',
 						options => jsonb_build_object('algorithms', ARRAY[a], 'seed', 7, 'ensemble', false))).algorithm
   FROM unnest(ARRAY['extra_trees', 'linear']) a ORDER BY a;
+-- a search on a sample confirms no finalists: the kept candidates'
+-- predictions of the search are calibrated instead
+SELECT algorithm FROM automl_train('penguins', 'species', name => 'peng_cal_sampled', budget => '5 seconds',
+	options => '{"algorithms": ["extra_trees"], "seed": 7, "max_rows": 200}');
 RESET client_min_messages;
 RESET automl.threads;
 SELECT name, (hyperparameters ->> 'temperature')::float8 BETWEEN 0.05 AND 0.99 AS sharpened,

@@ -2495,6 +2495,46 @@ baseline_best(train_ctx *c, const aml_search_trace *t, cand_spec *specs)
  */
 #define CLASS_IMBALANCE 2.0
 
+/*
+ * calibrate_kept fits each kept multiclass candidate a temperature on its
+ * kept predictions (a validation split's rows, or the search's folds when
+ * no finalist was confirmed) and calibrates them, as calibrate_finalists
+ * does for the finalists; returns the kept candidate with best's
+ * configuration, or -1.
+ */
+static int
+calibrate_kept(train_ctx *c, search_state *ss, const aml_search_trace *t)
+{
+	int			match = -1;
+
+	for (int i = 0; i < ss->n_kept; i++)
+	{
+		cand_spec  *sp = &ss->kept_spec[i];
+		double		T,
+					before = ss->kept_score[i];
+		char		ptxt[200];
+
+		if (t->best >= 0 && sp->algo == t->trials[t->best].algo &&
+			aml_params_equal(&sp->params, &t->trials[t->best].params))
+			match = i;
+		if (c->task != AML_TASK_MULTICLASS)
+			continue;
+		T = aml_round_sig(aml_fit_temperature(c->n_out, ss->n_scored, ss->yv, ss->kept_oof[i]), 4);
+		if (T == 1.0)
+			continue;
+		aml_calibrate(c->n_out, T, ss->n_scored, ss->kept_oof[i]);
+		ss->kept_score[i] = aml_metric_compute(c->metric, c->task, c->n_classes, ss->n_scored,
+											   ss->yv, ss->kept_oof[i]);
+		sp->temp = T;
+		params_text(&sp->params, ptxt, sizeof(ptxt));
+		aml_log(c->env, AML_LOG_INFO, "calibrating %s%s%s%s: temperature %.4g, %s %.4f -> %.4f on %s",
+				aml_algo_name(sp->algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
+				T, c->metric, before, ss->kept_score[i],
+				c->holdout ? "the validation rows" : "the search's folds");
+	}
+	return match;
+}
+
 static int
 imbalanced(const train_ctx *c)
 {
@@ -2537,6 +2577,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	finalist	base;
 	int			n_fin = 0;
 	double	   *conf_yv[CONFIRM_ROUNDS] = {NULL};
+	double		best_score = NAN;
 
 	memset(&ss, 0, sizeof(ss));
 	memset(&base, 0, sizeof(base));
@@ -2668,6 +2709,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	{
 		specs[0].algo = trace.trials[trace.best].algo;
 		specs[0].params = trace.trials[trace.best].params;
+		best_score = trace.trials[trace.best].score;
 	}
 	weights[0] = 1.0;
 	*n_members = 1;
@@ -2685,6 +2727,17 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		if (st != AML_OK)
 			goto done;
 		apply_temperatures(c, fin, n_fin);
+	}
+	if (n_fin == 0)
+	{
+		/* no finalists: the best trial and the kept predictions, calibrated */
+		int			best_kept = calibrate_kept(c, &ss, &trace);
+
+		if (best_kept >= 0)
+		{
+			specs[0].temp = ss.kept_spec[best_kept].temp;
+			best_score = ss.kept_score[best_kept];
+		}
 	}
 	if (n_fin > 0)
 	{
@@ -2777,7 +2830,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 			ensemble_refit_fits(c, &eres, est, "candidates", "single candidate");
 		}
 		if (eres.use && eres.n_members >= 2 &&
-			(trace.best < 0 || better(c, eres.score, trace.trials[trace.best].score)))
+			(trace.best < 0 || better(c, eres.score, best_score)))
 		{
 			int			total = 0,
 						k = 0;
