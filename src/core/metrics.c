@@ -998,13 +998,13 @@ aml_calibrate(int no, double T, int64_t n, double *p)
  * of l under q.
  */
 static double
-temp_grad(int no, int64_t n, const double *y, const double *p, double b, double *h)
+temp_grad(int no, int64_t n, int64_t step, const double *y, const double *p, double b, double *h)
 {
 	double		g = b - 1.0,
 				hh = 1.0;
 	double		l[AML_MAX_CAL_CLASSES];
 
-	for (int64_t i = 0; i < n; i++)
+	for (int64_t i = 0; i < n; i += step)
 	{
 		int			k = cal_logs(no, p, i, l);
 		int			yi = (int) y[i];
@@ -1042,8 +1042,12 @@ temp_grad(int no, int64_t n, const double *y, const double *p, double b, double 
  * alone would then sharpen without limit) and shrinks T toward 1 on few
  * rows.  The objective is strictly convex in b (its second derivative is
  * a sum of variances plus 1), so a safeguarded Newton iteration finds the
- * minimum.
+ * minimum.  Over more than TEMP_FIT_ROWS rows it fits on evenly spaced ones
+ * (one parameter needs no more, and a large validation split of many
+ * classes would otherwise take seconds without checking for cancel).
  */
+#define TEMP_FIT_ROWS 20000
+
 double
 aml_fit_temperature(int no, int64_t n, const double *y, const double *p)
 {
@@ -1051,16 +1055,17 @@ aml_fit_temperature(int no, int64_t n, const double *y, const double *p)
 				hi = 1.0 / AML_TEMP_MIN,
 				b = 1.0,
 				h;
+	int64_t		step = n > TEMP_FIT_ROWS ? (n + TEMP_FIT_ROWS - 1) / TEMP_FIT_ROWS : 1;
 
 	if (n <= 0 || no > AML_MAX_CAL_CLASSES)
 		return 1.0;
-	if (temp_grad(no, n, y, p, lo, &h) >= 0.0)
+	if (temp_grad(no, n, step, y, p, lo, &h) >= 0.0)
 		return AML_TEMP_MAX;
-	if (temp_grad(no, n, y, p, hi, &h) <= 0.0)
+	if (temp_grad(no, n, step, y, p, hi, &h) <= 0.0)
 		return AML_TEMP_MIN;
 	for (int it = 0; it < 100; it++)
 	{
-		double		g = temp_grad(no, n, y, p, b, &h);
+		double		g = temp_grad(no, n, step, y, p, b, &h);
 		double		nb;
 
 		if (g == 0.0)
