@@ -187,6 +187,9 @@ RESET automl.threads;
 SELECT name, (hyperparameters ->> 'temperature')::float8 BETWEEN 0.05 AND 0.99 AS sharpened,
 	   get_byte(model, 4) AS format_version
   FROM automl.models WHERE name LIKE 'peng\_cal\_%' ORDER BY name;
+-- the report says what the temperature is, for a calibrated model only
+SELECT n, position('calibrates the learner''s class probabilities' IN automl_report(n)) > 0 AS report_explains_it
+  FROM unnest(ARRAY['peng_cal_extra_trees', 'ex_peng_extra_trees']) n ORDER BY n;
 WITH r AS (SELECT row_number() OVER () AS rid, p FROM penguins p),
 e AS (
 	SELECT a, r.rid, cl, automl_explain('peng_cal_' || a, r.p, NULL, cl) AS x,

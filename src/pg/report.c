@@ -1666,6 +1666,27 @@ GroupsTable(HtmlPage *pg, Model *m, JsonbContainer *groups)
 	appendStringInfoString(s, "</table>\n");
 }
 
+/*
+ * Calibrated says whether hyperparameters h (one learner's, an
+ * ensemble's members or a per-group model's groups) have a temperature.
+ */
+static bool
+Calibrated(JsonbContainer *h)
+{
+	JsonbContainer *members = JSub(h, "members");
+	JsonbContainer *groups = JSub(h, "groups");
+
+	if (!isnan(JNum(h, "temperature")) || !isnan(JNum(JSub(h, "params"), "temperature")))
+		return true;
+	for (int i = 0; i < JLen(members); i++)
+		if (Calibrated(JAt(members, i)))
+			return true;
+	for (int i = 0; i < JLen(groups); i++)
+		if (Calibrated(JAt(groups, i)))
+			return true;
+	return false;
+}
+
 static void
 WriteHyperparameters(HtmlPage *pg, Model *m)
 {
@@ -1703,6 +1724,8 @@ WriteHyperparameters(HtmlPage *pg, Model *m)
 		PairsTable(pg, m->hyper, "Parameter", "Value");
 	else
 		Empty(pg, "This learner has no hyperparameters.");
+	if (Calibrated(m->hyper))
+		appendStringInfoString(s, "<p>A <code>temperature</code> T is not searched: it calibrates the learner's class probabilities as softmax(log p / T), fitted after the search on the predictions of rows the learner did not see (T &lt; 1 sharpens them, T &gt; 1 flattens them; the predicted class stays the same).</p>\n");
 	if (JPairs(m->options, &pairs) > 0)
 	{
 		appendStringInfoString(s, "<h3>Training options</h3>\n");
