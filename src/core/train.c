@@ -2067,6 +2067,34 @@ concat_rounds(const finalist *f, double *const *yv, unsigned mask, int64_t len, 
 }
 
 /*
+ * fit_calibration fits a temperature to n rows of predictions p (labels y)
+ * and calibrates p in place with it; returns it, rounded to 4 digits (1:
+ * p is left as it was).
+ */
+static double
+fit_calibration(const train_ctx *c, int64_t n, const double *y, double *p)
+{
+	double		T = aml_round_sig(aml_fit_temperature(c->n_out, n, y, p), 4);
+
+	if (T != 1.0)
+		aml_calibrate(c->n_out, T, n, p);
+	return T;
+}
+
+/* log_calibration says what calibrating a candidate did, scored on `on`. */
+static void
+log_calibration(const train_ctx *c, const cand_spec *sp, double before, double after,
+				const char *on)
+{
+	char		ptxt[200];
+
+	params_text(&sp->params, ptxt, sizeof(ptxt));
+	aml_log(c->env, AML_LOG_INFO, "calibrating %s%s%s%s: temperature %.4g, %s %.4f -> %.4f on %s",
+			aml_algo_name(sp->algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
+			sp->temp, c->metric, before, after, on);
+}
+
+/*
  * calibrate_finalists fits each multiclass finalist a temperature on its
  * fresh out-of-fold predictions so far (aml_fit_temperature), and keeps
  * its calibrated fresh scores for finalist_estimate: forests average
@@ -2108,10 +2136,9 @@ calibrate_finalists(train_ctx *c, finalist *fin, int n_fin, double *const *yv)
 			continue;
 		concat_rounds(f, NULL, f->rounds, len, p);
 		concat_rounds(NULL, yv, f->rounds, c->n_train, y);
-		T = aml_round_sig(aml_fit_temperature(c->n_out, nr * c->n_train, y, p), 4);
+		T = fit_calibration(c, nr * c->n_train, y, p);
 		if (T == 1.0)
 			continue;
-		aml_calibrate(c->n_out, T, nr * c->n_train, p);
 		f->sum1_cal = 0;
 		for (int q = 0; q < nr; q++)
 			f->sum1_cal += aml_metric_compute(c->metric, c->task, c->n_classes, c->n_train,
@@ -2134,17 +2161,13 @@ apply_temperatures(train_ctx *c, finalist *fin, int n_fin)
 	{
 		finalist   *f = &fin[k];
 		int			nr = n_fresh(f);
-		char		ptxt[200];
 
 		if (!(f->spec.temp > 0))
 			continue;
 		for (int r = 0; r < CONFIRM_ROUNDS; r++)
 			if ((f->rounds >> r) & 1)
 				aml_calibrate(c->n_out, f->spec.temp, c->n_train, f->oof[r]);
-		params_text(&f->spec.params, ptxt, sizeof(ptxt));
-		aml_log(c->env, AML_LOG_INFO, "calibrating %s%s%s%s: temperature %.4g, %s %.4f -> %.4f on fresh folds",
-				aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
-				f->spec.temp, c->metric, f->sum1 / nr, f->sum1_cal / nr);
+		log_calibration(c, &f->spec, f->sum1 / nr, f->sum1_cal / nr, "fresh folds");
 	}
 }
 
@@ -2510,27 +2533,23 @@ calibrate_kept(train_ctx *c, search_state *ss, const aml_search_trace *t)
 	for (int i = 0; i < ss->n_kept; i++)
 	{
 		cand_spec  *sp = &ss->kept_spec[i];
-		double		T,
-					before = ss->kept_score[i];
-		char		ptxt[200];
+		double		before = ss->kept_score[i];
 
 		if (t->best >= 0 && sp->algo == t->trials[t->best].algo &&
 			aml_params_equal(&sp->params, &t->trials[t->best].params))
 			match = i;
 		if (c->task != AML_TASK_MULTICLASS)
 			continue;
-		T = aml_round_sig(aml_fit_temperature(c->n_out, ss->n_scored, ss->yv, ss->kept_oof[i]), 4);
-		if (T == 1.0)
+		sp->temp = fit_calibration(c, ss->n_scored, ss->yv, ss->kept_oof[i]);
+		if (sp->temp == 1.0)
+		{
+			sp->temp = 0;
 			continue;
-		aml_calibrate(c->n_out, T, ss->n_scored, ss->kept_oof[i]);
+		}
 		ss->kept_score[i] = aml_metric_compute(c->metric, c->task, c->n_classes, ss->n_scored,
 											   ss->yv, ss->kept_oof[i]);
-		sp->temp = T;
-		params_text(&sp->params, ptxt, sizeof(ptxt));
-		aml_log(c->env, AML_LOG_INFO, "calibrating %s%s%s%s: temperature %.4g, %s %.4f -> %.4f on %s",
-				aml_algo_name(sp->algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
-				T, c->metric, before, ss->kept_score[i],
-				c->holdout ? "the validation rows" : "the search's folds");
+		log_calibration(c, sp, before, ss->kept_score[i],
+						c->holdout ? "the validation rows" : "the search's folds");
 	}
 	return match;
 }
