@@ -187,6 +187,17 @@ RESET automl.threads;
 SELECT name, (hyperparameters ->> 'temperature')::float8 BETWEEN 0.05 AND 0.99 AS sharpened,
 	   get_byte(model, 4) AS format_version
   FROM automl.models WHERE name LIKE 'peng\_cal\_%' ORDER BY name;
+-- the search scores each multiclass candidate at the temperature fitted to
+-- its out-of-fold predictions, as it would be served: every scored row of
+-- the leaderboard but the baseline's lists one (the search's rows and the
+-- fresh folds'); the baseline's class shares are not calibrated
+SELECT m.name, c.learner,
+	   count(*) FILTER (WHERE c.hyperparameters ? 'temperature') > 0 AS calibrated,
+	   count(*) FILTER (WHERE NOT c.hyperparameters ? 'temperature') AS plain,
+	   bool_and((c.hyperparameters ->> 'temperature')::float8 BETWEEN 0.05 AND 20) AS in_range
+  FROM automl.models m JOIN automl.candidates c ON c.model_id = m.id
+ WHERE m.name IN ('peng_cal_extra_trees', 'peng_cal_linear') AND c.score IS NOT NULL
+ GROUP BY 1, 2 ORDER BY 1, 2;
 -- the report says what the temperature is, for a calibrated model only
 SELECT n, position('calibrates the learner''s class probabilities' IN automl_report(n)) > 0 AS report_explains_it
   FROM unnest(ARRAY['peng_cal_extra_trees', 'ex_peng_extra_trees']) n ORDER BY n;

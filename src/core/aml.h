@@ -290,6 +290,8 @@ typedef struct aml_candidate
 	aml_algo	algo;
 	aml_params	params;
 	double		score;			/* validation score in the search metric */
+	double		temp;			/* multiclass: the temperature score was
+								 * computed at (0: none; see aml_train) */
 	double		fit_seconds;
 	int64_t		sample_rows;
 	int			rank;			/* 1 = best */

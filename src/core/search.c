@@ -853,6 +853,7 @@ run_trial(search_ctx *s, aml_trial_kind kind, aml_algo algo, const aml_params *p
 	tr->cost = res->cost > 0 ? res->cost : res->seconds > 0 ? res->seconds : 1e-9;
 	tr->final_seconds = res->final_seconds > 0 ? res->final_seconds : 0;
 	tr->score_se = res->score_se;
+	tr->temp = res->temp;
 	tr->was_cut = res->was_cut != 0;
 	tr->step = NAN;
 	tr->elapsed = now_of(s) - s->t0;

@@ -124,6 +124,8 @@ typedef struct aml_search_result
 								 * cross-validation folds: their scores'
 								 * standard deviation / sqrt(folds) (NaN
 								 * when unknown) */
+	double		temp;			/* the temperature score was computed at
+								 * (multiclass; 0: none), for the caller */
 } aml_search_result;
 
 /*
@@ -206,6 +208,7 @@ typedef struct aml_search_trial
 	double		cost;			/* what the cost model used */
 	double		final_seconds;	/* the evaluator's refit estimate */
 	double		score_se;		/* the evaluator's (NaN when unknown) */
+	double		temp;			/* the evaluator's temperature (0: none) */
 	int			was_cut;
 	int			improved;		/* set its learner's incumbent (a better
 								 * config, or the incumbent re-scored on a

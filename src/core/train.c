@@ -1083,15 +1083,33 @@ fit_one(train_ctx *c, const cand_spec *s, const int64_t *rows, int64_t n_rows,
 }
 
 /*
+ * fit_calibration fits a temperature to n rows of predictions p (labels y)
+ * and calibrates p in place with it; returns it, rounded to 4 digits (1:
+ * p is left as it was).
+ */
+static double
+fit_calibration(const train_ctx *c, int64_t n, const double *y, double *p)
+{
+	double		T = aml_round_sig(aml_fit_temperature(c->n_out, n, y, p), 4);
+
+	if (T != 1.0)
+		aml_calibrate(c->n_out, T, n, p);
+	return T;
+}
+
+/*
  * evaluate scores one configuration on the training rows sub[0..n_sub)
  * (sorted frame rows): out-of-fold predictions (CV) or predictions on the
  * validation fold (holdout).  oof, when not NULL, receives the predictions
  * in the order of yv (n_scored rows); *score is the search metric on them.
+ * With temp_out (multiclass), the predictions are scored at the
+ * temperature fitted to them (fit_calibration; *temp_out, 0 for none), as
+ * the configuration would be served, but oof keeps them as predicted.
  */
 static aml_status
 evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 		 double *score, int64_t *fit_rows_out, double *oof, double *yv_out,
-		 int64_t *n_scored_out, int64_t *fit_total_out, double *se_out)
+		 int64_t *n_scored_out, int64_t *fit_total_out, double *se_out, double *temp_out)
 {
 	aml_env    *env = c->env;
 	const aml_learner_ops *ops = aml_learner_for(s->algo);
@@ -1102,9 +1120,10 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 	int64_t		n_scored = 0;
 	int			k0 = 0,
 				k1 = c->holdout ? 1 : c->n_folds;
-	double		fsum = 0,
-				fsum2 = 0;
-	int			n_fs = 0;
+	int64_t    *fold_end = NULL;
+	int			n_fold = 0;
+	double	   *cal = NULL;
+	const double *ps;
 	aml_status	st = AML_OK;
 
 	/* time-ordered: validate blocks 1..n_folds-1 (or the last), fit on earlier */
@@ -1120,7 +1139,10 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 		*se_out = NAN;
 	if (fit_total_out)
 		*fit_total_out = 0;
-	if (!fit_rows || !val_rows || !pred || !yv)
+	if (temp_out)
+		*temp_out = 0;
+	fold_end = aml_malloc(env, (size_t) (k1 - k0 + 1) * sizeof(int64_t));
+	if (!fit_rows || !val_rows || !pred || !yv || !fold_end)
 	{
 		st = aml_oom(env, c->err, (size_t) n_sub * 32);
 		goto done;
@@ -1144,20 +1166,8 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 		ops->free_state(env, state);
 		for (int64_t r = 0; r < nv; r++)
 			yv[n_scored + r] = c->y[val_rows[r]];
-		if (se_out)
-		{
-			/* this fold's score, for the standard error over the folds */
-			double		fs = aml_metric_compute(c->metric, c->task, c->n_classes, nv,
-												yv + n_scored, pred + n_scored * c->n_out);
-
-			if (isfinite(fs))
-			{
-				fsum += fs;
-				fsum2 += fs * fs;
-				n_fs++;
-			}
-		}
 		n_scored += nv;
+		fold_end[n_fold++] = n_scored;
 		if (fit_total_out)
 			*fit_total_out += nf;
 		if (aml_check_cancel(env))
@@ -1166,12 +1176,50 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 			goto done;
 		}
 	}
-	*score = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, pred);
+	ps = pred;
+	if (temp_out && c->task == AML_TASK_MULTICLASS && n_scored > 0)
+	{
+		cal = aml_malloc(env, (size_t) n_scored * c->n_out * sizeof(double));
+		if (cal == NULL)
+		{
+			st = aml_oom(env, c->err, (size_t) n_scored * c->n_out * sizeof(double));
+			goto done;
+		}
+		memcpy(cal, pred, (size_t) n_scored * c->n_out * sizeof(double));
+		*temp_out = fit_calibration(c, n_scored, yv, cal);
+		if (*temp_out == 1.0)
+			*temp_out = 0;
+		else
+			ps = cal;
+	}
+	*score = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, ps);
 	if (se_out)
+	{
+		/* the folds' scores, for the standard error over the folds */
+		double		fsum = 0,
+					fsum2 = 0;
+		int			n_fs = 0;
+
+		for (int k = 0; k < n_fold; k++)
+		{
+			int64_t		a = k ? fold_end[k - 1] : 0;
+			double		fs = aml_metric_compute(c->metric, c->task, c->n_classes, fold_end[k] - a,
+												yv + a, ps + a * c->n_out);
+
+			if (isfinite(fs))
+			{
+				fsum += fs;
+				fsum2 += fs * fs;
+				n_fs++;
+			}
+		}
 		*se_out = aml_sample_sd(fsum, fsum2, n_fs) / sqrt((double) n_fs);
+	}
 	if (n_scored_out)
 		*n_scored_out = n_scored;
 done:
+	aml_free(env, cal);
+	aml_free(env, fold_end);
 	aml_free(env, fit_rows);
 	aml_free(env, val_rows);
 	if (pred != oof)
@@ -1323,7 +1371,8 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	env->deadline = req->time_limit > 0 && req->algo != AML_ALGO_BASELINE ? t0 + req->time_limit : 0;
 	env->deadline_hit = 0;
 	st = evaluate(c, &spec, ss->sub, n, &score, &fit_rows, oof, full ? ss->yv : NULL, &n_scored,
-				  &fit_total, &res->score_se);
+				  &fit_total, &res->score_se,
+				  req->algo != AML_ALGO_BASELINE ? &spec.temp : NULL);
 	env->deadline = 0;
 	res->was_cut = 0;
 	if (st == AML_ECANCELED && env->deadline_hit)
@@ -1348,6 +1397,7 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 		return st;
 	}
 	res->score = score;
+	res->temp = res->was_cut ? 0 : spec.temp;
 	res->seconds = aml_now() - t0;
 	res->cost = trial_cost(spec.algo, &spec.params, n);
 	/* a refit on every training row, at this trial's seconds per fitted row */
@@ -1373,6 +1423,8 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 			snprintf(stxt, sizeof(stxt), "cut at the time limit");
 		else if (oom[0])
 			snprintf(stxt, sizeof(stxt), "out of memory, skipped");
+		else if (spec.temp > 0)
+			snprintf(stxt, sizeof(stxt), "%s %.4f at temperature %.3g", c->metric, score, spec.temp);
 		else
 			snprintf(stxt, sizeof(stxt), "%s %.4f", c->metric, score);
 		aml_log(env, AML_LOG_INFO, "candidate %d: %s%s%s%s on %lld rows: %s (best %.4f) %.1f s",
@@ -1455,6 +1507,7 @@ report_add(train_ctx *c, const cand_spec *s, double score, double secs, int64_t 
 	cd->algo = s->algo;
 	cd->params = s->params;
 	cd->score = score;
+	cd->temp = isfinite(score) ? s->temp : 0;
 	cd->fit_seconds = secs;
 	cd->sample_rows = rows;
 	cd->finished_at = now(c) - c->t_start;
@@ -1573,12 +1626,11 @@ finalist_estimate(const finalist *f)
 {
 	int			n = n_fresh(f);
 	double		s = f->spec.temp > 0 ? f->sum1_cal : f->sum1;
-	double		gain = n > 0 ? (s - f->sum1) / n : 0.0;
 
 	if (f->is_default)
 	{
-		/* calibrated, it moves by the fresh scores' gain */
-		s += f->score0 + gain;
+		/* multiclass: calibrated as well (evaluate) */
+		s += f->score0;
 		n++;
 	}
 	return n > 0 ? s / n : NAN;
@@ -1779,6 +1831,7 @@ pick_finalists(train_ctx *c, const aml_search_trace *t, int64_t full_rows,
 		memset(&fin[k], 0, sizeof(fin[k]));
 		fin[k].spec.algo = tr->algo;
 		fin[k].spec.params = tr->params;
+		fin[k].spec.temp = tr->temp;
 		fin[k].score0 = tr->score;
 		fin[k].score0_se = tr->score_se;
 		fin[k].secs = tr->seconds;
@@ -1840,7 +1893,7 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 			env->deadline = f == base ? 0 : t0 + remaining;
 			env->deadline_hit = 0;
 			st = evaluate(c, &f->spec, c->train_idx, c->n_train, &score, &fit_rows, f->oof[r], yv,
-						  &n_scored, NULL, NULL);
+						  &n_scored, NULL, NULL, NULL);
 			env->deadline = 0;
 		}
 		if (st == AML_ECANCELED && env->deadline_hit)
@@ -1877,10 +1930,29 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 			break;
 		}
 		any = 1;
+		if (f->spec.temp > 0)
+		{
+			/*
+			 * shown and listed at its latest temperature, as its search
+			 * score was (calibrate_finalists refits it on the rounds)
+			 */
+			double	   *cal = aml_malloc(env, (size_t) n_scored * c->n_out * sizeof(double));
+
+			if (cal == NULL)
+			{
+				st = aml_oom(env, c->err, (size_t) n_scored * c->n_out * sizeof(double));
+				break;
+			}
+			memcpy(cal, f->oof[r], (size_t) n_scored * c->n_out * sizeof(double));
+			aml_calibrate(c->n_out, f->spec.temp, n_scored, cal);
+			score = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, cal);
+			aml_free(env, cal);
+		}
 		st = report_add(c, &f->spec, score, aml_now() - t0, fit_rows, "failed");
-		aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d): %s %.4f (search %.4f) %.1f s",
+		aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d): %s %.4f%s (search %.4f) %.1f s",
 				aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
-				r + 1, c->metric, score, f->score0, now(c) - c->t0);
+				r + 1, c->metric, score, f->spec.temp > 0 ? " calibrated" : "", f->score0,
+				now(c) - c->t0);
 	}
 	c->fit_seed = c->opts->seed;
 	return st;
@@ -2066,21 +2138,6 @@ concat_rounds(const finalist *f, double *const *yv, unsigned mask, int64_t len, 
 			memcpy(out + (size_t) len * q++, f ? f->oof[r] : yv[r], (size_t) len * sizeof(double));
 }
 
-/*
- * fit_calibration fits a temperature to n rows of predictions p (labels y)
- * and calibrates p in place with it; returns it, rounded to 4 digits (1:
- * p is left as it was).
- */
-static double
-fit_calibration(const train_ctx *c, int64_t n, const double *y, double *p)
-{
-	double		T = aml_round_sig(aml_fit_temperature(c->n_out, n, y, p), 4);
-
-	if (T != 1.0)
-		aml_calibrate(c->n_out, T, n, p);
-	return T;
-}
-
 /* log_calibration says what calibrating a candidate did, scored on `on`. */
 static void
 log_calibration(const train_ctx *c, const cand_spec *sp, double before, double after,
@@ -2131,9 +2188,9 @@ calibrate_finalists(train_ctx *c, finalist *fin, int n_fin, double *const *yv)
 		int			nr = n_fresh(f);
 		double		T;
 
-		f->spec.temp = 0;
 		if (nr == 0)
-			continue;
+			continue;			/* at its search's temperature */
+		f->spec.temp = 0;
 		concat_rounds(f, NULL, f->rounds, len, p);
 		concat_rounds(NULL, yv, f->rounds, c->n_train, y);
 		T = fit_calibration(c, nr * c->n_train, y, p);
@@ -2162,7 +2219,7 @@ apply_temperatures(train_ctx *c, finalist *fin, int n_fin)
 		finalist   *f = &fin[k];
 		int			nr = n_fresh(f);
 
-		if (!(f->spec.temp > 0))
+		if (!(f->spec.temp > 0) || nr == 0)
 			continue;
 		for (int r = 0; r < CONFIRM_ROUNDS; r++)
 			if ((f->rounds >> r) & 1)
@@ -2519,39 +2576,27 @@ baseline_best(train_ctx *c, const aml_search_trace *t, cand_spec *specs)
 #define CLASS_IMBALANCE 2.0
 
 /*
- * calibrate_kept fits each kept multiclass candidate a temperature on its
- * kept predictions (a validation split's rows, or the search's folds when
- * no finalist was confirmed) and calibrates them, as calibrate_finalists
- * does for the finalists; returns the kept candidate with best's
- * configuration, or -1.
+ * calibrate_kept calibrates each kept multiclass candidate's predictions
+ * (a validation split's rows, or the search's folds when no finalist was
+ * confirmed) at the temperature the search fitted and scored it at
+ * (evaluate), for mixing them.
  */
-static int
-calibrate_kept(train_ctx *c, search_state *ss, const aml_search_trace *t)
+static void
+calibrate_kept(train_ctx *c, search_state *ss)
 {
-	int			match = -1;
-
 	for (int i = 0; i < ss->n_kept; i++)
 	{
 		cand_spec  *sp = &ss->kept_spec[i];
-		double		before = ss->kept_score[i];
+		double		before;
 
-		if (t->best >= 0 && sp->algo == t->trials[t->best].algo &&
-			aml_params_equal(&sp->params, &t->trials[t->best].params))
-			match = i;
-		if (c->task != AML_TASK_MULTICLASS)
+		if (!(sp->temp > 0))
 			continue;
-		sp->temp = fit_calibration(c, ss->n_scored, ss->yv, ss->kept_oof[i]);
-		if (sp->temp == 1.0)
-		{
-			sp->temp = 0;
-			continue;
-		}
-		ss->kept_score[i] = aml_metric_compute(c->metric, c->task, c->n_classes, ss->n_scored,
-											   ss->yv, ss->kept_oof[i]);
+		before = aml_metric_compute(c->metric, c->task, c->n_classes, ss->n_scored,
+									ss->yv, ss->kept_oof[i]);
+		aml_calibrate(c->n_out, sp->temp, ss->n_scored, ss->kept_oof[i]);
 		log_calibration(c, sp, before, ss->kept_score[i],
 						c->holdout ? "the validation rows" : "the search's folds");
 	}
-	return match;
 }
 
 static int
@@ -2728,6 +2773,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 	{
 		specs[0].algo = trace.trials[trace.best].algo;
 		specs[0].params = trace.trials[trace.best].params;
+		specs[0].temp = trace.trials[trace.best].temp;
 		best_score = trace.trials[trace.best].score;
 	}
 	weights[0] = 1.0;
@@ -2748,16 +2794,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		apply_temperatures(c, fin, n_fin);
 	}
 	if (n_fin == 0)
-	{
-		/* no finalists: the best trial and the kept predictions, calibrated */
-		int			best_kept = calibrate_kept(c, &ss, &trace);
-
-		if (best_kept >= 0)
-		{
-			specs[0].temp = ss.kept_spec[best_kept].temp;
-			best_score = ss.kept_score[best_kept];
-		}
-	}
+		calibrate_kept(c, &ss);	/* no finalists: the kept candidates mix */
 	if (n_fin > 0)
 	{
 		int			w = -1;

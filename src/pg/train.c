@@ -1093,6 +1093,13 @@ StoreModel(TrainArgs *a, const char *source_text, aml_model *model,
 				ShortestDouble(num, sizeof(num), c->params.value[p]);
 				appendStringInfo(&hp, "%s\"%s\": %s", p ? ", " : "", c->params.name[p], num);
 			}
+			if (c->temp > 0 && c->temp != 1.0)
+			{
+				char		num[64];
+
+				ShortestDouble(num, sizeof(num), c->temp);
+				appendStringInfo(&hp, "%s\"temperature\": %s", c->params.n ? ", " : "", num);
+			}
 			appendStringInfoChar(&hp, '}');
 		}
 		memcpy(ct7, ct, sizeof(ct));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "aml.h"
+#include "model.h"
 #include "search.h"
 #include "harness.h"
 
@@ -1564,6 +1565,72 @@ test_regularized_linear(void)
 	aml_frame_free(f);
 }
 
+/* three_bands: lo, mid, hi by x1 at 3.3 and 6.6, blurred by +-0.6 */
+static const char *
+three_bands(double x1, double u)
+{
+	double		b = x1 + 1.2 * (u - 0.5);
+
+	return b < 3.3 ? "lo" : b < 6.6 ? "mid" : "hi";
+}
+
+/*
+ * test_multiclass_calibrated_search: a multiclass search scores every
+ * candidate but the baseline at the temperature fitted to its out-of-fold
+ * predictions (the leaderboard keeps it), the forests' under-confident
+ * votes are sharpened (T < 1), and the model serves its members'
+ * temperatures.
+ */
+static void
+test_multiclass_calibrated_search(void)
+{
+	aml_env		env;
+	aml_error	err;
+	aml_train_options o;
+	aml_model  *m = NULL;
+	aml_report *r = NULL;
+	aml_frame  *f;
+	aml_rng		rng;
+	int			scored = 0,
+				calibrated = 0,
+				forest_sharper = 0,
+				baseline_plain = 0;
+
+	aml_env_init(&env);
+	aml_rng_seed(&rng, 77);
+	f = xy_frame(&env, 300, rng_uniform, &rng, three_bands);
+	aml_train_options_init(&o);
+	o.target_col = 2;
+	o.algorithms = (1u << AML_ALGO_LINEAR) | (1u << AML_ALGO_EXTRA_TREES);
+	o.budget_seconds = 0;
+	CHECK(aml_train(&env, f, &o, &m, &r, &err) == AML_OK);
+	CHECK(r && strcmp(aml_report_metric(r), "log_loss") == 0);
+	for (int i = 0; r && i < aml_report_n_candidates(r); i++)
+	{
+		const aml_candidate *cd = aml_report_candidate(r, i);
+
+		if (!isfinite(cd->score) || cd->algo == AML_ALGO_ENSEMBLE)
+			continue;
+		if (cd->algo == AML_ALGO_BASELINE)
+		{
+			baseline_plain += cd->temp == 0;
+			continue;
+		}
+		scored++;
+		calibrated += cd->temp >= AML_TEMP_MIN && cd->temp <= AML_TEMP_MAX && cd->temp != 1.0;
+		forest_sharper += cd->algo == AML_ALGO_EXTRA_TREES && cd->temp < 1.0;
+	}
+	CHECK(scored > 5 && calibrated == scored);
+	CHECK(forest_sharper > 0);
+	CHECK(baseline_plain >= 1);
+	if (m)
+		for (int k = 0; k < m->n_members; k++)
+			CHECK(aml_member_calibrated(&m->members[k]));
+	aml_model_free(m);
+	aml_report_free(r);
+	aml_frame_free(f);
+}
+
 /*
  * json_numbers parses the numbers of the array after "key": following
  * `from` in json into v (at most max); returns how many, or -1.
@@ -1822,6 +1889,7 @@ main(void)
 	RUN(test_simpler_finalist);
 	RUN(test_baseline_kept);
 	RUN(test_regularized_linear);
+	RUN(test_multiclass_calibrated_search);
 	RUN(test_per_group);
 	DONE();
 }
