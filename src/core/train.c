@@ -1102,14 +1102,16 @@ fit_calibration(const train_ctx *c, int64_t n, const double *y, double *p)
  * (sorted frame rows): out-of-fold predictions (CV) or predictions on the
  * validation fold (holdout).  oof, when not NULL, receives the predictions
  * in the order of yv (n_scored rows); *score is the search metric on them.
- * With temp_out (multiclass), the predictions are scored at the
- * temperature fitted to them (fit_calibration; *temp_out, 0 for none), as
- * the configuration would be served, but oof keeps them as predicted.
+ * With temp_out (multiclass), the predictions (oof too) are calibrated in
+ * place at the temperature fitted to them (fit_calibration; *temp_out, 0
+ * for none) and scored so, as the configuration would be served; raw_out
+ * then receives their score before.
  */
 static aml_status
 evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 		 double *score, int64_t *fit_rows_out, double *oof, double *yv_out,
-		 int64_t *n_scored_out, int64_t *fit_total_out, double *se_out, double *temp_out)
+		 int64_t *n_scored_out, int64_t *fit_total_out, double *se_out, double *temp_out,
+		 double *raw_out)
 {
 	aml_env    *env = c->env;
 	const aml_learner_ops *ops = aml_learner_for(s->algo);
@@ -1122,8 +1124,6 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 				k1 = c->holdout ? 1 : c->n_folds;
 	int64_t    *fold_end = NULL;
 	int			n_fold = 0;
-	double	   *cal = NULL;
-	const double *ps;
 	aml_status	st = AML_OK;
 
 	/* time-ordered: validate blocks 1..n_folds-1 (or the last), fit on earlier */
@@ -1141,6 +1141,8 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 		*fit_total_out = 0;
 	if (temp_out)
 		*temp_out = 0;
+	if (raw_out)
+		*raw_out = NAN;
 	fold_end = aml_malloc(env, (size_t) (k1 - k0 + 1) * sizeof(int64_t));
 	if (!fit_rows || !val_rows || !pred || !yv || !fold_end)
 	{
@@ -1176,23 +1178,15 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 			goto done;
 		}
 	}
-	ps = pred;
 	if (temp_out && c->task == AML_TASK_MULTICLASS && n_scored > 0)
 	{
-		cal = aml_malloc(env, (size_t) n_scored * c->n_out * sizeof(double));
-		if (cal == NULL)
-		{
-			st = aml_oom(env, c->err, (size_t) n_scored * c->n_out * sizeof(double));
-			goto done;
-		}
-		memcpy(cal, pred, (size_t) n_scored * c->n_out * sizeof(double));
-		*temp_out = fit_calibration(c, n_scored, yv, cal);
+		if (raw_out)
+			*raw_out = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, pred);
+		*temp_out = fit_calibration(c, n_scored, yv, pred);
 		if (*temp_out == 1.0)
 			*temp_out = 0;
-		else
-			ps = cal;
 	}
-	*score = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, ps);
+	*score = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, pred);
 	if (se_out)
 	{
 		/* the folds' scores, for the standard error over the folds */
@@ -1204,7 +1198,7 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 		{
 			int64_t		a = k ? fold_end[k - 1] : 0;
 			double		fs = aml_metric_compute(c->metric, c->task, c->n_classes, fold_end[k] - a,
-												yv + a, ps + a * c->n_out);
+												yv + a, pred + a * c->n_out);
 
 			if (isfinite(fs))
 			{
@@ -1218,7 +1212,6 @@ evaluate(train_ctx *c, const cand_spec *s, const int64_t *sub, int64_t n_sub,
 	if (n_scored_out)
 		*n_scored_out = n_scored;
 done:
-	aml_free(env, cal);
 	aml_free(env, fold_end);
 	aml_free(env, fit_rows);
 	aml_free(env, val_rows);
@@ -1250,6 +1243,7 @@ typedef struct search_state
 	int			n_kept;
 	double	   *kept_oof[MAX_KEPT_OOF];
 	double		kept_score[MAX_KEPT_OOF];
+	double		kept_raw[MAX_KEPT_OOF];	/* ... before calibration (NaN: none) */
 	cand_spec	kept_spec[MAX_KEPT_OOF];
 	double		kept_final[MAX_KEPT_OOF];	/* refit estimates (seconds) */
 	double	   *yv;				/* labels in the order of the kept OOF */
@@ -1346,7 +1340,8 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	int			full = n >= ss->full_rows;
 	double	   *oof = NULL;
 	double		t0 = aml_now();
-	double		score;
+	double		score,
+				raw;
 	int64_t		fit_rows = 0,
 				fit_total = 0,
 				n_scored = 0;
@@ -1372,7 +1367,7 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 	env->deadline_hit = 0;
 	st = evaluate(c, &spec, ss->sub, n, &score, &fit_rows, oof, full ? ss->yv : NULL, &n_scored,
 				  &fit_total, &res->score_se,
-				  req->algo != AML_ALGO_BASELINE ? &spec.temp : NULL);
+				  req->algo != AML_ALGO_BASELINE ? &spec.temp : NULL, &raw);
 	env->deadline = 0;
 	res->was_cut = 0;
 	if (st == AML_ECANCELED && env->deadline_hit)
@@ -1472,6 +1467,7 @@ search_eval(void *ctx, const aml_search_request *req, aml_search_result *res, am
 			aml_free(env, ss->kept_oof[slot]);	/* NULL for a new slot */
 			ss->kept_oof[slot] = oof;
 			ss->kept_score[slot] = score;
+			ss->kept_raw[slot] = raw;
 			ss->kept_final[slot] = res->final_seconds;
 			ss->kept_spec[slot] = spec;
 			oof = NULL;
@@ -1893,7 +1889,7 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 			env->deadline = f == base ? 0 : t0 + remaining;
 			env->deadline_hit = 0;
 			st = evaluate(c, &f->spec, c->train_idx, c->n_train, &score, &fit_rows, f->oof[r], yv,
-						  &n_scored, NULL, NULL, NULL);
+						  &n_scored, NULL, NULL, NULL, NULL);
 			env->deadline = 0;
 		}
 		if (st == AML_ECANCELED && env->deadline_hit)
@@ -2576,27 +2572,18 @@ baseline_best(train_ctx *c, const aml_search_trace *t, cand_spec *specs)
 #define CLASS_IMBALANCE 2.0
 
 /*
- * calibrate_kept calibrates each kept multiclass candidate's predictions
- * (a validation split's rows, or the search's folds when no finalist was
- * confirmed) at the temperature the search fitted and scored it at
- * (evaluate), for mixing them.
+ * log_kept_calibration says what calibrating did to the kept multiclass
+ * candidates, whose predictions (a validation split's rows, or the
+ * search's folds when no finalist was confirmed) the search calibrated at
+ * the temperature it fitted and scored them at (evaluate), for mixing.
  */
 static void
-calibrate_kept(train_ctx *c, search_state *ss)
+log_kept_calibration(train_ctx *c, search_state *ss)
 {
 	for (int i = 0; i < ss->n_kept; i++)
-	{
-		cand_spec  *sp = &ss->kept_spec[i];
-		double		before;
-
-		if (!(sp->temp > 0))
-			continue;
-		before = aml_metric_compute(c->metric, c->task, c->n_classes, ss->n_scored,
-									ss->yv, ss->kept_oof[i]);
-		aml_calibrate(c->n_out, sp->temp, ss->n_scored, ss->kept_oof[i]);
-		log_calibration(c, sp, before, ss->kept_score[i],
-						c->holdout ? "the validation rows" : "the search's folds");
-	}
+		if (ss->kept_spec[i].temp > 0)
+			log_calibration(c, &ss->kept_spec[i], ss->kept_raw[i], ss->kept_score[i],
+							c->holdout ? "the validation rows" : "the search's folds");
 }
 
 static int
@@ -2794,7 +2781,7 @@ run_search(train_ctx *c, cand_spec *specs, double *weights, int *n_members)
 		apply_temperatures(c, fin, n_fin);
 	}
 	if (n_fin == 0)
-		calibrate_kept(c, &ss);	/* no finalists: the kept candidates mix */
+		log_kept_calibration(c, &ss);	/* no finalists: the kept candidates mix */
 	if (n_fin > 0)
 	{
 		int			w = -1;
