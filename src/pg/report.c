@@ -1725,7 +1725,7 @@ WriteHyperparameters(HtmlPage *pg, Model *m)
 	else
 		Empty(pg, "This learner has no hyperparameters.");
 	if (Calibrated(m->hyper))
-		appendStringInfoString(s, "<p>A <code>temperature</code> T is not searched: it calibrates the learner's class probabilities as softmax(log p / T), fitted after the search on the predictions of rows the learner did not see (T &lt; 1 sharpens them, T &gt; 1 flattens them; the predicted class stays the same).</p>\n");
+		appendStringInfoString(s, "<p>A <code>temperature</code> T is not searched: it calibrates the learner's class probabilities as softmax(log p / T), fitted on the predictions of rows the learner did not see: each candidate's in the search, which scores it calibrated, then a finalist's again on fresh folds (T &lt; 1 sharpens them, T &gt; 1 flattens them; the predicted class stays the same).</p>\n");
 	if (JPairs(m->options, &pairs) > 0)
 	{
 		appendStringInfoString(s, "<h3>Training options</h3>\n");
