@@ -1870,6 +1870,7 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 					n_scored = 0;
 		char		ptxt[200];
 		char		oom[512];
+		cand_spec	shown;
 
 		if (f == base && !any)
 			break;
@@ -1926,28 +1927,31 @@ confirm_round(train_ctx *c, int r, finalist *fin, const int *sel, int n_sel,
 			break;
 		}
 		any = 1;
-		if (f->spec.temp > 0)
+		shown = f->spec;
+		if (shown.temp > 0)
 		{
 			/*
 			 * shown and listed at its latest temperature, as its search
-			 * score was (calibrate_finalists refits it on the rounds)
+			 * score was (calibrate_finalists refits it on the rounds); the
+			 * predictions stay raw for that.  Short of memory for the copy,
+			 * it is shown as predicted.
 			 */
 			double	   *cal = aml_malloc(env, (size_t) n_scored * c->n_out * sizeof(double));
 
-			if (cal == NULL)
+			shown.temp = 0;
+			if (cal != NULL)
 			{
-				st = aml_oom(env, c->err, (size_t) n_scored * c->n_out * sizeof(double));
-				break;
+				memcpy(cal, f->oof[r], (size_t) n_scored * c->n_out * sizeof(double));
+				aml_calibrate(c->n_out, f->spec.temp, n_scored, cal);
+				score = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, cal);
+				shown.temp = f->spec.temp;
+				aml_free(env, cal);
 			}
-			memcpy(cal, f->oof[r], (size_t) n_scored * c->n_out * sizeof(double));
-			aml_calibrate(c->n_out, f->spec.temp, n_scored, cal);
-			score = aml_metric_compute(c->metric, c->task, c->n_classes, n_scored, yv, cal);
-			aml_free(env, cal);
 		}
-		st = report_add(c, &f->spec, score, aml_now() - t0, fit_rows, "failed");
+		st = report_add(c, &shown, score, aml_now() - t0, fit_rows, "failed");
 		aml_log(env, AML_LOG_INFO, "confirming %s%s%s%s on fresh folds (%d): %s %.4f%s (search %.4f) %.1f s",
 				aml_algo_name(f->spec.algo), ptxt[0] ? " (" : "", ptxt, ptxt[0] ? ")" : "",
-				r + 1, c->metric, score, f->spec.temp > 0 ? " calibrated" : "", f->score0,
+				r + 1, c->metric, score, shown.temp > 0 ? " calibrated" : "", f->score0,
 				now(c) - c->t0);
 	}
 	c->fit_seed = c->opts->seed;
